@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.<capability>``; each prints a markdown table and writes JSON."""

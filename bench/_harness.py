@@ -1,0 +1,93 @@
+"""The one timing and reporting mechanism shared by every benchmark.
+
+A benchmark times lralg and its anchors on the same data in one process,
+repeats each run, and reports medians and ratios as a markdown table; the
+rows are also written as JSON under bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gc
+import json
+import os
+import platform
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def time_call(fn, *, repeat: int = 5, warmup: int = 1):
+    """Median and all wall times (seconds) of fn(), plus fn's last result."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times, result
+
+
+def peak_python_memory(fn):
+    """Peak bytes allocated through Python's allocators (numpy arrays included) during fn()."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, result
+
+
+def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
+    columns = columns or list(rows[0])
+    def fmt(v):
+        if isinstance(v, float):
+            return f"{v:.4g}"
+        return str(v)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        lines.append("| " + " | ".join(fmt(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    import lralg
+
+    return {
+        "date": _dt.date.today().isoformat(),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "lralg_threads": lralg.get_num_threads(),
+    }
+
+
+def report(name: str, rows: list[dict], columns: list[str] | None = None, note: str = "") -> str:
+    """Print the table and write bench/results/<name>.json; returns the table."""
+    table = markdown_table(rows, columns)
+    info = machine()
+    print(f"\n### {name} ({info['date']}, {info['cpu_count']} cores)\n")
+    if note:
+        print(note + "\n")
+    print(table)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    with open(RESULTS_DIR / f"{name}.json", "w") as fh:
+        json.dump({"machine": info, "rows": rows, "note": note}, fh, indent=1, default=str)
+    return table
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """Common flags: --repeat and --quick (smaller sizes, for a smoke run)."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--repeat", type=int, default=5, help="timed runs per case (median reported)")
+    p.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    return p

@@ -1,0 +1,18 @@
+#include "bindings.hpp"
+
+namespace lb = lralg::bindings;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "lralg's compiled core. Use the lralg package, not this module.";
+  lb::py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const lralg::type_error& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const lralg::value_error& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+  lb::bind_config(m);
+  lb::bind_projection(m);
+}
