@@ -148,10 +148,12 @@ void project_dense(const Scalar* X, index_t n, index_t d, bool row_major, const 
       panel = X + lo;  // a column-major full panel is already in place
       ld = n;
     } else {
+      // Transpose the block: 16 sequential read streams, contiguous writes.
       buffer.assign(std::size_t(d * kPanel), Scalar(0));
-      for (index_t b = 0; b < width; ++b)
-        for (index_t j = 0; j < d; ++j)
-          buffer[std::size_t(j * kPanel + b)] = row_major ? X[(lo + b) * d + j] : X[j * n + lo + b];
+      for (index_t j = 0; j < d; ++j) {
+        Scalar* dst = buffer.data() + j * kPanel;
+        for (index_t b = 0; b < width; ++b) dst[b] = row_major ? X[(lo + b) * d + j] : X[j * n + lo + b];
+      }
       panel = buffer.data();
       ld = kPanel;
     }
@@ -180,16 +182,17 @@ void project_csr(const CsrView<Scalar, Index>& X, const SignPattern& R, Scalar* 
   const index_t k = R.cols;
   const Scalar scale = Scalar(R.scale);
   parallel_blocks(X.rows, 256, [&](index_t, index_t lo, index_t hi) {
+    std::vector<Scalar> acc(static_cast<std::size_t>(k));
     for (index_t i = lo; i < hi; ++i) {
-      Scalar* row = out + i * k;
-      std::fill(row, row + k, Scalar(0));
+      std::fill(acc.begin(), acc.end(), Scalar(0));
       for (index_t p = X.row_begin(i); p < X.row_end(i); ++p) {
         const auto j = std::size_t(X.indices[p]);
         const Scalar x = X.data[p];
         for (index_t q = R.indptr[j]; q < R.indptr[j + 1]; ++q)
-          row[R.indices[std::size_t(q)]] += R.signs[std::size_t(q)] > 0 ? x : -x;
+          acc[std::size_t(R.indices[std::size_t(q)])] += R.signs[std::size_t(q)] > 0 ? x : -x;
       }
-      for (index_t c = 0; c < k; ++c) row[c] *= scale;
+      Scalar* row = out + i * k;
+      for (index_t c = 0; c < k; ++c) row[c] = scale * acc[std::size_t(c)];
     }
   });
 }
