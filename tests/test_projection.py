@@ -238,3 +238,19 @@ def test_any_input_works_exactly_or_raises_cleanly(X, k, sparse, seed):
     if sp.issparse(expected):
         expected = expected.toarray()
     np.testing.assert_allclose(Y, expected, rtol=1e-5, atol=1e-5)
+
+
+@given(
+    n_features=st.one_of(st.integers(-2, 300), st.floats(allow_nan=True), st.none()),
+    n_components=st.integers(-2, 40),
+    density=st.one_of(st.just("auto"), st.floats(-0.5, 1.5), st.text(max_size=3)),
+)
+def test_projection_matrix_any_parameters(n_features, n_components, density):
+    try:
+        R = lralg.random_projection_matrix(n_features, n_components, density=density, rng=1)
+    except (ValueError, TypeError):
+        return
+    s = 1 / math.sqrt(n_features) if density == "auto" else density
+    assert R.shape == (n_features, n_components)
+    assert R.indices.min(initial=0) >= 0 and R.indices.max(initial=0) < n_components
+    np.testing.assert_allclose(np.abs(R.data), math.sqrt(1 / (s * n_components)))
