@@ -81,7 +81,7 @@ def report(name: str, rows: list[dict], columns: list[str] | None = None, note: 
     print(table)
     RESULTS_DIR.mkdir(exist_ok=True)
     with open(RESULTS_DIR / f"{name}.json", "w") as fh:
-        json.dump({"machine": info, "rows": rows, "note": note}, fh, indent=1, default=str)
+        json.dump({"machine": info, "rows": rows, "columns": columns, "note": note}, fh, indent=1, default=str)
     return table
 
 
