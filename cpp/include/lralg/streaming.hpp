@@ -1,0 +1,348 @@
+// Streaming top eigenvector of A^T A from the rows of A, read once.
+//
+// Three methods share one state object:
+//
+//  * RandomOrder: the block power method for rows that arrive in uniformly
+//    random order (Kacham and Woodruff, NeurIPS 2024, arXiv 2412.11963).
+//    Rows whose squared norm is at least ||A||_F^2 / (d * polylog d) are
+//    "heavy" and are stored exactly. The stream positions [0, n) are cut into
+//    P consecutive blocks; because the order is random, the light rows of
+//    block p are a uniform sample of the light rows of A, so
+//    (n / |block p|) * L_p^T L_p is an unbiased, concentrated estimate of
+//    L^T L. One power step is taken per block:
+//        z_p = normalise( (n / |block p|) L_p^T L_p z_{p-1} + H^T H z_{p-1} ),
+//    with H the heavy rows stored so far and z_0 a Gaussian vector. The
+//    light rows are never stored: each contributes <a, z> a to the running
+//    product. ||A||_F^2 is estimated on the fly as (n / i) * sum_{j <= i}
+//    ||a_j||^2, unbiased in a random-order stream. Memory: O(d) plus the h
+//    heavy rows, O(h d).
+//  * Oja: Oja's rule with a fixed learning rate (the arbitrary-order
+//    algorithm analysed by Price and Xun, arXiv 2408.10332):
+//        z <- z + eta <a, z> a, renormalised when its norm grows.
+//    Memory O(d).
+//  * Exact: accumulates A^T A (d x d, double) and takes its top eigenvector
+//    at the end: the in-memory reference, O(d^2) memory.
+//
+// All accumulation is in double whatever the input type. Updates are
+// deterministic for a given seed: the parallel reductions use a partition
+// fixed by the block size, never by the thread count.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lralg/common.hpp"
+#include "lralg/random.hpp"
+
+namespace lralg {
+
+enum class EigMethod { RandomOrder = 0, Oja = 1, Exact = 2 };
+
+struct StreamingEigOptions {
+  EigMethod method = EigMethod::RandomOrder;
+  index_t n_features = 0;
+  index_t n_rows = 0;         // stream length n (random-order: required; else 0 = unknown)
+  index_t n_blocks = 0;       // random-order: number of power-iteration blocks P
+  double heavy_factor = 0.0;  // random-order: row heavy iff ||a||^2 >= ||A||_F^2 / (d * factor)
+  double learning_rate = 0.0; // oja: eta (> 0)
+  std::uint64_t seed = 0;
+};
+
+// The default number of blocks: ceil(log2 d) + 2 power steps, each block
+// holding at least 64 rows where n allows.
+inline index_t default_power_blocks(index_t n_features, index_t n_rows) {
+  const index_t steps = index_t(std::ceil(std::log2(double(std::max<index_t>(n_features, 2))))) + 2;
+  const index_t cap = std::max<index_t>(1, n_rows / 64);
+  return std::max<index_t>(1, std::min(steps, cap));
+}
+
+// The default polylog(d) of the heavy threshold: max(1, log2 d).
+inline double default_heavy_factor(index_t n_features) {
+  return std::max(1.0, std::log2(double(std::max<index_t>(n_features, 1))));
+}
+
+class StreamingTopEig {
+ public:
+  explicit StreamingTopEig(const StreamingEigOptions& opt) : opt_(opt) {
+    require(opt.n_features >= 1, "n_features must be >= 1");
+    const index_t d = opt.n_features;
+    if (opt.method == EigMethod::RandomOrder) {
+      require(opt.n_rows >= 1, "method='random-order' needs n_rows >= 1 (the stream length) in advance");
+      if (opt_.n_blocks <= 0) opt_.n_blocks = default_power_blocks(d, opt.n_rows);
+      require(opt_.n_blocks <= opt.n_rows, "n_blocks must be <= n_rows");
+      if (opt_.heavy_factor <= 0.0) opt_.heavy_factor = default_heavy_factor(d);
+    } else if (opt.method == EigMethod::Oja) {
+      require(opt.learning_rate > 0.0 && std::isfinite(opt.learning_rate),
+              "learning_rate must be a finite number > 0");
+    }
+    if (opt.method == EigMethod::Exact) {
+      gram_ = Eigen::MatrixXd::Zero(d, d);
+    } else {
+      // z_0: a Gaussian vector drawn from the counter-based generator.
+      const CounterRng rng(opt.seed);
+      z_.resize(d);
+      for (index_t j = 0; j < d; j += 2) {
+        const auto g = rng.normal_pair(0, std::uint64_t(j / 2));
+        z_[j] = g[0];
+        if (j + 1 < d) z_[j + 1] = g[1];
+      }
+      z_ /= z_.norm();
+      acc_ = Eigen::VectorXd::Zero(d);
+    }
+  }
+
+  const StreamingEigOptions& options() const { return opt_; }
+  index_t n_features() const { return opt_.n_features; }
+  index_t rows_seen() const { return rows_seen_; }
+  index_t n_heavy() const { return index_t(heavy_.size()) / opt_.n_features; }
+  index_t blocks_done() const { return block_; }
+  double frobenius_sq() const { return sumsq_; }
+
+  // Bytes of state held across updates (vectors, heavy rows, Gram matrix);
+  // the scratch buffers of one update scale with that block's rows, not n.
+  std::int64_t memory_bytes() const {
+    const std::int64_t d = opt_.n_features;
+    std::int64_t bytes = std::int64_t(z_.size() + acc_.size()) * 8;
+    bytes += std::int64_t(heavy_.capacity()) * 8;
+    bytes += std::int64_t(gram_.size()) * 8;
+    (void)d;
+    return bytes;
+  }
+
+  // Feeds rows X (rows x d, row- or column-major). The caller has checked
+  // that every value is finite; the shape is checked here before any state
+  // changes, so a refused block leaves the stream as it was.
+  template <class Scalar>
+  void update(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+    require(cols == opt_.n_features, "block has " + std::to_string(cols) + " columns, the stream has " +
+                                         std::to_string(opt_.n_features));
+    require(rows >= 1, "block has no rows");
+    if (opt_.method == EigMethod::RandomOrder)
+      require(rows_seen_ + rows <= opt_.n_rows,
+              "the stream was declared with n_rows=" + std::to_string(opt_.n_rows) + " but this block brings it to " +
+                  std::to_string(rows_seen_ + rows) + " rows");
+    const auto row = [&](index_t i, index_t j) -> double {
+      return double(row_major ? X[i * cols + j] : X[j * rows + i]);
+    };
+    switch (opt_.method) {
+      case EigMethod::Exact: update_exact(X, rows, cols, row_major); break;
+      case EigMethod::Oja: {
+        // Oja can refuse mid-block (overflow): keep the state to restore it.
+        const Eigen::VectorXd z = z_;
+        const double sumsq = sumsq_, value_sum = value_sum_;
+        try {
+          update_oja(rows, row);
+        } catch (...) {
+          z_ = z;
+          sumsq_ = sumsq;
+          value_sum_ = value_sum;
+          throw;
+        }
+        break;
+      }
+      case EigMethod::RandomOrder: update_random_order(X, rows, cols, row_major); break;
+    }
+  }
+
+  // The current estimate of v_1 (unit norm, largest |entry| positive) and of
+  // lambda_1 = sigma_1^2. Throws when no row or only zero rows were seen.
+  void result(Eigen::VectorXd& vector, double& value) const {
+    require(rows_seen_ > 0, "no rows were seen: the stream is empty");
+    require(sumsq_ > 0.0, "every row seen is zero: A^T A = 0 has no top eigenvector");
+    const index_t d = opt_.n_features;
+    if (opt_.method == EigMethod::Exact) {
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram_);
+      require(eig.info() == Eigen::Success, "eigendecomposition of A^T A failed");
+      vector = eig.eigenvectors().col(d - 1);
+      value = eig.eigenvalues()(d - 1);
+    } else if (opt_.method == EigMethod::Oja) {
+      vector = z_ / z_.norm();
+      value = value_sum_;
+    } else {
+      if (in_block_ > 0) {
+        // The power step of the block under way, from the rows seen so far.
+        Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(in_block_));
+        add_heavy_product(z_, step);
+        const double norm = step.norm();
+        vector = norm > 0.0 ? Eigen::VectorXd(step / norm) : z_;
+        value = z_.dot(step);
+      } else {
+        vector = z_;
+        value = last_value_;
+      }
+    }
+    fix_sign(vector);
+  }
+
+ private:
+  index_t block_length(index_t p) const { return block_end(p) - block_end(p - 1); }
+  index_t block_end(index_t p) const {  // first position after block p
+    if (p < 0) return 0;
+    return index_t((__int128)(p + 1) * opt_.n_rows / opt_.n_blocks);
+  }
+
+  static void fix_sign(Eigen::VectorXd& v) {
+    Eigen::Index k = 0;
+    v.cwiseAbs().maxCoeff(&k);
+    if (v[k] < 0) v = -v;
+  }
+
+  // out += H^T H z for the heavy rows stored so far.
+  void add_heavy_product(const Eigen::VectorXd& z, Eigen::VectorXd& out) const {
+    const index_t d = opt_.n_features;
+    const index_t h = n_heavy();
+    for (index_t k = 0; k < h; ++k) {
+      Eigen::Map<const Eigen::VectorXd> a(heavy_.data() + k * d, d);
+      out.noalias() += a.dot(z) * a;
+    }
+  }
+
+  template <class Scalar>
+  void update_exact(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+    using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    using RowMat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    Eigen::MatrixXd block;
+    if (row_major)
+      block = Eigen::Map<const RowMat>(X, rows, cols).template cast<double>();
+    else
+      block = Eigen::Map<const Mat>(X, rows, cols).template cast<double>();
+    gram_.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+    gram_.triangularView<Eigen::StrictlyUpper>() = gram_.transpose();
+    sumsq_ += block.squaredNorm();
+    rows_seen_ += rows;
+  }
+
+  template <class RowAt>
+  void update_oja(index_t rows, RowAt&& row) {
+    const index_t d = opt_.n_features;
+    const double eta = opt_.learning_rate;
+    double znorm2 = z_.squaredNorm();
+    for (index_t i = 0; i < rows; ++i) {
+      double s = 0.0, aa = 0.0;
+      for (index_t j = 0; j < d; ++j) {
+        const double a = row(i, j);
+        s += a * z_[j];
+        aa += a * a;
+      }
+      sumsq_ += aa;
+      value_sum_ += s * s / znorm2;
+      const double step = eta * s;
+      for (index_t j = 0; j < d; ++j) z_[j] += step * row(i, j);
+      znorm2 += 2.0 * step * s + step * step * aa;
+      if (znorm2 > 1e100 || znorm2 < 1e-100) {
+        znorm2 = z_.squaredNorm();
+        require(znorm2 > 0.0 && std::isfinite(znorm2), "Oja iterate over- or underflowed; lower learning_rate");
+        z_ /= std::sqrt(znorm2);
+        znorm2 = 1.0;
+      }
+    }
+    const double norm = z_.norm();
+    require(norm > 0.0 && std::isfinite(norm), "Oja iterate over- or underflowed; lower learning_rate");
+    z_ /= norm;
+    rows_seen_ += rows;
+  }
+
+  template <class Scalar>
+  void update_random_order(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+    const index_t d = cols;
+    // Pass 1 (parallel): squared row norms.
+    scratch_.resize(std::size_t(rows));
+    parallel_for(rows, [&](index_t i) {
+      double s = 0.0;
+      if (row_major) {
+        const Scalar* a = X + i * d;
+        for (index_t j = 0; j < d; ++j) s += double(a[j]) * double(a[j]);
+      } else {
+        for (index_t j = 0; j < d; ++j) s += double(X[j * rows + i]) * double(X[j * rows + i]);
+      }
+      scratch_[std::size_t(i)] = s;
+    }, 256);
+    // Pass 2: split the block at power-step boundaries; within a segment the
+    // light rows are accumulated in parallel, heavy rows are stored.
+    index_t i = 0;
+    while (i < rows) {
+      const index_t stop = std::min(rows, i + (block_end(block_) - (rows_seen_)));
+      // Classify rows of [i, stop) in stream order with the running estimate of ||A||_F^2.
+      light_.clear();
+      for (index_t r = i; r < stop; ++r) {
+        const double s = scratch_[std::size_t(r)];
+        sumsq_ += s;
+        const index_t pos = rows_seen_ + (r - i) + 1;
+        const double frob = sumsq_ * double(opt_.n_rows) / double(pos);
+        if (s > 0.0 && s * double(d) * opt_.heavy_factor >= frob) {
+          const std::size_t at = heavy_.size();
+          heavy_.resize(at + std::size_t(d));
+          for (index_t j = 0; j < d; ++j)
+            heavy_[at + std::size_t(j)] = double(row_major ? X[r * d + j] : X[j * rows + r]);
+        } else if (s > 0.0) {
+          light_.push_back(r);
+        }
+      }
+      accumulate_light(X, rows, d, row_major);
+      in_block_ += stop - i;
+      rows_seen_ += stop - i;
+      i = stop;
+      if (rows_seen_ == block_end(block_)) finish_block();
+    }
+  }
+
+  // acc_ += sum over light rows r of <a_r, z> a_r, in a fixed partition.
+  template <class Scalar>
+  void accumulate_light(const Scalar* X, index_t rows, index_t d, bool row_major) {
+    const index_t m = index_t(light_.size());
+    if (m == 0) return;
+    constexpr index_t kChunk = 512;
+    const index_t n_chunks = (m + kChunk - 1) / kChunk;
+    partial_.assign(std::size_t(n_chunks * d), 0.0);
+    parallel_blocks(m, kChunk, [&](index_t c, index_t lo, index_t hi) {
+      double* out = partial_.data() + c * d;
+      for (index_t k = lo; k < hi; ++k) {
+        const index_t r = light_[std::size_t(k)];
+        if (row_major) {
+          const Scalar* a = X + r * d;
+          double s = 0.0;
+          for (index_t j = 0; j < d; ++j) s += double(a[j]) * z_[j];
+          for (index_t j = 0; j < d; ++j) out[j] += s * double(a[j]);
+        } else {
+          double s = 0.0;
+          for (index_t j = 0; j < d; ++j) s += double(X[j * rows + r]) * z_[j];
+          for (index_t j = 0; j < d; ++j) out[j] += s * double(X[j * rows + r]);
+        }
+      }
+    });
+    for (index_t c = 0; c < n_chunks; ++c)
+      acc_ += Eigen::Map<const Eigen::VectorXd>(partial_.data() + c * d, d);
+  }
+
+  void finish_block() {
+    Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(block_length(block_)));
+    add_heavy_product(z_, step);
+    last_value_ = z_.dot(step);
+    const double norm = step.norm();
+    if (norm > 0.0) z_ = step / norm;  // a block of zero rows leaves z as it was
+    acc_.setZero();
+    in_block_ = 0;
+    ++block_;
+  }
+
+  StreamingEigOptions opt_;
+  Eigen::VectorXd z_, acc_;
+  Eigen::MatrixXd gram_;
+  std::vector<double> heavy_;    // h x d, row-major
+  std::vector<double> scratch_;  // squared norms of the block under way
+  std::vector<double> partial_;  // per-chunk partial sums
+  std::vector<index_t> light_;   // light rows of the segment under way
+  index_t rows_seen_ = 0;
+  index_t block_ = 0;
+  index_t in_block_ = 0;
+  double sumsq_ = 0.0;
+  double value_sum_ = 0.0;
+  double last_value_ = 0.0;
+};
+
+}  // namespace lralg
