@@ -13,8 +13,10 @@
 //        z_p = normalise( (n / |block p|) L_p^T L_p z_{p-1} + H^T H z_{p-1} ),
 //    with H the heavy rows stored so far and z_0 a Gaussian vector. The
 //    light rows are never stored: each contributes <a, z> a to the running
-//    product. ||A||_F^2 is estimated on the fly as (n / i) * sum_{j <= i}
-//    ||a_j||^2, unbiased in a random-order stream. Memory: O(d) plus the h
+//    product. ||A||_F^2 is estimated on the fly at row i as the exact mass of
+//    rows 1..i plus (n - i) times the mean squared norm of the light rows
+//    seen so far (in a random-order stream the light part is unbiased; the
+//    heavy rows are few and are not extrapolated). Memory: O(d) plus the h
 //    heavy rows, O(h d).
 //  * Oja: Oja's rule with a fixed learning rate (the arbitrary-order
 //    algorithm analysed by Price and Xun, arXiv 2408.10332):
@@ -273,14 +275,20 @@ class StreamingTopEig {
         const double s = scratch_[std::size_t(r)];
         sumsq_ += s;
         const index_t pos = rows_seen_ + (r - i) + 1;
-        const double frob = sumsq_ * double(opt_.n_rows) / double(pos);
+        // ||A||_F^2 estimate: the rows seen, exactly, plus the unseen rows at the
+        // mean squared norm of the light rows seen (heavy rows are not
+        // extrapolated, so one early heavy row does not inflate the estimate).
+        const double mean_light = light_count_ > 0 ? light_mass_ / double(light_count_) : s;
+        const double frob = sumsq_ + double(opt_.n_rows - pos) * mean_light;
         if (s > 0.0 && s * double(d) * opt_.heavy_factor >= frob) {
           const std::size_t at = heavy_.size();
           heavy_.resize(at + std::size_t(d));
           for (index_t j = 0; j < d; ++j)
             heavy_[at + std::size_t(j)] = double(row_major ? X[r * d + j] : X[j * rows + r]);
-        } else if (s > 0.0) {
-          light_.push_back(r);
+        } else {
+          light_mass_ += s;
+          ++light_count_;
+          if (s > 0.0) light_.push_back(r);
         }
       }
       accumulate_light(X, rows, d, row_major);
@@ -341,6 +349,8 @@ class StreamingTopEig {
   index_t block_ = 0;
   index_t in_block_ = 0;
   double sumsq_ = 0.0;
+  double light_mass_ = 0.0;
+  index_t light_count_ = 0;
   double value_sum_ = 0.0;
   double last_value_ = 0.0;
 };
