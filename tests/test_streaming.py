@@ -65,7 +65,7 @@ def test_heavy_rows_beat_oja_small_gap():
 
 def test_heavy_rows_are_stored_exactly():
     A = gapped(5000, 30, 10.0, seed=4)
-    A[[10, 2000, 4999]] *= 100.0  # three very heavy rows anywhere in the stream
+    A[[10, 2000, 4999]] *= np.array([[100.0], [50.0], [25.0]])  # heavy rows anywhere in the stream
     res = lralg.top_eigenvector(A, rng=0)
     assert res.n_heavy >= 3
     # z and the running product, plus the heavy rows (std::vector capacity)
