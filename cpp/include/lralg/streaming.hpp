@@ -68,6 +68,31 @@ inline double default_heavy_factor(index_t n_features) {
   return std::max(1.0, std::log2(double(std::max<index_t>(n_features, 1))));
 }
 
+namespace detail {
+// <a, z> and ||a||^2 of a contiguous row in double, with 4 independent
+// partial sums per quantity so the loop vectorises without reassociating
+// (the result is a fixed function of the inputs).
+template <class Scalar>
+inline void dot_and_norm(const Scalar* a, const double* z, index_t d, double& dot, double& norm) {
+  double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
+  index_t j = 0;
+  for (; j + 4 <= d; j += 4) {
+    for (int k = 0; k < 4; ++k) {
+      const double x = double(a[j + k]);
+      s[k] += x * z[j + k];
+      q[k] += x * x;
+    }
+  }
+  for (; j < d; ++j) {
+    const double x = double(a[j]);
+    s[0] += x * z[j];
+    q[0] += x * x;
+  }
+  dot = (s[0] + s[1]) + (s[2] + s[3]);
+  norm = (q[0] + q[1]) + (q[2] + q[3]);
+}
+}  // namespace detail
+
 class StreamingTopEig {
  public:
   explicit StreamingTopEig(const StreamingEigOptions& opt) : opt_(opt) {
@@ -128,9 +153,6 @@ class StreamingTopEig {
       require(rows_seen_ + rows <= opt_.n_rows,
               "the stream was declared with n_rows=" + std::to_string(opt_.n_rows) + " but this block brings it to " +
                   std::to_string(rows_seen_ + rows) + " rows");
-    const auto row = [&](index_t i, index_t j) -> double {
-      return double(row_major ? X[i * cols + j] : X[j * rows + i]);
-    };
     switch (opt_.method) {
       case EigMethod::Exact: update_exact(X, rows, cols, row_major); break;
       case EigMethod::Oja: {
@@ -138,7 +160,7 @@ class StreamingTopEig {
         const Eigen::VectorXd z = z_;
         const double sumsq = sumsq_, value_sum = value_sum_;
         try {
-          update_oja(rows, row);
+          update_oja(X, rows, row_major);
         } catch (...) {
           z_ = z;
           sumsq_ = sumsq;
@@ -219,22 +241,31 @@ class StreamingTopEig {
     rows_seen_ += rows;
   }
 
-  template <class RowAt>
-  void update_oja(index_t rows, RowAt&& row) {
+  template <class Scalar>
+  void update_oja(const Scalar* X, index_t rows, bool row_major) {
     const index_t d = opt_.n_features;
     const double eta = opt_.learning_rate;
     double znorm2 = z_.squaredNorm();
     for (index_t i = 0; i < rows; ++i) {
       double s = 0.0, aa = 0.0;
-      for (index_t j = 0; j < d; ++j) {
-        const double a = row(i, j);
-        s += a * z_[j];
-        aa += a * a;
+      if (row_major) {
+        detail::dot_and_norm(X + i * d, z_.data(), d, s, aa);
+      } else {
+        for (index_t j = 0; j < d; ++j) {
+          const double a = double(X[j * rows + i]);
+          s += a * z_[j];
+          aa += a * a;
+        }
       }
       sumsq_ += aa;
       value_sum_ += s * s / znorm2;
       const double step = eta * s;
-      for (index_t j = 0; j < d; ++j) z_[j] += step * row(i, j);
+      if (row_major) {
+        const Scalar* a = X + i * d;
+        for (index_t j = 0; j < d; ++j) z_[j] += step * double(a[j]);
+      } else {
+        for (index_t j = 0; j < d; ++j) z_[j] += step * double(X[j * rows + i]);
+      }
       znorm2 += 2.0 * step * s + step * step * aa;
       if (znorm2 > 1e100 || znorm2 < 1e-100) {
         znorm2 = z_.squaredNorm();
@@ -251,47 +282,11 @@ class StreamingTopEig {
 
   template <class Scalar>
   void update_random_order(const Scalar* X, index_t rows, index_t cols, bool row_major) {
-    const index_t d = cols;
-    // Pass 1 (parallel): squared row norms.
-    scratch_.resize(std::size_t(rows));
-    parallel_for(rows, [&](index_t i) {
-      double s = 0.0;
-      if (row_major) {
-        const Scalar* a = X + i * d;
-        for (index_t j = 0; j < d; ++j) s += double(a[j]) * double(a[j]);
-      } else {
-        for (index_t j = 0; j < d; ++j) s += double(X[j * rows + i]) * double(X[j * rows + i]);
-      }
-      scratch_[std::size_t(i)] = s;
-    }, 256);
-    // Pass 2: split the block at power-step boundaries; within a segment the
-    // light rows are accumulated in parallel, heavy rows are stored.
+    // Split the block at power-step boundaries: z changes between segments.
     index_t i = 0;
     while (i < rows) {
-      const index_t stop = std::min(rows, i + (block_end(block_) - (rows_seen_)));
-      // Classify rows of [i, stop) in stream order with the running estimate of ||A||_F^2.
-      light_.clear();
-      for (index_t r = i; r < stop; ++r) {
-        const double s = scratch_[std::size_t(r)];
-        sumsq_ += s;
-        const index_t pos = rows_seen_ + (r - i) + 1;
-        // ||A||_F^2 estimate: the rows seen, exactly, plus the unseen rows at the
-        // mean squared norm of the light rows seen (heavy rows are not
-        // extrapolated, so one early heavy row does not inflate the estimate).
-        const double mean_light = light_count_ > 0 ? light_mass_ / double(light_count_) : s;
-        const double frob = sumsq_ + double(opt_.n_rows - pos) * mean_light;
-        if (s > 0.0 && s * double(d) * opt_.heavy_factor >= frob) {
-          const std::size_t at = heavy_.size();
-          heavy_.resize(at + std::size_t(d));
-          for (index_t j = 0; j < d; ++j)
-            heavy_[at + std::size_t(j)] = double(row_major ? X[r * d + j] : X[j * rows + r]);
-        } else {
-          light_mass_ += s;
-          ++light_count_;
-          if (s > 0.0) light_.push_back(r);
-        }
-      }
-      accumulate_light(X, rows, d, row_major);
+      const index_t stop = std::min(rows, i + (block_end(block_) - rows_seen_));
+      process_segment(X, rows, cols, row_major, i, stop);
       in_block_ += stop - i;
       rows_seen_ += stop - i;
       i = stop;
@@ -299,32 +294,71 @@ class StreamingTopEig {
     }
   }
 
-  // acc_ += sum over light rows r of <a_r, z> a_r, in a fixed partition.
+  // One pass over rows [lo, hi) of a segment: squared norms, and <a, z> a
+  // summed per chunk of kChunk rows as if every row were light; then the rows
+  // are classified in stream order, and the few chunks holding a heavy row
+  // are summed again without it. Chunks are reduced in order: deterministic.
   template <class Scalar>
-  void accumulate_light(const Scalar* X, index_t rows, index_t d, bool row_major) {
-    const index_t m = index_t(light_.size());
-    if (m == 0) return;
-    constexpr index_t kChunk = 512;
+  void process_segment(const Scalar* X, index_t rows, index_t d, bool row_major, index_t lo, index_t hi) {
+    constexpr index_t kChunk = 256;
+    const index_t m = hi - lo;
     const index_t n_chunks = (m + kChunk - 1) / kChunk;
+    scratch_.resize(std::size_t(m));
     partial_.assign(std::size_t(n_chunks * d), 0.0);
-    parallel_blocks(m, kChunk, [&](index_t c, index_t lo, index_t hi) {
+    auto at = [&](index_t r, index_t j) -> double {
+      return double(row_major ? X[r * d + j] : X[j * rows + r]);
+    };
+    // Sums <a_r, z> a_r over the rows of chunk c into out; skip[] marks heavy rows.
+    auto sum_chunk = [&](index_t c, const std::vector<char>* skip) {
       double* out = partial_.data() + c * d;
-      for (index_t k = lo; k < hi; ++k) {
-        const index_t r = light_[std::size_t(k)];
+      const index_t c_lo = lo + c * kChunk, c_hi = std::min(hi, c_lo + kChunk);
+      for (index_t r = c_lo; r < c_hi; ++r) {
+        if (skip && (*skip)[std::size_t(r - lo)]) continue;
+        double s = 0.0, nn = 0.0;
         if (row_major) {
           const Scalar* a = X + r * d;
-          double s = 0.0;
-          for (index_t j = 0; j < d; ++j) s += double(a[j]) * z_[j];
+          detail::dot_and_norm(a, z_.data(), d, s, nn);
           for (index_t j = 0; j < d; ++j) out[j] += s * double(a[j]);
         } else {
-          double s = 0.0;
-          for (index_t j = 0; j < d; ++j) s += double(X[j * rows + r]) * z_[j];
-          for (index_t j = 0; j < d; ++j) out[j] += s * double(X[j * rows + r]);
+          for (index_t j = 0; j < d; ++j) {
+            const double x = at(r, j);
+            s += x * z_[j];
+            nn += x * x;
+          }
+          for (index_t j = 0; j < d; ++j) out[j] += s * at(r, j);
         }
+        if (!skip) scratch_[std::size_t(r - lo)] = nn;
       }
-    });
-    for (index_t c = 0; c < n_chunks; ++c)
-      acc_ += Eigen::Map<const Eigen::VectorXd>(partial_.data() + c * d, d);
+    };
+    parallel_blocks(n_chunks, 1, [&](index_t c, index_t, index_t) { sum_chunk(c, nullptr); });
+    // Classify in stream order with the running estimate of ||A||_F^2.
+    std::vector<char> heavy(std::size_t(m), 0);
+    std::vector<index_t> dirty;
+    for (index_t k = 0; k < m; ++k) {
+      const double s = scratch_[std::size_t(k)];
+      sumsq_ += s;
+      const index_t pos = rows_seen_ + k + 1;
+      // ||A||_F^2 estimate: the rows seen, exactly, plus the unseen rows at the
+      // mean squared norm of the light rows seen (heavy rows are not
+      // extrapolated, so one early heavy row does not inflate the estimate).
+      const double mean_light = light_count_ > 0 ? light_mass_ / double(light_count_) : s;
+      const double frob = sumsq_ + double(opt_.n_rows - pos) * mean_light;
+      if (s > 0.0 && s * double(d) * opt_.heavy_factor >= frob) {
+        heavy[std::size_t(k)] = 1;
+        const std::size_t base = heavy_.size();
+        heavy_.resize(base + std::size_t(d));
+        for (index_t j = 0; j < d; ++j) heavy_[base + std::size_t(j)] = at(lo + k, j);
+        if (dirty.empty() || dirty.back() != k / kChunk) dirty.push_back(k / kChunk);
+      } else {
+        light_mass_ += s;
+        ++light_count_;
+      }
+    }
+    for (index_t c : dirty) {
+      std::fill(partial_.begin() + c * d, partial_.begin() + (c + 1) * d, 0.0);
+      sum_chunk(c, &heavy);
+    }
+    for (index_t c = 0; c < n_chunks; ++c) acc_ += Eigen::Map<const Eigen::VectorXd>(partial_.data() + c * d, d);
   }
 
   void finish_block() {
@@ -344,7 +378,6 @@ class StreamingTopEig {
   std::vector<double> heavy_;    // h x d, row-major
   std::vector<double> scratch_;  // squared norms of the block under way
   std::vector<double> partial_;  // per-chunk partial sums
-  std::vector<index_t> light_;   // light rows of the segment under way
   index_t rows_seen_ = 0;
   index_t block_ = 0;
   index_t in_block_ = 0;
