@@ -65,7 +65,7 @@ def oja_grid(A, v1, lam, seed):
 
 
 def accuracy(args):
-    n, d, seeds = (4000, 50, 3) if args.quick else (20000, 200, 10)
+    n, d, seeds = (3000, 40, 3) if args.quick else (20000, 200, 10)
     heavy = 5
     rows = []
     for R in (2.0, 5.0, 10.0, 100.0):
@@ -119,7 +119,7 @@ def chunks(n, d, chunk, seed, R=10.0):
 
 def memory(args):
     ns = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
-    ds = (100, 500) if args.quick else (100, 1000)
+    ds = (50, 200) if args.quick else (100, 1000)
     rows = []
     for d in ds:
         for n in ns:
@@ -143,8 +143,8 @@ def throughput(args):
     from scipy.sparse.linalg import eigsh
     from sklearn.decomposition import IncrementalPCA
 
-    n, d, chunk = (50_000, 500, 10_000) if args.quick else (1_000_000, 1000, 50_000)
-    ipca_rows = 2 * chunk if args.quick else 100_000
+    n, d, chunk = (40_000, 200, 10_000) if args.quick else (1_000_000, 1000, 50_000)
+    ipca_rows = chunk if args.quick else 100_000
     ro = lralg.StreamingTopEigenvector(d, n_rows=n, rng=0)
     oja = lralg.StreamingTopEigenvector(d, method="oja", n_rows=n, rng=0)
     ipca = IncrementalPCA(n_components=1, batch_size=5 * d)
@@ -185,8 +185,14 @@ def throughput(args):
         })
     report("streaming_throughput", rows,
            note=f"{n} x {d} float32, generated in chunks of {chunk} rows; lralg threads "
-           f"{lralg.get_num_threads()}; IncrementalPCA (centred, batch {5 * d}) timed on its first "
+           f"{lralg.get_num_threads()}, BLAS threads {_blas_threads()}; IncrementalPCA (centred, batch {5 * d}) timed on its first "
            f"{ipca_rows} rows; eigsh time includes accumulating A^T A.")
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return ",".join(str(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas")
 
 
 def tfidf_rows():
@@ -209,7 +215,7 @@ def tfidf_rows():
 def real_rows(args):
     from sklearn.datasets import load_digits
 
-    seeds = 3 if args.quick else 10
+    seeds = 2 if args.quick else 10
     rows = []
     for name, X in (("load_digits", load_digits().data), ("TF-IDF (docstrings)", tfidf_rows())):
         v1, lam = exact_top_eigenvector(X)
@@ -229,11 +235,19 @@ def real_rows(args):
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--only", choices=["accuracy", "memory", "throughput", "real"], default=None)
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads for lralg and for BLAS alike (default: each library's own default)")
     args = p.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+    import scipy.sparse.linalg  # noqa: F401  (load every BLAS before limiting threads)
+    import sklearn.decomposition  # noqa: F401
+
     start = time.perf_counter()
-    for name, fn in (("accuracy", accuracy), ("memory", memory), ("throughput", throughput), ("real", real_rows)):
-        if args.only in (None, name):
-            fn(args)
+    with threadpool_limits(args.threads), lralg.threads(args.threads or lralg.get_num_threads()):
+        for name, fn in (("accuracy", accuracy), ("memory", memory), ("throughput", throughput),
+                         ("real", real_rows)):
+            if args.only in (None, name):
+                fn(args)
     print(f"\n(total {time.perf_counter() - start:.0f} s)")
 
 

@@ -97,8 +97,11 @@ class StreamingTopEigenvector:
     rng : None, int or numpy.random.Generator
         Seed of the Gaussian start vector.
     n_blocks : int or None
-        "random-order": number of power steps (blocks), default
-        ``ceil(log2 d) + 2`` capped so that each block holds >= 64 rows.
+        "random-order": number of power steps (blocks). Default
+        ``max(ceil(log2 d) + 2, n // (4 d))``, capped so that each block holds
+        >= 64 rows: the steps a power method needs from a random start, or
+        more where n allows (measured: more, noisier steps do better until a
+        block holds fewer than about 2d rows).
     heavy_factor : float or None
         "random-order": the polylog(d) of the heavy threshold; a row is heavy
         when ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)``. Default
