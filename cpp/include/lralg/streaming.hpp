@@ -55,14 +55,15 @@ struct StreamingEigOptions {
   std::uint64_t seed = 0;
 };
 
-// The default number of blocks (power steps): as many as leave about 4d rows
+// The default number of blocks (power steps): as many as leave about 8d rows
 // per block, and at least ceil(log2 d) + 2 (the steps the power method needs
 // from a random start), each block holding at least 64 rows where n allows.
-// Chosen by measurement (bench/streaming.py): more, noisier steps beat fewer,
-// cleaner ones until a block holds fewer than about 2d rows.
+// Chosen by measurement (bench/streaming.py): with a small gap and heavy rows
+// more, noisier steps do better (convergence limits); with a flat spectrum
+// below sigma_1 fewer, larger blocks do (the last block's noise limits).
 inline index_t default_power_blocks(index_t n_features, index_t n_rows) {
   const index_t d = std::max<index_t>(n_features, 2);
-  const index_t steps = std::max(index_t(std::ceil(std::log2(double(d)))) + 2, n_rows / (4 * d));
+  const index_t steps = std::max(index_t(std::ceil(std::log2(double(d)))) + 2, n_rows / (8 * d));
   const index_t cap = std::max<index_t>(1, n_rows / 64);
   return std::max<index_t>(1, std::min(steps, cap));
 }
