@@ -33,11 +33,19 @@ from lralg.streaming import exact_top_eigenvector
 
 
 def gapped(n, d, R, *, heavy, seed, heavy_scale=30.0):
+    """A = W diag(sigma) V^T in random row order with sigma_1^2 / sigma_2^2 = R exactly.
+
+    W has orthonormal columns taken from a Gaussian matrix whose first `heavy`
+    rows are scaled by heavy_scale: those rows of W (and of A) have a large
+    norm (high leverage) in random directions, while A^T A keeps its spectrum.
+    """
     rng = np.random.default_rng(seed)
-    U, _ = np.linalg.qr(rng.standard_normal((d, d)))
-    scales = np.concatenate([[math.sqrt(R)], np.linspace(1.0, 0.3, d - 1)])
-    A = (rng.standard_normal((n, d)) * scales) @ U.T
-    A[:heavy] *= heavy_scale
+    G = rng.standard_normal((n, d))
+    G[:heavy] *= heavy_scale
+    W, _ = np.linalg.qr(G)
+    V, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    sigma2 = np.concatenate([[R], np.linspace(1.0, 0.1, d - 1)]) * n
+    A = (W * np.sqrt(sigma2)) @ V.T
     return A[rng.permutation(n)]
 
 
@@ -98,8 +106,9 @@ def accuracy(args):
     report(
         "streaming_accuracy",
         rows,
-        note=f"{n} x {d} rows in random order, {heavy} rows scaled x30, {seeds} seeds; "
-        "R is the gap of the light part (the heavy rows change the exact one). "
+        note=f"{n} x {d} rows in random order, sigma_1^2 / sigma_2^2 = R exactly, sigma_j^2 for j >= 2 "
+        f"linear from 1 to 0.1 (times n); {heavy} heavy rows (high-leverage rows of the left factor, "
+        f"each about 100x the mean row norm^2); {seeds} seeds. "
         "oracle eta: best of c*ln(d)/sigma_1^2, c in {0.5,1,2,4,8}, chosen on the mean over seeds.",
     )
 
@@ -127,8 +136,13 @@ def memory(args):
                 continue
             est = {m: lralg.StreamingTopEigenvector(d, method=m, n_rows=n, rng=0, learning_rate=1e-6)
                    for m in ("random-order", "oja")}
+            offset = 0
             for X in chunks(n, d, 50_000, seed=1):
-                X[:: max(1, n // 4)] *= 40.0  # a few heavy rows, about 4 per stream
+                # 4 heavy rows per stream, at global positions n/8, 3n/8, 5n/8, 7n/8, 100x the norm
+                for pos in range(n // 8, n, n // 4):
+                    if offset <= pos < offset + X.shape[0]:
+                        X[pos - offset] *= 100.0
+                offset += X.shape[0]
                 for e in est.values():
                     e.update(X)
             for m, e in est.items():
@@ -136,7 +150,9 @@ def memory(args):
                              "heavy rows": e.n_heavy_, "bytes / d": e.memory_bytes_ / d})
             rows.append({"d": d, "n": n, "method": "exact (A^T A)", "state bytes": 8 * d * d,
                          "heavy rows": "", "bytes / d": 8 * d})
-    report("streaming_memory", rows, note="State kept across rows (z, running product, heavy rows); flat in n.")
+    report("streaming_memory", rows, note="State kept across rows (z, running product, heavy rows; "
+           "4 rows of 100x norm planted per stream); flat in n. The heavy-row store is a std::vector "
+           "(capacity counted).")
 
 
 def throughput(args):
