@@ -7,10 +7,13 @@ README for a tour. ``lralg.show_config()`` tells how this copy was built.
 from . import _core
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
 from .projection import random_projection_matrix, sparse_random_projection
+from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
 
 __version__ = _core.build_info()["version"]
 
 __all__ = [
+    "EigResult",
+    "StreamingTopEigenvector",
     "__version__",
     "config",
     "get_num_threads",
@@ -19,4 +22,5 @@ __all__ = [
     "show_config",
     "sparse_random_projection",
     "threads",
+    "top_eigenvector",
 ]

@@ -1,0 +1,396 @@
+// Streaming top eigenvector of A^T A from the rows of A, read once.
+//
+// Three methods share one state object:
+//
+//  * RandomOrder: the block power method for rows that arrive in uniformly
+//    random order (Kacham and Woodruff, NeurIPS 2024, arXiv 2412.11963).
+//    Rows whose squared norm is at least ||A||_F^2 / (d * polylog d) are
+//    "heavy" and are stored exactly. The stream positions [0, n) are cut into
+//    P consecutive blocks; because the order is random, the light rows of
+//    block p are a uniform sample of the light rows of A, so
+//    (n / |block p|) * L_p^T L_p is an unbiased, concentrated estimate of
+//    L^T L. One power step is taken per block:
+//        z_p = normalise( (n / |block p|) L_p^T L_p z_{p-1} + H^T H z_{p-1} ),
+//    with H the heavy rows stored so far and z_0 a Gaussian vector. The
+//    light rows are never stored: each contributes <a, z> a to the running
+//    product. ||A||_F^2 is estimated on the fly at row i as the exact mass of
+//    rows 1..i plus (n - i) times the mean squared norm of the light rows
+//    seen so far (in a random-order stream the light part is unbiased; the
+//    heavy rows are few and are not extrapolated). Memory: O(d) plus the h
+//    heavy rows, O(h d).
+//  * Oja: Oja's rule with a fixed learning rate (the arbitrary-order
+//    algorithm analysed by Price and Xun, arXiv 2408.10332):
+//        z <- z + eta <a, z> a, renormalised when its norm grows.
+//    Memory O(d).
+//  * Exact: accumulates A^T A (d x d, double) and takes its top eigenvector
+//    at the end: the in-memory reference, O(d^2) memory.
+//
+// All accumulation is in double whatever the input type. Updates are
+// deterministic for a given seed: the parallel reductions use a partition
+// fixed by the block size, never by the thread count.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lralg/common.hpp"
+#include "lralg/random.hpp"
+
+namespace lralg {
+
+enum class EigMethod { RandomOrder = 0, Oja = 1, Exact = 2 };
+
+struct StreamingEigOptions {
+  EigMethod method = EigMethod::RandomOrder;
+  index_t n_features = 0;
+  index_t n_rows = 0;         // stream length n (random-order: required; else 0 = unknown)
+  index_t n_blocks = 0;       // random-order: number of power-iteration blocks P
+  double heavy_factor = 0.0;  // random-order: row heavy iff ||a||^2 >= ||A||_F^2 / (d * factor)
+  double learning_rate = 0.0; // oja: eta (> 0)
+  std::uint64_t seed = 0;
+};
+
+// The default number of blocks (power steps): as many as leave about 8d rows
+// per block, and at least ceil(log2 d) + 2 (the steps the power method needs
+// from a random start), each block holding at least 64 rows where n allows.
+// Chosen by measurement (bench/streaming.py): with a small gap and heavy rows
+// more, noisier steps do better (convergence limits); with a flat spectrum
+// below sigma_1 fewer, larger blocks do (the last block's noise limits).
+inline index_t default_power_blocks(index_t n_features, index_t n_rows) {
+  const index_t d = std::max<index_t>(n_features, 2);
+  const index_t steps = std::max(index_t(std::ceil(std::log2(double(d)))) + 2, n_rows / (8 * d));
+  const index_t cap = std::max<index_t>(1, n_rows / 64);
+  return std::max<index_t>(1, std::min(steps, cap));
+}
+
+// The default polylog(d) of the heavy threshold: max(1, log2 d).
+inline double default_heavy_factor(index_t n_features) {
+  return std::max(1.0, std::log2(double(std::max<index_t>(n_features, 1))));
+}
+
+namespace detail {
+// <a, z> and ||a||^2 of a contiguous row in double, with 4 independent
+// partial sums per quantity so the loop vectorises without reassociating
+// (the result is a fixed function of the inputs).
+template <class Scalar>
+inline void dot_and_norm(const Scalar* a, const double* z, index_t d, double& dot, double& norm) {
+  double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
+  index_t j = 0;
+  for (; j + 4 <= d; j += 4) {
+    for (int k = 0; k < 4; ++k) {
+      const double x = double(a[j + k]);
+      s[k] += x * z[j + k];
+      q[k] += x * x;
+    }
+  }
+  for (; j < d; ++j) {
+    const double x = double(a[j]);
+    s[0] += x * z[j];
+    q[0] += x * x;
+  }
+  dot = (s[0] + s[1]) + (s[2] + s[3]);
+  norm = (q[0] + q[1]) + (q[2] + q[3]);
+}
+}  // namespace detail
+
+class StreamingTopEig {
+ public:
+  explicit StreamingTopEig(const StreamingEigOptions& opt) : opt_(opt) {
+    require(opt.n_features >= 1, "n_features must be >= 1");
+    const index_t d = opt.n_features;
+    if (opt.method == EigMethod::RandomOrder) {
+      require(opt.n_rows >= 1, "method='random-order' needs n_rows >= 1 (the stream length) in advance");
+      if (opt_.n_blocks <= 0) opt_.n_blocks = default_power_blocks(d, opt.n_rows);
+      require(opt_.n_blocks <= opt.n_rows, "n_blocks must be <= n_rows");
+      if (opt_.heavy_factor <= 0.0) opt_.heavy_factor = default_heavy_factor(d);
+    } else if (opt.method == EigMethod::Oja) {
+      require(opt.learning_rate > 0.0 && std::isfinite(opt.learning_rate),
+              "learning_rate must be a finite number > 0");
+    }
+    if (opt.method == EigMethod::Exact) {
+      gram_ = Eigen::MatrixXd::Zero(d, d);
+    } else {
+      // z_0: a Gaussian vector drawn from the counter-based generator.
+      const CounterRng rng(opt.seed);
+      z_.resize(d);
+      for (index_t j = 0; j < d; j += 2) {
+        const auto g = rng.normal_pair(0, std::uint64_t(j / 2));
+        z_[j] = g[0];
+        if (j + 1 < d) z_[j + 1] = g[1];
+      }
+      z_ /= z_.norm();
+      acc_ = Eigen::VectorXd::Zero(d);
+    }
+  }
+
+  const StreamingEigOptions& options() const { return opt_; }
+  index_t n_features() const { return opt_.n_features; }
+  index_t rows_seen() const { return rows_seen_; }
+  index_t n_heavy() const { return index_t(heavy_.size()) / opt_.n_features; }
+  index_t blocks_done() const { return block_; }
+  double frobenius_sq() const { return sumsq_; }
+
+  // Bytes of state held across updates (vectors, heavy rows, Gram matrix);
+  // the scratch buffers of one update scale with that block's rows, not n.
+  std::int64_t memory_bytes() const {
+    const std::int64_t d = opt_.n_features;
+    std::int64_t bytes = std::int64_t(z_.size() + acc_.size()) * 8;
+    bytes += std::int64_t(heavy_.capacity()) * 8;
+    bytes += std::int64_t(gram_.size()) * 8;
+    (void)d;
+    return bytes;
+  }
+
+  // Feeds rows X (rows x d, row- or column-major). The caller has checked
+  // that every value is finite; the shape is checked here before any state
+  // changes, so a refused block leaves the stream as it was.
+  template <class Scalar>
+  void update(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+    require(cols == opt_.n_features, "block has " + std::to_string(cols) + " columns, the stream has " +
+                                         std::to_string(opt_.n_features));
+    require(rows >= 1, "block has no rows");
+    if (opt_.method == EigMethod::RandomOrder)
+      require(rows_seen_ + rows <= opt_.n_rows,
+              "the stream was declared with n_rows=" + std::to_string(opt_.n_rows) + " but this block brings it to " +
+                  std::to_string(rows_seen_ + rows) + " rows");
+    switch (opt_.method) {
+      case EigMethod::Exact: update_exact(X, rows, cols, row_major); break;
+      case EigMethod::Oja: {
+        // Oja can refuse mid-block (overflow): keep the state to restore it.
+        const Eigen::VectorXd z = z_;
+        const double sumsq = sumsq_, value_sum = value_sum_;
+        try {
+          update_oja(X, rows, row_major);
+        } catch (...) {
+          z_ = z;
+          sumsq_ = sumsq;
+          value_sum_ = value_sum;
+          throw;
+        }
+        break;
+      }
+      case EigMethod::RandomOrder: update_random_order(X, rows, cols, row_major); break;
+    }
+  }
+
+  // The current estimate of v_1 (unit norm, largest |entry| positive) and of
+  // lambda_1 = sigma_1^2. Throws when no row or only zero rows were seen.
+  void result(Eigen::VectorXd& vector, double& value) const {
+    require(rows_seen_ > 0, "no rows were seen: the stream is empty");
+    require(sumsq_ > 0.0, "every row seen is zero: A^T A = 0 has no top eigenvector");
+    const index_t d = opt_.n_features;
+    if (opt_.method == EigMethod::Exact) {
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram_);
+      require(eig.info() == Eigen::Success, "eigendecomposition of A^T A failed");
+      vector = eig.eigenvectors().col(d - 1);
+      value = eig.eigenvalues()(d - 1);
+    } else if (opt_.method == EigMethod::Oja) {
+      vector = z_ / z_.norm();
+      value = value_sum_;
+    } else {
+      if (in_block_ > 0) {
+        // The power step of the block under way, from the rows seen so far.
+        Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(in_block_));
+        add_heavy_product(z_, step);
+        const double norm = step.norm();
+        vector = norm > 0.0 ? Eigen::VectorXd(step / norm) : z_;
+        value = z_.dot(step);
+      } else {
+        vector = z_;
+        value = last_value_;
+      }
+    }
+    fix_sign(vector);
+  }
+
+ private:
+  index_t block_length(index_t p) const { return block_end(p) - block_end(p - 1); }
+  index_t block_end(index_t p) const {  // first position after block p
+    if (p < 0) return 0;
+    return index_t((__int128)(p + 1) * opt_.n_rows / opt_.n_blocks);
+  }
+
+  static void fix_sign(Eigen::VectorXd& v) {
+    Eigen::Index k = 0;
+    v.cwiseAbs().maxCoeff(&k);
+    if (v[k] < 0) v = -v;
+  }
+
+  // out += H^T H z for the heavy rows stored so far.
+  void add_heavy_product(const Eigen::VectorXd& z, Eigen::VectorXd& out) const {
+    const index_t d = opt_.n_features;
+    const index_t h = n_heavy();
+    for (index_t k = 0; k < h; ++k) {
+      Eigen::Map<const Eigen::VectorXd> a(heavy_.data() + k * d, d);
+      out.noalias() += a.dot(z) * a;
+    }
+  }
+
+  template <class Scalar>
+  void update_exact(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+    using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+    using RowMat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    Eigen::MatrixXd block;
+    if (row_major)
+      block = Eigen::Map<const RowMat>(X, rows, cols).template cast<double>();
+    else
+      block = Eigen::Map<const Mat>(X, rows, cols).template cast<double>();
+    gram_.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+    gram_.triangularView<Eigen::StrictlyUpper>() = gram_.transpose();
+    sumsq_ += block.squaredNorm();
+    rows_seen_ += rows;
+  }
+
+  template <class Scalar>
+  void update_oja(const Scalar* X, index_t rows, bool row_major) {
+    const index_t d = opt_.n_features;
+    const double eta = opt_.learning_rate;
+    double znorm2 = z_.squaredNorm();
+    for (index_t i = 0; i < rows; ++i) {
+      double s = 0.0, aa = 0.0;
+      if (row_major) {
+        detail::dot_and_norm(X + i * d, z_.data(), d, s, aa);
+      } else {
+        for (index_t j = 0; j < d; ++j) {
+          const double a = double(X[j * rows + i]);
+          s += a * z_[j];
+          aa += a * a;
+        }
+      }
+      sumsq_ += aa;
+      value_sum_ += s * s / znorm2;
+      const double step = eta * s;
+      if (row_major) {
+        const Scalar* a = X + i * d;
+        for (index_t j = 0; j < d; ++j) z_[j] += step * double(a[j]);
+      } else {
+        for (index_t j = 0; j < d; ++j) z_[j] += step * double(X[j * rows + i]);
+      }
+      znorm2 += 2.0 * step * s + step * step * aa;
+      if (znorm2 > 1e100 || znorm2 < 1e-100) {
+        znorm2 = z_.squaredNorm();
+        require(znorm2 > 0.0 && std::isfinite(znorm2), "Oja iterate over- or underflowed; lower learning_rate");
+        z_ /= std::sqrt(znorm2);
+        znorm2 = 1.0;
+      }
+    }
+    const double norm = z_.norm();
+    require(norm > 0.0 && std::isfinite(norm), "Oja iterate over- or underflowed; lower learning_rate");
+    z_ /= norm;
+    rows_seen_ += rows;
+  }
+
+  template <class Scalar>
+  void update_random_order(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+    // Split the block at power-step boundaries: z changes between segments.
+    index_t i = 0;
+    while (i < rows) {
+      const index_t stop = std::min(rows, i + (block_end(block_) - rows_seen_));
+      process_segment(X, rows, cols, row_major, i, stop);
+      in_block_ += stop - i;
+      rows_seen_ += stop - i;
+      i = stop;
+      if (rows_seen_ == block_end(block_)) finish_block();
+    }
+  }
+
+  // One pass over rows [lo, hi) of a segment: squared norms, and <a, z> a
+  // summed per chunk of kChunk rows as if every row were light; then the rows
+  // are classified in stream order, and the few chunks holding a heavy row
+  // are summed again without it. Chunks are reduced in order: deterministic.
+  template <class Scalar>
+  void process_segment(const Scalar* X, index_t rows, index_t d, bool row_major, index_t lo, index_t hi) {
+    constexpr index_t kChunk = 256;
+    const index_t m = hi - lo;
+    const index_t n_chunks = (m + kChunk - 1) / kChunk;
+    scratch_.resize(std::size_t(m));
+    partial_.assign(std::size_t(n_chunks * d), 0.0);
+    auto at = [&](index_t r, index_t j) -> double {
+      return double(row_major ? X[r * d + j] : X[j * rows + r]);
+    };
+    // Sums <a_r, z> a_r over the rows of chunk c into out; skip[] marks heavy rows.
+    auto sum_chunk = [&](index_t c, const std::vector<char>* skip) {
+      double* out = partial_.data() + c * d;
+      const index_t c_lo = lo + c * kChunk, c_hi = std::min(hi, c_lo + kChunk);
+      for (index_t r = c_lo; r < c_hi; ++r) {
+        if (skip && (*skip)[std::size_t(r - lo)]) continue;
+        double s = 0.0, nn = 0.0;
+        if (row_major) {
+          const Scalar* a = X + r * d;
+          detail::dot_and_norm(a, z_.data(), d, s, nn);
+          for (index_t j = 0; j < d; ++j) out[j] += s * double(a[j]);
+        } else {
+          for (index_t j = 0; j < d; ++j) {
+            const double x = at(r, j);
+            s += x * z_[j];
+            nn += x * x;
+          }
+          for (index_t j = 0; j < d; ++j) out[j] += s * at(r, j);
+        }
+        if (!skip) scratch_[std::size_t(r - lo)] = nn;
+      }
+    };
+    parallel_blocks(n_chunks, 1, [&](index_t c, index_t, index_t) { sum_chunk(c, nullptr); });
+    // Classify in stream order with the running estimate of ||A||_F^2.
+    std::vector<char> heavy(std::size_t(m), 0);
+    std::vector<index_t> dirty;
+    for (index_t k = 0; k < m; ++k) {
+      const double s = scratch_[std::size_t(k)];
+      sumsq_ += s;
+      const index_t pos = rows_seen_ + k + 1;
+      // ||A||_F^2 estimate: the rows seen, exactly, plus the unseen rows at the
+      // mean squared norm of the light rows seen (heavy rows are not
+      // extrapolated, so one early heavy row does not inflate the estimate).
+      const double mean_light = light_count_ > 0 ? light_mass_ / double(light_count_) : s;
+      const double frob = sumsq_ + double(opt_.n_rows - pos) * mean_light;
+      if (s > 0.0 && s * double(d) * opt_.heavy_factor >= frob) {
+        heavy[std::size_t(k)] = 1;
+        const std::size_t base = heavy_.size();
+        heavy_.resize(base + std::size_t(d));
+        for (index_t j = 0; j < d; ++j) heavy_[base + std::size_t(j)] = at(lo + k, j);
+        if (dirty.empty() || dirty.back() != k / kChunk) dirty.push_back(k / kChunk);
+      } else {
+        light_mass_ += s;
+        ++light_count_;
+      }
+    }
+    for (index_t c : dirty) {
+      std::fill(partial_.begin() + c * d, partial_.begin() + (c + 1) * d, 0.0);
+      sum_chunk(c, &heavy);
+    }
+    for (index_t c = 0; c < n_chunks; ++c) acc_ += Eigen::Map<const Eigen::VectorXd>(partial_.data() + c * d, d);
+  }
+
+  void finish_block() {
+    Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(block_length(block_)));
+    add_heavy_product(z_, step);
+    last_value_ = z_.dot(step);
+    const double norm = step.norm();
+    if (norm > 0.0) z_ = step / norm;  // a block of zero rows leaves z as it was
+    acc_.setZero();
+    in_block_ = 0;
+    ++block_;
+  }
+
+  StreamingEigOptions opt_;
+  Eigen::VectorXd z_, acc_;
+  Eigen::MatrixXd gram_;
+  std::vector<double> heavy_;    // h x d, row-major
+  std::vector<double> scratch_;  // squared norms of the block under way
+  std::vector<double> partial_;  // per-chunk partial sums
+  index_t rows_seen_ = 0;
+  index_t block_ = 0;
+  index_t in_block_ = 0;
+  double sumsq_ = 0.0;
+  double light_mass_ = 0.0;
+  index_t light_count_ = 0;
+  double value_sum_ = 0.0;
+  double last_value_ = 0.0;
+};
+
+}  // namespace lralg

@@ -1,0 +1,418 @@
+"""Streaming top eigenvector of A^T A from the rows of A, read once.
+
+Methods
+-------
+"random-order"
+    The block power method for rows in uniformly random order of Kacham and
+    Woodruff ("Approximating the Top Eigenvector in Random Order Streams",
+    NeurIPS 2024, arXiv 2412.11963). Rows of squared norm at least
+    ``||A||_F^2 / (d * polylog d)`` ("heavy" rows) are stored exactly; the
+    stream positions are cut into ``n_blocks`` consecutive blocks, and each
+    block takes one power step with its light rows, rescaled by
+    ``n / block length`` (in a random-order stream a block is a uniform sample
+    of the rows), plus the heavy rows stored so far. Needs the stream length
+    ``n`` in advance (it fixes the blocks); ``||A||_F^2`` is estimated on the
+    fly from the rows seen so far. Memory ``O(d + h d)`` for ``h`` heavy rows.
+"oja"
+    Oja's rule with a fixed learning rate, the arbitrary-order baseline
+    analysed by Price and Xun (arXiv 2408.10332). Memory ``O(d)``.
+"exact"
+    Accumulates ``A^T A`` (``d x d``) and returns its top eigenvector: the
+    in-memory reference, ``O(d^2)`` memory.
+
+The state lives in the compiled core; updates run with the GIL released.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _core
+from ._validate import check_array, check_int, check_real, is_sparse, seed_from_rng
+
+_METHODS = {"random-order": 0, "oja": 1, "exact": 2}
+
+
+class EigResult(NamedTuple):
+    """Result of :func:`top_eigenvector`.
+
+    Attributes
+    ----------
+    vector : ndarray of shape (d,), float64
+        Unit estimate of the top eigenvector v_1 of ``A^T A``; its entry of
+        largest magnitude is positive.
+    value : float
+        Estimate of the top eigenvalue ``sigma_1(A)^2`` (exact for "exact";
+        the Rayleigh quotient of the last power step for "random-order";
+        ``sum_i <a_i, z_{i-1}>^2`` with the running iterate for "oja").
+    n_rows_seen : int
+        Rows read.
+    n_heavy : int
+        Rows stored exactly as heavy ("random-order"; 0 otherwise).
+    memory_bytes : int
+        Bytes of state kept across rows (vectors, heavy rows, Gram matrix).
+    """
+
+    vector: np.ndarray
+    value: float
+    n_rows_seen: int
+    n_heavy: int
+    memory_bytes: int
+
+
+def _method(method) -> str:
+    if not isinstance(method, str) or method not in _METHODS:
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    return method
+
+
+def default_learning_rate(n_features: int, frobenius_sq: float) -> float:
+    """The default Oja learning rate ``eta = ln(max(d, 2)) / ||A||_F^2``.
+
+    Price and Xun take eta of order ``log(d) / sigma_1^2``; sigma_1 is not
+    known in a stream, and ``||A||_F^2 >= sigma_1^2`` keeps every step
+    ``eta ||a_i||^2 <= ln d`` bounded.
+    """
+    return math.log(max(n_features, 2)) / frobenius_sq
+
+
+class StreamingTopEigenvector:
+    """Top eigenvector of ``A^T A`` from blocks of rows of A, each seen once.
+
+    Parameters
+    ----------
+    n_features : int
+        Width d of every row.
+    method : {"random-order", "oja", "exact"}
+        See the module documentation. "random-order" assumes the rows arrive
+        in uniformly random order; shuffle them first otherwise.
+    n_rows : int or None
+        Stream length n. Required for "random-order" (it places the power
+        blocks); for "oja" without ``learning_rate`` it is used to estimate
+        ``||A||_F^2`` from the first block. A stream may end early (the
+        estimate is then that of the rows seen) but may not exceed it.
+    rng : None, int or numpy.random.Generator
+        Seed of the Gaussian start vector.
+    n_blocks : int or None
+        "random-order": number of power steps (blocks). Default
+        ``max(ceil(log2 d) + 2, n // (8 d))``, capped so that each block holds
+        >= 64 rows: the steps a power method needs from a random start, or
+        more where n allows. A choice made by measurement: with a small gap
+        and heavy rows more (noisier) steps help, with a flat spectrum below
+        sigma_1 fewer (larger) blocks do, the last block's noise being what
+        limits the result.
+    heavy_factor : float or None
+        "random-order": the polylog(d) of the heavy threshold; a row is heavy
+        when ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)``. Default
+        ``max(1, log2 d)``.
+    learning_rate : float or None
+        "oja": fixed step eta. Default :func:`default_learning_rate` with
+        ``||A||_F^2`` estimated as ``n_rows`` times the mean squared norm of
+        the first block (needs ``n_rows``).
+
+    Attributes
+    ----------
+    vector_, value_ : current estimates (see :class:`EigResult`).
+    n_rows_seen_, n_heavy_, memory_bytes_ : counters of the stream.
+
+    A block refused for its shape or values (NaN/Inf, wrong width, no rows,
+    rows beyond ``n_rows``) raises ValueError or TypeError and leaves the
+    stream as it was.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        *,
+        method="random-order",
+        n_rows=None,
+        rng=None,
+        n_blocks=None,
+        heavy_factor=None,
+        learning_rate=None,
+    ):
+        self.n_features = check_int(n_features, "n_features", low=1)
+        self.method = _method(method)
+        self.n_rows = None if n_rows is None else check_int(n_rows, "n_rows", low=1)
+        if self.method == "random-order" and self.n_rows is None:
+            raise ValueError(
+                "method='random-order' needs n_rows (the stream length) in advance: "
+                "it cuts the stream into power-iteration blocks by position"
+            )
+        self.n_blocks = None if n_blocks is None else check_int(n_blocks, "n_blocks", low=1)
+        if self.n_blocks is not None and self.n_rows is not None and self.n_blocks > self.n_rows:
+            raise ValueError(f"n_blocks must be <= n_rows={self.n_rows}, got {self.n_blocks}")
+        self.heavy_factor = (
+            None if heavy_factor is None else check_real(heavy_factor, "heavy_factor", low=0.0, low_open=True)
+        )
+        self.learning_rate = (
+            None
+            if learning_rate is None
+            else check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+        )
+        if self.method == "oja" and self.learning_rate is None and self.n_rows is None:
+            raise ValueError(
+                "method='oja' needs learning_rate, or n_rows to estimate ||A||_F^2 from the first block"
+            )
+        self._seed = seed_from_rng(rng)
+        self._stream = None
+        if self.method != "oja" or self.learning_rate is not None:
+            self._stream = self._make(self.learning_rate or 0.0)
+
+    def _make(self, learning_rate: float):
+        self._eta = learning_rate
+        return _core.StreamingTopEig(
+            _METHODS[self.method],
+            self.n_features,
+            self.n_rows or 0,
+            self.n_blocks or 0,
+            self.heavy_factor or 0.0,
+            learning_rate,
+            self._seed,
+        )
+
+    def _check_block(self, block) -> np.ndarray:
+        if is_sparse(block):
+            raise TypeError("block must be a dense array of rows (scipy.sparse is not supported here)")
+        arr = np.asarray(block) if not isinstance(block, np.ndarray) else block
+        if isinstance(arr, np.ndarray) and arr.ndim == 1:
+            block = arr.reshape(1, -1)
+        block = check_array(block, "block", allow_empty=True)
+        if block.shape[1] != self.n_features:
+            raise ValueError(
+                f"block has rows of width {block.shape[1]}, the stream has n_features={self.n_features}"
+            )
+        if block.shape[0] == 0:
+            raise ValueError("block has no rows")
+        if self.n_rows is not None and self.n_rows_seen_ + block.shape[0] > self.n_rows:
+            raise ValueError(
+                f"the stream was declared with n_rows={self.n_rows}; this block brings it to "
+                f"{self.n_rows_seen_ + block.shape[0]} rows"
+            )
+        return block
+
+    def update(self, block) -> "StreamingTopEigenvector":
+        """Feed a 2-D block of rows (or one 1-D row). Returns self.
+
+        float32 and float64 blocks are read without a copy when C- or
+        F-contiguous; the core accumulates in float64.
+        """
+        block = self._check_block(block)
+        if self._stream is None:  # oja: the learning rate from the first block
+            frob = float(np.einsum("ij,ij->", block, block, dtype=np.float64))
+            frob *= self.n_rows / block.shape[0]
+            if frob <= 0.0:
+                raise ValueError(
+                    "the first block is all zeros: cannot set Oja's learning rate from it; pass learning_rate"
+                )
+            self._stream = self._make(default_learning_rate(self.n_features, frob))
+        _core.streaming_update(self._stream, block)
+        return self
+
+    def _result(self):
+        if self._stream is None or self._stream.rows_seen == 0:
+            raise ValueError("no rows were seen: the stream is empty")
+        return self._stream.result()
+
+    @property
+    def vector_(self) -> np.ndarray:
+        """Current unit estimate of v_1 (largest-magnitude entry positive)."""
+        return self._result()[0]
+
+    @property
+    def value_(self) -> float:
+        """Current estimate of the top eigenvalue sigma_1^2."""
+        return float(self._result()[1])
+
+    @property
+    def n_rows_seen_(self) -> int:
+        return 0 if self._stream is None else int(self._stream.rows_seen)
+
+    @property
+    def n_heavy_(self) -> int:
+        return 0 if self._stream is None else int(self._stream.n_heavy)
+
+    @property
+    def memory_bytes_(self) -> int:
+        return 0 if self._stream is None else int(self._stream.memory_bytes)
+
+    @property
+    def learning_rate_(self) -> float | None:
+        """The Oja step used (given or estimated); None for the other methods."""
+        if self.method != "oja":
+            return None
+        return None if self._stream is None else self._eta
+
+    def result(self) -> EigResult:
+        vector, value = self._result()
+        return EigResult(vector, float(value), self.n_rows_seen_, self.n_heavy_, self.memory_bytes_)
+
+    def __repr__(self) -> str:
+        return (
+            f"StreamingTopEigenvector(n_features={self.n_features}, method={self.method!r}, "
+            f"n_rows={self.n_rows}, n_rows_seen_={self.n_rows_seen_})"
+        )
+
+
+def _blocks(rows, block_size: int):
+    """Yield 2-D blocks from an array or an iterable of 1-D rows / 2-D blocks."""
+    if isinstance(rows, np.ndarray):
+        if rows.ndim != 2:
+            raise ValueError(f"rows must be 2-D when given as an array, got shape {rows.shape}")
+        for lo in range(0, rows.shape[0], block_size):
+            yield rows[lo : lo + block_size]
+        return
+    pending = []
+    for item in rows:
+        if is_sparse(item):
+            raise TypeError("rows must be dense (scipy.sparse is not supported here)")
+        arr = np.asarray(item)
+        if arr.ndim == 1:
+            pending.append(arr)
+            if len(pending) >= block_size:
+                yield _stack(pending)
+                pending = []
+        else:
+            if pending:
+                yield _stack(pending)
+                pending = []
+            yield arr
+    if pending:
+        yield _stack(pending)
+
+
+def _stack(rows):
+    widths = {r.shape[0] for r in rows}
+    if len(widths) > 1:
+        raise ValueError(f"rows of different widths in the stream: {sorted(widths)}")
+    return np.stack(rows)
+
+
+def top_eigenvector(
+    rows,
+    *,
+    method="random-order",
+    n_rows=None,
+    rng=None,
+    n_blocks=None,
+    heavy_factor=None,
+    learning_rate=None,
+    block_size=4096,
+) -> EigResult:
+    """Top eigenvector of ``A^T A`` from the rows of A, read once.
+
+    Parameters
+    ----------
+    rows : array_like (n, d) or iterable of 1-D rows / 2-D blocks
+        The stream. A 2-D array is streamed in blocks of ``block_size`` rows
+        in its own order; for "random-order" that order must be uniformly
+        random (shuffle first otherwise).
+    method : {"random-order", "oja", "exact"}
+        See :class:`StreamingTopEigenvector`.
+    n_rows : int or None
+        Stream length; taken from an array's shape, required for
+        "random-order" when ``rows`` is an iterable.
+    rng, n_blocks, heavy_factor, learning_rate
+        See :class:`StreamingTopEigenvector`. For "oja" on an array the
+        default learning rate uses the exact ``||A||_F^2``.
+    block_size : int
+        Rows per call to the core.
+
+    Returns
+    -------
+    EigResult
+        ``(vector, value, n_rows_seen, n_heavy, memory_bytes)``.
+
+    Raises
+    ------
+    ValueError
+        Empty stream, NaN/Inf, rows of the wrong width, all-zero rows, more
+        rows than ``n_rows``.
+    """
+    method = _method(method)
+    block_size = check_int(block_size, "block_size", low=1)
+    if is_sparse(rows):
+        raise TypeError("rows must be dense (scipy.sparse is not supported by top_eigenvector)")
+    if isinstance(rows, (str, bytes)) or rows is None:
+        raise TypeError(f"rows must be an array or an iterable of rows, got {type(rows).__name__}")
+    if hasattr(rows, "__array__") and not isinstance(rows, np.ndarray):
+        rows = np.asarray(rows)
+    if not isinstance(rows, np.ndarray) and not hasattr(rows, "__iter__"):
+        raise TypeError(f"rows must be an array or an iterable of rows, got {type(rows).__name__}")
+    if isinstance(rows, np.ndarray):
+        rows = check_array(rows, "rows", allow_empty=True)
+        if rows.shape[0] == 0:
+            raise ValueError("rows is empty: the stream has no rows")
+        if n_rows is None:
+            n_rows = rows.shape[0]
+        n_features = rows.shape[1]
+        if method == "oja" and learning_rate is None:
+            frob = float(np.einsum("ij,ij->", rows, rows, dtype=np.float64))
+            if frob <= 0.0:
+                raise ValueError("every row is zero: A^T A = 0 has no top eigenvector")
+            learning_rate = default_learning_rate(n_features, frob)
+        blocks = _blocks(rows, block_size)
+    else:
+        blocks = _blocks(iter(rows), block_size)
+        first = next(blocks, None)
+        if first is None:
+            raise ValueError("rows is empty: the stream has no rows")
+        first_arr = np.asarray(first)
+        if first_arr.ndim != 2:
+            raise ValueError(f"rows must be 1-D rows or 2-D blocks, got an item of shape {first_arr.shape}")
+        n_features = first_arr.shape[1]
+        if n_features == 0:
+            raise ValueError("rows have width 0")
+        blocks = _chain(first, blocks)
+    stream = StreamingTopEigenvector(
+        n_features,
+        method=method,
+        n_rows=n_rows,
+        rng=rng,
+        n_blocks=n_blocks,
+        heavy_factor=heavy_factor,
+        learning_rate=learning_rate,
+    )
+    for block in blocks:
+        stream.update(block)
+    return stream.result()
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def exact_top_eigenvector(A) -> tuple[np.ndarray, float]:
+    """(v_1, sigma_1^2) of a dense in-memory A by LAPACK (numpy.linalg.eigh of A^T A).
+
+    A reference for tests and benchmarks; sign as in :class:`EigResult`.
+    """
+    A = check_array(A, "A")
+    w, V = np.linalg.eigh(A.T.astype(np.float64) @ A.astype(np.float64))
+    v = V[:, -1]
+    if v[np.argmax(np.abs(v))] < 0:
+        v = -v
+    return v, float(w[-1])
+
+
+def _demo() -> dict:
+    """``python -m lralg demo``: a random-order stream with heavy rows, small gap."""
+    rng = np.random.default_rng(0)
+    n, d = 10000, 100
+    U, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    scales = np.concatenate([[math.sqrt(5.0)], np.linspace(1.0, 0.3, d - 1)])
+    A = (rng.standard_normal((n, d)) * scales) @ U.T
+    A[:5] *= 30.0
+    A = A[rng.permutation(n)]
+    v1, _ = exact_top_eigenvector(A)
+    res = top_eigenvector(A, rng=0)
+    oja = top_eigenvector(A, method="oja", rng=0)
+    return {
+        "problem": f"{n}x{d} rows in random order, gap 5, 5 heavy rows",
+        "result": f"<v,v1>^2 random-order {np.dot(res.vector, v1) ** 2:.4f} "
+        f"({res.n_heavy} heavy kept), oja (default eta) {np.dot(oja.vector, v1) ** 2:.4f}",
+    }

@@ -1,0 +1,298 @@
+"""Tests of lralg.top_eigenvector / StreamingTopEigenvector (issue: streaming top eigenvector)."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lralg
+from lralg.streaming import exact_top_eigenvector
+
+
+def gapped(n, d, R, *, heavy=0, heavy_scale=30.0, seed=0, dtype=np.float64):
+    """Rows in random order whose A^T A has sigma_1^2 / sigma_2^2 about R, plus heavy rows."""
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    scales = np.concatenate([[math.sqrt(R)], np.linspace(1.0, 0.3, d - 1)])
+    A = (rng.standard_normal((n, d)) * scales) @ U.T
+    A[:heavy] *= heavy_scale
+    return A[rng.permutation(n)].astype(dtype)
+
+
+def exact_gap(n, d, R, *, heavy, seed):
+    """A = W diag(sigma) V^T, sigma_1^2 / sigma_2^2 = R exactly, `heavy` high-leverage rows."""
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((n, d))
+    G[:heavy] *= 30.0
+    W, _ = np.linalg.qr(G)
+    V, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    sigma2 = np.concatenate([[R], np.linspace(1.0, 0.1, d - 1)]) * n
+    return ((W * np.sqrt(sigma2)) @ V.T)[rng.permutation(n)]
+
+
+def corr(v, w):
+    return float(np.dot(v, w) ** 2 / (np.dot(v, v) * np.dot(w, w)))
+
+
+# ---------------------------------------------------------------- oracles
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_exact_matches_numpy(dtype, order):
+    A = np.asarray(gapped(500, 20, 4.0, seed=1), dtype=dtype, order=order)
+    v1, lam = exact_top_eigenvector(A)
+    res = lralg.top_eigenvector(A, method="exact", block_size=77)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    assert res.vector.dtype == np.float64
+    assert np.allclose(res.vector, v1, atol=tol * 10)
+    assert res.value == pytest.approx(lam, rel=tol)
+    assert res.n_rows_seen == 500 and res.n_heavy == 0
+    assert res.memory_bytes >= 20 * 20 * 8
+
+
+@pytest.mark.parametrize("R", [5.0, 10.0, 100.0])
+def test_random_order_correlation_bound(R):
+    # The paper's guarantee: correlation 1 - O(1/sqrt(R)) with heavy rows present.
+    A = exact_gap(20000, 50, R, heavy=4, seed=2)
+    v1, lam = exact_top_eigenvector(A)
+    res = lralg.top_eigenvector(A, rng=0)
+    assert corr(res.vector, v1) >= 1.0 - 1.0 / math.sqrt(R)
+    assert res.n_heavy >= 4
+    assert np.linalg.norm(res.vector) == pytest.approx(1.0)
+    assert res.value == pytest.approx(lam, rel=0.2)
+
+
+def test_heavy_rows_beat_oja_small_gap():
+    A = exact_gap(20000, 50, 2.0, heavy=5, seed=3)
+    v1, lam = exact_top_eigenvector(A)
+    ro = [corr(lralg.top_eigenvector(A, rng=s).vector, v1) for s in range(3)]
+    oja = [corr(lralg.top_eigenvector(A, method="oja", rng=s).vector, v1) for s in range(3)]
+    assert np.mean(ro) > np.mean(oja)
+
+
+def test_heavy_rows_are_stored_exactly():
+    A = gapped(5000, 30, 10.0, seed=4)
+    A[[10, 2000, 4999]] *= np.array([[100.0], [50.0], [25.0]])  # heavy rows anywhere in the stream
+    res = lralg.top_eigenvector(A, rng=0)
+    assert res.n_heavy >= 3
+    # z and the running product, plus the heavy rows (std::vector capacity)
+    assert 8 * (2 + res.n_heavy) * 30 <= res.memory_bytes <= 8 * (2 + 2 * res.n_heavy) * 30
+    v1, _ = exact_top_eigenvector(A)
+    assert corr(res.vector, v1) > 0.99
+
+
+def test_oja_large_gap():
+    A = gapped(20000, 40, 100.0, seed=5)
+    v1, lam = exact_top_eigenvector(A)
+    res = lralg.top_eigenvector(A, method="oja", learning_rate=2 * math.log(40) / lam, rng=0)
+    assert corr(res.vector, v1) > 0.98
+    assert res.n_heavy == 0 and res.memory_bytes == 8 * 2 * 40
+
+
+def test_real_rows_digits():
+    datasets = pytest.importorskip("sklearn.datasets")
+    X = datasets.load_digits().data
+    X = X[np.random.default_rng(0).permutation(X.shape[0])]
+    v1, _ = exact_top_eigenvector(X)
+    res = lralg.top_eigenvector(X, rng=0)
+    assert corr(res.vector, v1) >= 0.99
+
+
+def test_memory_flat_in_n():
+    small = lralg.top_eigenvector(gapped(1000, 40, 10.0, seed=6), rng=0)
+    large = lralg.top_eigenvector(gapped(30000, 40, 10.0, seed=6), rng=0)
+    assert small.n_heavy == large.n_heavy == 0
+    assert small.memory_bytes == large.memory_bytes == 8 * 2 * 40
+
+
+# ---------------------------------------------------------------- determinism and streaming
+
+
+@pytest.mark.parametrize("method", ["random-order", "oja", "exact"])
+def test_same_seed_same_result_any_threads(method):
+    A = gapped(6000, 30, 5.0, heavy=3, seed=7)
+    with lralg.threads(1):
+        a = lralg.top_eigenvector(A, method=method, rng=42)
+    with lralg.threads(2):
+        b = lralg.top_eigenvector(A, method=method, rng=42)
+    assert np.array_equal(a.vector, b.vector)
+    assert a.value == b.value
+
+
+def test_block_splits_agree():
+    A = gapped(3000, 25, 5.0, heavy=2, seed=8)
+    whole = lralg.top_eigenvector(A, rng=1, block_size=3000)
+    rows = lralg.top_eigenvector(list(A), n_rows=3000, rng=1, block_size=13)
+    blocks = lralg.top_eigenvector((A[i : i + 101] for i in range(0, 3000, 101)), n_rows=3000, rng=1)
+    assert np.allclose(whole.vector, rows.vector, atol=1e-10)
+    assert np.allclose(whole.vector, blocks.vector, atol=1e-10)
+    assert whole.n_heavy == rows.n_heavy == blocks.n_heavy
+
+
+def test_streaming_estimator_attributes():
+    A = gapped(4000, 20, 10.0, seed=9)
+    est = lralg.StreamingTopEigenvector(20, n_rows=4000, rng=0)
+    assert est.n_rows_seen_ == 0
+    for lo in range(0, 4000, 500):
+        est.update(A[lo : lo + 500])
+        assert est.n_rows_seen_ == lo + 500
+        v = est.vector_
+        assert v.shape == (20,) and np.linalg.norm(v) == pytest.approx(1.0)
+    v1, lam = exact_top_eigenvector(A)
+    assert corr(est.vector_, v1) > 0.99
+    assert est.value_ == pytest.approx(lam, rel=0.2)
+    res = est.result()
+    assert isinstance(res, lralg.EigResult)
+    vector, value, n_seen, n_heavy, mem = res
+    assert n_seen == 4000 and mem == est.memory_bytes_
+    # one 1-D row is accepted as a block
+    est2 = lralg.StreamingTopEigenvector(20, n_rows=5)
+    est2.update(A[0])
+    assert est2.n_rows_seen_ == 1
+
+
+def test_oja_learning_rate_from_first_block():
+    A = gapped(2000, 10, 50.0, seed=10)
+    est = lralg.StreamingTopEigenvector(10, method="oja", n_rows=2000, rng=0)
+    assert est.learning_rate_ is None
+    est.update(A[:1000]).update(A[1000:])
+    assert est.learning_rate_ > 0
+    with pytest.raises(ValueError, match="learning_rate"):
+        lralg.StreamingTopEigenvector(10, method="oja")
+
+
+def test_integer_input_becomes_float64():
+    A = np.random.default_rng(0).integers(0, 5, size=(300, 8))
+    res = lralg.top_eigenvector(A, method="exact")
+    v1, _ = exact_top_eigenvector(A.astype(float))
+    assert np.allclose(res.vector, v1, atol=1e-10)
+
+
+def test_input_not_modified():
+    A = gapped(500, 10, 5.0, heavy=2, seed=11)
+    copy = A.copy()
+    for method in ("random-order", "oja", "exact"):
+        lralg.top_eigenvector(A, method=method, rng=0)
+    assert np.array_equal(A, copy)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _stream_with_state():
+    A = gapped(1000, 12, 5.0, seed=12)
+    est = lralg.StreamingTopEigenvector(12, n_rows=1000, rng=0)
+    est.update(A[:300])
+    return est, A
+
+
+@pytest.mark.parametrize(
+    "bad, err, match",
+    [
+        (np.ones((5, 11)), ValueError, "width"),
+        (np.ones((5, 13)), ValueError, "width"),
+        (np.full((3, 12), np.nan), ValueError, "NaN"),
+        (np.vstack([np.ones((2, 12)), np.full((1, 12), np.inf)]), ValueError, "NaN or Inf"),
+        (np.ones((0, 12)), ValueError, "no rows"),
+        (np.ones((800, 12)), ValueError, "n_rows"),
+        (np.ones((2, 12), dtype=complex), TypeError, "real"),
+        (np.array([["a"] * 12]), TypeError, "real"),
+        (sp.csr_array(np.ones((2, 12))), TypeError, "sparse"),
+        (np.ones((2, 3, 12)), ValueError, "2-D"),
+        (None, TypeError, "array"),
+    ],
+)
+def test_refused_block_leaves_state_usable(bad, err, match):
+    est, A = _stream_with_state()
+    before = (est.vector_.copy(), est.value_, est.n_rows_seen_, est.n_heavy_)
+    with pytest.raises(err, match=match):
+        est.update(bad)
+    after = (est.vector_, est.value_, est.n_rows_seen_, est.n_heavy_)
+    assert np.array_equal(before[0], after[0]) and before[1:] == after[1:]
+    est.update(A[300:])  # the stream goes on
+    v1, _ = exact_top_eigenvector(A)
+    assert corr(est.vector_, v1) > 0.9
+
+
+@pytest.mark.parametrize("method", ["random-order", "oja", "exact"])
+def test_empty_and_zero_streams(method):
+    with pytest.raises(ValueError, match="empty"):
+        lralg.top_eigenvector(np.ones((0, 5)), method=method)
+    with pytest.raises(ValueError, match="empty"):
+        lralg.top_eigenvector(iter([]), method=method, n_rows=3)
+    est = lralg.StreamingTopEigenvector(5, method=method, n_rows=10, learning_rate=0.1)
+    with pytest.raises(ValueError, match="empty"):
+        est.vector_
+    est.update(np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="zero"):
+        est.vector_
+    with pytest.raises(ValueError, match="zero"):
+        lralg.top_eigenvector(np.zeros((6, 5)), method=method)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="n_rows"):
+        lralg.StreamingTopEigenvector(5)
+    with pytest.raises(ValueError, match="n_rows"):
+        lralg.top_eigenvector(iter([np.ones(3)]))
+    with pytest.raises(ValueError, match="method"):
+        lralg.top_eigenvector(np.ones((3, 3)), method="power")
+    with pytest.raises(TypeError):
+        lralg.StreamingTopEigenvector(2.5, n_rows=3)
+    with pytest.raises(ValueError):
+        lralg.StreamingTopEigenvector(0, n_rows=3)
+    with pytest.raises(ValueError, match="n_blocks"):
+        lralg.StreamingTopEigenvector(3, n_rows=3, n_blocks=4)
+    with pytest.raises(ValueError):
+        lralg.StreamingTopEigenvector(3, n_rows=3, heavy_factor=-1.0)
+    with pytest.raises(ValueError):
+        lralg.StreamingTopEigenvector(3, method="oja", learning_rate=float("nan"))
+    with pytest.raises(TypeError):
+        lralg.top_eigenvector(sp.csr_array(np.ones((3, 3))))
+    with pytest.raises(TypeError):
+        lralg.top_eigenvector(5)
+    with pytest.raises(ValueError, match="widths"):
+        lralg.top_eigenvector([np.ones(3), np.ones(4)], n_rows=2)
+    with pytest.raises(ValueError, match="width"):
+        lralg.top_eigenvector(iter([np.ones((2, 3)), np.ones((2, 4))]), n_rows=4)
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.top_eigenvector(np.array([[1.0, np.nan], [1.0, 2.0]]))
+
+
+# ---------------------------------------------------------------- properties
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 60),
+    d=st.integers(1, 9),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64, np.bool_]),
+    order=st.sampled_from(["C", "F", "slice"]),
+    method=st.sampled_from(["random-order", "oja", "exact"]),
+    block=st.integers(1, 70),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_shape_dtype_layout(n, d, dtype, order, method, block, seed):
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((n, 2 * d)) * rng.choice([1e-3, 1.0, 1e3], size=(n, 1))
+    base = (base > 0) if dtype == np.bool_ else base.astype(dtype)
+    A = base[:, ::2] if order == "slice" else np.asarray(base[:, :d], order=order)
+    Af = np.asarray(A, dtype=np.float64)
+    if not np.any(Af):
+        with pytest.raises(ValueError):
+            lralg.top_eigenvector(A, method=method, block_size=block, rng=seed)
+        return
+    res = lralg.top_eigenvector(A, method=method, block_size=block, rng=seed)
+    assert res.vector.shape == (d,) and np.all(np.isfinite(res.vector))
+    assert np.linalg.norm(res.vector) == pytest.approx(1.0)
+    assert np.isfinite(res.value) and res.n_rows_seen == n
+    if method == "exact":
+        v1, lam = exact_top_eigenvector(Af)
+        assert res.value == pytest.approx(lam, rel=1e-4, abs=1e-8 * lam)
+        # compare the Rayleigh quotient: v1 may not be unique when eigenvalues tie
+        tol = 1e-3 if A.dtype == np.float32 else 1e-8
+        assert float(np.linalg.norm(Af @ res.vector) ** 2) == pytest.approx(lam, rel=tol, abs=1e-8 * lam)
