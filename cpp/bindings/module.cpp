@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   lb::bind_config(m);
   lb::bind_projection(m);
   lb::bind_streaming(m);
+  lb::bind_graph(m);
 }

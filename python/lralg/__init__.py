@@ -6,6 +6,7 @@ README for a tour. ``lralg.show_config()`` tells how this copy was built.
 
 from . import _core
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
+from .graph import fastrp
 from .projection import random_projection_matrix, sparse_random_projection
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
 
@@ -16,6 +17,7 @@ __all__ = [
     "StreamingTopEigenvector",
     "__version__",
     "config",
+    "fastrp",
     "get_num_threads",
     "random_projection_matrix",
     "set_num_threads",

@@ -175,22 +175,24 @@ void project_dense(const Scalar* X, index_t n, index_t d, bool row_major, const 
   });
 }
 
-// out (n x k, row-major) = X @ R for X in CSR form.
+// out (n x k, row-major) = diag(row_scale) X diag(feature_scale) R for X in
+// CSR form; a null scale pointer stands for all ones (plain X @ R).
 template <class Scalar, class Index>
-void project_csr(const CsrView<Scalar, Index>& X, const SignPattern& R, Scalar* out) {
+void project_csr(const CsrView<Scalar, Index>& X, const SignPattern& R, Scalar* out,
+                 const double* feature_scale = nullptr, const double* row_scale = nullptr) {
   require(X.cols == R.rows, "X has a different number of features than the projection");
   const index_t k = R.cols;
-  const Scalar scale = Scalar(R.scale);
   parallel_blocks(X.rows, 256, [&](index_t, index_t lo, index_t hi) {
     std::vector<Scalar> acc(static_cast<std::size_t>(k));
     for (index_t i = lo; i < hi; ++i) {
       std::fill(acc.begin(), acc.end(), Scalar(0));
       for (index_t p = X.row_begin(i); p < X.row_end(i); ++p) {
         const auto j = std::size_t(X.indices[p]);
-        const Scalar x = X.data[p];
+        const Scalar x = feature_scale ? Scalar(double(X.data[p]) * feature_scale[j]) : X.data[p];
         for (index_t q = R.indptr[j]; q < R.indptr[j + 1]; ++q)
           acc[std::size_t(R.indices[std::size_t(q)])] += R.signs[std::size_t(q)] > 0 ? x : -x;
       }
+      const Scalar scale = Scalar(row_scale ? R.scale * row_scale[i] : R.scale);
       Scalar* row = out + i * k;
       for (index_t c = 0; c < k; ++c) row[c] = scale * acc[std::size_t(c)];
     }

@@ -1,0 +1,340 @@
+"""FastRP: lralg.fastrp against the same algorithm written with scipy.sparse + scikit-learn.
+
+    python -m bench.fastrp [--quick] [--repeat N] [--huge] [--skip-accuracy]
+
+1. BlogCatalog node classification with the paper's settings (dim 512, weights
+   [1, 1, 7.81, 45.28], beta -0.628, transition matrix, row normalisation):
+   one-vs-rest logistic regression (C = 0.1, liblinear), top-k label
+   prediction, 10% labelled, 10 random splits; Micro/Macro-F1 (mean, std) for
+   lralg, the scipy version and RandNE (Zhang et al., ICDM 2018, written here).
+2. Speed and peak memory at dim 128: BlogCatalog and synthetic stochastic
+   block model graphs of 1e5 and 1e6 nodes (average degree 10); 1e7 with
+   --huge, only when the machine has the memory for it.
+
+The scipy version ("the authors' way", after the authors' published code):
+M = D^-1 A as CSR, R from sklearn's SparseRandomProjection fitted on M with
+its components scaled by deg^beta, U_1 = M R (made dense), U_i = M U_{i-1},
+each U_i l2-normalised by rows (sklearn.preprocessing.normalize), the weighted
+sum accumulated in place, then sklearn.preprocessing.scale. It runs in
+float32 like lralg (the stronger baseline: float64 is slower).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+import scipy.sparse as sp
+
+import lralg
+
+from ._harness import parser, report, time_call
+
+PAPER_WEIGHTS = (1.0, 1.0, 7.81, 45.28)
+PAPER_BETA = -0.628
+PAPER_F1 = {"micro": 0.371, "macro": 0.232}
+
+
+def data_path(name: str) -> Path:
+    root = os.environ.get("LRALG_DATA")
+    base = Path(root) if root else Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    return base / name
+
+
+def load_blogcatalog():
+    mat = scipy.io.loadmat(data_path("blogcatalog.mat"))
+    A = sp.csr_array(mat["network"], dtype=np.float32)
+    Y = sp.csr_array(mat["group"]).toarray().astype(bool)
+    return A, Y
+
+
+# --- the anchors ----------------------------------------------------------------------------
+
+
+def fastrp_scipy(A, dim, weights, beta=0.0, seed=42, R=None):
+    """FastRP with scipy.sparse and scikit-learn (transition matrix, row normalisation).
+
+    R (n x dim, sparse) may be given, e.g. lralg.random_projection_matrix(...), to
+    compare with lralg exactly; otherwise sklearn's SparseRandomProjection makes it.
+    """
+    from sklearn.preprocessing import normalize, scale
+
+    A = sp.csr_array(A, dtype=np.float32)
+    n = A.shape[0]
+    deg = np.asarray(A.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore"):
+        inv = np.where(deg != 0, 1.0 / deg, 0.0).astype(np.float32)
+        dbeta = np.where(deg > 0, deg ** beta, 0.0) if beta != 0 else np.ones(n)
+    M = sp.csr_array(sp.diags_array(inv) @ A)
+    if R is None:
+        from sklearn.random_projection import SparseRandomProjection
+
+        proj = SparseRandomProjection(n_components=dim, random_state=seed).fit(M)
+        R = proj.components_.T
+    R = sp.csr_array(sp.diags_array(dbeta.astype(np.float32)) @ R, dtype=np.float32)
+    U = (M @ R).toarray()
+    E = np.zeros((n, dim), dtype=np.float32)
+    for i, w in enumerate(weights):
+        if i:
+            U = M @ U
+        E += np.float32(w) * normalize(U)
+    with warnings.catch_warnings():
+        # sklearn's float32 self-check after centring can warn on large sums; benign here
+        warnings.simplefilter("ignore", UserWarning)
+        return scale(E)
+
+
+def randne(A, dim, weights=(0.0, 1.0, 10.0, 100.0), seed=0):
+    """RandNE (Zhang, Cui, Pei, Wang and Zhu, ICDM 2018): an orthogonal Gaussian
+    projection U_0 smoothed by powers of the transition matrix, sum_i a_i U_i
+    (i = 0 .. q), then standardised columns (as karateclub's version). The
+    default weights are the best of a small grid tried on BlogCatalog (2 splits,
+    dim 128): (0, 1, 1), (0, 1, 1, 1), (1, 1, 1, 1), (0, 1, 1, 7.81, 45.28),
+    (1, 1e2, 1e4) and (0, 1, 10, 100)."""
+    A = sp.csr_array(A, dtype=np.float64)
+    n = A.shape[0]
+    deg = np.asarray(A.sum(axis=1)).ravel()
+    with np.errstate(divide="ignore"):
+        M = sp.csr_array(sp.diags_array(np.where(deg != 0, 1.0 / deg, 0.0)) @ A)
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((n, dim)) / np.sqrt(dim))
+    E = weights[0] * U
+    for w in weights[1:]:
+        U = M @ U
+        E += w * U
+    return (E - E.mean(0)) / E.std(0)
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def node_classification(E, Y, *, train_ratio=0.1, splits=10, C=0.1):
+    """Micro/Macro-F1 of one-vs-rest logistic regression with top-k prediction
+    (k = the node's true number of labels), averaged over random splits."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.multiclass import OneVsRestClassifier
+
+    n = Y.shape[0]
+    n_train = int(round(train_ratio * n))
+    micro, macro = [], []
+    for split in range(splits):
+        order = np.random.default_rng(split).permutation(n)
+        train, test = order[:n_train], order[n_train:]
+        clf = OneVsRestClassifier(LogisticRegression(C=C, solver="liblinear"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # labels absent from a small training set
+            clf.fit(E[train], Y[train])
+            prob = clf.predict_proba(E[test])
+        k = Y[test].sum(axis=1)
+        ranked = np.argsort(-prob, axis=1, kind="stable")
+        pred = np.zeros_like(Y[test])
+        for row, kk in enumerate(k):
+            pred[row, ranked[row, :kk]] = True
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # labels never predicted nor present
+            micro.append(f1_score(Y[test], pred, average="micro"))
+            macro.append(f1_score(Y[test], pred, average="macro"))
+    return (np.mean(micro), np.std(micro)), (np.mean(macro), np.std(macro))
+
+
+# --- memory ---------------------------------------------------------------------------------
+
+
+def _rss_kb(field):
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def peak_rss_increase(fn):
+    """Peak resident memory (bytes) above the level before fn(), from VmHWM (Linux)."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed heap back, so RSS is the live data
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # reset the high-water mark to the current RSS
+    except OSError:
+        return float("nan"), fn()
+    before = _rss_kb("VmRSS")
+    result = fn()
+    return (_rss_kb("VmHWM") - before) * 1024.0, result
+
+
+def mem_available():
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+# --- synthetic graphs -----------------------------------------------------------------------
+
+
+def sbm_graph(n, avg_degree=10, block=1000, p_in=0.8, seed=0):
+    """An undirected stochastic-block-model-like graph: n * avg_degree / 2 edges,
+    each inside the first end's block of `block` nodes with probability p_in,
+    else to a uniform node; unit weights, duplicates summed, float32 CSR."""
+    rng = np.random.default_rng(seed)
+    m = n * avg_degree // 2
+    index = np.int32 if 2 * m < 2**31 else np.int64
+    i = rng.integers(0, n, m, dtype=index)
+    j = rng.integers(0, n, m, dtype=index)
+    inside = rng.random(m) < p_in
+    j[inside] = (i[inside] // block) * block + (j[inside] % block)
+    j[inside] = np.minimum(j[inside], n - 1)
+    rows = np.concatenate([i, j])
+    cols = np.concatenate([j, i])
+    del i, j, inside
+    A = sp.coo_array((np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n, n))
+    del rows, cols
+    return sp.csr_array(A.tocsr())
+
+
+def csr_bytes(A):
+    return A.data.nbytes + A.indices.nbytes + A.indptr.nbytes
+
+
+# --- the benchmark --------------------------------------------------------------------------
+
+
+def accuracy_table(A, Y, dim, splits):
+    rows = []
+    n = A.shape[0]
+    cases = [
+        ("lralg.fastrp", lambda: lralg.fastrp(A, dim, weights=PAPER_WEIGHTS, beta=PAPER_BETA, rng=42)),
+        ("scipy + sklearn (authors' way)",
+         lambda: fastrp_scipy(A, dim, PAPER_WEIGHTS, PAPER_BETA, seed=42)),
+        ("RandNE (q=3, a=[0, 1, 10, 100])", lambda: randne(A, dim, seed=0)),
+    ]
+    times = {}
+    for name, fn in cases:
+        t, _, E = time_call(fn, repeat=3, warmup=1)
+        times[name] = t
+        (mi, mi_sd), (ma, ma_sd) = node_classification(E, Y, splits=splits)
+        rows.append({
+            "method": name, "dim": dim, "Micro-F1": f"{mi:.3f} ± {mi_sd:.3f}",
+            "Macro-F1": f"{ma:.3f} ± {ma_sd:.3f}", "embed s": t,
+        })
+    rows.append({"method": "paper (Chen et al. 2019)", "dim": 512,
+                 "Micro-F1": f"{PAPER_F1['micro']:.3f}", "Macro-F1": f"{PAPER_F1['macro']:.3f}",
+                 "embed s": ""})
+    note = (f"BlogCatalog ({n} nodes, {A.nnz} arcs, 39 labels): one-vs-rest logistic regression "
+            f"(C = 0.1, liblinear), top-k prediction, 10% labelled, {splits} splits (seeds 0..{splits - 1}); "
+            f"FastRP with weights {list(PAPER_WEIGHTS)}, beta {PAPER_BETA}, transition matrix, row "
+            "normalisation. lralg and the scipy version draw different random matrices (lralg's "
+            "counter-based R vs sklearn's), so they agree within split/projection noise, not digit by digit.")
+    return rows, note
+
+
+def speed_row(label, A, dim, repeat, weights, beta, run_scipy=True):
+    n = A.shape[0]
+    panel = n * dim * 4
+    row = {"graph": label, "nodes": n, "arcs": A.nnz}
+    lr = lambda: lralg.fastrp(A, dim, weights=weights, beta=beta, rng=1)  # noqa: E731
+    start = time.perf_counter()
+    mem, E = peak_rss_increase(lr)
+    t_l = time.perf_counter() - start
+    row["lralg peak MB"] = mem / 2**20
+    del E
+    if repeat > 1:  # otherwise the run that measured the memory is the timing
+        t_l, _, _ = time_call(lr, repeat=repeat, warmup=0)
+    row["lralg s"] = t_l
+    row["CSR MB"] = csr_bytes(A) / 2**20
+    row["panel MB"] = panel / 2**20
+    if run_scipy:
+        sc = lambda: fastrp_scipy(A, dim, weights, beta, seed=1)  # noqa: E731
+        mem, E = peak_rss_increase(sc)
+        row["scipy peak MB"] = mem / 2**20
+        del E
+        t_s, _, _ = time_call(sc, repeat=repeat, warmup=0)
+        row["scipy s"] = t_s
+        row["speedup"] = t_s / t_l
+        # the same R on both sides: the two implementations agree to float32 rounding
+        R = lralg.random_projection_matrix(n, dim, rng=1)
+        ref = fastrp_scipy(A, dim, weights, beta, R=R)
+        row["max |diff| same R"] = float(np.abs(ref - lr()).max())
+    else:
+        row["scipy s"] = "skipped (memory)"
+    gc.collect()
+    return row
+
+
+def huge_row(dim):
+    """1e7 nodes, once, if the memory is there (lralg: CSR + result + 2 panels;
+    the scipy version needs about twice as much and runs only if that fits too)."""
+    n = 10**7
+    need_lralg = 3 * n * dim * 4 + 12 * n * 10 * 2
+    need_scipy = 6 * n * dim * 4
+    have = mem_available()
+    if have < 1.1 * need_lralg:
+        print(f"1e7 skipped: {have / 2**30:.1f} GB available, ~{need_lralg / 2**30:.1f} GB needed")
+        return None
+    G = sbm_graph(n)
+    gc.collect()
+    return speed_row("SBM 1e7", G, dim, 1, PAPER_WEIGHTS, PAPER_BETA,
+                     run_scipy=mem_available() > 1.1 * (need_lralg + need_scipy))
+
+
+def main(argv=None):
+    p = parser(__doc__.splitlines()[0])
+    p.add_argument("--huge", action="store_true", help="also 1e7 nodes (needs ~20 GB)")
+    p.add_argument("--skip-accuracy", action="store_true", help="speed table only")
+    p.add_argument("--huge-only", action="store_true", help="only the 1e7-node run (lralg alone)")
+    args = p.parse_args(argv)
+    start = time.perf_counter()
+    if args.huge_only:
+        row = huge_row(128)
+        if row:
+            report("fastrp_speed_1e7", [row], note="SBM, 1e7 nodes, average degree 10, dim 128, one run")
+        print(f"\nbenchmark wall time: {time.perf_counter() - start:.1f} s")
+        return
+    A, Y = load_blogcatalog()
+
+    if not args.skip_accuracy:
+        splits = 2 if args.quick else 10
+        dim = 128 if args.quick else 512
+        rows, note = accuracy_table(A, Y, dim, splits)
+        report("fastrp_blogcatalog", rows, note=note)
+
+    repeat = 1 if args.quick else args.repeat
+    dim = 128
+    rows = [speed_row("BlogCatalog", A, dim, repeat, PAPER_WEIGHTS, PAPER_BETA)]
+    sizes = [10**4] if args.quick else [10**5, 10**6]
+    for n in sizes:
+        G = sbm_graph(n)
+        rows.append(speed_row(f"SBM 1e{len(str(n)) - 1}", G, dim, max(1, repeat if n <= 10**5 else 3),
+                              PAPER_WEIGHTS, PAPER_BETA))
+        del G
+        gc.collect()
+    if args.huge:
+        row = huge_row(dim)
+        if row:
+            rows.append(row)
+    cols = ["graph", "nodes", "arcs", "lralg s", "scipy s", "speedup", "lralg peak MB",
+            "scipy peak MB", "CSR MB", "panel MB", "max |diff| same R"]
+    report("fastrp_speed", rows, cols,
+           note=(f"dim {dim}, weights {list(PAPER_WEIGHTS)}, beta {PAPER_BETA}, float32, "
+                 f"{lralg.get_num_threads()} threads for lralg (scipy.sparse products are single-threaded); "
+                 "medians of the timed runs. Peak MB: resident memory above the level before the "
+                 "call (VmHWM), the result included; panel MB: one n x dim float32 panel. "
+                 "SBM: blocks of 1000 nodes, 80% of edges inside, average degree 10."))
+    print(f"\nbenchmark wall time: {time.perf_counter() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
