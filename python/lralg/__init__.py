@@ -6,12 +6,15 @@ README for a tour. ``lralg.show_config()`` tells how this copy was built.
 
 from . import _core
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
+from .completion import CompletionResult, complete
 from .projection import random_projection_matrix, sparse_random_projection
 
 __version__ = _core.build_info()["version"]
 
 __all__ = [
     "__version__",
+    "CompletionResult",
+    "complete",
     "config",
     "get_num_threads",
     "random_projection_matrix",
