@@ -84,7 +84,7 @@ void bind_completion(py::module_& m) {
           [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data,
              const std::optional<CArray<I>>& perm, index_t rows, index_t cols,
              const std::optional<CArray<T>>& offset, const CArray<T>& Y, CArray<T>& X,
-             int method, double reg, double mu, int inner_iter, double inner_rtol,
+             int method, double reg, bool reg_per_entry, double mu, int inner_iter, double inner_rtol,
              int sketch_factor, std::uint64_t seed, std::uint64_t stream) {
             const auto obs = row_observations<T, I>(indptr, indices, data, perm, rows, cols);
             require(X.ndim() == 2 && index_t(X.shape(0)) == rows, "X must have one row per row of M");
@@ -96,6 +96,7 @@ void bind_completion(py::module_& m) {
             require(method == 0 || method == 1, "method must be 0 (robust-altmin) or 1 (altmin)");
             opt.method = CompletionMethod(method);
             opt.reg = reg;
+            opt.reg_per_entry = reg_per_entry;
             opt.mu = mu;
             opt.inner_iter = inner_iter;
             opt.inner_rtol = inner_rtol;
@@ -112,7 +113,7 @@ void bind_completion(py::module_& m) {
           py::arg("indptr").noconvert(), py::arg("indices").noconvert(),
           py::arg("data").noconvert(), py::arg("perm").noconvert(), py::arg("rows"),
           py::arg("cols"), py::arg("offset").noconvert(), py::arg("Y").noconvert(),
-          py::arg("X").noconvert(), py::arg("method"), py::arg("reg"), py::arg("mu"),
+          py::arg("X").noconvert(), py::arg("method"), py::arg("reg"), py::arg("reg_per_entry"), py::arg("mu"),
           py::arg("inner_iter"), py::arg("inner_rtol"), py::arg("sketch_factor"), py::arg("seed"),
           py::arg("stream"));
 

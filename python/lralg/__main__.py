@@ -36,6 +36,12 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_complete(args) -> int:
+    from .completion import complete_ratings_file
+
+    return complete_ratings_file(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lralg", description="lralg command line")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -43,6 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(run=_cmd_info)
     demo = commands.add_parser("demo", help="run every capability on a small built-in example")
     demo.set_defaults(run=_cmd_demo)
+    comp = commands.add_parser(
+        "complete", help="complete a ratings matrix given as a CSV file (user,item,rating)"
+    )
+    comp.add_argument("ratings", help="CSV file with columns user,item,rating (header optional)")
+    comp.add_argument("--rank", type=int, default=20, help="rank of the factorization")
+    comp.add_argument("--out", required=True, help="output .npz (U, V, offsets, user/item ids)")
+    comp.add_argument("--test", help="CSV file of held-out ratings: prints their RMSE")
+    comp.add_argument("--method", default="robust-altmin", choices=["robust-altmin", "altmin"])
+    comp.add_argument("--reg", type=float, default=10.0, help="Tikhonov regularization")
+    comp.add_argument("--no-bias", dest="bias", action="store_false", help="no mean/user/item offsets")
+    comp.add_argument("--max-iter", type=int, default=30, help="maximum sweeps")
+    comp.add_argument("--tol", type=float, default=1e-4, help="stopping tolerance")
+    comp.add_argument("--seed", type=int, default=0, help="random seed")
+    comp.add_argument("--delimiter", default=None, help="field separator (default: sniffed)")
+    comp.add_argument("--verbose", action="store_true", help="show a progress bar")
+    comp.set_defaults(run=_cmd_complete)
     return parser
 
 

@@ -44,6 +44,7 @@ INITS = ("svd", "random")
 INNER_ITER = 10
 INNER_RTOL = 1e-2
 SKETCH_FACTOR = 4
+REG_PER_ENTRY = False
 
 # to_dense() refuses results larger than this many bytes unless told otherwise.
 DENSE_LIMIT_BYTES = 2**30
@@ -206,7 +207,7 @@ class CompletionResult:
         Y = _with_ones(self.V) if self.bias else self.V
         _core.completion_solve_rows(
             new.indptr, new.indices, new.data, None, new.shape[0], new.shape[1],
-            self.col_bias, Y, X, METHODS["altmin"], self.reg, self.mean, 0, 0.0, 1, 0, 0)
+            self.col_bias, Y, X, METHODS["altmin"], self.reg, REG_PER_ENTRY, self.mean, 0, 0.0, 1, 0, 0)
         U = np.ascontiguousarray(X[:, :k])
         row_bias = np.ascontiguousarray(X[:, k]) if self.bias else None
         return CompletionResult(U, self.V, mean=self.mean, row_bias=row_bias,
@@ -409,7 +410,7 @@ def complete(M, rank, *, method="robust-altmin", reg=0.0, bias=False, max_iter=1
         for sweep in range(1, max_iter + 1):
             start = time.perf_counter()
             iters = 0
-            common = (method_id, reg, mu, INNER_ITER, INNER_RTOL, SKETCH_FACTOR, seed)
+            common = (method_id, reg, REG_PER_ENTRY, mu, INNER_ITER, INNER_RTOL, SKETCH_FACTOR, seed)
             if bias:
                 Yu[:, :k] = U
                 iters += _core.completion_solve_rows(t_indptr, t_indices, csr.data, perm, n, m, a,
@@ -461,3 +462,65 @@ def _demo() -> dict:
         "problem": f"rank-{k} {m}x{n}, 15% of entries seen",
         "result": f"relative error {err:.1e} after {res.n_iter} sweeps",
     }
+
+
+def _read_ratings(path: str, delimiter=None):
+    """(users, items, ratings) columns of a CSV file; a non-numeric first line is a header."""
+    import csv
+
+    with open(path, newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        if delimiter is None:
+            try:
+                delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
+            except csv.Error:
+                delimiter = ","
+        rows = [r for r in csv.reader(fh, delimiter=delimiter) if r and any(c.strip() for c in r)]
+    if rows:
+        try:
+            float(rows[0][2])
+        except (ValueError, IndexError):
+            rows = rows[1:]  # header
+    if not rows:
+        raise ValueError(f"{path}: no ratings found")
+    if any(len(r) < 3 for r in rows):
+        raise ValueError(f"{path}: every line needs three columns user,item,rating")
+    users = np.array([r[0].strip() for r in rows])
+    items = np.array([r[1].strip() for r in rows])
+    try:
+        ratings = np.array([float(r[2]) for r in rows])
+    except ValueError as exc:
+        raise ValueError(f"{path}: rating column is not numeric ({exc})") from None
+    return users, items, ratings
+
+
+def complete_ratings_file(args) -> int:
+    """``python -m lralg complete``: fit a ratings CSV, save the factors, report test RMSE."""
+    users, items, ratings = _read_ratings(args.ratings, args.delimiter)
+    user_ids, u = np.unique(users, return_inverse=True)
+    item_ids, i = np.unique(items, return_inverse=True)
+    M = sp.coo_array((ratings, (u, i)), shape=(user_ids.size, item_ids.size)).tocsr()
+    rank = min(args.rank, min(M.shape))
+    start = time.perf_counter()
+    res = complete(M, rank, method=args.method, reg=args.reg, bias=args.bias,
+                   max_iter=args.max_iter, tol=args.tol, rng=args.seed, verbose=args.verbose)
+    seconds = time.perf_counter() - start
+    print(f"{M.shape[0]} users x {M.shape[1]} items, {M.nnz} ratings; rank {rank}, "
+          f"{res.n_iter} sweeps in {seconds:.2f} s; training RMSE {res.history[-1]['rmse']:.4f}"
+          if res.history else f"{M.shape[0]} x {M.shape[1]}, no sweeps run")
+    if args.test:
+        tu, ti, tr = _read_ratings(args.test, args.delimiter)
+        pu = np.searchsorted(user_ids, tu).clip(0, user_ids.size - 1)
+        pi = np.searchsorted(item_ids, ti).clip(0, item_ids.size - 1)
+        known = (user_ids[pu] == tu) & (item_ids[pi] == ti)
+        pred = res.predict(pu[known], pi[known])
+        rmse = float(np.sqrt(np.mean((pred - tr[known]) ** 2))) if known.any() else float("nan")
+        print(f"test RMSE {rmse:.4f} on {int(known.sum())} ratings"
+              f" ({int((~known).sum())} with an unseen user or item skipped)")
+    np.savez(args.out, U=res.U, V=res.V, mean=res.mean,
+             user_bias=res.row_bias if res.bias else np.zeros(0),
+             item_bias=res.col_bias if res.bias else np.zeros(0),
+             user_ids=user_ids, item_ids=item_ids)
+    print(f"factors written to {args.out}")
+    return 0

@@ -90,6 +90,7 @@ enum class CompletionMethod { robust_altmin = 0, altmin = 1 };
 struct HalfSweepOptions {
   CompletionMethod method = CompletionMethod::robust_altmin;
   double reg = 0.0;
+  bool reg_per_entry = false;  // weighted-lambda: row i uses reg * |Omega_i| (Zhou et al. 2008)
   double mu = 0.0;          // global offset subtracted from every value
   int inner_iter = 10;      // robust-altmin: at most this many CG iterations per row
   double inner_rtol = 1e-2; // robust-altmin: stop once the residual fell by this factor
@@ -171,6 +172,23 @@ MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSwee
   return cholesky_upper(G);
 }
 
+// Gathers row i's regressors (rows of Y at its observed columns, in double)
+// into B and its targets t_ij = M_ij - mu - offset_j into t.
+template <class Scalar, class Index>
+void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scalar* offset,
+                const Scalar* Y, index_t d, double mu, MatD& B, VecD& t) {
+  const index_t begin = obs.begin(i), nnz = obs.end(i) - begin;
+  B.resize(nnz, d);
+  t.resize(nnz);
+  for (index_t q = 0; q < nnz; ++q) {
+    const index_t p = begin + q;
+    const index_t j = index_t(obs.indices[p]);
+    const Scalar* y = Y + j * d;
+    for (index_t c = 0; c < d; ++c) B(q, c) = double(y[c]);
+    t[q] = obs.value(p) - mu - (offset ? double(offset[j]) : 0.0);
+  }
+}
+
 // Exact solve of every row: normal matrix + Cholesky.
 template <class Scalar, class Index>
 void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
@@ -186,18 +204,10 @@ void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* o
         std::fill(xi, xi + d, Scalar(0));
         continue;
       }
-      B.resize(nnz, d);
-      t.resize(nnz);
-      for (index_t q = 0; q < nnz; ++q) {
-        const index_t p = obs.begin(i) + q;
-        const index_t j = index_t(obs.indices[p]);
-        const Scalar* y = Y + j * d;
-        for (index_t c = 0; c < d; ++c) B(q, c) = double(y[c]);
-        t[q] = obs.value(p) - opt.mu - (offset ? double(offset[j]) : 0.0);
-      }
+      gather_row(obs, i, offset, Y, d, opt.mu, B, t);
       G.setZero();
       G.selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
-      G.diagonal().array() += opt.reg;
+      G.diagonal().array() += opt.reg * (opt.reg_per_entry ? double(B.rows()) : 1.0);
       const VecD h = B.transpose() * t;
       Eigen::LLT<MatD> llt(G.selfadjointView<Eigen::Lower>());
       if (llt.info() != Eigen::Success) {
@@ -230,58 +240,38 @@ HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, cons
   MatD K;
   if (opt.reg > 0.0) {
     MatD Rinv = R.triangularView<Eigen::Upper>().solve(MatD::Identity(d, d));
-    K = opt.reg * (Rinv.transpose() * Rinv);
+    K = Rinv.transpose() * Rinv;
   }
   const index_t n_blocks = (obs.rows + 63) / 64;
   std::vector<index_t> iterations(std::size_t(n_blocks), 0);
   parallel_blocks(obs.rows, 64, [&](index_t b, index_t lo, index_t hi) {
-    VecD z(d), r(d), p(d), q(d), tmp(d);
-    std::vector<double> t;
+    VecD z(d), r(d), p(d), q(d), t, Bp;
+    MatD B;  // the row's regressors in the preconditioned basis, gathered
     index_t its = 0;
     for (index_t i = lo; i < hi; ++i) {
       Scalar* xi = X + i * d;
-      const index_t begin = obs.begin(i), nnz = obs.end(i) - begin;
-      if (nnz == 0) {
+      if (obs.end(i) == obs.begin(i)) {
         std::fill(xi, xi + d, Scalar(0));
         continue;
       }
-      t.resize(std::size_t(nnz));
-      for (index_t k = 0; k < nnz; ++k) {
-        const index_t pp = begin + k;
-        t[std::size_t(k)] = obs.value(pp) - opt.mu -
-                            (offset ? double(offset[index_t(obs.indices[pp])]) : 0.0);
-      }
-      // Warm start z0 = R x_prev.
-      for (index_t c = 0; c < d; ++c) tmp[c] = double(xi[c]);
-      z.noalias() = R.triangularView<Eigen::Upper>() * tmp;
-      // r = W^T (t - W z) - K z; also ||W^T t|| for the absolute floor.
-      r.setZero();
-      q.setZero();  // W^T t
-      for (index_t k = 0; k < nnz; ++k) {
-        const Scalar* w = W.data() + index_t(obs.indices[begin + k]) * d;
-        double dot = 0.0;
-        for (index_t c = 0; c < d; ++c) dot += double(w[c]) * z[c];
-        const double res = t[std::size_t(k)] - dot, tk = t[std::size_t(k)];
-        for (index_t c = 0; c < d; ++c) {
-          r[c] += res * double(w[c]);
-          q[c] += tk * double(w[c]);
-        }
-      }
-      if (opt.reg > 0.0) r.noalias() -= K * z;
+      gather_row(obs, i, offset, W.data(), d, opt.mu, B, t);
+      const double lambda = opt.reg * (opt.reg_per_entry ? double(B.rows()) : 1.0);
+      // Warm start z0 = R x_prev; r = B^T (t - B z) - K z.
+      for (index_t c = 0; c < d; ++c) p[c] = double(xi[c]);
+      z.noalias() = R.triangularView<Eigen::Upper>() * p;
+      q.noalias() = B.transpose() * t;  // for the absolute floor
+      Bp = t;
+      Bp.noalias() -= B * z;
+      r.noalias() = B.transpose() * Bp;
+      if (lambda > 0.0) r.noalias() -= lambda * (K * z);
       const double floor2 = 1e-26 * q.squaredNorm();
       double rr = r.squaredNorm();
       const double stop2 = std::max(opt.inner_rtol * opt.inner_rtol * rr, floor2);
       p = r;
       for (int it = 0; it < opt.inner_iter && rr > stop2 && rr > 0.0; ++it) {
-        // q = W^T W p + K p, one pass over the row's entries.
-        q.setZero();
-        for (index_t k = 0; k < nnz; ++k) {
-          const Scalar* w = W.data() + index_t(obs.indices[begin + k]) * d;
-          double dot = 0.0;
-          for (index_t c = 0; c < d; ++c) dot += double(w[c]) * p[c];
-          for (index_t c = 0; c < d; ++c) q[c] += dot * double(w[c]);
-        }
-        if (opt.reg > 0.0) q.noalias() += K * p;
+        Bp.noalias() = B * p;
+        q.noalias() = B.transpose() * Bp;
+        if (lambda > 0.0) q.noalias() += lambda * (K * p);
         const double pq = p.dot(q);
         if (!(pq > 0.0)) break;
         const double alpha = rr / pq;
