@@ -46,9 +46,11 @@ RowObservations<T, I> row_observations(const CArray<I>& indptr, const CArray<I>&
   view.indices = obs.indices;
   view.data = obs.data;
   view.validate("M");
-  if (obs.perm)
-    for (index_t p = 0; p < nnz; ++p)
-      require(obs.perm[p] >= 0 && index_t(obs.perm[p]) < nnz, "perm: index out of range");
+  if (obs.perm) {
+    bool ok = true;
+    for (index_t p = 0; p < nnz; ++p) ok = ok && obs.perm[p] >= 0 && index_t(obs.perm[p]) < nnz;
+    require(ok, "perm: index out of range");
+  }
   return obs;
 }
 
@@ -63,8 +65,9 @@ void bind_completion(py::module_& m) {
           const I* ip = vector_data(indptr, rows + 1, "indptr");
           const index_t nnz = rows > 0 ? index_t(ip[rows]) : 0;
           const I* ix = vector_data(indices, nnz, "indices");
-          for (index_t p = 0; p < nnz; ++p)
-            require(ix[p] >= 0 && index_t(ix[p]) < cols, "indices: column index out of range");
+          bool ok = true;
+          for (index_t p = 0; p < nnz; ++p) ok = ok && ix[p] >= 0 && index_t(ix[p]) < cols;
+          require(ok, "indices: column index out of range");
           TransposedPattern<I> t;
           {
             py::gil_scoped_release release;
@@ -154,9 +157,10 @@ void bind_completion(py::module_& m) {
           const index_t count = index_t(rows.size());
           const std::int64_t* r = vector_data(rows, count, "rows");
           const std::int64_t* c = vector_data(cols, count, "cols");
+          bool ok = true;
           for (index_t p = 0; p < count; ++p)
-            require(r[p] >= 0 && r[p] < m_ && c[p] >= 0 && c[p] < n_,
-                    "rows/cols: index out of range");
+            ok = ok && r[p] >= 0 && r[p] < m_ && c[p] >= 0 && c[p] < n_;
+          require(ok, "rows/cols: index out of range");
           const T* pa = optional_vector(a, m_, "row_bias");
           const T* pb = optional_vector(b, n_, "col_bias");
           CArray<T> out(count);

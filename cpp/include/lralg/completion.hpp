@@ -214,7 +214,8 @@ void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* o
         G.diagonal().array() += tiny_ridge(G);
         llt.compute(G.selfadjointView<Eigen::Lower>());
       }
-      require(llt.info() == Eigen::Success, "completion: singular least-squares problem");
+      if (llt.info() != Eigen::Success)
+        throw value_error("completion: singular least-squares problem (non-finite values?)");
       x = llt.solve(h);
       for (index_t c = 0; c < d; ++c) xi[c] = Scalar(x[c]);
     }
