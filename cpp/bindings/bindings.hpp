@@ -18,6 +18,7 @@ void bind_config(py::module_& m);
 void bind_projection(py::module_& m);
 void bind_streaming(py::module_& m);
 void bind_graph(py::module_& m);
+void bind_completion(py::module_& m);
 
 // A 2-D array as the core sees it: a pointer and a layout, no copy.
 template <class T>
@@ -37,8 +38,8 @@ Dense<T> dense_view(const py::array_t<T>& a, const char* name) {
   return {a.data(), index_t(a.shape(0)), index_t(a.shape(1)), c};
 }
 
-template <class T>
-const T* vector_data(const py::array_t<T>& a, index_t expected, const char* name) {
+template <class T, int Flags>
+const T* vector_data(const py::array_t<T, Flags>& a, index_t expected, const char* name) {
   require(a.ndim() == 1 && index_t(a.shape(0)) == expected &&
               (a.flags() & py::array::c_style) != 0,
           std::string(name) + " must be a contiguous 1-D array of length " + std::to_string(expected));

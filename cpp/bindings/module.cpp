@@ -17,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
   lb::bind_projection(m);
   lb::bind_streaming(m);
   lb::bind_graph(m);
+  lb::bind_completion(m);
 }

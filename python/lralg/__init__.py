@@ -7,6 +7,7 @@ README for a tour. ``lralg.show_config()`` tells how this copy was built.
 from . import _core
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
 from .graph import fastrp
+from .completion import CompletionResult, complete
 from .projection import random_projection_matrix, sparse_random_projection
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
 
@@ -16,6 +17,8 @@ __all__ = [
     "EigResult",
     "StreamingTopEigenvector",
     "__version__",
+    "CompletionResult",
+    "complete",
     "config",
     "fastrp",
     "get_num_threads",

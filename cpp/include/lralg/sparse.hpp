@@ -26,11 +26,15 @@ struct CsrView {
     require(rows >= 0 && cols >= 0, n + ": negative shape");
     if (rows == 0) return;
     require(indptr[0] == 0, n + ": indptr must start at 0");
-    for (index_t i = 0; i < rows; ++i)
-      require(indptr[i] <= indptr[i + 1], n + ": indptr must be non-decreasing");
+    // Scan first, build the message only on failure (no string per entry).
+    bool sorted = true;
+    for (index_t i = 0; i < rows; ++i) sorted = sorted && indptr[i] <= indptr[i + 1];
+    require(sorted, n + ": indptr must be non-decreasing");
     const index_t total = nnz();
+    bool in_range = true;
     for (index_t p = 0; p < total; ++p)
-      require(indices[p] >= 0 && index_t(indices[p]) < cols, n + ": column index out of range");
+      in_range = in_range && indices[p] >= 0 && index_t(indices[p]) < cols;
+    require(in_range, n + ": column index out of range");
   }
 };
 
@@ -47,10 +51,13 @@ struct CooView {
   void validate(const char* name) const {
     const std::string n(name);
     require(rows >= 0 && cols >= 0 && nnz >= 0, n + ": negative shape");
+    bool rows_ok = true, cols_ok = true;
     for (index_t p = 0; p < nnz; ++p) {
-      require(row[p] >= 0 && index_t(row[p]) < rows, n + ": row index out of range");
-      require(col[p] >= 0 && index_t(col[p]) < cols, n + ": column index out of range");
+      rows_ok = rows_ok && row[p] >= 0 && index_t(row[p]) < rows;
+      cols_ok = cols_ok && col[p] >= 0 && index_t(col[p]) < cols;
     }
+    require(rows_ok, n + ": row index out of range");
+    require(cols_ok, n + ": column index out of range");
   }
 };
 

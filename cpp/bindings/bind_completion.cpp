@@ -1,0 +1,178 @@
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "bindings.hpp"
+#include "lralg/completion.hpp"
+
+namespace lralg::bindings {
+
+namespace {
+
+template <class T>
+using CArray = py::array_t<T, py::array::c_style>;
+
+// A C-ordered (rows x cols) matrix, checked.
+template <class T>
+const T* matrix_data(const CArray<T>& a, index_t rows, index_t cols, const char* name) {
+  require(a.ndim() == 2 && index_t(a.shape(0)) == rows && index_t(a.shape(1)) == cols,
+          std::string(name) + " must have shape (" + std::to_string(rows) + ", " +
+              std::to_string(cols) + ")");
+  return a.data();
+}
+
+template <class T>
+const T* optional_vector(const std::optional<CArray<T>>& a, index_t n, const char* name) {
+  return a ? vector_data(*a, n, name) : nullptr;
+}
+
+template <class T, class I>
+RowObservations<T, I> row_observations(const CArray<I>& indptr, const CArray<I>& indices,
+                                       const CArray<T>& data, const std::optional<CArray<I>>& perm,
+                                       index_t rows, index_t cols) {
+  RowObservations<T, I> obs;
+  obs.rows = rows;
+  obs.cols = cols;
+  obs.indptr = vector_data(indptr, rows + 1, "indptr");
+  const index_t nnz = rows > 0 ? index_t(obs.indptr[rows]) : 0;
+  obs.indices = vector_data(indices, nnz, "indices");
+  obs.data = vector_data(data, nnz, "data");
+  obs.perm = perm ? vector_data(*perm, nnz, "perm") : nullptr;
+  // Structural checks: out-of-range indices must raise, never read out of bounds.
+  CsrView<T, I> view;
+  view.rows = rows;
+  view.cols = cols;
+  view.indptr = obs.indptr;
+  view.indices = obs.indices;
+  view.data = obs.data;
+  view.validate("M");
+  if (obs.perm) {
+    bool ok = true;
+    for (index_t p = 0; p < nnz; ++p) ok = ok && obs.perm[p] >= 0 && index_t(obs.perm[p]) < nnz;
+    require(ok, "perm: index out of range");
+  }
+  return obs;
+}
+
+}  // namespace
+
+void bind_completion(py::module_& m) {
+  auto bind_index = [&](auto index_tag) {
+    using I = decltype(index_tag);
+    m.def(
+        "completion_transpose",
+        [](const CArray<I>& indptr, const CArray<I>& indices, index_t rows, index_t cols) {
+          const I* ip = vector_data(indptr, rows + 1, "indptr");
+          const index_t nnz = rows > 0 ? index_t(ip[rows]) : 0;
+          const I* ix = vector_data(indices, nnz, "indices");
+          bool ok = true;
+          for (index_t p = 0; p < nnz; ++p) ok = ok && ix[p] >= 0 && index_t(ix[p]) < cols;
+          require(ok, "indices: column index out of range");
+          TransposedPattern<I> t;
+          {
+            py::gil_scoped_release release;
+            t = transpose_pattern(ip, ix, rows, cols);
+          }
+          return py::make_tuple(CArray<I>(py::ssize_t(t.indptr.size()), t.indptr.data()),
+                                CArray<I>(py::ssize_t(t.indices.size()), t.indices.data()),
+                                CArray<I>(py::ssize_t(t.perm.size()), t.perm.data()));
+        },
+        py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("rows"),
+        py::arg("cols"));
+
+    for_each_scalar([&](auto tag) {
+      using T = decltype(tag);
+      m.def(
+          "completion_solve_rows",
+          [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data,
+             const std::optional<CArray<I>>& perm, index_t rows, index_t cols,
+             const std::optional<CArray<T>>& offset, const CArray<T>& Y, CArray<T>& X,
+             int method, double reg, bool reg_per_entry, double mu, int inner_iter, double inner_rtol,
+             int sketch_factor, std::uint64_t seed, std::uint64_t stream) {
+            const auto obs = row_observations<T, I>(indptr, indices, data, perm, rows, cols);
+            require(X.ndim() == 2 && index_t(X.shape(0)) == rows, "X must have one row per row of M");
+            const index_t d = index_t(X.shape(1));
+            const T* y = matrix_data(Y, cols, d, "Y");
+            const T* off = optional_vector(offset, cols, "offset");
+            T* x = X.mutable_data();
+            HalfSweepOptions opt;
+            require(method == 0 || method == 1, "method must be 0 (robust-altmin) or 1 (altmin)");
+            opt.method = CompletionMethod(method);
+            opt.reg = reg;
+            opt.reg_per_entry = reg_per_entry;
+            opt.mu = mu;
+            opt.inner_iter = inner_iter;
+            opt.inner_rtol = inner_rtol;
+            opt.sketch_factor = sketch_factor;
+            opt.seed = seed;
+            opt.stream = stream;
+            HalfSweepStats stats;
+            {
+              py::gil_scoped_release release;
+              stats = solve_rows(obs, off, y, d, x, opt);
+            }
+            return stats.cg_iterations;
+          },
+          py::arg("indptr").noconvert(), py::arg("indices").noconvert(),
+          py::arg("data").noconvert(), py::arg("perm").noconvert(), py::arg("rows"),
+          py::arg("cols"), py::arg("offset").noconvert(), py::arg("Y").noconvert(),
+          py::arg("X").noconvert(), py::arg("method"), py::arg("reg"), py::arg("reg_per_entry"), py::arg("mu"),
+          py::arg("inner_iter"), py::arg("inner_rtol"), py::arg("sketch_factor"), py::arg("seed"),
+          py::arg("stream"));
+
+      m.def(
+          "completion_squared_residual",
+          [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data,
+             index_t rows, index_t cols, const CArray<T>& U, const CArray<T>& V, double mu,
+             const std::optional<CArray<T>>& a, const std::optional<CArray<T>>& b) {
+            const auto obs = row_observations<T, I>(indptr, indices, data, std::nullopt, rows, cols);
+            require(U.ndim() == 2, "U must be 2-D");
+            const index_t k = index_t(U.shape(1));
+            const T* u = matrix_data(U, rows, k, "U");
+            const T* v = matrix_data(V, cols, k, "V");
+            const T* pa = optional_vector(a, rows, "row_bias");
+            const T* pb = optional_vector(b, cols, "col_bias");
+            py::gil_scoped_release release;
+            return squared_residual(obs, u, v, k, mu, pa, pb);
+          },
+          py::arg("indptr").noconvert(), py::arg("indices").noconvert(),
+          py::arg("data").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("U").noconvert(),
+          py::arg("V").noconvert(), py::arg("mu"), py::arg("a").noconvert(),
+          py::arg("b").noconvert());
+    });
+  };
+  bind_index(std::int32_t{});
+  bind_index(std::int64_t{});
+
+  for_each_scalar([&](auto tag) {
+    using T = decltype(tag);
+    m.def(
+        "completion_predict",
+        [](const CArray<T>& U, const CArray<T>& V, double mu, const std::optional<CArray<T>>& a,
+           const std::optional<CArray<T>>& b, const CArray<std::int64_t>& rows,
+           const CArray<std::int64_t>& cols) {
+          require(U.ndim() == 2 && V.ndim() == 2 && U.shape(1) == V.shape(1),
+                  "U and V must be 2-D with the same number of columns");
+          const index_t m_ = index_t(U.shape(0)), n_ = index_t(V.shape(0)), k = index_t(U.shape(1));
+          const index_t count = index_t(rows.size());
+          const std::int64_t* r = vector_data(rows, count, "rows");
+          const std::int64_t* c = vector_data(cols, count, "cols");
+          bool ok = true;
+          for (index_t p = 0; p < count; ++p)
+            ok = ok && r[p] >= 0 && r[p] < m_ && c[p] >= 0 && c[p] < n_;
+          require(ok, "rows/cols: index out of range");
+          const T* pa = optional_vector(a, m_, "row_bias");
+          const T* pb = optional_vector(b, n_, "col_bias");
+          CArray<T> out(count);
+          T* dst = out.mutable_data();
+          py::gil_scoped_release release;
+          predict_entries(U.data(), V.data(), k, mu, pa, pb, r, c, count, dst);
+          return out;
+        },
+        py::arg("U").noconvert(), py::arg("V").noconvert(), py::arg("mu"),
+        py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("rows").noconvert(),
+        py::arg("cols").noconvert());
+  });
+}
+
+}  // namespace lralg::bindings

@@ -1,0 +1,358 @@
+// Low-rank matrix completion by alternating minimization.
+//
+// One half-sweep updates every row x_i of a factor X (rows x d) from the
+// other factor Y (cols x d) by the regularized least-squares problem
+//   min_x  sum_{j in Omega_i} (t_ij - y_j^T x)^2 + reg ||x||^2,
+//   t_ij = M_ij - mu - offset_j,
+// each row independently, in parallel over rows.
+//
+// "altmin" (Jain, Netrapalli, Sanghavi 2013) solves each row exactly: the
+// d x d normal matrix (accumulated in double) and a Cholesky factorization,
+// O(|Omega_i| d^2 + d^3) per row.
+//
+// "robust-altmin" (Gu, Song, Yin, Zhang 2023) solves each row approximately
+// with a sketch-preconditioned iterative solver warm-started from the previous
+// factor. The preconditioner R (d x d, upper triangular) is the R factor of a
+// sparse sign sketch S Y (s = sketch_factor * d rows, a few non-zeros per row
+// of Y), computed once per half-sweep in O(nnz(S) d + s d^2): for uniformly
+// sampled, incoherent factors Y_{Omega_i}^T Y_{Omega_i} ~ (|Omega_i| / n)
+// Y^T Y, so R preconditions every row's regression at once. The rows are then
+// solved in the basis W = Y R^{-1} by conjugate gradients on the normal
+// equations, at O(|Omega_i| d) per iteration, for at most inner_iter
+// iterations or until the residual fell by inner_rtol.
+//
+// Observations are read by rows from a CSR pattern; the column-wise pass uses
+// the CSR pattern of the transpose (transpose_pattern) whose `perm` maps each
+// entry to its position in the original value array, so values are stored
+// once.
+#pragma once
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "lralg/common.hpp"
+#include "lralg/random.hpp"
+
+namespace lralg {
+
+// The CSR pattern of the transpose of a (rows x cols) CSR pattern, plus, for
+// each of its entries, the position of the same entry in the original arrays.
+template <class Index>
+struct TransposedPattern {
+  std::vector<Index> indptr;   // cols + 1
+  std::vector<Index> indices;  // row of each entry
+  std::vector<Index> perm;     // position in the original data array
+};
+
+template <class Index>
+TransposedPattern<Index> transpose_pattern(const Index* indptr, const Index* indices, index_t rows,
+                                           index_t cols) {
+  TransposedPattern<Index> t;
+  const index_t nnz = rows > 0 ? index_t(indptr[rows]) : 0;
+  t.indptr.assign(std::size_t(cols) + 1, Index(0));
+  t.indices.resize(std::size_t(nnz));
+  t.perm.resize(std::size_t(nnz));
+  for (index_t p = 0; p < nnz; ++p) ++t.indptr[std::size_t(indices[p]) + 1];
+  for (index_t j = 0; j < cols; ++j) t.indptr[std::size_t(j) + 1] += t.indptr[std::size_t(j)];
+  std::vector<Index> next(t.indptr.begin(), t.indptr.end() - 1);
+  // Rows are visited in order, so each column's rows come out ascending.
+  for (index_t i = 0; i < rows; ++i)
+    for (index_t p = index_t(indptr[i]); p < index_t(indptr[i + 1]); ++p) {
+      const auto q = std::size_t(next[std::size_t(indices[p])]++);
+      t.indices[q] = Index(i);
+      t.perm[q] = Index(p);
+    }
+  return t;
+}
+
+// Observations read by rows: entry p of row i is in column indices[p] with
+// value data[perm ? perm[p] : p].
+template <class Scalar, class Index>
+struct RowObservations {
+  index_t rows = 0;
+  index_t cols = 0;
+  const Index* indptr = nullptr;
+  const Index* indices = nullptr;
+  const Scalar* data = nullptr;
+  const Index* perm = nullptr;
+
+  index_t begin(index_t i) const { return index_t(indptr[i]); }
+  index_t end(index_t i) const { return index_t(indptr[i + 1]); }
+  double value(index_t p) const { return double(data[perm ? index_t(perm[p]) : p]); }
+};
+
+enum class CompletionMethod { robust_altmin = 0, altmin = 1 };
+
+struct HalfSweepOptions {
+  CompletionMethod method = CompletionMethod::robust_altmin;
+  double reg = 0.0;
+  bool reg_per_entry = false;  // weighted-lambda: row i uses reg * |Omega_i| (Zhou et al. 2008)
+  double mu = 0.0;          // global offset subtracted from every value
+  int inner_iter = 10;      // robust-altmin: at most this many CG iterations per row
+  double inner_rtol = 1e-2; // robust-altmin: stop once the residual fell by this factor
+  int sketch_factor = 4;    // robust-altmin: sketch rows per unknown
+  std::uint64_t seed = 0;   // robust-altmin: key of the sketch
+  std::uint64_t stream = 0; // robust-altmin: one stream per half-sweep
+};
+
+// Statistics of one half-sweep (robust-altmin): CG iterations over all rows.
+struct HalfSweepStats {
+  index_t cg_iterations = 0;
+};
+
+namespace detail {
+
+using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
+using VecD = Eigen::Matrix<double, Eigen::Dynamic, 1>;
+template <class Scalar>
+using RowMajorMap =
+    Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+template <class Scalar>
+using ConstRowMajorMap =
+    Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+
+// A small ridge that keeps a Cholesky factorization of a positive
+// semi-definite d x d matrix defined (rows with fewer observations than d).
+inline double tiny_ridge(const MatD& G) {
+  const double scale = G.diagonal().cwiseAbs().maxCoeff();
+  return 1e-12 * (scale > 0.0 ? scale : 1.0);
+}
+
+// Upper-triangular R with R^T R = G (+ tiny ridge where G is singular).
+inline MatD cholesky_upper(MatD G) {
+  Eigen::LLT<MatD> llt(G);
+  if (llt.info() != Eigen::Success) {
+    G.diagonal().array() += tiny_ridge(G);
+    llt.compute(G);
+  }
+  require(llt.info() == Eigen::Success, "completion: the factor has non-finite entries");
+  return llt.matrixU();
+}
+
+// The R factor (via the Gram matrix of the sketch) of a sparse sign sketch S Y
+// with s rows: row j of Y is added, with random signs, to `per_row` random
+// rows of SY. Per-block partial sketches are summed in block order, so the
+// result does not depend on the thread count.
+template <class Scalar>
+MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSweepOptions& opt) {
+  const index_t s = std::max<index_t>(index_t(opt.sketch_factor) * d, d + 1);
+  MatD G(d, d);
+  if (n <= s) {  // small: the exact Gram matrix is as cheap as a sketch
+    MatD Yd = ConstRowMajorMap<Scalar>(Y, n, d).template cast<double>();
+    G.setZero();
+    G.selfadjointView<Eigen::Lower>().rankUpdate(Yd.transpose());
+    G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
+  } else {
+    const CounterRng rng(opt.seed);
+    constexpr int per_row = 4;
+    const double scale = 1.0 / std::sqrt(double(per_row));
+    constexpr index_t block = 8192;
+    const index_t n_blocks = (n + block - 1) / block;
+    std::vector<MatD> partial(static_cast<std::size_t>(n_blocks));
+    parallel_blocks(n, block, [&](index_t b, index_t lo, index_t hi) {
+      MatD& SY = partial[std::size_t(b)];
+      SY.setZero(s, d);
+      for (index_t j = lo; j < hi; ++j) {
+        const Scalar* y = Y + j * d;
+        for (int t = 0; t < per_row; ++t) {
+          const auto w = rng.bits(opt.stream, std::uint64_t(j) * per_row + std::uint64_t(t));
+          const index_t row = index_t(w[0] % std::uint64_t(s));
+          const double sign = (w[1] & 1u) ? scale : -scale;
+          for (index_t c = 0; c < d; ++c) SY(row, c) += sign * double(y[c]);
+        }
+      }
+    });
+    for (index_t b = 1; b < n_blocks; ++b) partial[0] += partial[std::size_t(b)];
+    G.noalias() = partial[0].transpose() * partial[0];
+  }
+  return cholesky_upper(G);
+}
+
+// Gathers row i's regressors (rows of Y at its observed columns, in double)
+// into B and its targets t_ij = M_ij - mu - offset_j into t.
+template <class Scalar, class Index>
+void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scalar* offset,
+                const Scalar* Y, index_t d, double mu, MatD& B, VecD& t) {
+  const index_t begin = obs.begin(i), nnz = obs.end(i) - begin;
+  B.resize(nnz, d);
+  t.resize(nnz);
+  for (index_t q = 0; q < nnz; ++q) {
+    const index_t p = begin + q;
+    const index_t j = index_t(obs.indices[p]);
+    const Scalar* y = Y + j * d;
+    for (index_t c = 0; c < d; ++c) B(q, c) = double(y[c]);
+    t[q] = obs.value(p) - mu - (offset ? double(offset[j]) : 0.0);
+  }
+}
+
+// Exact solve of every row: normal matrix + Cholesky.
+template <class Scalar, class Index>
+void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
+                      const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
+  parallel_blocks(obs.rows, 64, [&](index_t, index_t lo, index_t hi) {
+    MatD B;  // the row's regressors, gathered
+    VecD t, x;
+    MatD G(d, d);
+    for (index_t i = lo; i < hi; ++i) {
+      Scalar* xi = X + i * d;
+      const index_t nnz = obs.end(i) - obs.begin(i);
+      if (nnz == 0) {
+        std::fill(xi, xi + d, Scalar(0));
+        continue;
+      }
+      gather_row(obs, i, offset, Y, d, opt.mu, B, t);
+      G.setZero();
+      G.selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
+      G.diagonal().array() += opt.reg * (opt.reg_per_entry ? double(B.rows()) : 1.0);
+      const VecD h = B.transpose() * t;
+      Eigen::LLT<MatD> llt(G.selfadjointView<Eigen::Lower>());
+      if (llt.info() != Eigen::Success) {
+        G.diagonal().array() += tiny_ridge(G);
+        llt.compute(G.selfadjointView<Eigen::Lower>());
+      }
+      if (llt.info() != Eigen::Success)
+        throw value_error("completion: singular least-squares problem (non-finite values?)");
+      x = llt.solve(h);
+      for (index_t c = 0; c < d; ++c) xi[c] = Scalar(x[c]);
+    }
+  });
+}
+
+// Approximate solve of every row: CG in the preconditioned basis W = Y R^{-1},
+// warm-started from the current X.
+template <class Scalar, class Index>
+HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
+                                 const Scalar* Y, index_t d, Scalar* X,
+                                 const HalfSweepOptions& opt) {
+  const index_t n = obs.cols;
+  const MatD R = sketch_preconditioner(Y, n, d, opt);
+  // W = Y R^{-1}, row by row in blocks: W^T = R^{-T} Y^T.
+  std::vector<Scalar> W(std::size_t(n * d));
+  parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {
+    MatD Yt = ConstRowMajorMap<Scalar>(Y + lo * d, hi - lo, d).template cast<double>().transpose();
+    R.transpose().triangularView<Eigen::Lower>().solveInPlace(Yt);
+    RowMajorMap<Scalar>(W.data() + lo * d, hi - lo, d) = Yt.transpose().template cast<Scalar>();
+  });
+  // With reg > 0 the normal matrix in z = R x is W^T W + reg R^{-T} R^{-1}.
+  MatD K;
+  if (opt.reg > 0.0) {
+    MatD Rinv = R.triangularView<Eigen::Upper>().solve(MatD::Identity(d, d));
+    K = Rinv.transpose() * Rinv;
+  }
+  const index_t n_blocks = (obs.rows + 63) / 64;
+  std::vector<index_t> iterations(std::size_t(n_blocks), 0);
+  parallel_blocks(obs.rows, 64, [&](index_t b, index_t lo, index_t hi) {
+    VecD z(d), r(d), p(d), q(d), t, Bp;
+    MatD B;  // the row's regressors in the preconditioned basis, gathered
+    index_t its = 0;
+    for (index_t i = lo; i < hi; ++i) {
+      Scalar* xi = X + i * d;
+      if (obs.end(i) == obs.begin(i)) {
+        std::fill(xi, xi + d, Scalar(0));
+        continue;
+      }
+      gather_row(obs, i, offset, W.data(), d, opt.mu, B, t);
+      const double lambda = opt.reg * (opt.reg_per_entry ? double(B.rows()) : 1.0);
+      // Warm start z0 = R x_prev; r = B^T (t - B z) - K z.
+      for (index_t c = 0; c < d; ++c) p[c] = double(xi[c]);
+      z.noalias() = R.triangularView<Eigen::Upper>() * p;
+      q.noalias() = B.transpose() * t;  // for the absolute floor
+      Bp = t;
+      Bp.noalias() -= B * z;
+      r.noalias() = B.transpose() * Bp;
+      if (lambda > 0.0) r.noalias() -= lambda * (K * z);
+      const double floor2 = 1e-26 * q.squaredNorm();
+      double rr = r.squaredNorm();
+      const double stop2 = std::max(opt.inner_rtol * opt.inner_rtol * rr, floor2);
+      p = r;
+      for (int it = 0; it < opt.inner_iter && rr > stop2 && rr > 0.0; ++it) {
+        Bp.noalias() = B * p;
+        q.noalias() = B.transpose() * Bp;
+        if (lambda > 0.0) q.noalias() += lambda * (K * p);
+        const double pq = p.dot(q);
+        if (!(pq > 0.0)) break;
+        const double alpha = rr / pq;
+        z.noalias() += alpha * p;
+        r.noalias() -= alpha * q;
+        const double rr_new = r.squaredNorm();
+        p = r + (rr_new / rr) * p;
+        rr = rr_new;
+        ++its;
+      }
+      // x = R^{-1} z.
+      R.triangularView<Eigen::Upper>().solveInPlace(z);
+      for (index_t c = 0; c < d; ++c) xi[c] = Scalar(z[c]);
+    }
+    iterations[std::size_t(b)] = its;
+  });
+  HalfSweepStats stats;
+  for (index_t v : iterations) stats.cg_iterations += v;
+  return stats;
+}
+
+}  // namespace detail
+
+// Updates every row of X (obs.rows x d, row-major) given Y (obs.cols x d,
+// row-major) and the per-column offsets `offset` (obs.cols, or null).
+template <class Scalar, class Index>
+HalfSweepStats solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
+                          const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
+  require(d >= 1, "completion: the factors need at least one column");
+  require(opt.reg >= 0.0 && std::isfinite(opt.reg), "reg must be finite and >= 0");
+  require(opt.inner_iter >= 0 && opt.sketch_factor >= 1, "completion: bad solver settings");
+  if (opt.method == CompletionMethod::altmin) {
+    detail::solve_rows_exact(obs, offset, Y, d, X, opt);
+    return {};
+  }
+  return detail::solve_rows_robust(obs, offset, Y, d, X, opt);
+}
+
+// Sum of squared residuals of the model mu + a_i + b_j + u_i^T v_j over the
+// observations (CSR by rows); a, b may be null. Deterministic in the thread count.
+template <class Scalar, class Index>
+double squared_residual(const RowObservations<Scalar, Index>& obs, const Scalar* U,
+                        const Scalar* V, index_t k, double mu, const Scalar* a, const Scalar* b) {
+  constexpr index_t block = 256;
+  const index_t n_blocks = (obs.rows + block - 1) / block;
+  std::vector<double> partial(std::size_t(std::max<index_t>(n_blocks, 1)), 0.0);
+  parallel_blocks(obs.rows, block, [&](index_t blk, index_t lo, index_t hi) {
+    double sum = 0.0;
+    for (index_t i = lo; i < hi; ++i) {
+      const Scalar* u = U + i * k;
+      const double ai = a ? double(a[i]) : 0.0;
+      for (index_t p = obs.begin(i); p < obs.end(i); ++p) {
+        const index_t j = index_t(obs.indices[p]);
+        const Scalar* v = V + j * k;
+        double pred = mu + ai + (b ? double(b[j]) : 0.0);
+        for (index_t c = 0; c < k; ++c) pred += double(u[c]) * double(v[c]);
+        const double e = obs.value(p) - pred;
+        sum += e * e;
+      }
+    }
+    partial[std::size_t(blk)] = sum;
+  });
+  double total = 0.0;
+  for (double s : partial) total += s;
+  return total;
+}
+
+// out[p] = mu + a[rows[p]] + b[cols[p]] + U[rows[p]] . V[cols[p]] (indices checked by the caller).
+template <class Scalar>
+void predict_entries(const Scalar* U, const Scalar* V, index_t k, double mu, const Scalar* a,
+                     const Scalar* b, const std::int64_t* rows, const std::int64_t* cols,
+                     index_t count, Scalar* out) {
+  parallel_for(count, [&](index_t p) {
+    const index_t i = index_t(rows[p]), j = index_t(cols[p]);
+    const Scalar* u = U + i * k;
+    const Scalar* v = V + j * k;
+    double pred = mu + (a ? double(a[i]) : 0.0) + (b ? double(b[j]) : 0.0);
+    for (index_t c = 0; c < k; ++c) pred += double(u[c]) * double(v[c]);
+    out[p] = Scalar(pred);
+  }, 4096);
+}
+
+}  // namespace lralg

@@ -1,0 +1,546 @@
+"""Low-rank matrix completion by (robust) alternating minimization.
+
+``complete`` fits ``M ~ U V^T`` (plus a global mean and row/column offsets
+with ``bias=True``) to the observed entries of M. Each sweep updates V from U
+and then U from V, one independent least-squares problem per row, in parallel.
+
+* ``method="robust-altmin"`` (Gu, Song, Yin, Zhang 2023, arXiv 2302.11068):
+  each row's regression is solved approximately by conjugate gradients,
+  warm-started from the previous factor and preconditioned by the R factor of
+  a sparse sketch of the fixed factor, so a sweep costs O(|Omega| k) plus
+  O((m + n) k^2) for the change of basis.
+* ``method="altmin"`` (Jain, Netrapalli, Sanghavi 2013): each row solved
+  exactly through its k x k normal matrix, O(|Omega| k^2) per sweep.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+from ._validate import (
+    check_array,
+    check_dtype,
+    check_int,
+    check_rank,
+    check_real,
+    check_rng,
+    check_sparse,
+    is_sparse,
+    seed_from_rng,
+)
+
+METHODS = {"robust-altmin": 0, "altmin": 1}
+INITS = ("svd", "random")
+
+# robust-altmin's inner solver: at most INNER_ITER conjugate-gradient steps per
+# row and half-sweep, stopping early once the residual fell by INNER_RTOL;
+# the sketch has SKETCH_FACTOR rows per unknown.
+INNER_ITER = 10
+INNER_RTOL = 1e-2
+SKETCH_FACTOR = 4
+REG_PER_ENTRY = False
+
+# to_dense() refuses results larger than this many bytes unless told otherwise.
+DENSE_LIMIT_BYTES = 2**30
+
+
+def _observations(M, name: str, *, shape=None, dtype=None) -> sp.csr_array:
+    """The observed entries of M as canonical CSR.
+
+    Sparse input: every stored entry is observed (explicit zeros included);
+    duplicate (row, col) entries are summed, as scipy.sparse does. Dense
+    input: NaN marks a missing entry; +-Inf is refused.
+    """
+    if is_sparse(M):
+        csr = check_sparse(M, name, dtype=dtype)
+    else:
+        arr = check_array(M, name, allow_nan=True, dtype=dtype)
+        if np.isinf(arr).any():
+            raise ValueError(f"{name} contains Inf (use NaN to mark missing entries)")
+        rows, cols = np.nonzero(~np.isnan(arr))
+        csr = sp.csr_array((arr[rows, cols], (rows, cols)), shape=arr.shape)
+        csr.sum_duplicates()
+    if shape is not None and csr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {csr.shape}")
+    if csr.indptr.dtype != csr.indices.dtype:
+        index = np.result_type(csr.indptr.dtype, csr.indices.dtype)
+        csr = sp.csr_array((csr.data, csr.indices.astype(index), csr.indptr.astype(index)),
+                           shape=csr.shape)
+    return csr
+
+
+def _index_array(x, name: str) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "iu":
+        if arr.size == 0 and arr.dtype.kind == "f":
+            arr = arr.astype(np.int64)
+        else:
+            raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    return np.ascontiguousarray(arr.reshape(-1), dtype=np.int64)
+
+
+class CompletionResult:
+    """A completed low-rank matrix ``M ~ mu + a 1^T + 1 b^T + U V^T``.
+
+    Attributes
+    ----------
+    U : ndarray, shape (m, k)
+        Row factors.
+    V : ndarray, shape (n, k)
+        Column factors.
+    mean : float
+        Global offset ``mu`` (0 unless fitted with ``bias=True``).
+    row_bias, col_bias : ndarray of shape (m,) and (n,), or None
+        Row and column offsets (``bias=True`` only).
+    n_iter : int
+        Sweeps run.
+    converged : bool
+        Whether the stopping rule of ``tol`` was met.
+    history : list of dict
+        Per sweep: ``sweep``, ``rmse`` (training RMSE after it), ``seconds``
+        (wall time of the sweep) and ``cg_iterations`` (robust-altmin).
+    method, rank, reg, shape : as fitted.
+
+    ``U, V = result`` unpacks the factors. Rows or columns without any
+    observation have zero factors (and zero offsets), so their predictions are
+    ``mean`` plus the other side's offset: finite and documented.
+    """
+
+    def __init__(self, U, V, *, mean=0.0, row_bias=None, col_bias=None, n_iter=0,
+                 converged=False, history=None, method="robust-altmin", reg=0.0):
+        self.U = U
+        self.V = V
+        self.mean = float(mean)
+        self.row_bias = row_bias
+        self.col_bias = col_bias
+        self.n_iter = n_iter
+        self.converged = converged
+        self.history = [] if history is None else history
+        self.method = method
+        self.reg = reg
+
+    @property
+    def shape(self) -> tuple:
+        return (self.U.shape[0], self.V.shape[0])
+
+    @property
+    def rank(self) -> int:
+        return self.U.shape[1]
+
+    @property
+    def bias(self) -> bool:
+        return self.row_bias is not None
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.U.dtype
+
+    def __iter__(self):
+        return iter((self.U, self.V))
+
+    def __repr__(self) -> str:
+        m, n = self.shape
+        return (f"CompletionResult(shape=({m}, {n}), rank={self.rank}, method={self.method!r}, "
+                f"bias={self.bias}, n_iter={self.n_iter}, converged={self.converged})")
+
+    def predict(self, rows, cols) -> np.ndarray:
+        """Completed entries at (rows[p], cols[p]), as a 1-D array of the factors' dtype."""
+        r = _index_array(rows, "rows")
+        c = _index_array(cols, "cols")
+        if r.shape != c.shape:
+            raise ValueError(f"rows and cols must have the same length, got {r.size} and {c.size}")
+        m, n = self.shape
+        if r.size and (r.min() < 0 or r.max() >= m):
+            raise ValueError(f"rows must be in [0, {m}), got values in [{r.min()}, {r.max()}]")
+        if c.size and (c.min() < 0 or c.max() >= n):
+            raise ValueError(f"cols must be in [0, {n}), got values in [{c.min()}, {c.max()}]")
+        return _core.completion_predict(self.U, self.V, self.mean, self.row_bias, self.col_bias,
+                                        r, c)
+
+    def to_dense(self, *, max_bytes: int = DENSE_LIMIT_BYTES) -> np.ndarray:
+        """The full m x n completed matrix; refused (ValueError) above ``max_bytes``."""
+        m, n = self.shape
+        need = m * n * self.dtype.itemsize
+        if need > max_bytes:
+            raise ValueError(
+                f"to_dense: the {m} x {n} result needs {need / 2**20:.1f} MiB, over the limit of "
+                f"{max_bytes / 2**20:.1f} MiB; use predict(rows, cols) or raise max_bytes")
+        out = self.U @ self.V.T
+        if self.bias:
+            out += self.mean
+            out += self.row_bias[:, None]
+            out += self.col_bias[None, :]
+        return out
+
+    def rmse(self, M_test) -> float:
+        """Root mean squared error at the observed entries of ``M_test`` (same shape as M)."""
+        test = _observations(M_test, "M_test", shape=self.shape, dtype=self.dtype)
+        if test.nnz == 0:
+            raise ValueError("M_test has no observed entries")
+        sq = _core.completion_squared_residual(
+            test.indptr, test.indices, test.data, *self.shape, self.U, self.V, self.mean,
+            self.row_bias, self.col_bias)
+        return math.sqrt(sq / test.nnz)
+
+    def fold_in(self, rows) -> "CompletionResult":
+        """Factors for new rows of observations, with V (and the offsets) held fixed.
+
+        ``rows`` is (n_new, n): sparse (stored entries observed) or dense with
+        NaN for missing entries. Each new row is solved exactly (its k x k
+        regularized least-squares problem). Returns a CompletionResult whose U
+        (and row_bias) belong to the new rows and whose V is shared, so
+        ``result.fold_in(new).predict(i, j)`` predicts for the new rows.
+        """
+        new = _observations(rows, "rows", dtype=self.dtype)
+        if new.shape[1] != self.shape[1]:
+            raise ValueError(f"rows must have {self.shape[1]} columns, got {new.shape[1]}")
+        k = self.rank
+        X = np.zeros((new.shape[0], k + (1 if self.bias else 0)), dtype=self.dtype)
+        Y = _with_ones(self.V) if self.bias else self.V
+        _core.completion_solve_rows(
+            new.indptr, new.indices, new.data, None, new.shape[0], new.shape[1],
+            self.col_bias, Y, X, METHODS["altmin"], self.reg, REG_PER_ENTRY, self.mean, 0, 0.0, 1, 0, 0)
+        U = np.ascontiguousarray(X[:, :k])
+        row_bias = np.ascontiguousarray(X[:, k]) if self.bias else None
+        return CompletionResult(U, self.V, mean=self.mean, row_bias=row_bias,
+                                col_bias=self.col_bias, n_iter=0, converged=True,
+                                method=self.method, reg=self.reg)
+
+
+def _with_ones(F: np.ndarray) -> np.ndarray:
+    out = np.empty((F.shape[0], F.shape[1] + 1), dtype=F.dtype)
+    out[:, :-1] = F
+    out[:, -1] = 1
+    return out
+
+
+def _init_svd(csr, mu, k, rng, dtype):
+    """Top-k singular vectors of the rescaled observed matrix, rows clipped (JNS13)."""
+    from scipy.sparse.linalg import svds
+
+    m, n = csr.shape
+    p = csr.nnz / (m * n)
+    A = csr if mu == 0.0 else sp.csr_array((csr.data - dtype.type(mu), csr.indices, csr.indptr),
+                                           shape=csr.shape)
+    if k < min(m, n) - 1:
+        v0 = rng.standard_normal(min(m, n)).astype(dtype)
+        u, s, vt = svds(A, k=k, v0=v0)
+        order = np.argsort(s)[::-1]
+        u, s, vt = u[:, order], s[order], vt[order]
+    else:  # svds needs k < min(m, n) - 1; such ranks only make sense for small matrices
+        if m * n > 4 * 10**7:
+            raise ValueError(f"rank {k} is too close to min(m, n) for init='svd'; use init='random'")
+        u, s, vt = np.linalg.svd(A.toarray(), full_matrices=False)
+        u, s, vt = u[:, :k], s[:k], vt[:k]
+    s = s / p
+    # Clipping (Jain, Netrapalli, Sanghavi 2013): rows far above the incoherent
+    # row norm sqrt(k / m) are zeroed, then the basis is re-orthonormalized.
+    norms = np.linalg.norm(u, axis=1)
+    limit = 2.0 * math.sqrt(max(math.log(m), 1.0)) * math.sqrt(k / m)
+    u = np.where((norms > limit)[:, None], 0.0, u)
+    q, _ = np.linalg.qr(u)
+    scale = np.sqrt(np.maximum(s, 0.0))
+    U = np.ascontiguousarray(q * scale, dtype=dtype)
+    V = np.ascontiguousarray(vt.T * scale, dtype=dtype)
+    return U, V
+
+
+def _init_random(csr, mu, k, rng, dtype):
+    m, n = csr.shape
+    q, _ = np.linalg.qr(rng.standard_normal((m, k)))
+    centered = csr.data - mu
+    level = math.sqrt(float(np.mean(centered**2)) * m * n) if centered.size else 1.0
+    U = np.ascontiguousarray(q * math.sqrt(level / k), dtype=dtype)
+    return U, np.zeros((n, k), dtype=dtype)
+
+
+class _Progress:
+    def __init__(self, total, enabled):
+        self.total, self.enabled = total, enabled
+
+    def update(self, state):
+        if not self.enabled:
+            return
+        done = state["sweep"]
+        width = 30
+        filled = int(width * done / max(self.total, 1))
+        sys.stderr.write(f"\rcomplete [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{self.total} rmse={state['rmse']:.3e} "
+                         f"({state['seconds']:.2f}s/sweep)")
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def complete(M, rank, *, method="robust-altmin", reg=0.0, bias=False, max_iter=100, tol=1e-6,
+             init="svd", warm_start=None, rng=None, verbose=False, callback=None):
+    """Complete a partially observed matrix with a rank-``rank`` factorization.
+
+    Minimizes ``sum_{(i,j) observed} (M_ij - mu - a_i - b_j - u_i^T v_j)^2 +
+    reg (||U||^2 + ||V||^2 + ||a||^2 + ||b||^2)`` by alternating minimization
+    (the offsets ``mu, a, b`` only with ``bias=True``; ``mu`` is then the mean
+    of the observed values). Each sweep updates V given U, then U given V, row
+    by row in parallel.
+
+    Parameters
+    ----------
+    M : scipy.sparse matrix/array or array_like, shape (m, n)
+        Sparse: the stored entries are the observed ones (explicit zeros count
+        as observed; duplicate (row, col) entries are summed, as scipy does).
+        Dense: NaN marks a missing entry. Observed values must be finite.
+        float32 stays float32; integer/bool input becomes float64.
+    rank : int
+        Rank k of the factorization, 1 <= k <= min(m, n).
+    method : {"robust-altmin", "altmin"}
+        "robust-altmin": approximate per-row solves (conjugate gradients,
+        warm-started, preconditioned by a sketch of the fixed factor), O(|Omega| k)
+        per sweep. "altmin": exact per-row solves, O(|Omega| k^2) per sweep.
+    reg : float >= 0
+        Tikhonov regularization of the factors (and offsets).
+    bias : bool
+        Fit a global mean and per-row and per-column offsets (ratings data).
+    max_iter : int >= 0
+        Maximum number of sweeps.
+    tol : float >= 0
+        Stop when the training RMSE falls below ``tol`` times the RMS of the
+        (centered) observed values, or changes by less than ``tol`` relative to
+        the previous sweep.
+    init : {"svd", "random"}
+        "svd": top-k singular vectors of the rescaled observed matrix with the
+        row-norm clipping of Jain, Netrapalli and Sanghavi (2013), computed with
+        scipy.sparse.linalg.svds. "random": a random orthonormal U.
+    warm_start : CompletionResult, optional
+        Start from these factors (same shape, rank and bias) instead of ``init``.
+    rng : None, int or numpy.random.Generator
+        Seeds the initialization and the sketches. Same seed, same result, for
+        any number of threads.
+    verbose : bool
+        Show a progress bar on stderr.
+    callback : callable, optional
+        Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
+        ``cg_iterations``, ``U``, ``V``); returning True stops the run.
+
+    Returns
+    -------
+    CompletionResult
+
+    Notes
+    -----
+    Memory: the observations once in CSR order plus the pattern of the
+    transpose with a permutation into the same values, and the factors; no
+    dense m x n array. Rows or columns without observations get zero factors
+    and offsets.
+    """
+    if isinstance(method, str) and method in METHODS:
+        method_id = METHODS[method]
+    else:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
+    if not isinstance(init, str) or init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"bias must be a bool, got {type(bias).__name__}")
+    if not isinstance(verbose, (bool, np.bool_)):
+        raise TypeError(f"verbose must be a bool, got {type(verbose).__name__}")
+    reg = check_real(reg, "reg", low=0.0)
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    tol = check_real(tol, "tol", low=0.0)
+    generator = check_rng(rng)
+
+    csr = _observations(M, "M")
+    m, n = csr.shape
+    if csr.nnz == 0:
+        raise ValueError("M has no observed entries")
+    k = check_rank(rank, upper=min(m, n))
+    dtype = csr.dtype
+    mu = float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
+
+    if warm_start is not None:
+        if not isinstance(warm_start, CompletionResult):
+            raise TypeError("warm_start must be a CompletionResult or None")
+        if warm_start.shape != (m, n) or warm_start.rank != k or warm_start.bias != bool(bias):
+            raise ValueError(
+                f"warm_start has shape {warm_start.shape}, rank {warm_start.rank}, bias "
+                f"{warm_start.bias}; this fit needs shape {(m, n)}, rank {k}, bias {bool(bias)}")
+        U = np.array(warm_start.U, dtype=dtype, order="C")
+        V = np.array(warm_start.V, dtype=dtype, order="C")
+        a = np.array(warm_start.row_bias, dtype=dtype) if bias else None
+        b = np.array(warm_start.col_bias, dtype=dtype) if bias else None
+    else:
+        make = _init_svd if init == "svd" else _init_random
+        U, V = make(csr, mu, k, generator, dtype)
+        a = np.zeros(m, dtype=dtype) if bias else None
+        b = np.zeros(n, dtype=dtype) if bias else None
+    seed = seed_from_rng(generator)
+
+    t_indptr, t_indices, perm = _core.completion_transpose(csr.indptr, csr.indices, m, n)
+    # Factors with the offset column appended (bias=True): unknowns [F, offset],
+    # regressors [G, 1].
+    if bias:
+        Xu, Xv = np.empty((m, k + 1), dtype=dtype), np.empty((n, k + 1), dtype=dtype)
+        Xu[:, :k], Xu[:, k] = U, a
+        Xv[:, :k], Xv[:, k] = V, b
+        Yu, Yv = _with_ones(U), _with_ones(V)
+    data_rms = math.sqrt(float(np.mean((csr.data - mu) ** 2, dtype=np.float64)))
+    scale = data_rms if data_rms > 0 else 1.0
+
+    def training_rmse():
+        sq = _core.completion_squared_residual(csr.indptr, csr.indices, csr.data, m, n, U, V, mu,
+                                               a, b)
+        return math.sqrt(sq / csr.nnz)
+
+    history = []
+    converged = False
+    previous = training_rmse()
+    progress = _Progress(max_iter, bool(verbose))
+    sweep = 0
+    try:
+        for sweep in range(1, max_iter + 1):
+            start = time.perf_counter()
+            iters = 0
+            common = (method_id, reg, REG_PER_ENTRY, mu, INNER_ITER, INNER_RTOL, SKETCH_FACTOR, seed)
+            if bias:
+                Yu[:, :k] = U
+                iters += _core.completion_solve_rows(t_indptr, t_indices, csr.data, perm, n, m, a,
+                                                     Yu, Xv, *common, 2 * sweep)
+                V[...], b[...] = Xv[:, :k], Xv[:, k]
+                Yv[:, :k] = V
+                iters += _core.completion_solve_rows(csr.indptr, csr.indices, csr.data, None, m,
+                                                     n, b, Yv, Xu, *common, 2 * sweep + 1)
+                U[...], a[...] = Xu[:, :k], Xu[:, k]
+            else:
+                iters += _core.completion_solve_rows(t_indptr, t_indices, csr.data, perm, n, m,
+                                                     None, U, V, *common, 2 * sweep)
+                iters += _core.completion_solve_rows(csr.indptr, csr.indices, csr.data, None, m,
+                                                     n, None, V, U, *common, 2 * sweep + 1)
+            seconds = time.perf_counter() - start
+            current = training_rmse()
+            if not np.isfinite(current):
+                raise FloatingPointError("complete: the factors diverged (non-finite RMSE); "
+                                         "try reg > 0")
+            state = {"sweep": sweep, "rmse": current, "seconds": seconds,
+                     "cg_iterations": int(iters)}
+            history.append(dict(state))
+            progress.update(state)
+            converged = current <= tol * scale or abs(previous - current) <= tol * previous
+            previous = current
+            if callback is not None:
+                state.update(U=U, V=V)
+                if callback(state) is True:
+                    break
+            if converged:
+                break
+    finally:
+        progress.close()
+
+    return CompletionResult(U, V, mean=mu, row_bias=a, col_bias=b, n_iter=len(history),
+                            converged=converged, history=history, method=method, reg=reg)
+
+
+def _demo() -> dict:
+    """A small run for ``python -m lralg demo``: exact recovery of a rank-5 matrix."""
+    rng = np.random.default_rng(0)
+    m, n, k = 400, 300, 5
+    A = rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
+    mask = rng.random((m, n)) < 0.15
+    M = sp.csr_array((A[mask], np.nonzero(mask)), shape=(m, n))
+    res = complete(M, k, rng=0, tol=1e-10)
+    err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
+    return {
+        "problem": f"rank-{k} {m}x{n}, 15% of entries seen",
+        "result": f"relative error {err:.1e} after {res.n_iter} sweeps",
+    }
+
+
+def _read_ratings(path: str, delimiter=None):
+    """(users, items, ratings) columns of a CSV file; a non-numeric first line is a header."""
+    import csv
+
+    with open(path, newline="") as fh:
+        sample = fh.read(4096)
+        fh.seek(0)
+        if delimiter is None:
+            try:
+                delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
+            except csv.Error:
+                delimiter = ","
+        rows = [r for r in csv.reader(fh, delimiter=delimiter) if r and any(c.strip() for c in r)]
+    if rows:
+        try:
+            float(rows[0][2])
+        except (ValueError, IndexError):
+            rows = rows[1:]  # header
+    if not rows:
+        raise ValueError(f"{path}: no ratings found")
+    if any(len(r) < 3 for r in rows):
+        raise ValueError(f"{path}: every line needs three columns user,item,rating")
+    users = np.array([r[0].strip() for r in rows])
+    items = np.array([r[1].strip() for r in rows])
+    try:
+        ratings = np.array([float(r[2]) for r in rows])
+    except ValueError as exc:
+        raise ValueError(f"{path}: rating column is not numeric ({exc})") from None
+    return users, items, ratings
+
+
+def complete_ratings_file(args) -> int:
+    """``python -m lralg complete``: fit a ratings CSV, save the factors, report test RMSE."""
+    users, items, ratings = _read_ratings(args.ratings, args.delimiter)
+    user_ids, u = np.unique(users, return_inverse=True)
+    item_ids, i = np.unique(items, return_inverse=True)
+    M = sp.coo_array((ratings, (u, i)), shape=(user_ids.size, item_ids.size)).tocsr()
+    rank = min(args.rank, min(M.shape))
+    start = time.perf_counter()
+    res = complete(M, rank, method=args.method, reg=args.reg, bias=args.bias,
+                   max_iter=args.max_iter, tol=args.tol, rng=args.seed, verbose=args.verbose)
+    seconds = time.perf_counter() - start
+    print(f"{M.shape[0]} users x {M.shape[1]} items, {M.nnz} ratings; rank {rank}, "
+          f"{res.n_iter} sweeps in {seconds:.2f} s; training RMSE {res.history[-1]['rmse']:.4f}"
+          if res.history else f"{M.shape[0]} x {M.shape[1]}, no sweeps run")
+    if args.test:
+        tu, ti, tr = _read_ratings(args.test, args.delimiter)
+        pu = np.searchsorted(user_ids, tu).clip(0, user_ids.size - 1)
+        pi = np.searchsorted(item_ids, ti).clip(0, item_ids.size - 1)
+        known = (user_ids[pu] == tu) & (item_ids[pi] == ti)
+        pred = res.predict(pu[known], pi[known])
+        rmse = float(np.sqrt(np.mean((pred - tr[known]) ** 2))) if known.any() else float("nan")
+        print(f"test RMSE {rmse:.4f} on {int(known.sum())} ratings"
+              f" ({int((~known).sum())} with an unseen user or item skipped)")
+    np.savez(args.out, U=res.U, V=res.V, mean=res.mean,
+             user_bias=res.row_bias if res.bias else np.zeros(0),
+             item_bias=res.col_bias if res.bias else np.zeros(0),
+             user_ids=user_ids, item_ids=item_ids)
+    print(f"factors written to {args.out}")
+    return 0
+
+
+def _add_command(commands) -> None:
+    """The `python -m lralg complete` subcommand."""
+    comp = commands.add_parser(
+        "complete", help="complete a ratings matrix given as a CSV file (user,item,rating)"
+    )
+    comp.add_argument("ratings", help="CSV file with columns user,item,rating (header optional)")
+    comp.add_argument("--rank", type=int, default=20, help="rank of the factorization")
+    comp.add_argument("--out", required=True, help="output .npz (U, V, offsets, user/item ids)")
+    comp.add_argument("--test", help="CSV file of held-out ratings: prints their RMSE")
+    comp.add_argument("--method", default="robust-altmin", choices=["robust-altmin", "altmin"])
+    comp.add_argument("--reg", type=float, default=10.0, help="Tikhonov regularization")
+    comp.add_argument("--no-bias", dest="bias", action="store_false", help="no mean/user/item offsets")
+    comp.add_argument("--max-iter", type=int, default=30, help="maximum sweeps")
+    comp.add_argument("--tol", type=float, default=1e-4, help="stopping tolerance")
+    comp.add_argument("--seed", type=int, default=0, help="random seed")
+    comp.add_argument("--delimiter", default=None, help="field separator (default: sniffed)")
+    comp.add_argument("--verbose", action="store_true", help="show a progress bar")
+    comp.set_defaults(run=complete_ratings_file)

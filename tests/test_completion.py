@@ -1,0 +1,336 @@
+"""lralg.complete: exact recovery, oracles for the per-row solves, the result object and bad input."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lralg
+from lralg.__main__ import main as cli_main
+
+METHODS = ["robust-altmin", "altmin"]
+
+
+def low_rank_problem(m, n, k, p, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
+    mask = rng.random((m, n)) < p
+    # every row and column observed at least k times keeps the problem well-posed
+    M = sp.csr_array((A[mask], np.nonzero(mask)), shape=(m, n), dtype=dtype)
+    return A, M, mask
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_exact_recovery_float64(method):
+    A, M, _ = low_rank_problem(150, 120, 4, 0.35)
+    res = lralg.complete(M, 4, method=method, rng=0, tol=1e-12, max_iter=200)
+    err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
+    assert err < 1e-6
+    assert res.converged
+    assert res.U.shape == (150, 4) and res.V.shape == (120, 4)
+    assert res.U.dtype == np.float64
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_exact_recovery_float32_kept(method):
+    A, M, _ = low_rank_problem(150, 120, 4, 0.35, dtype=np.float32)
+    res = lralg.complete(M, 4, method=method, rng=0, tol=1e-7, max_iter=100)
+    assert res.U.dtype == np.float32 and res.V.dtype == np.float32
+    err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
+    assert err < 1e-4
+
+
+def test_random_init_also_recovers():
+    A, M, _ = low_rank_problem(120, 100, 3, 0.4, seed=3)
+    res = lralg.complete(M, 3, init="random", rng=1, tol=1e-12, max_iter=300)
+    err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
+    assert err < 1e-6
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("reg", [0.0, 0.7])
+def test_altmin_last_half_sweep_matches_lstsq_oracle(bias, reg):
+    # The last half-sweep updates U given V exactly: each row solves its ridge problem.
+    rng = np.random.default_rng(5)
+    m, n, k = 40, 30, 3
+    dense = rng.standard_normal((m, n))
+    mask = rng.random((m, n)) < 0.5
+    M = np.where(mask, dense, np.nan)
+    res = lralg.complete(M, k, method="altmin", reg=reg, bias=bias, max_iter=3, tol=0, rng=0)
+    for i in range(m):
+        cols = np.flatnonzero(mask[i])
+        X = res.V[cols]
+        t = dense[i, cols].copy()
+        if bias:
+            X = np.hstack([X, np.ones((cols.size, 1))])
+            t -= res.mean + res.col_bias[cols]
+        d = X.shape[1]
+        x = np.linalg.solve(X.T @ X + reg * np.eye(d), X.T @ t)
+        np.testing.assert_allclose(res.U[i], x[:k], rtol=1e-7, atol=1e-8)
+        if bias:
+            np.testing.assert_allclose(res.row_bias[i], x[k], rtol=1e-7, atol=1e-8)
+
+
+def test_robust_reaches_altmin_objective_with_reg():
+    rng = np.random.default_rng(2)
+    M = sp.random_array((80, 60), density=0.3, rng=rng, format="csr")
+    fits = [lralg.complete(M, 4, method=mt, reg=0.5, rng=0, max_iter=60, tol=1e-10) for mt in METHODS]
+    r_robust, r_exact = (f.history[-1]["rmse"] for f in fits)
+    assert r_robust == pytest.approx(r_exact, rel=2e-2)
+
+
+def test_bias_recovers_offsets_plus_low_rank():
+    rng = np.random.default_rng(4)
+    m, n, k = 120, 90, 2
+    A = rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
+    A += 3.0 + rng.standard_normal(m)[:, None] + rng.standard_normal(n)[None, :]
+    mask = rng.random((m, n)) < 0.5
+    M = sp.csr_array((A[mask], np.nonzero(mask)), shape=(m, n))
+    # offsets add rank 2 on top of k; the biased model has them explicitly
+    res = lralg.complete(M, k, bias=True, rng=0, tol=1e-12, max_iter=300)
+    err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
+    assert err < 1e-5
+    assert res.bias and res.row_bias.shape == (m,) and res.col_bias.shape == (n,)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_same_seed_same_result_any_thread_count(method):
+    # n > 8192 rows of the fixed factor: the sketch is reduced over several blocks.
+    rng = np.random.default_rng(7)
+    m, n = 30, 9000
+    M = sp.random_array((m, n), density=0.05, rng=rng, format="csr")
+    with lralg.threads(1):
+        a = lralg.complete(M, 3, method=method, rng=11, max_iter=3, tol=0)
+    with lralg.threads(2):
+        b = lralg.complete(M, 3, method=method, rng=11, max_iter=3, tol=0)
+    np.testing.assert_array_equal(a.U, b.U)
+    np.testing.assert_array_equal(a.V, b.V)
+
+
+def test_dense_nan_input_equals_sparse_input_and_is_not_modified():
+    A, M, mask = low_rank_problem(50, 40, 2, 0.5)
+    dense = np.where(mask, A, np.nan)
+    copy = dense.copy()
+    a = lralg.complete(dense, 2, rng=3, max_iter=5, tol=0)
+    b = lralg.complete(M, 2, rng=3, max_iter=5, tol=0)
+    np.testing.assert_array_equal(a.U, b.U)
+    np.testing.assert_array_equal(copy, dense)
+    # F-ordered and non-contiguous views give the same answer
+    c = lralg.complete(np.asfortranarray(dense), 2, rng=3, max_iter=5, tol=0)
+    np.testing.assert_array_equal(a.U, c.U)
+    big = np.full((100, 40), np.nan)
+    big[::2] = dense
+    d = lralg.complete(big[::2], 2, rng=3, max_iter=5, tol=0)
+    np.testing.assert_array_equal(a.U, d.U)
+
+
+def test_explicit_zeros_are_observed_and_duplicates_summed():
+    rows = np.array([0, 0, 1, 1, 2, 2, 2])
+    cols = np.array([0, 1, 0, 1, 0, 1, 1])
+    vals = np.array([1.0, 0.0, 2.0, 0.0, 3.0, 1.0, 2.0])  # (2, 1) given twice: 1 + 2
+    coo = sp.coo_array((vals, (rows, cols)), shape=(3, 2))
+    res = lralg.complete(coo, 1, method="altmin", rng=0, tol=1e-14, max_iter=500)
+    target = np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 3.0]])
+    pred = res.predict(rows, cols)
+    # the explicit zeros pull predictions toward 0 (observed), duplicates summed to 3
+    assert res.rmse(sp.csr_array(target)) < 0.8
+    assert pred.shape == (7,)
+    coo_copy = coo.copy()
+    np.testing.assert_array_equal(coo.toarray(), coo_copy.toarray())
+
+
+def test_integer_input_becomes_float64_and_complex_refused():
+    M = sp.csr_array(np.array([[1, 2, 0], [0, 3, 4], [5, 0, 6]], dtype=np.int32))
+    assert lralg.complete(M, 1, max_iter=2, rng=0).U.dtype == np.float64
+    with pytest.raises(TypeError):
+        lralg.complete(M.astype(np.complex128), 1)
+    with pytest.raises(TypeError):
+        lralg.complete(np.array([["a", "b"], ["c", "d"]]), 1)
+
+
+def test_unobserved_rows_and_columns_get_documented_finite_prediction():
+    rng = np.random.default_rng(0)
+    M = np.where(rng.random((20, 15)) < 0.6, rng.standard_normal((20, 15)) + 2.0, np.nan)
+    M[3] = np.nan
+    M[:, 7] = np.nan
+    for bias in (False, True):
+        res = lralg.complete(M, 2, bias=bias, reg=0.1, rng=0, max_iter=10)
+        full = res.to_dense()
+        assert np.isfinite(full).all()
+        np.testing.assert_array_equal(res.U[3], 0)
+        np.testing.assert_array_equal(res.V[7], 0)
+        if bias:
+            np.testing.assert_allclose(full[3], res.mean + res.col_bias, rtol=1e-12)
+            assert res.row_bias[3] == 0 and res.col_bias[7] == 0
+        else:
+            np.testing.assert_array_equal(full[3], 0)
+
+
+def test_predict_rmse_to_dense_consistent():
+    A, M, mask = low_rank_problem(60, 50, 2, 0.4)
+    res = lralg.complete(M, 2, bias=True, reg=0.1, rng=0, max_iter=10)
+    full = res.to_dense()
+    r, c = np.nonzero(~mask)
+    np.testing.assert_allclose(res.predict(r, c), full[r, c], rtol=1e-10, atol=1e-12)
+    test = sp.csr_array((A[~mask], (r, c)), shape=A.shape)
+    expected = np.sqrt(np.mean((full[r, c] - A[r, c]) ** 2))
+    assert res.rmse(test) == pytest.approx(expected, rel=1e-10)
+    assert res.rmse(np.where(~mask, A, np.nan)) == pytest.approx(expected, rel=1e-10)
+    U, V = res
+    assert U is res.U and V is res.V
+    assert "CompletionResult" in repr(res)
+    with pytest.raises(ValueError, match="limit"):
+        res.to_dense(max_bytes=100)
+
+
+def test_fold_in_reproduces_training_rows():
+    A, M, mask = low_rank_problem(70, 50, 3, 0.5)
+    for bias in (False, True):
+        res = lralg.complete(M, 3, method="altmin", bias=bias, reg=0.2, rng=0, max_iter=4, tol=0)
+        rows = M[[5, 9, 11]]
+        new = res.fold_in(rows)
+        np.testing.assert_allclose(new.U, res.U[[5, 9, 11]], rtol=1e-7, atol=1e-9)
+        if bias:
+            np.testing.assert_allclose(new.row_bias, res.row_bias[[5, 9, 11]], rtol=1e-7, atol=1e-9)
+        assert new.predict([0, 2], [1, 4]).shape == (2,)
+        with pytest.raises(ValueError):
+            res.fold_in(sp.csr_array((2, 49)))
+
+
+def test_history_callback_verbose_and_warm_start(capsys):
+    A, M, _ = low_rank_problem(80, 60, 2, 0.4)
+    seen = []
+
+    def stop_after_three(state):
+        seen.append(state["sweep"])
+        assert state["U"].shape == (80, 2)
+        return state["sweep"] == 3
+
+    res = lralg.complete(M, 2, rng=0, callback=stop_after_three, verbose=True, tol=0)
+    assert seen == [1, 2, 3] and res.n_iter == 3 and not res.converged
+    assert all({"sweep", "rmse", "seconds", "cg_iterations"} <= set(h) for h in res.history)
+    assert "complete [" in capsys.readouterr().err
+    more = lralg.complete(M, 2, rng=0, warm_start=res, tol=1e-12, max_iter=200)
+    assert more.history[0]["rmse"] < res.history[0]["rmse"]
+    assert np.linalg.norm(more.to_dense() - A) / np.linalg.norm(A) < 1e-6
+    with pytest.raises(ValueError, match="warm_start"):
+        lralg.complete(M, 3, warm_start=res)
+    with pytest.raises(TypeError, match="warm_start"):
+        lralg.complete(M, 2, warm_start=(res.U, res.V))
+
+
+def test_bad_input_clear_errors():
+    M = sp.csr_array(np.eye(5))
+    with pytest.raises(ValueError, match="rank"):
+        lralg.complete(M, 0)
+    with pytest.raises(ValueError, match="rank"):
+        lralg.complete(M, 6)
+    with pytest.raises(TypeError, match="rank"):
+        lralg.complete(M, 2.0)
+    with pytest.raises(ValueError, match="method"):
+        lralg.complete(M, 2, method="sgd")
+    with pytest.raises(ValueError, match="init"):
+        lralg.complete(M, 2, init="zeros")
+    with pytest.raises(ValueError, match="reg"):
+        lralg.complete(M, 2, reg=-1.0)
+    with pytest.raises(ValueError, match="reg"):
+        lralg.complete(M, 2, reg=np.inf)
+    with pytest.raises(ValueError, match="max_iter"):
+        lralg.complete(M, 2, max_iter=-1)
+    with pytest.raises(TypeError, match="callback"):
+        lralg.complete(M, 2, callback=3)
+    with pytest.raises(TypeError, match="bias"):
+        lralg.complete(M, 2, bias="yes")
+    with pytest.raises(ValueError, match="empty"):
+        lralg.complete(sp.csr_array((0, 4)), 1)
+    with pytest.raises(ValueError, match="no observed"):
+        lralg.complete(sp.csr_array((4, 4)), 1)
+    with pytest.raises(ValueError, match="no observed"):
+        lralg.complete(np.full((3, 3), np.nan), 1)
+    with pytest.raises(ValueError, match="Inf"):
+        lralg.complete(np.array([[1.0, np.inf], [np.nan, 2.0]]), 1)
+    bad = sp.csr_array(np.eye(3))
+    bad.data[1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.complete(bad, 1)
+    with pytest.raises(ValueError, match="2-D"):
+        lralg.complete(np.ones(4), 1)
+    res = lralg.complete(M, 2, max_iter=2, rng=0)
+    with pytest.raises(ValueError, match="rows"):
+        res.predict([5], [0])
+    with pytest.raises(ValueError, match="cols"):
+        res.predict([0], [-1])
+    with pytest.raises(ValueError, match="same length"):
+        res.predict([0, 1], [0])
+    with pytest.raises(TypeError, match="rows"):
+        res.predict([0.5], [0])
+    with pytest.raises(ValueError, match="shape"):
+        res.rmse(sp.csr_array(np.eye(4)))
+
+
+def test_core_rejects_malformed_structure():
+    from lralg import _core
+
+    indptr = np.array([0, 1, 2], dtype=np.int64)
+    indices = np.array([0, 7], dtype=np.int64)  # column 7 of 3
+    data = np.ones(2)
+    X = np.zeros((2, 1))
+    Y = np.ones((3, 1))
+    with pytest.raises(ValueError, match="out of range"):
+        _core.completion_solve_rows(indptr, indices, data, None, 2, 3, None, Y, X, 0, 0.0, False,
+                                    0.0, 5, 0.01, 4, 0, 0)
+    with pytest.raises(ValueError, match="out of range"):
+        _core.completion_transpose(indptr, indices, 2, 3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    m=st.integers(1, 12),
+    n=st.integers(1, 12),
+    density=st.floats(0.0, 1.0),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64]),
+    order=st.sampled_from(["C", "F"]),
+    method=st.sampled_from(METHODS),
+    bias=st.booleans(),
+    reg=st.sampled_from([0.0, 0.5]),
+    seed=st.integers(0, 2**16),
+)
+def test_property_no_crash_finite_output(m, n, density, dtype, order, method, bias, reg, seed):
+    rng = np.random.default_rng(seed)
+    values = (rng.standard_normal((m, n)) * 3).astype(dtype)
+    mask = rng.random((m, n)) < density
+    dense = np.where(mask, values, np.nan) if np.dtype(dtype).kind == "f" else values
+    dense = np.asarray(dense, order=order)
+    k = int(rng.integers(1, min(m, n) + 1))
+    if np.dtype(dtype).kind == "f" and not mask.any():
+        with pytest.raises(ValueError):
+            lralg.complete(dense, k)
+        return
+    res = lralg.complete(dense, k, method=method, bias=bias, reg=reg, rng=seed, max_iter=4,
+                         init=["svd", "random"][seed % 2])
+    full = res.to_dense()
+    assert full.shape == (m, n)
+    assert np.isfinite(full).all()
+    assert res.U.dtype == (np.float64 if dtype == np.int64 else dtype)
+
+
+def test_cli_complete_and_demo(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    lines = ["user,item,rating"]
+    for u in range(30):
+        for i in rng.choice(20, 8, replace=False):
+            lines.append(f"u{u},i{i},{int(rng.integers(1, 6))}")
+    train = tmp_path / "train.csv"
+    train.write_text("\n".join(lines[:-10]) + "\n")
+    test = tmp_path / "test.csv"
+    test.write_text("\n".join([lines[0]] + lines[-10:]) + "\n")
+    out = tmp_path / "f.npz"
+    assert cli_main(["complete", str(train), "--rank", "3", "--out", str(out), "--test",
+                     str(test)]) == 0
+    text = capsys.readouterr().out
+    assert "test RMSE" in text
+    with np.load(out) as f:
+        assert f["U"].shape[1] == 3 and f["user_ids"].size == f["U"].shape[0]
+    assert cli_main(["demo"]) == 0
+    assert "completion" in capsys.readouterr().out
