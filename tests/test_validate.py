@@ -105,3 +105,10 @@ def test_rng_spec7():
         v.check_rng(True)
     with pytest.raises(ValueError, match="rng must be a non-negative seed"):
         v.check_rng(-1)
+
+
+def test_forced_dtype_still_refuses_complex():
+    with pytest.raises(TypeError, match="X must hold real numbers"):
+        v.check_array(np.ones((2, 2), dtype=complex), "X", dtype=np.float64)
+    with pytest.raises(TypeError, match="X must hold real numbers"):
+        v.check_sparse(sp.csr_array(np.ones((2, 2), dtype=complex)), "X", dtype=np.float64)

@@ -60,7 +60,9 @@ def check_array(
         arr = np.asarray(x)
     except (TypeError, ValueError) as exc:  # ragged nested lists and the like
         raise ValueError(f"{name} could not be read as an array: {exc}") from None
-    target = check_dtype(arr.dtype, name) if dtype is None else np.dtype(dtype)
+    target = check_dtype(arr.dtype, name)  # refuses complex/object even when dtype is forced
+    if dtype is not None:
+        target = np.dtype(dtype)
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D, got an array of shape {arr.shape}")
     if not allow_empty and arr.size == 0:
@@ -86,7 +88,9 @@ def check_sparse(x, name: str, *, allow_empty: bool = False, dtype=None) -> sp.c
         raise ValueError(f"{name} must be 2-D, got shape {x.shape}")
     if not allow_empty and (x.shape[0] == 0 or x.shape[1] == 0):
         raise ValueError(f"{name} is empty (shape {x.shape})")
-    target = check_dtype(x.dtype, name) if dtype is None else np.dtype(dtype)
+    target = check_dtype(x.dtype, name)
+    if dtype is not None:
+        target = np.dtype(dtype)
     csr = sp.csr_array(x)  # shares data when x is already CSR
     if csr.dtype != target:
         csr = csr.astype(target)
