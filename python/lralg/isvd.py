@@ -218,7 +218,8 @@ def _orth(Z, Q, tol, ref, return_values=False):
     if c == 0 or m == 0:
         return (Z[:, :0], values) if return_values else Z[:, :0]
     if c > m:  # wide: eigenvectors of Z Z^T are the basis
-        G = Z.astype(np.float64) @ Z.T.astype(np.float64)
+        Zd = Z.astype(np.float64, copy=False)
+        G = Zd @ Zd.T
         w, V = np.linalg.eigh(G)
         keep = w > max(rel * max(w[-1], 0.0), floor_abs)
         values = w[keep][::-1]
@@ -232,14 +233,14 @@ def _orth(Z, Q, tol, ref, return_values=False):
         if p == 1 or c > m:
             if Q is not None and Q.shape[1]:
                 Z = Z - Q @ (Q.T @ Z)
-        Zd = Z.astype(np.float64)
+        Zd = Z.astype(np.float64, copy=False)
         w, V = np.linalg.eigh(Zd.T @ Zd)
         if p == 0 and c <= m:
             keep = w > max(rel * max(w[-1], 0.0), floor_abs)
             values = w[keep][::-1]
         else:
             keep = w > rel * max(w[-1], 0.0)
-        Z = (Zd @ (V[:, keep] / np.sqrt(w[keep]))).astype(dtype)
+        Z = (Zd @ (V[:, keep] / np.sqrt(w[keep]))).astype(dtype, copy=False)
     return (Z, values) if return_values else Z
 
 
