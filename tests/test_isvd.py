@@ -100,6 +100,17 @@ def test_same_seed_same_result_any_threads():
         b = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
     np.testing.assert_array_equal(a.s, b.s)
     np.testing.assert_array_equal(a.vt, b.vt)
+    S = sp.random(2000, 300, density=0.02, random_state=1, format="csr")
+    with lralg.threads(1):
+        a = lralg.incremental_svd(blocks_of_rows(S, 500), 5, rng=7, residual="sketch")
+    with lralg.threads(2):
+        b = lralg.incremental_svd(blocks_of_rows(S, 500), 5, rng=7, residual="sketch")
+    np.testing.assert_array_equal(a.s, b.s)
+    np.testing.assert_array_equal(a.u, b.u)
+
+
+def blocks_of_rows(X, size):
+    return [X[i:i + size] for i in range(0, X.shape[0], size)]
 
 
 def test_compute_u_false_and_generator_blocks():
