@@ -109,7 +109,8 @@ def exact_error(X, r):
 
 
 def blocks_of(X, size):
-    return [X[i:i + size] for i in range(0, X.shape[0], size)]
+    """The row blocks of X, made one at a time (so peak memory is that of the method)."""
+    return (X[i:i + size] for i in range(0, X.shape[0], size))
 
 
 # ------------------------------------------------------------------ runners
@@ -297,7 +298,7 @@ def main(argv=None):
                  ("tfidf 100000x20000 sparse", tfidf_like(100000, 20000), BLOCK)]
     start = time.perf_counter()
     svd_table(cases, 1 if args.quick else args.repeat)
-    sets = [("load_digits 64x50 blocks", [b.T for b in blocks_of(digits, 50)])]
+    sets = [("load_digits 64x50 blocks", [b.T for b in blocks_of(digits, 50)])]  # a list
     rank_eps = {"load_digits 64x50 blocks": [(10, 0.3)] if args.quick else [(10, 0.3), (20, 0.2)]}
     if not args.no_minilm:
         try:
