@@ -18,4 +18,5 @@ PYBIND11_MODULE(_core, m) {
   lb::bind_streaming(m);
   lb::bind_graph(m);
   lb::bind_completion(m);
+  lb::bind_isvd(m);
 }

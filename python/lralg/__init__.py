@@ -6,26 +6,46 @@ README for a tour. ``lralg.show_config()`` tells how this copy was built.
 
 from . import _core
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
-from .graph import fastrp
 from .completion import CompletionResult, complete
+from .graph import fastrp
+from .isvd import (
+    ClusteringResult,
+    IncrementalSVD,
+    SVDResult,
+    cluster_matrices,
+    incremental_svd,
+    svd_error_bound,
+)
 from .projection import random_projection_matrix, sparse_random_projection
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
 
 __version__ = _core.build_info()["version"]
 
 __all__ = [
-    "EigResult",
-    "StreamingTopEigenvector",
     "__version__",
-    "CompletionResult",
-    "complete",
+    # configuration
     "config",
-    "fastrp",
     "get_num_threads",
-    "random_projection_matrix",
     "set_num_threads",
     "show_config",
-    "sparse_random_projection",
     "threads",
+    # random projection
+    "random_projection_matrix",
+    "sparse_random_projection",
+    # matrix completion
+    "CompletionResult",
+    "complete",
+    # incremental SVD
+    "ClusteringResult",
+    "IncrementalSVD",
+    "SVDResult",
+    "cluster_matrices",
+    "incremental_svd",
+    "svd_error_bound",
+    # streaming eigenvector
+    "EigResult",
+    "StreamingTopEigenvector",
     "top_eigenvector",
+    # graph embeddings
+    "fastrp",
 ]

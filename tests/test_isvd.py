@@ -1,0 +1,375 @@
+"""Tests of lralg.incremental_svd, IncrementalSVD, svd_error_bound and cluster_matrices."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lralg
+
+
+def _low_rank(n, d, rank, seed=0, noise=1e-3, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    decay = 1.0 / np.arange(1, rank + 1)
+    X = (rng.standard_normal((n, rank)) * decay) @ rng.standard_normal((rank, d))
+    X += noise * rng.standard_normal((n, d))
+    return X.astype(dtype)
+
+
+def _best_error(X, r):
+    s = np.linalg.svd(X, compute_uv=False)
+    return np.sqrt(np.sum(s[r:] ** 2) / np.sum(s**2))
+
+
+def _rel(X, u, s, vt):
+    return np.linalg.norm(X - (u * s) @ vt) / np.linalg.norm(X)
+
+
+# ---------------------------------------------------------------- incremental_svd
+
+
+@pytest.mark.parametrize("residual", ["auto", "exact", "sketch"])
+def test_matches_exact_svd_on_low_rank(residual):
+    X = _low_rank(600, 80, 10, noise=0.0)
+    u, s, vt = lralg.incremental_svd(np.array_split(X, 6), 10, residual=residual, rng=0)
+    s_exact = np.linalg.svd(X, compute_uv=False)[:10]
+    np.testing.assert_allclose(s, s_exact, rtol=1e-8)
+    np.testing.assert_allclose((u * s) @ vt, X, atol=1e-8 * np.abs(X).max())
+    np.testing.assert_allclose(u.T @ u, np.eye(10), atol=1e-8)
+    np.testing.assert_allclose(vt @ vt.T, np.eye(10), atol=1e-8)
+    assert np.all(np.diff(s) <= 0)
+
+
+@pytest.mark.parametrize("residual", ["exact", "sketch"])
+def test_accuracy_ratio_digits(residual):
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data
+    u, s, vt = lralg.incremental_svd(np.array_split(X, 18), 20, residual=residual, rng=1)
+    assert _rel(X, u, s, vt) / _best_error(X, 20) <= 1.01
+
+
+def test_axis1_is_transpose_of_axis0():
+    X = _low_rank(200, 150, 8, noise=1e-2)
+    u0, s0, vt0 = lralg.incremental_svd(np.array_split(X, 4), 5, axis=0, residual="exact")
+    u1, s1, vt1 = lralg.incremental_svd([b.T for b in np.array_split(X, 4)], 5, axis=1,
+                                        residual="exact")
+    np.testing.assert_allclose(s0, s1, rtol=1e-10)
+    np.testing.assert_allclose(np.abs(u0.T @ vt1.T), np.eye(5), atol=1e-8)
+
+
+def test_sparse_blocks_match_dense():
+    rng = np.random.default_rng(3)
+    X = sp.random(200, 60, density=0.1, random_state=rng, format="csr")
+    blocks_sp = [X[i:i + 50] for i in range(0, 200, 50)]
+    blocks_d = [b.toarray() for b in blocks_sp]
+    for residual in ("exact", "sketch"):
+        a = lralg.incremental_svd(blocks_sp, 6, residual=residual, rng=5)
+        b = lralg.incremental_svd(blocks_d, 6, residual=residual, rng=5)
+        np.testing.assert_allclose(a.s, b.s, rtol=1e-9)
+    # COO / CSC and int indices work too
+    lralg.incremental_svd([sp.coo_matrix(b) for b in blocks_sp], 6)
+    lralg.incremental_svd([sp.csc_array(b) for b in blocks_sp], 6, axis=0)
+
+
+def test_sparse_input_is_not_modified():
+    X = sp.random(200, 50, density=0.1, random_state=0, format="csr")
+    copy = X.copy()
+    lralg.incremental_svd([X[:100], X[100:]], 4)
+    assert (X != copy).nnz == 0
+
+
+def test_float32_kept_and_mixed_promotes():
+    X = _low_rank(300, 40, 5).astype(np.float32)
+    r = lralg.incremental_svd(np.array_split(X, 3), 4)
+    assert r.s.dtype == np.float32 and r.u.dtype == np.float32 and r.vt.dtype == np.float32
+    blocks = np.array_split(X, 3)
+    blocks[1] = blocks[1].astype(np.float64)
+    r = lralg.incremental_svd(blocks, 4)
+    assert r.s.dtype == np.float64
+    r = lralg.incremental_svd([np.ones((5, 6), dtype=np.int64), np.eye(6, dtype=bool)], 2)
+    assert r.s.dtype == np.float64
+
+
+def test_same_seed_same_result_any_threads():
+    X = _low_rank(3000, 200, 40, noise=0.05)
+    with lralg.threads(1):
+        a = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
+    with lralg.threads(2):
+        b = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
+    np.testing.assert_array_equal(a.s, b.s)
+    np.testing.assert_array_equal(a.vt, b.vt)
+    S = sp.random(2000, 300, density=0.02, random_state=1, format="csr")
+    with lralg.threads(1):
+        a = lralg.incremental_svd(blocks_of_rows(S, 500), 5, rng=7, residual="sketch")
+    with lralg.threads(2):
+        b = lralg.incremental_svd(blocks_of_rows(S, 500), 5, rng=7, residual="sketch")
+    np.testing.assert_array_equal(a.s, b.s)
+    np.testing.assert_array_equal(a.u, b.u)
+
+
+def blocks_of_rows(X, size):
+    return [X[i:i + size] for i in range(0, X.shape[0], size)]
+
+
+def test_compute_u_false_and_generator_blocks():
+    X = _low_rank(300, 30, 5)
+    r = lralg.incremental_svd((b for b in np.array_split(X, 3)), 3, compute_u=False)
+    assert r.u is None and r.vt.shape == (3, 30)
+    r = lralg.incremental_svd((b.T for b in np.array_split(X, 3)), 3, axis=1, compute_u=False)
+    assert r.vt is None and r.u.shape == (30, 3)
+
+
+def test_rank_deficient_data_is_padded():
+    X = np.outer(np.arange(1, 21.0), np.arange(1, 11.0))  # rank 1
+    u, s, vt = lralg.incremental_svd([X[:10], X[10:]], 3)
+    assert s[0] > 0 and np.all(s[1:] == 0)
+    np.testing.assert_allclose(vt @ vt.T, np.eye(3), atol=1e-10)
+    np.testing.assert_allclose(u.T @ u, np.eye(3), atol=1e-10)
+    u, s, vt = lralg.incremental_svd([np.zeros((5, 4))], 2)
+    assert np.all(s == 0)
+
+
+def test_bad_input():
+    X = np.ones((10, 5))
+    with pytest.raises(ValueError, match="non-stacked"):
+        lralg.incremental_svd([X, np.ones((10, 6))], 2)
+    with pytest.raises(ValueError, match="rank"):
+        lralg.incremental_svd([X], 0)
+    with pytest.raises(ValueError, match="rank"):
+        lralg.incremental_svd([X], 6)
+    with pytest.raises(ValueError, match="rank"):
+        lralg.incremental_svd([X[:2]], 3)
+    with pytest.raises(ValueError, match="no data"):
+        lralg.incremental_svd([], 2)
+    with pytest.raises(ValueError, match="no data"):
+        lralg.incremental_svd([np.ones((0, 5))], 2)
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.incremental_svd([X, bad], 2)
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        lralg.incremental_svd([bad], 2)
+    with pytest.raises(TypeError):
+        lralg.incremental_svd([X.astype(complex)], 2)
+    with pytest.raises(TypeError):
+        lralg.incremental_svd(5, 2)
+    with pytest.raises(ValueError):
+        lralg.incremental_svd([np.ones(5)], 2)
+    with pytest.raises(ValueError, match="axis"):
+        lralg.incremental_svd([X], 2, axis=2)
+    with pytest.raises(ValueError, match="residual"):
+        lralg.incremental_svd([X], 2, residual="qr")
+    # empty blocks in the middle are skipped
+    r = lralg.incremental_svd([X, np.ones((0, 5)), X], 1)
+    assert r.u.shape == (20, 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 40), d=st.integers(1, 12), nb=st.integers(1, 4),
+    dtype=st.sampled_from([np.float32, np.float64, np.int32]),
+    order=st.sampled_from(["C", "F", "slice"]), sparse=st.booleans(), axis=st.sampled_from([0, 1]),
+)
+def test_property_never_crashes(n, d, nb, dtype, order, sparse, axis):
+    rng = np.random.default_rng(n * 100 + d)
+    X = (rng.standard_normal((n, 2 * d)) * 3).astype(dtype)
+    X = X[:, ::2] if order == "slice" else np.asarray(X[:, :d], order=order)
+    blocks = np.array_split(X, nb, axis=axis)
+    if sparse:
+        blocks = [sp.csr_array(b) for b in blocks]
+    rank = min(2, n, d)
+    u, s, vt = lralg.incremental_svd(blocks, rank, axis=axis)
+    assert np.all(np.isfinite(s)) and np.all(np.diff(s) <= 1e-6 * max(s[0], 1))
+    ref = np.linalg.svd(np.asarray(X, dtype=np.float64), compute_uv=False)[:rank]
+    if axis == 0 and n >= 1:
+        # the top singular value is never overestimated and is found on these tiny problems
+        assert s[0] <= ref[0] * (1 + 1e-4) + 1e-5
+
+
+# ---------------------------------------------------------------- bounds
+
+
+def _blocks_with_structure(seed, n_blocks=12, m=40, width=6):
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((m, 5))
+    out = []
+    for i in range(n_blocks):
+        A = base @ rng.standard_normal((5, width)) + 0.3 * rng.standard_normal((m, width))
+        out.append(A * rng.uniform(0.2, 3))
+    return out
+
+
+def _exact_concat_error(blocks, r, axis=1):
+    M = np.hstack(blocks) if axis == 1 else np.vstack(blocks)
+    return _best_error(M, r)
+
+
+@pytest.mark.parametrize("method", ["weyl", "residual", "estimate"])
+@pytest.mark.parametrize("seed", range(4))
+def test_bounds_are_upper_bounds(method, seed):
+    blocks = _blocks_with_structure(seed)
+    for r in (3, 5, 8, 20):
+        for order in ("norm", "given"):
+            b = lralg.svd_error_bound(blocks, r, axis=1, method=method, order=order)
+            assert _exact_concat_error(blocks, r) <= b + 1e-9
+            assert 0 <= b <= 1
+
+
+def test_bound_ordering_and_axis0():
+    blocks = _blocks_with_structure(9)
+    r = 5
+    w = lralg.svd_error_bound(blocks, r, axis=1, method="weyl")
+    res = lralg.svd_error_bound(blocks, r, axis=1, method="residual")
+    est = lralg.svd_error_bound(blocks, r, axis=1, method="estimate")
+    true = _exact_concat_error(blocks, r)
+    assert true <= est + 1e-9 and est <= res + 1e-9 and res <= w + 1e-9
+    # axis=0 on the transposed blocks gives the same numbers
+    assert lralg.svd_error_bound([b.T for b in blocks], r, axis=0, method="residual") == \
+        pytest.approx(res, rel=1e-9)
+
+
+def test_bounds_on_real_data_digits():
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data
+    blocks = np.array_split(X, 8)  # row blocks, axis=0
+    for r in (5, 20):
+        true = _best_error(X, r)
+        for method in ("weyl", "residual", "estimate"):
+            assert true <= lralg.svd_error_bound(blocks, r, axis=0, method=method) + 1e-9
+
+
+def test_weyl_with_wide_block_is_still_a_bound():
+    rng = np.random.default_rng(0)
+    blocks = [rng.standard_normal((30, 25)) for _ in range(3)]
+    b = lralg.svd_error_bound(blocks, 4, axis=1, method="weyl")
+    assert _exact_concat_error(blocks, 4) <= b + 1e-12 < 1
+
+
+def test_bounds_sparse():
+    rng = np.random.default_rng(1)
+    blocks = [sp.random(50, 8, density=0.2, random_state=rng, format="csr") for _ in range(6)]
+    dense = [b.toarray() for b in blocks]
+    for method in ("weyl", "residual", "estimate"):
+        a = lralg.svd_error_bound(blocks, 4, axis=1, method=method)
+        b = lralg.svd_error_bound(dense, 4, axis=1, method=method)
+        assert a == pytest.approx(b, rel=1e-9)
+        assert _exact_concat_error(dense, 4) <= a + 1e-9
+
+
+def test_bound_bad_input():
+    with pytest.raises(ValueError, match="method"):
+        lralg.svd_error_bound([np.ones((3, 3))], 1, method="exact")
+    with pytest.raises(ValueError, match="order"):
+        lralg.svd_error_bound([np.ones((3, 3))], 1, order="random")
+    with pytest.raises(ValueError, match="non-stacked"):
+        lralg.svd_error_bound([np.ones((3, 3)), np.ones((4, 3))], 1, axis=1)
+    assert lralg.svd_error_bound([np.zeros((3, 3))], 1) == 0.0
+
+
+# ---------------------------------------------------------------- clustering
+
+
+@pytest.mark.parametrize("method", ["weyl", "residual", "estimate"])
+@pytest.mark.parametrize("order", ["norm", "residual"])
+def test_clustering_respects_eps(method, order):
+    rng = np.random.default_rng(4)
+    groups = [rng.standard_normal((30, 3)) for _ in range(3)]
+    mats = []
+    for i in range(18):
+        g = groups[i % 3]
+        mats.append(g @ rng.standard_normal((3, 5)) + 0.02 * rng.standard_normal((30, 5)))
+    res = lralg.cluster_matrices(mats, 3, 0.1, method=method, order=order)
+    assert sorted(np.concatenate(res.clusters).tolist()) == list(range(18))
+    for c, members in enumerate(res.clusters):
+        assert np.all(res.labels[members] == c)
+    assert np.all(res.errors <= res.bounds + 1e-9)
+    assert np.all(res.errors <= 0.1 + 1e-9)
+    assert res.compression_ratio >= 1.0
+    # the structure is found: each cluster holds one group
+    for members in res.clusters:
+        if len(members) > 1:
+            assert len({j % 3 for j in members}) == 1
+
+
+def test_clustering_axis0_and_ratio_formula():
+    rng = np.random.default_rng(2)
+    mats = [rng.standard_normal((4, 20)) for _ in range(5)]
+    res = lralg.cluster_matrices(mats, 2, 0.0, axis=0, patience=1)
+    assert len(res.clusters) == 5 and res.compression_ratio == pytest.approx(1.0)
+    res = lralg.cluster_matrices(mats, 20, 0.0, axis=0)
+    # rank 20 >= width: everything fits in one exact cluster
+    m, N = 20, 20
+    assert len(res.clusters) == 1
+    assert res.compression_ratio == pytest.approx(m * N / min(20 * (m + N), N * m))
+
+
+def test_clustering_bad_input():
+    with pytest.raises(ValueError, match="eps"):
+        lralg.cluster_matrices([np.ones((3, 3))], 1, 1.5)
+    with pytest.raises(ValueError, match="patience"):
+        lralg.cluster_matrices([np.ones((3, 3))], 1, 0.1, patience=0)
+    with pytest.raises(ValueError, match="non-stacked"):
+        lralg.cluster_matrices([np.ones((3, 3)), np.ones((4, 3))], 1, 0.1)
+
+
+# ---------------------------------------------------------------- estimator
+
+
+def test_estimator_partial_fit_matches_function():
+    X = _low_rank(500, 40, 6, noise=1e-2)
+    est = lralg.IncrementalSVD(4, compute_u=True, rng=3)
+    for b in np.array_split(X, 5):
+        est.partial_fit(b)
+    u, s, vt = lralg.incremental_svd(np.array_split(X, 5), 4, rng=3)
+    np.testing.assert_allclose(est.singular_values_, s, rtol=1e-10)
+    np.testing.assert_allclose(np.abs(est.components_ @ vt.T), np.eye(4), atol=1e-8)
+    assert est.n_samples_seen_ == 500 and est.u_.shape == (500, 4)
+    Z = est.transform(X)
+    np.testing.assert_allclose(est.inverse_transform(Z), X @ vt.T @ vt, atol=1e-8)
+    evr = est.explained_variance_ratio_
+    assert evr.sum() <= 1 and evr[0] == pytest.approx(s[0] ** 2 / np.sum(X**2))
+
+
+def test_estimator_merge():
+    X = _low_rank(600, 50, 8, noise=1e-3)
+    a = lralg.IncrementalSVD(8, compute_u=True).fit(X[:300])
+    b = lralg.IncrementalSVD(8, compute_u=True).fit(X[300:])
+    a.merge(b)
+    s = np.linalg.svd(X, compute_uv=False)[:8]
+    np.testing.assert_allclose(a.singular_values_, s, rtol=1e-4)
+    assert a.n_samples_seen_ == 600
+    np.testing.assert_allclose((a.u_ * a.singular_values_) @ a.components_, X, atol=1e-2)
+    with pytest.raises(ValueError, match="features"):
+        a.merge(lralg.IncrementalSVD(2).fit(np.ones((5, 3)) + np.eye(5, 3)))
+    with pytest.raises(TypeError):
+        a.merge("x")
+
+
+def test_estimator_sparse_and_errors():
+    X = sp.random(300, 40, density=0.1, random_state=0, format="csr")
+    est = lralg.IncrementalSVD(3).fit(X)
+    assert est.transform(X).shape == (300, 3)
+    with pytest.raises(ValueError, match="features"):
+        est.transform(np.ones((3, 41)))
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(np.ones((3, 41)))
+    with pytest.raises(ValueError, match="n_features = 2"):
+        lralg.IncrementalSVD(3).fit(np.ones((5, 2)))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+def test_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    # The house dtype policy refuses object and complex arrays with TypeError
+    # (scikit-learn expects object arrays of numbers to be accepted and
+    # complex ones refused with ValueError).
+    expected = {
+        "check_dtype_object": "object arrays are refused with TypeError (lralg's dtype policy)",
+        "check_complex_data": "complex arrays are refused with TypeError (lralg's dtype policy)",
+    }
+    check_estimator(lralg.IncrementalSVD(2, rng=0), expected_failed_checks=expected)
