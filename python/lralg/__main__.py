@@ -11,6 +11,10 @@ import time
 # {"problem": ..., "result": ...}. A new capability adds its module name.
 DEMO_MODULES = ("projection", "completion", "isvd", "streaming", "graph")
 
+# Capabilities with a subcommand: each module here has _add_command(commands),
+# which adds its parser to the argparse sub-parsers with set_defaults(run=...).
+COMMAND_MODULES = ("completion", "graph")
+
 
 def _cmd_info(args) -> int:
     from . import show_config
