@@ -16,6 +16,7 @@ namespace py = pybind11;
 
 void bind_config(py::module_& m);
 void bind_projection(py::module_& m);
+void bind_recovery(py::module_& m);
 
 // A 2-D array as the core sees it: a pointer and a layout, no copy.
 template <class T>

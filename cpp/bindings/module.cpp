@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
   });
   lb::bind_config(m);
   lb::bind_projection(m);
+  lb::bind_recovery(m);
 }

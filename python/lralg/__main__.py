@@ -9,7 +9,7 @@ import time
 
 # Capabilities shown by `demo`: each module here has a _demo() returning
 # {"problem": ..., "result": ...}. A new capability adds its module name.
-DEMO_MODULES = ("projection",)
+DEMO_MODULES = ("projection", "recovery")
 
 
 def _cmd_info(args) -> int:
