@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   lb::bind_graph(m);
   lb::bind_completion(m);
   lb::bind_isvd(m);
+  lb::bind_recovery(m);
 }

@@ -17,6 +17,7 @@ from .isvd import (
     svd_error_bound,
 )
 from .projection import random_projection_matrix, sparse_random_projection
+from .recovery import DivergenceError, EntrySampling, GaussianSensing, RecoveryResult, recover
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
 
 __version__ = _core.build_info()["version"]
@@ -46,6 +47,12 @@ __all__ = [
     "EigResult",
     "StreamingTopEigenvector",
     "top_eigenvector",
+    # robust recovery
+    "DivergenceError",
+    "EntrySampling",
+    "GaussianSensing",
+    "RecoveryResult",
+    "recover",
     # graph embeddings
     "fastrp",
 ]

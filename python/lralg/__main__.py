@@ -9,7 +9,7 @@ import time
 
 # Capabilities shown by `demo`: each module here has a _demo() returning
 # {"problem": ..., "result": ...}. A new capability adds its module name.
-DEMO_MODULES = ("projection", "completion", "isvd", "streaming", "graph")
+DEMO_MODULES = ("projection", "completion", "isvd", "streaming", "recovery", "graph")
 
 # Capabilities with a subcommand: each module here has _add_command(commands),
 # which adds its parser to the argparse sub-parsers with set_defaults(run=...).

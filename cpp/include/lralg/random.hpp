@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 
 namespace lralg {
 
@@ -72,6 +73,97 @@ class CounterRng {
   double normal(std::uint64_t stream, std::uint64_t counter) const {
     return normal_pair(stream, counter)[0];
   }
+
+  // Four independent standard normals from one 128-bit draw, by the ziggurat
+  // method (Marsaglia and Tsang 2000, in the form of Doornik 2005: 128
+  // layers, the layer and a 24-bit uniform taken from separate bits, so each
+  // normal uses its own 32 bits). About 1% of draws fall outside the
+  // rectangles and finish with further uniforms from a side counter keyed by
+  // (stream, counter, slot), so the result is still a pure function of
+  // (seed, stream, counter). Several times faster than normal_pair.
+  std::array<double, 4> normal_quad(std::uint64_t stream, std::uint64_t counter) const {
+    const auto w = bits(stream, counter);
+    const std::uint32_t words[4] = {std::uint32_t(w[0]), std::uint32_t(w[0] >> 32),
+                                    std::uint32_t(w[1]), std::uint32_t(w[1] >> 32)};
+    const Ziggurat& z = ziggurat();
+    std::array<double, 4> out;
+    for (int slot = 0; slot < 4; ++slot) {
+      const std::uint32_t word = words[slot];
+      const int layer = int(word & 0x7Fu);
+      const double u = 2.0 * (double(word >> 8) + 0.5) * 0x1.0p-24 - 1.0;  // in (-1, 1)
+      if (std::fabs(u) < z.ratio[layer]) {
+        out[std::size_t(slot)] = u * z.x[layer];
+      } else {
+        out[std::size_t(slot)] = normal_slow(stream, counter, slot, layer, u, z);
+      }
+    }
+    return out;
+  }
+
+ private:
+  struct Ziggurat {
+    static constexpr int kLayers = 128;
+    static constexpr double kR = 3.442619855899;           // start of the tail
+    static constexpr double kV = 9.91256303526217e-3;      // area of each layer
+    double x[kLayers + 1];
+    double ratio[kLayers];
+    Ziggurat() {
+      double f = std::exp(-0.5 * kR * kR);
+      x[0] = kV / f;  // the base layer, with the tail folded in
+      x[1] = kR;
+      x[kLayers] = 0.0;
+      for (int i = 2; i < kLayers; ++i) {
+        x[i] = std::sqrt(-2.0 * std::log(kV / x[i - 1] + f));
+        f = std::exp(-0.5 * x[i] * x[i]);
+      }
+      for (int i = 0; i < kLayers; ++i) ratio[i] = x[i + 1] / x[i];
+    }
+  };
+
+  static const Ziggurat& ziggurat() {
+    static const Ziggurat table;
+    return table;
+  }
+
+  // Rejection steps of the ziggurat: uniforms come from the side counter
+  // (high bit set, never used by the main draws) keyed by counter and slot.
+  double normal_slow(std::uint64_t stream, std::uint64_t counter, int slot, int layer, double u,
+                     const Ziggurat& z) const {
+    std::uint64_t side = (std::uint64_t(1) << 63) | ((counter & ((std::uint64_t(1) << 55) - 1)) << 6) |
+                         (std::uint64_t(slot) << 4);
+    std::array<std::uint64_t, 2> pool{};
+    int left = 0;
+    auto next = [&]() -> std::uint64_t {
+      if (left == 0) {
+        pool = bits(stream, side++);
+        left = 2;
+      }
+      return pool[std::size_t(--left)];
+    };
+    for (int attempt = 0;; ++attempt) {
+      if (attempt > 0) {
+        const std::uint64_t word = next();
+        layer = int(word & 0x7Fu);
+        u = 2.0 * to_open_unit(word) - 1.0;
+        if (u >= 1.0) u = 1.0 - 0x1.0p-53;
+        if (std::fabs(u) < z.ratio[layer]) return u * z.x[layer];
+      }
+      if (layer == 0) {  // the tail beyond kR (Marsaglia 1964)
+        double t, s;
+        do {
+          t = std::log(to_open_unit(next())) / Ziggurat::kR;
+          s = std::log(to_open_unit(next()));
+        } while (-2.0 * s < t * t);
+        return u < 0 ? t - Ziggurat::kR : Ziggurat::kR - t;
+      }
+      const double v = u * z.x[layer];
+      const double f0 = std::exp(-0.5 * (z.x[layer] * z.x[layer] - v * v));
+      const double f1 = std::exp(-0.5 * (z.x[layer + 1] * z.x[layer + 1] - v * v));
+      if (f1 + to_unit(next()) * (f0 - f1) < 1.0) return v;
+    }
+  }
+
+ public:
 
  private:
   Philox4x32::key_type key_;

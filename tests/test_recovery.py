@@ -1,0 +1,311 @@
+"""Tests of lralg.recover, GaussianSensing and EntrySampling (small sizes)."""
+
+import numpy as np
+import pytest
+import scipy.sparse.linalg as spla
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lralg
+from lralg import DivergenceError, EntrySampling, GaussianSensing, recover
+
+
+def explicit(op):
+    return np.stack([op.measurement_matrix(i) for i in range(op.n_measurements)])
+
+
+def low_rank(rng, n1, n2, r, psd=False):
+    F = rng.standard_normal((n1, r))
+    if psd:
+        return F @ F.T
+    return F @ rng.standard_normal((n2, r)).T
+
+
+# ----------------------------------------------------------------- operators
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gaussian_matches_explicit(symmetric, dtype):
+    shape = (7, 7) if symmetric else (6, 9)
+    op = GaussianSensing(shape, 13, symmetric=symmetric, rng=3)
+    A = explicit(op)
+    if symmetric:
+        assert np.allclose(A, A.transpose(0, 2, 1))
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal(shape)
+    y = op.matvec(X.astype(dtype))
+    assert y.dtype == dtype
+    ref = np.einsum("ijk,jk->i", A, X)
+    assert np.allclose(y, ref, rtol=1e-4 if dtype == np.float32 else 1e-10, atol=1e-4)
+    w = rng.standard_normal(13)
+    S = op.rmatvec(w.astype(dtype))
+    assert S.dtype == dtype and S.shape == shape
+    assert np.allclose(S, np.einsum("i,ijk->jk", w, A), rtol=1e-4, atol=1e-4)
+
+
+def test_gaussian_adjoint_identity_and_statistics():
+    op = GaussianSensing((20, 30), 50, symmetric=False, rng=1)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20, 30))
+    w = rng.standard_normal(50)
+    assert np.isclose(op.matvec(X) @ w, np.sum(X * op.rmatvec(w)))
+    A = explicit(op)
+    assert abs(A.mean()) < 0.02 and abs(A.var() - 1) < 0.03
+    # F-ordered and strided input give the same answer as C order
+    assert np.array_equal(op.matvec(np.asfortranarray(X)), op.matvec(X))
+    big = np.zeros((40, 30))
+    big[::2] = X
+    assert np.array_equal(op.matvec(big[::2]), op.matvec(X))
+
+
+def test_gaussian_same_seed_same_operator_and_threads():
+    X = np.random.default_rng(0).standard_normal((15, 15))
+    a = GaussianSensing(15, 40, rng=5)
+    b = GaussianSensing(15, 40, rng=5)
+    c = GaussianSensing(15, 40, rng=6)
+    assert np.array_equal(a.matvec(X), b.matvec(X))
+    assert not np.allclose(a.matvec(X), c.matvec(X))
+    with lralg.threads(1):
+        y1, S1 = a.matvec(X), a.rmatvec(np.arange(40.0))
+    with lralg.threads(2):
+        y2, S2 = a.matvec(X), a.rmatvec(np.arange(40.0))
+    assert np.array_equal(y1, y2) and np.array_equal(S1, S2)
+
+
+def test_entry_sampling_ops():
+    rng = np.random.default_rng(2)
+    rows = rng.integers(0, 8, 30)
+    cols = rng.integers(0, 5, 30)
+    op = EntrySampling((8, 5), rows, cols)
+    X = rng.standard_normal((8, 5))
+    assert np.array_equal(op.matvec(X), X[rows, cols])
+    w = rng.standard_normal(30)
+    S = np.zeros((8, 5))
+    np.add.at(S, (rows, cols), w)
+    assert np.allclose(op.rmatvec(w), S)
+    F, G = rng.standard_normal((8, 3)), rng.standard_normal((5, 3))
+    assert np.allclose(op._forward(F, G), (F @ G.T)[rows, cols])
+    SG, StF = op._adjoint_times(w, F, G)
+    assert np.allclose(SG, S @ G) and np.allclose(StF, S.T @ F)
+    assert np.isclose(op._adjoint_norm(w), np.linalg.norm(S, 2), rtol=1e-3)
+
+
+# ----------------------------------------------------------------- recovery
+
+
+def test_subgradient_symmetric_overparameterized_with_outliers():
+    rng = np.random.default_rng(0)
+    d, r = 16, 2
+    X = low_rank(rng, d, d, r, psd=True)
+    op = GaussianSensing(d, 640, rng=1)
+    y = op.matvec(X)
+    bad = rng.random(y.size) < 0.2
+    y[bad] += 20 * np.abs(y).mean() * rng.standard_normal(bad.sum())
+    res = recover(y, op, 2 * r, rng=2, max_iter=300, X_true=X, init_scale=1e-5)
+    assert res.U.shape == (d, 2 * r)
+    err = np.linalg.norm(res.X - X) / np.linalg.norm(X)
+    assert err < 1e-3
+    assert np.isclose(res.error_history[-1], err)
+    assert len(res.loss_history) == res.n_iter + 1
+
+
+def test_robust_completion_asymmetric():
+    rng = np.random.default_rng(1)
+    n1, n2, r = 80, 70, 2
+    X = low_rank(rng, n1, n2, r)
+    mask = rng.random((n1, n2)) < 0.4
+    rows, cols = np.nonzero(mask)
+    op = EntrySampling((n1, n2), rows, cols)
+    y = op.matvec(X)
+    bad = rng.random(y.size) < 0.1
+    y[bad] += 30 * rng.standard_normal(bad.sum())
+    res = recover(y, op, r, parameterization="asymmetric", rng=0, max_iter=500, X_true=X)
+    err = np.linalg.norm(res.X - X) / np.linalg.norm(X)
+    assert err < 1e-5
+    assert res.F.shape == (n1, r) and res.G.shape == (n2, r)
+    # least squares (gd on the l2 loss) is thrown off by the outliers
+    l2 = recover(y, op, r, method="gd", parameterization="asymmetric", rng=0, max_iter=100)
+    assert np.linalg.norm(l2.X - X) / np.linalg.norm(X) > 100 * err
+
+
+def dense_sensing(rng, n1, n2, m):
+    A = rng.standard_normal((m, n1 * n2))
+    return spla.aslinearoperator(A), A
+
+
+def test_gd_onestep_is_faster_than_gd_at_small_scale():
+    rng = np.random.default_rng(3)
+    d, r, k = 15, 2, 4
+    X = low_rank(rng, d, d, r)
+    op, _ = dense_sensing(rng, d, d, 8 * d * k)
+    y = op.matvec(X.ravel())
+    runs = {}
+    for method in ("gd", "gd-onestep"):
+        res = recover(y, op, k, method=method, parameterization="asymmetric", init_scale=1e-2,
+                      max_iter=3000, tol=1e-12, rng=0, X_true=X, matrix_shape=(d, d))
+        runs[method] = res
+        assert res.F.shape == (d, k)
+    hit = {m: int(np.argmax(r.error_history < 1e-6)) if (r.error_history < 1e-6).any() else 10**9
+           for m, r in runs.items()}
+    assert runs["gd-onestep"].switch_iter is not None
+    assert hit["gd-onestep"] < 10**9
+    assert hit["gd-onestep"] < hit["gd"]
+
+
+def test_user_operator_matches_builtin():
+    rng = np.random.default_rng(4)
+    d = 10
+    g = GaussianSensing((d, d), 120, symmetric=False, rng=9)
+    A = explicit(g).reshape(120, -1)
+    X = low_rank(rng, d, d, 2)
+    y = g.matvec(X)
+    kw = dict(method="gd", parameterization="asymmetric", max_iter=30, rng=1)
+    a = recover(y, g, 3, **kw)
+    b = recover(y, spla.aslinearoperator(A), 3, matrix_shape=(d, d), **kw)
+    assert np.allclose(a.X, b.X, rtol=1e-7, atol=1e-9)
+
+
+def test_float32_kept_and_threads_identical():
+    rng = np.random.default_rng(5)
+    X = low_rank(rng, 12, 12, 1, psd=True)
+    op = GaussianSensing(12, 150, rng=2)
+    y = op.matvec(X).astype(np.float32)
+    with lralg.threads(1):
+        a = recover(y, op, 2, max_iter=30, rng=0)
+    with lralg.threads(2):
+        b = recover(y, op, 2, max_iter=30, rng=0)
+    assert a.U.dtype == np.float32
+    assert np.array_equal(a.U, b.U)
+
+
+def test_callback_and_verbose(capsys):
+    rng = np.random.default_rng(6)
+    X = low_rank(rng, 10, 10, 1)
+    rows, cols = np.nonzero(rng.random((10, 10)) < 0.7)
+    op = EntrySampling(10, rows, cols)
+    seen = []
+    res = recover(op.matvec(X), op, 2, parameterization="asymmetric", verbose=True,
+                  callback=lambda s: seen.append(s["iteration"]) or s["iteration"] >= 5, rng=0)
+    assert res.n_iter == 5 and seen == [1, 2, 3, 4, 5] and "callback" in res.message
+    assert "recover[subgradient]" in capsys.readouterr().err
+
+
+def test_divergence_is_reported():
+    rng = np.random.default_rng(7)
+    X = low_rank(rng, 10, 10, 2)
+    rows, cols = np.nonzero(rng.random((10, 10)) < 0.8)
+    op = EntrySampling(10, rows, cols)
+    with pytest.raises(DivergenceError):
+        recover(op.matvec(X), op, 3, method="gd", parameterization="asymmetric", step=50.0,
+                init_scale=0.5, rng=0, max_iter=200)
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_bad_input():
+    op = GaussianSensing(6, 20, rng=0)
+    y = np.ones(20)
+    with pytest.raises(ValueError, match="measurements"):
+        recover(np.ones(19), op, 2)
+    with pytest.raises(ValueError, match="rank"):
+        recover(y, op, 0)
+    with pytest.raises(ValueError, match="rank"):
+        recover(y, op, 7)
+    with pytest.raises(TypeError, match="rank"):
+        recover(y, op, 1.5)
+    for bad_step in (0.0, -1.0, np.inf, np.nan):
+        with pytest.raises(ValueError, match="step"):
+            recover(y, op, 2, step=bad_step)
+    for bad_decay in (0.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match="decay"):
+            recover(y, op, 2, decay=bad_decay)
+    with pytest.raises(ValueError, match="init_scale"):
+        recover(y, op, 2, init_scale=0.0)
+    for bad in (np.nan, np.inf):
+        yy = y.copy()
+        yy[3] = bad
+        with pytest.raises(ValueError, match="y"):
+            recover(yy, op, 2)
+    with pytest.raises(TypeError, match="y"):
+        recover(y.astype(complex), op, 2)
+    with pytest.raises(ValueError, match="2-D|1-D"):
+        recover(np.ones((20, 1)), op, 2)
+    with pytest.raises(TypeError, match="operator"):
+        recover(y, "not an operator", 2)
+    with pytest.raises(ValueError, match="method"):
+        recover(y, op, 2, method="newton")
+    with pytest.raises(ValueError, match="loss"):
+        recover(y, op, 2, method="gd", loss="l1")
+    with pytest.raises(ValueError, match="asymmetric"):
+        recover(y, op, 2, method="gd-onestep", parameterization="symmetric")
+    with pytest.raises(ValueError, match="zeros"):
+        recover(np.zeros(20), op, 2)
+    with pytest.raises(ValueError, match="X_true"):
+        recover(y, op, 2, X_true=np.ones((5, 5)))
+    with pytest.raises(ValueError, match="square"):
+        GaussianSensing((4, 5), 10, symmetric=True)
+    with pytest.raises(ValueError, match="n_measurements"):
+        GaussianSensing(4, 0)
+    with pytest.raises(ValueError, match="shape"):
+        GaussianSensing((4, 0), 3, symmetric=False)
+    with pytest.raises(ValueError, match="shape"):
+        op.matvec(np.ones((6, 5)))
+    with pytest.raises(ValueError, match="length"):
+        op.rmatvec(np.ones(3))
+    with pytest.raises(ValueError, match="NaN"):
+        op.matvec(np.full((6, 6), np.nan))
+    with pytest.raises(ValueError, match="rows"):
+        EntrySampling(5, [0, 5], [0, 1])
+    with pytest.raises(ValueError, match="same length"):
+        EntrySampling(5, [0, 1], [0])
+    with pytest.raises(TypeError, match="rows"):
+        EntrySampling(5, [0.5, 1], [0, 1])
+    with pytest.raises(ValueError, match="rows"):
+        EntrySampling(5, [], [])
+    with pytest.raises(ValueError, match="square"):
+        recover(np.ones(2), EntrySampling((4, 5), [0, 1], [0, 1]), 1)
+
+
+def test_inputs_not_modified():
+    rng = np.random.default_rng(8)
+    X = low_rank(rng, 8, 8, 1, psd=True)
+    op = GaussianSensing(8, 60, rng=1)
+    y = op.matvec(X)
+    y0 = y.copy()
+    recover(y, op, 2, max_iter=5, X_true=X)
+    assert np.array_equal(y, y0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n1=st.integers(1, 7),
+    n2=st.integers(1, 7),
+    m=st.integers(1, 30),
+    symmetric=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64, np.bool_]),
+    order=st.sampled_from(["C", "F", "strided"]),
+    seed=st.integers(0, 2**32),
+)
+def test_property_operators_and_short_runs(n1, n2, m, symmetric, dtype, order, seed):
+    if symmetric:
+        n2 = n1
+    rng = np.random.default_rng(seed)
+    op = GaussianSensing((n1, n2), m, symmetric=symmetric, rng=seed)
+    X = (rng.standard_normal((n1, 2 * n2)) * 3).astype(dtype)
+    X = X[:, ::2] if order == "strided" else np.asarray(X[:, :n2], order=order)
+    y = op.matvec(X)
+    expect = np.float32 if dtype == np.float32 else np.float64
+    assert y.dtype == expect and y.shape == (m,) and np.isfinite(y).all()
+    S = op.rmatvec(y)
+    assert S.shape == (n1, n2) and S.dtype == expect
+    if not np.any(y):
+        return
+    k = int(rng.integers(1, min(n1, n2) + 1))
+    method = ["subgradient", "gd", "gd-onestep"][seed % 3]
+    try:
+        res = recover(y, op, k, method=method, parameterization="asymmetric", max_iter=5, rng=seed)
+    except DivergenceError:
+        return
+    assert res.X.shape == (n1, n2) and np.isfinite(res.X).all()
