@@ -329,19 +329,26 @@ class _Summary:
         exact = self.residual == "exact" or (
             self.residual == "auto" and min(blk.m, blk.b) <= 2 * self.k_keep
         )
-        self.Q, self.lam, rot, coef = _update(
-            self.Q, self.lam, blk, self.k_keep, exact, self.tol, self.seed, self.t
-        )
-        self.t += 1
-        self.n += blk.b
-        self.sqnorm += blk.sqnorm
+        rot, coef = self._absorb(blk, exact, blk.b, blk.sqnorm)
         if self.track:
             self.rots.append(rot)
             self.coefs.append(coef)
 
+    def _absorb(self, blk, exact, n_items, sqnorm):
+        """Fold one block into (Q, lam); returns the rotation and the block's coefficients."""
+        self.Q, self.lam, rot, coef = _update(
+            self.Q, self.lam, blk, self.k_keep, exact, self.tol, self.seed, self.t
+        )
+        self.t += 1
+        self.n += n_items
+        self.sqnorm += sqnorm
+        return rot, coef
+
     def merge(self, other: "_Summary"):
         if other.m is None or other.n == 0:
             return
+        if self.track and not other.track:  # refuse before any state changes
+            raise ValueError("both summaries must track the items' vectors (compute_u=True) to merge them")
         if self.m is None:
             self.m = other.m
             self._promote(other.dtype)
@@ -352,16 +359,9 @@ class _Summary:
         s2 = np.sqrt(other.lam)
         A = (other.Q.astype(self.dtype) * s2.astype(self.dtype))
         blk = _Block(np.ascontiguousarray(A), axis=1)
-        items = other.item_coefficients() if (self.track and other.track) else None
-        self.Q, self.lam, rot, coef = _update(
-            self.Q, self.lam, blk, self.k_keep, True, self.tol, self.seed, self.t
-        )
-        self.t += 1
-        self.n += other.n
-        self.sqnorm += other.sqnorm
+        items = other.item_coefficients() if self.track else None
+        rot, coef = self._absorb(blk, True, other.n, other.sqnorm)
         if self.track:
-            if items is None:
-                raise ValueError("both summaries must track the items' vectors (compute_u=True) to merge them")
             with np.errstate(divide="ignore", invalid="ignore"):
                 scaled = np.where(s2 > 0, 1.0 / s2, 0.0)
             self.rots.append(rot)

@@ -50,6 +50,12 @@ inline void check_gaussian_shape(index_t n1, index_t n2, index_t m, bool symmetr
   require(m >= 1, "n_measurements must be >= 1");
   require(!symmetric || n1 == n2, "a symmetric Gaussian operator needs a square shape");
 }
+
+// Entry (a, b) of M (row-major, n2 columns), or of (M + M^T) / 2 in the symmetric form.
+template <class T>
+double symmetrized_entry(const T* M, index_t a, index_t b, index_t n2, bool symmetric) {
+  return symmetric ? 0.5 * (double(M[a * n2 + b]) + double(M[b * n2 + a])) : double(M[a * n2 + b]);
+}
 }  // namespace detail
 
 // The Gaussian matrix G_i (row-major, n1 x n2) behind measurement i; A_i is
@@ -65,8 +71,7 @@ void gaussian_measurement_matrix(std::uint64_t seed, index_t n1, index_t n2, ind
                                   [&](index_t e, double v) { g[std::size_t(e)] = v; });
   for (index_t a = 0; a < n1; ++a)
     for (index_t b = 0; b < n2; ++b)
-      out[a * n2 + b] = Scalar(symmetric ? 0.5 * (g[std::size_t(a * n2 + b)] + g[std::size_t(b * n2 + a)])
-                                         : g[std::size_t(a * n2 + b)]);
+      out[a * n2 + b] = Scalar(detail::symmetrized_entry(g.data(), a, b, n2, symmetric));
 }
 
 // y[i] = <A_i, X> for X row-major n1 x n2.
@@ -80,8 +85,7 @@ void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool
   std::vector<double> x(std::size_t(n), 0.0);
   for (index_t a = 0; a < n1; ++a)
     for (index_t b = 0; b < n2; ++b)
-      x[std::size_t(a * n2 + b)] = symmetric ? 0.5 * (double(X[a * n2 + b]) + double(X[b * n2 + a]))
-                                             : double(X[a * n2 + b]);
+      x[std::size_t(a * n2 + b)] = detail::symmetrized_entry(X, a, b, n2, symmetric);
   parallel_for(m, [&](index_t i) {
     double acc = 0.0;
     detail::for_each_gaussian_entry(rng, i, 0, n,
