@@ -12,15 +12,6 @@ namespace {
 template <class T>
 using CArray = py::array_t<T, py::array::c_style>;
 
-// A C-ordered (rows x cols) matrix, checked.
-template <class T>
-const T* matrix_data(const CArray<T>& a, index_t rows, index_t cols, const char* name) {
-  require(a.ndim() == 2 && index_t(a.shape(0)) == rows && index_t(a.shape(1)) == cols,
-          std::string(name) + " must have shape (" + std::to_string(rows) + ", " +
-              std::to_string(cols) + ")");
-  return a.data();
-}
-
 template <class T>
 const T* optional_vector(const std::optional<CArray<T>>& a, index_t n, const char* name) {
   return a ? vector_data(*a, n, name) : nullptr;

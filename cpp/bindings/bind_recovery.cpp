@@ -4,15 +4,6 @@
 namespace lralg::bindings {
 
 namespace {
-template <class T>
-const T* c_matrix(const py::array_t<T>& a, index_t rows, index_t cols, const char* name) {
-  require(a.ndim() == 2 && index_t(a.shape(0)) == rows && index_t(a.shape(1)) == cols &&
-              (a.flags() & py::array::c_style) != 0,
-          std::string(name) + " must be a C-contiguous array of shape (" + std::to_string(rows) +
-              ", " + std::to_string(cols) + ")");
-  return a.data();
-}
-
 EntryIndex entry_index(index_t n1, index_t n2, const py::array_t<std::int64_t>& rows,
                        const py::array_t<std::int64_t>& cols, const py::array_t<std::int64_t>& ptr_r,
                        const py::array_t<std::int64_t>& order_r, const py::array_t<std::int64_t>& ptr_c,
@@ -63,7 +54,7 @@ void bind_recovery(py::module_& m) {
         [](std::uint64_t seed, index_t m_, bool symmetric, const py::array_t<T>& X) {
           require(X.ndim() == 2, "X must be 2-D");
           const index_t n1 = index_t(X.shape(0)), n2 = index_t(X.shape(1));
-          const T* x = c_matrix(X, n1, n2, "X");
+          const T* x = matrix_data(X, n1, n2, "X");
           detail::check_gaussian_shape(n1, n2, m_, symmetric);
           py::array_t<T> y{py::ssize_t(m_)};
           T* dst = y.mutable_data();
@@ -96,8 +87,8 @@ void bind_recovery(py::module_& m) {
           const EntryIndex idx = entry_index(n1, n2, rows, cols, ptr_r, order_r, ptr_c, order_c);
           require(F.ndim() == 2, "F must be 2-D");
           const index_t k = index_t(F.shape(1));
-          const T* f = c_matrix(F, n1, k, "F");
-          const T* g = c_matrix(G, n2, k, "G");
+          const T* f = matrix_data(F, n1, k, "F");
+          const T* g = matrix_data(G, n2, k, "G");
           py::array_t<T> y{py::ssize_t(idx.m)};
           T* dst = y.mutable_data();
           py::gil_scoped_release release;
@@ -117,8 +108,8 @@ void bind_recovery(py::module_& m) {
           require(F.ndim() == 2, "F must be 2-D");
           const index_t k = index_t(F.shape(1));
           const T* sv = vector_data(s, idx.m, "s");
-          const T* f = c_matrix(F, n1, k, "F");
-          const T* g = c_matrix(G, n2, k, "G");
+          const T* f = matrix_data(F, n1, k, "F");
+          const T* g = matrix_data(G, n2, k, "G");
           auto SG = new_matrix<T>(n1, k);
           auto StF = new_matrix<T>(n2, k);
           T* sg = SG.mutable_data();

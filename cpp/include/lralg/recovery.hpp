@@ -51,10 +51,13 @@ inline void check_gaussian_shape(index_t n1, index_t n2, index_t m, bool symmetr
   require(!symmetric || n1 == n2, "a symmetric Gaussian operator needs a square shape");
 }
 
-// Entry (a, b) of M (row-major, n2 columns), or of (M + M^T) / 2 in the symmetric form.
-template <class T>
-double symmetrized_entry(const T* M, index_t a, index_t b, index_t n2, bool symmetric) {
-  return symmetric ? 0.5 * (double(M[a * n2 + b]) + double(M[b * n2 + a])) : double(M[a * n2 + b]);
+// out = M (row-major n1 x n2), or (M + M^T) / 2 in the symmetric form.
+template <class In, class Out>
+void symmetrize_into(const In* M, index_t n1, index_t n2, bool symmetric, Out* out) {
+  for (index_t a = 0; a < n1; ++a)
+    for (index_t b = 0; b < n2; ++b)
+      out[a * n2 + b] = Out(symmetric ? 0.5 * (double(M[a * n2 + b]) + double(M[b * n2 + a]))
+                                      : double(M[a * n2 + b]));
 }
 }  // namespace detail
 
@@ -69,9 +72,7 @@ void gaussian_measurement_matrix(std::uint64_t seed, index_t n1, index_t n2, ind
   std::vector<double> g(std::size_t(n1 * n2));
   detail::for_each_gaussian_entry(rng, i, 0, n1 * n2,
                                   [&](index_t e, double v) { g[std::size_t(e)] = v; });
-  for (index_t a = 0; a < n1; ++a)
-    for (index_t b = 0; b < n2; ++b)
-      out[a * n2 + b] = Scalar(detail::symmetrized_entry(g.data(), a, b, n2, symmetric));
+  detail::symmetrize_into(g.data(), n1, n2, symmetric, out);
 }
 
 // y[i] = <A_i, X> for X row-major n1 x n2.
@@ -82,10 +83,8 @@ void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool
   const CounterRng rng(seed);
   const index_t n = n1 * n2;
   // In the symmetric form <A_i, X> = <G_i, (X + X^T) / 2>.
-  std::vector<double> x(std::size_t(n), 0.0);
-  for (index_t a = 0; a < n1; ++a)
-    for (index_t b = 0; b < n2; ++b)
-      x[std::size_t(a * n2 + b)] = detail::symmetrized_entry(X, a, b, n2, symmetric);
+  std::vector<double> x(static_cast<std::size_t>(n));
+  detail::symmetrize_into(X, n1, n2, symmetric, x.data());
   parallel_for(m, [&](index_t i) {
     double acc = 0.0;
     detail::for_each_gaussian_entry(rng, i, 0, n,
