@@ -4,14 +4,20 @@
 
 1. Ma and Fattahi (arXiv 2202.08788): sub-gradient method on the l1 loss with
    small initialization, X = U U^T of rank r, factors of rank r' in {r, 2r, 5r},
-   Gaussian measurements with a fraction of gross outliers (0 .. 0.5) or
-   Gaussian noise: relative error against iteration.
+   a fraction p in {0, 0.1, 0.3, 0.5} of the measurements grossly corrupted, or
+   dense Gaussian noise: relative error against iteration, iterations to 1e-6.
+   (a) Gaussian measurements (the papers' model, lralg.GaussianSensing) at a
+   small d: each product regenerates m d^2 normals, which rules out d >= 100
+   here (see the speed table). (b) d = 100, 200, 500 with a structured
+   operator that has the same isotropy, a random-sign orthonormal DCT of
+   vec(X) sampled at m positions (a user operator: the Python path of recover).
 2. Xiong, Ding and Du (arXiv 2310.01769): asymmetric GD on the l2 loss, plain
-   and with the one-step modification: iterations to relative error 1e-6
-   against the initialization scale alpha.
+   and with the one-step modification: iterations to relative error 1e-6 and
+   the measured linear rate against the initialization scale alpha.
 3. Speed of the Gaussian operator (the measurement matrices are regenerated
    on every product, never stored): time per matvec / rmatvec (one iteration
-   does one of each) against d and m, on 1 and 2 threads, and peak memory.
+   does one of each) against d and m, on 1 and 2 threads, and peak memory;
+   the time per iteration of recover() beside it (the Python loop's share).
 4. Robust completion (rank 5, 20% observed, 10% of those corrupted): lralg's
    sub-gradient method against convex robust PCA with missing entries (inexact
    ALM, numpy) and tensorly's robust_pca with a mask (n <= 300 only: slow).
@@ -20,10 +26,12 @@ A convergence plot goes to docs/recovery_convergence.png (matplotlib).
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
 import numpy as np
+import scipy.fft
 
 import lralg
 from bench._harness import parser, peak_python_memory, report, time_call
@@ -40,66 +48,123 @@ def first_below(hist, level):
     return int(idx[0]) if idx.size else None
 
 
+class RandomSignDCT:
+    """A(X)_j = sqrt(n1 n2) [C (s * vec X)]_{p_j}: C the orthonormal DCT-II, s random signs.
+
+    E A(X)_j^2 = ||X||_F^2 as for Gaussian measurements; O(n1 n2 log(n1 n2))
+    per product whatever m. A user operator (matvec / rmatvec / shape).
+    """
+
+    def __init__(self, shape, n_measurements, rng=0):
+        gen = np.random.default_rng(rng)
+        self.shape = tuple(shape)
+        self.size = self.shape[0] * self.shape[1]
+        self.n_measurements = int(n_measurements)
+        self.signs = gen.choice([-1.0, 1.0], self.size)
+        self.rows = np.sort(gen.choice(self.size, self.n_measurements, replace=False))
+        self.c = math.sqrt(self.size)
+
+    def matvec(self, X):
+        z = scipy.fft.dct(self.signs * np.asarray(X, dtype=np.float64).reshape(-1), norm="ortho", workers=-1)
+        return self.c * z[self.rows]
+
+    def rmatvec(self, s):
+        z = np.zeros(self.size)
+        z[self.rows] = self.c * np.asarray(s, dtype=np.float64)
+        return (self.signs * scipy.fft.idct(z, norm="ortho", workers=-1)).reshape(self.shape)
+
+
+def n_measurements(d, r, p, cap):
+    """m = 12 d r / (1 - p)^2: the clean measurements the l1 loss needs grow as 1/(1-p)^2."""
+    return int(min(round(12 * d * r / (1.0 - p) ** 2), cap))
+
+
 # --------------------------------------------------------------------------- 1. sub-gradient
 
+CASES = [("outliers", p) for p in (0.0, 0.1, 0.3, 0.5)] + [("gaussian noise", 1e-3)]
 
-def subgradient_experiment(d, r, factor, max_iter, seed=0):
+
+def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults=(1, 2, 5), seed=0):
     rng = np.random.default_rng(seed)
     U = rng.standard_normal((d, r))
     X = U @ U.T
-    m = factor * d * r
-    op = lralg.GaussianSensing(d, m, rng=seed + 1)
-    clean = op.matvec(X)
-    scale = float(np.abs(clean).mean())
     rows, curves = [], {}
-    cases = [("outliers", p) for p in (0.0, 0.1, 0.3, 0.5)] + [("gaussian noise", 1e-3)]
-    for rp_mult in (1, 2, 5):
-        rp = rp_mult * r
-        for kind, level in cases:
-            y = clean.copy()
-            if kind == "outliers":
-                bad = rng.random(m) < level
-                y[bad] += 10 * scale * rng.standard_normal(int(bad.sum()))
-                noise_floor = 0.0
-            else:
-                noise = level * scale * rng.standard_normal(m)
-                y += noise
-                noise_floor = float(np.linalg.norm(noise) / np.linalg.norm(clean))
+    for kind, level in cases:
+        p = level if kind == "outliers" else 0.0
+        if operator == "gaussian":
+            m = n_measurements(d, r, p, np.inf)
+            op = lralg.GaussianSensing(d, m, rng=seed + 1)
+            shape = None
+        else:
+            m = n_measurements(d, r, p, d * d)
+            op = RandomSignDCT((d, d), m, rng=seed + 1)
+            shape = (d, d)
+        clean = op.matvec(X)
+        scale = float(np.abs(clean).mean())
+        y = clean.copy()
+        if kind == "outliers":
+            bad = rng.random(m) < level
+            y[bad] += 10 * scale * rng.standard_normal(int(bad.sum()))
+            noise_floor = 0.0
+        else:
+            noise = level * scale * rng.standard_normal(m)
+            y += noise
+            noise_floor = float(np.linalg.norm(noise) / np.linalg.norm(clean))
+        for rp_mult in rp_mults:
+            rp = rp_mult * r
             start = time.perf_counter()
-            res = lralg.recover(y, op, rp, init_scale=1e-5, max_iter=max_iter, tol=0.0,
-                                X_true=X, rng=seed)
+            res = lralg.recover(y, op, rp, max_iter=max_iter, tol=0.0, X_true=X, rng=seed,
+                                matrix_shape=shape)
             seconds = time.perf_counter() - start
             err = res.error_history
+            hit = first_below(err, 1e-6)
             rows.append({
-                "d": d, "r": r, "r'": rp, "m": m, "corruption": f"{kind} {level:g}",
+                "operator": operator, "d": d, "r": r, "r'": rp, "m": m,
+                "corruption": f"{kind} {level:g}",
                 "final error": float(err[-1]), "min error": float(err.min()),
-                "iters to 1e-6": first_below(err, 1e-6) or f">{max_iter}",
+                "iters to 1e-6": hit if hit is not None else f">{max_iter}",
                 "noise level": noise_floor, "s/iter": seconds / max(res.n_iter, 1),
             })
-            curves[(rp, kind, level)] = err
+            curves[(operator, d, rp_mult, kind, level)] = err
     return rows, curves
 
 
 # --------------------------------------------------------------------------- 2. GD, one step
 
 
-def gd_experiment(d, r, k, factor, max_iter, seed=0):
+def linear_rate(err, window=200):
+    """Per-iteration contraction of the error over the last `window` iterations above 1e-12."""
+    err = np.asarray(err)
+    err = err[err > 1e-12]
+    if err.size < 20:
+        return float("nan")
+    w = min(window, err.size - 1)
+    return float((err[-1] / err[-1 - w]) ** (1.0 / w))
+
+
+def gd_experiment(d, r, k, factor, max_iter, seed=0, alphas=(1e-1, 1e-2, 1e-3, 1e-4)):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((d, r)) @ rng.standard_normal((d, r)).T
-    op = lralg.GaussianSensing((d, d), factor * d * k, symmetric=False, rng=seed + 1)
+    m = min(factor * d * k, d * d // 2)
+    op = RandomSignDCT((d, d), m, rng=seed + 1)
     y = op.matvec(X)
     rows, curves = [], {}
-    for alpha in (1e-1, 1e-2, 1e-3, 1e-4):
-        row = {"d": d, "r": r, "k": k, "m": op.n_measurements, "alpha": alpha}
+    for alpha in alphas:
+        row = {"d": d, "r": r, "k": k, "m": m, "alpha": alpha}
         for method in ("gd", "gd-onestep"):
             res = lralg.recover(y, op, k, method=method, parameterization="asymmetric",
-                                init_scale=alpha, max_iter=max_iter, tol=0.0, X_true=X, rng=seed)
-            hit = first_below(res.error_history, 1e-6)
+                                init_scale=alpha, max_iter=max_iter, tol=0.0, X_true=X, rng=seed,
+                                matrix_shape=(d, d))
+            err = res.error_history
+            hit = first_below(err, 1e-6)
             row[f"{method} iters to 1e-6"] = hit if hit is not None else f">{max_iter}"
-            row[f"{method} final error"] = float(res.error_history[-1])
+            row[f"{method} rate"] = linear_rate(err)
             if method == "gd-onestep":
                 row["switch at"] = res.switch_iter
-            curves[(method, alpha)] = res.error_history
+                row["after switch to 1e-6"] = (hit - res.switch_iter) if (hit is not None and res.switch_iter is not None) else ""
+            else:
+                row["gd final error"] = float(err[-1])
+            curves[(method, alpha)] = err
         rows.append(row)
     return rows, curves
 
@@ -113,20 +178,40 @@ def speed(sizes, repeat):
         op = lralg.GaussianSensing(d, m, rng=0)
         X = np.random.default_rng(0).standard_normal((d, d))
         y = op.matvec(X)
-        row = {"d": d, "m": m}
+        reps = repeat if d <= 100 else 1
+        row = {"operator": "GaussianSensing", "d": d, "m": m}
         for threads in (1, 2):
             with lralg.threads(threads):
-                t_mv, _, _ = time_call(lambda: op.matvec(X), repeat=repeat, warmup=0)
-                t_rm, _, _ = time_call(lambda: op.rmatvec(y), repeat=repeat, warmup=0)
+                t_mv, _, _ = time_call(lambda: op.matvec(X), repeat=reps, warmup=0)
+                t_rm, _, _ = time_call(lambda: op.rmatvec(y), repeat=reps, warmup=0)
             row[f"matvec s ({threads}t)"] = t_mv
             row[f"rmatvec s ({threads}t)"] = t_rm
         row["s/iter (2t)"] = row["matvec s (2t)"] + row["rmatvec s (2t)"]
         row["speed-up 2t"] = (row["matvec s (1t)"] + row["rmatvec s (1t)"]) / row["s/iter (2t)"]
         row["Mnormals/s (2t)"] = 2 * m * d * d / row["s/iter (2t)"] / 1e6
+        if d <= 100:
+            # recover() per iteration: the two products plus the Python loop around them
+            n_it = 5
+            start = time.perf_counter()
+            lralg.recover(y, op, 4, max_iter=n_it, tol=0.0, rng=0)
+            whole = time.perf_counter() - start
+            start = time.perf_counter()
+            lralg.recover(y, op, 4, max_iter=0, rng=0)
+            setup = time.perf_counter() - start
+            row["recover s/iter"] = (whole - setup) / n_it
         peak, _ = peak_python_memory(lambda: op.rmatvec(y))
         row["peak Python MB (rmatvec)"] = peak / 2**20  # plus one n1 x n2 float64 buffer in the core
         row["stored A would be MB"] = m * d * d * 8 / 2**20
         rows.append(row)
+    for d in sorted({d for d, _ in sizes}):
+        m = 5 * d * d // 10
+        op = RandomSignDCT((d, d), m)
+        X = np.random.default_rng(0).standard_normal((d, d))
+        y = op.matvec(X)
+        t_mv, _, _ = time_call(lambda: op.matvec(X), repeat=3, warmup=1)
+        t_rm, _, _ = time_call(lambda: op.rmatvec(y), repeat=3, warmup=1)
+        rows.append({"operator": "RandomSignDCT (bench)", "d": d, "m": m, "matvec s (2t)": t_mv,
+                     "rmatvec s (2t)": t_rm, "s/iter (2t)": t_mv + t_rm})
     return rows
 
 
@@ -215,21 +300,26 @@ def plot(sub_curves, gd_curves, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), dpi=90)
-    ax = axes[0]
-    rps = sorted({k[0] for k in sub_curves})
-    rp = rps[1] if len(rps) > 1 else rps[0]
-    for (rp_, kind, level), err in sub_curves.items():
-        if rp_ == rp:
-            ax.semilogy(err, label=f"{kind} {level:g}")
-    ax.set_title(f"sub-gradient (l1), r'={rp}")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("||X_t - X*||_F / ||X*||_F")
-    ax.legend(fontsize=7)
-    ax = axes[1]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), dpi=90)
+    dct = [k for k in sub_curves if k[0] == "dct"]
+    d_big = max(k[1] for k in dct)
+    for ax, mult in zip(axes[:2], (1, 5)):
+        for key, err in sub_curves.items():
+            op, d, rp_mult, kind, level = key
+            if op == "dct" and d == d_big and rp_mult == mult:
+                ax.semilogy(err, label=f"{kind} {level:g}")
+        ax.axhline(1e-6, color="grey", lw=0.5, ls=":")
+        ax.set_title(f"sub-gradient (l1), d={d_big}, r'={'r' if mult == 1 else f'{mult}r'}")
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("||X_t - X*||_F / ||X*||_F")
+    ax = axes[2]
+    colors = dict(zip(sorted({a for _, a in gd_curves}, reverse=True), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     for (method, alpha), err in gd_curves.items():
-        ax.semilogy(err, ls="-" if method == "gd" else "--", label=f"{method} a={alpha:g}")
-    ax.set_title("asymmetric GD (l2): plain vs one-step")
+        ax.semilogy(err, ls="-" if method == "gd" else "--", color=colors[alpha],
+                    label=f"{method} a={alpha:g}")
+    ax.axhline(1e-6, color="grey", lw=0.5, ls=":")
+    ax.set_title("asymmetric GD (l2): plain (solid) vs one-step (dashed)")
     ax.set_xlabel("iteration")
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
@@ -244,24 +334,45 @@ def main(argv=None):
     args = p.parse_args(argv)
     start = time.perf_counter()
     if args.quick:
-        sub = dict(d=10, r=1, factor=20, max_iter=100)
-        gd = dict(d=10, r=1, k=2, factor=10, max_iter=300)
+        gauss = [dict(d=10, r=1, max_iter=300, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
+        dct = [dict(d=30, r=2, max_iter=600)]
+        gd = [dict(d=20, r=2, k=4, factor=8, max_iter=600, alphas=(1e-1, 1e-2))]
         sizes = [(30, 300)]
         comp_n, repeat = 150, 1
     else:
-        sub = dict(d=40, r=2, factor=10, max_iter=800)
-        gd = dict(d=20, r=2, k=4, factor=8, max_iter=1500)
+        gauss = [dict(d=30, r=2, max_iter=900, cases=[("outliers", 0.0), ("outliers", 0.3), ("gaussian noise", 1e-3)])]
+        dct = [dict(d=100, r=3, max_iter=1000), dict(d=200, r=4, max_iter=1000),
+               dict(d=500, r=5, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)])]
+        gd = [dict(d=100, r=3, k=6, factor=8, max_iter=3000), dict(d=200, r=4, k=8, factor=8, max_iter=1500)]
         sizes = [(100, 1000), (100, 3000), (200, 3000), (300, 3000), (500, 1500)]
         comp_n, repeat = 1000, args.repeat
 
-    rows, sub_curves = subgradient_experiment(**sub)
+    rows, sub_curves = [], {}
+    for kw in gauss:
+        part, curves = subgradient_experiment(operator="gaussian", **kw)
+        rows += part
+        sub_curves.update(curves)
+    for kw in dct:
+        part, curves = subgradient_experiment(operator="dct", **kw)
+        rows += part
+        sub_curves.update(curves)
     report("recovery_subgradient", rows,
-           ["d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
+           ["operator", "d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
             "noise level", "s/iter"],
-           note="Ma-Fattahi SubGM, X = U U^T, init_scale 1e-5, default steps (eta_0 0.5, rho 0.97).")
-    rows, gd_curves = gd_experiment(**gd)
+           note="Ma-Fattahi SubGM, X = U U^T, lralg defaults (init_scale 1e-7, eta_0 0.5, decay so "
+                "that the steps sum to 1.5 log(1/alpha)); outliers: +-10x the mean |y| on a fraction "
+                "p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator).")
+    rows, gd_curves = [], {}
+    for kw in gd:
+        part, curves = gd_experiment(**kw)
+        rows += part
+        if not gd_curves:
+            gd_curves = curves
     report("recovery_gd_onestep", rows,
-           note="Xiong-Ding-Du: asymmetric F G^T, F_0 ~ alpha, G_0 ~ alpha/3; iterations to 1e-6.")
+           ["d", "r", "k", "m", "alpha", "gd iters to 1e-6", "gd rate", "gd final error",
+            "gd-onestep iters to 1e-6", "gd-onestep rate", "switch at", "after switch to 1e-6"],
+           note="Xiong-Ding-Du: asymmetric F G^T, F_0 ~ alpha, G_0 ~ alpha/3, constant step; "
+                "random-sign DCT measurements; rate = error contraction per iteration at the end.")
     report("recovery_speed", speed(sizes, max(1, min(args.repeat, 3))),
            note="Gaussian operator: one iteration = one matvec + one rmatvec; A_i regenerated each time.")
     report("recovery_completion", completion(comp_n, 5, max(1, min(args.repeat, 3))),

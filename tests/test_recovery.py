@@ -120,7 +120,7 @@ def test_robust_completion_asymmetric():
     y = op.matvec(X)
     bad = rng.random(y.size) < 0.1
     y[bad] += 30 * rng.standard_normal(bad.sum())
-    res = recover(y, op, r, parameterization="asymmetric", rng=0, max_iter=500, X_true=X)
+    res = recover(y, op, r, parameterization="asymmetric", rng=0, max_iter=800, X_true=X)
     err = np.linalg.norm(res.X - X) / np.linalg.norm(X)
     assert err < 1e-5
     assert res.F.shape == (n1, r) and res.G.shape == (n2, r)
@@ -151,6 +151,49 @@ def test_gd_onestep_is_faster_than_gd_at_small_scale():
     assert runs["gd-onestep"].switch_iter is not None
     assert hit["gd-onestep"] < 10**9
     assert hit["gd-onestep"] < hit["gd"]
+
+
+def contraction(err, lo, hi):
+    """Mean per-iteration factor by which the error shrinks between iterations lo and hi."""
+    return (err[hi] / err[lo]) ** (1.0 / (hi - lo))
+
+
+def test_gd_onestep_rate_does_not_depend_on_alpha():
+    # Xiong, Ding and Du: plain asymmetric GD over-parameterized (k > r) converges at
+    # a rate that degrades with alpha; after the one-step modification the linear
+    # rate is the same for every alpha.
+    rng = np.random.default_rng(3)
+    d, r, k = 12, 2, 4
+    X = low_rank(rng, d, d, r)
+    op, _ = dense_sensing(rng, d, d, 8 * d * k)
+    y = op.matvec(X.ravel())
+    kw = dict(parameterization="asymmetric", tol=0.0, rng=0, X_true=X, matrix_shape=(d, d))
+    rates = {}
+    for alpha in (1e-1, 1e-3):
+        res = recover(y, op, k, method="gd-onestep", init_scale=alpha, max_iter=700, **kw)
+        err = res.error_history
+        assert res.switch_iter is not None
+        hit = int(np.argmax(err < 1e-8))
+        assert err[hit] < 1e-8
+        rates[alpha] = contraction(err, res.switch_iter + 10, hit)
+    assert abs(np.log(rates[1e-1]) / np.log(rates[1e-3]) - 1.0) < 0.3
+    plain = recover(y, op, k, method="gd", init_scale=1e-3, max_iter=600, **kw).error_history
+    assert contraction(plain, 400, 600) > 0.995 > 0.98 > max(rates.values())
+
+
+@pytest.mark.parametrize("mult", [1, 2, 5])
+def test_subgradient_overparameterized_noiseless_below_1e6(mult):
+    # Ma and Fattahi: with small initialization the over-estimated rank r' does not
+    # stop SubGM from recovering X; with lralg's defaults (alpha 1e-7, steps summing
+    # to 1.5 log(1/alpha)) the error falls below 1e-6 for r' = r, 2r, 5r.
+    rng = np.random.default_rng(10)
+    d, r = 12, 2
+    X = low_rank(rng, d, d, r, psd=True)
+    op = GaussianSensing(d, 10 * d * r, rng=3)
+    res = recover(op.matvec(X), op, mult * r, max_iter=800, tol=0.0, X_true=X, rng=0)
+    assert res.error_history[-1] < 1e-6
+    steps = res.step_history
+    assert np.isclose(steps[1] / steps[0], 1.0 - 0.5 / (1.5 * np.log(1e7)))
 
 
 def test_user_operator_matches_builtin():

@@ -124,7 +124,10 @@ class GaussianSensing:
 
     # -- the two products the iterations need, from the factors
     def _forward(self, F, G):
-        return _core.gaussian_matvec(self.seed, self.n_measurements, self.symmetric, F @ G.T)
+        return self._forward_matrix(F @ G.T)
+
+    def _forward_matrix(self, X):
+        return _core.gaussian_matvec(self.seed, self.n_measurements, self.symmetric, X)
 
     def _adjoint_times(self, s, F, G):
         S = _core.gaussian_rmatvec(self.seed, *self.shape, self.symmetric, s)
@@ -261,6 +264,9 @@ class _UserOperator:
     def _forward(self, F, G):
         return self.matvec(F @ G.T)
 
+    def _forward_matrix(self, X):
+        return self.matvec(X)
+
     def _adjoint_times(self, s, F, G):
         S = self.rmatvec(s)
         return S @ G, S.T @ F
@@ -371,7 +377,7 @@ def _check_choice(value, name, choices):
 
 
 def recover(y, operator, rank, *, loss=None, parameterization=None, method="subgradient",
-            init_scale=1e-3, step=None, decay=None, max_iter=1000, tol=1e-8, rng=None,
+            init_scale=None, step=None, decay=None, max_iter=1000, tol=1e-8, rng=None,
             verbose=False, callback=None, X_true=None, switch_tol=1e-2, matrix_shape=None,
             ) -> RecoveryResult:
     """Recover a low-rank matrix X from measurements ``y = A(X) + noise``.
@@ -495,10 +501,20 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     if parameterization == "symmetric" and n1 != n2:
         raise ValueError(f"parameterization='symmetric' needs a square matrix, the operator's is {op.shape}")
     rank = check_rank(rank, "rank", upper=min(n1, n2))
+    symmetric = parameterization == "symmetric"
+    if init_scale is None:
+        init_scale = (1e-7 if symmetric else 1e-4) if method == "subgradient" else 1e-3
     alpha = check_real(init_scale, "init_scale", low=0.0, low_open=True)
     if method == "subgradient":
         step = 0.5 if step is None else check_real(step, "step", low=0.0, low_open=True)
-        decay = 0.97 if decay is None else check_real(decay, "decay", low=0.0, high=1.0, low_open=True)
+        if decay is None:
+            # Steps summing to K log(1/alpha) (K = 1.5 for U U^T, 2.5 for F G^T, whose
+            # factors grow half as fast): enough for the signal to grow out of the
+            # alpha-sized initialization before the steps die out (see Notes).
+            budget = (1.5 if symmetric else 2.5) * math.log(1.0 / min(alpha, 0.5))
+            decay = 1.0 - min(0.5, step / budget)
+        else:
+            decay = check_real(decay, "decay", low=0.0, high=1.0, low_open=True)
     else:
         step = 0.25 if step is None else check_real(step, "step", low=0.0, low_open=True)
         if decay is not None:
@@ -552,8 +568,15 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     else:
         base_step = step / (gamma * L2)
 
+    # Operators that measure the matrix itself (Gaussian, user) take X_t = F G^T,
+    # formed once per iterate and reused for the recorded error.
+    dense = hasattr(op, "_forward_matrix")
+    current = {}
+
     def evaluate(F, G):
-        r = op._forward(F, G) - y
+        if dense or X_true is not None:
+            current["X"] = F @ G.T
+        r = (op._forward_matrix(current["X"]) if dense else op._forward(F, G)) - y
         if loss == "l1":
             return r, float(np.mean(np.abs(r)))
         return r, 0.5 * float(np.mean(r.astype(np.float64) ** 2))
@@ -561,7 +584,7 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     def error_of(F, G, change):
         if X_true is None:
             return change
-        return float(np.linalg.norm(F @ G.T - X_true)) / true_norm
+        return float(np.linalg.norm(current["X"] - X_true)) / true_norm
 
     r, f = evaluate(F, G)
     f0 = f
