@@ -334,8 +334,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     start = time.perf_counter()
     if args.quick:
-        gauss = [dict(d=10, r=1, max_iter=300, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
-        dct = [dict(d=30, r=2, max_iter=600)]
+        gauss = [dict(d=10, r=1, max_iter=700, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
+        dct = [dict(d=30, r=2, max_iter=700)]
         gd = [dict(d=20, r=2, k=4, factor=8, max_iter=600, alphas=(1e-1, 1e-2))]
         sizes = [(30, 300)]
         comp_n, repeat = 150, 1
