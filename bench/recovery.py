@@ -322,7 +322,7 @@ def plot(sub_curves, gd_curves, path):
         ax.semilogy(err, ls="-" if method == "gd" else "--", color=colors[alpha],
                     label=f"{method} a={alpha:g}")
     ax.axhline(1e-6, color="grey", lw=0.5, ls=":")
-    ax.set_title("asymmetric GD (l2): plain (solid) vs one-step (dashed)")
+    ax.set_title("asymmetric GD (l2), d=100: plain -, one-step --")
     ax.set_xlabel("iteration")
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
