@@ -57,6 +57,27 @@ def test_matches_scipy_oracle(transition, normalize, beta):
     np.testing.assert_allclose(E, ref, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("two_hop", [0, 1])
+@pytest.mark.parametrize("strip", [1, 3, 8, 16, 32])
+@pytest.mark.parametrize("q", [1, 2, 3, 5])
+def test_kernel_paths_match_oracle(two_hop, strip, q):
+    """Every path of the core (U_2 by two hops into R or by a product, any
+    strip width of the in-place products, dim not a multiple of it)."""
+    from lralg import _core
+    from lralg._validate import seed_from_rng
+
+    n, dim = 90, 37
+    A = random_graph(n, 0.06, 11, weighted=True, directed=True)
+    weights = np.linspace(0.5, 2.0, q)
+    for dtype, tol in ((np.float64, 1e-9), (np.float32, 2e-4)):
+        B = A.astype(dtype)
+        E = _core.fastrp(B.indptr, B.indices, B.data, n, dim, weights, -0.4, True, True, 0.3,
+                         0.2, seed_from_rng(5), strip=strip, two_hop=two_hop)
+        ref = oracle(A, dim, weights, -0.4, self_influence=0.3, density=0.2, rng=5)
+        assert E.dtype == dtype
+        np.testing.assert_allclose(E, ref, rtol=tol, atol=tol)
+
+
 def test_float32_close_to_float64():
     A = random_graph(300, 0.03, 2)
     E32 = lralg.fastrp(A, 32, rng=1)
