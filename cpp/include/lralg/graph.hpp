@@ -207,11 +207,24 @@ inline double sq_norm(const Scalar* u, index_t k) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
-// The factor a row of U_p enters E with: w / ||row|| (normalize; 0 for a
-// zero row) or w.
-inline double row_factor(double w, double sq, bool normalize) {
+// The factor a row of U_p enters E with: w / ||row|| (normalize) or w. A
+// row norm <= 0 marks a zero row or one that is rounding noise (see
+// signed_norm): it enters with 0, never scaled up to unit length.
+inline double row_factor(double w, double norm, bool normalize) {
   if (!normalize) return w;
-  return sq > 0.0 ? w / std::sqrt(sq) : 0.0;
+  return norm > 0.0 ? w / norm : 0.0;
+}
+
+// The norm of a row computed as a sum of `terms` products whose absolute
+// values add up to `bound` (a bound on the norm): returned negated when it is
+// below the rounding error of that sum, i.e. the row is zero in exact
+// arithmetic up to rounding (paths of the graph that cancel). Normalising
+// such a row would blow rounding noise up to a unit vector.
+template <class Scalar>
+inline double signed_norm(double sq, double bound, index_t terms) {
+  const double norm = std::sqrt(sq);
+  const double noise = 2.0 * double(terms + 1) * double(std::numeric_limits<Scalar>::epsilon()) * bound;
+  return norm > noise ? norm : -norm;
 }
 
 // Column means and sums of squared deviations of blocks of rows of E, kept
@@ -290,7 +303,7 @@ template <class Scalar>
 inline index_t strip_width(index_t k, index_t requested) {
   if (requested > 0) return std::min(requested, k);
   constexpr index_t L = kLanes<Scalar>;
-  index_t s = 32;
+  index_t s = 64;
   while (s > L && 4 * s > k) s /= 2;
   return std::min(s, k);
 }
@@ -346,9 +359,10 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
 
   SignPattern R = projection_pattern(n, k, density, opt.seed);
 
-  // U_2 by two hops into R when that touches fewer entries than a dense
-  // product: cost sum_i sum_{j in N(i)} c_j, c_j = the R entries reached
-  // from j, against nnz(A) * dim / 4.
+  // U_2 by two hops into R when that touches far fewer entries than a dense
+  // product: cost sum_i sum_{j in N(i)} c_j, c_j = the arcs out of j and
+  // the R entries they reach, against nnz(A) * dim / 16 (a dense product
+  // moves 8 floats per instruction, a scattered add one).
   bool two_hop = false;
   if (q >= 2 && opt.two_hop != 0) {
     if (opt.two_hop == 1) {
@@ -359,7 +373,7 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
         index_t c = 0;
         for (index_t p = A.row_begin(j); p < A.row_end(j); ++p) {
           const auto l = std::size_t(A.indices[p]);
-          c += R.indptr[l + 1] - R.indptr[l];
+          c += R.indptr[l + 1] - R.indptr[l] + (A.row_end(index_t(l)) - A.row_begin(index_t(l)));
         }
         reach[std::size_t(j)] = c;
       }, 4096);
@@ -373,14 +387,14 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
       });
       double cost = 0.0;
       for (double c : partial) cost += c;
-      two_hop = 4.0 * cost < double(nnz) * double(k);
+      two_hop = 16.0 * cost < double(nnz) * double(k);
     }
   }
 
   // The work panel W (n x k) in column strips of width s, each strip an
   // n x s row-major block (the last one possibly narrower), plus one spare
   // block: a strip of M W is written into the spare, which then takes the
-  // place of the strip it replaces. Row norms in nsq. Not needed when q == 1.
+  // place of the strip it replaces. Row norms (signed) in nrm. Not needed when q == 1.
   const index_t s = detail::strip_width<Scalar>(k, opt.strip);
   const index_t strips = (k + s - 1) / s;
   const bool middle = (two_hop ? 2 : 1) < q - 1;  // any power computed by strips
@@ -394,7 +408,7 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
     for (index_t c = 0; c < strips; ++c)
       std::copy(x + c * s, x + c * s + strip_cols(c), blk[std::size_t(c)] + i * s);
   };
-  std::vector<double> nsq(q >= 2 ? static_cast<std::size_t>(n) : 0);
+  std::vector<double> nrm(q >= 2 ? static_cast<std::size_t>(n) : 0);
   int p = 0;  // W holds U_p
   detail::ColumnStats stats(n, k);
   const bool first_is_final = q == 1;
@@ -418,12 +432,12 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
         const double sq1 = sq_norm(u.data(), k);
         Scalar* e = E + i * k;
         // U_1 enters E here unless it goes on in W (then it enters when W is consumed).
-        const Scalar f1 = two_hop || q == 1 ? Scalar(row_factor(w[0], sq1, normalize)) : Scalar(0);
+        const Scalar f1 = two_hop || q == 1 ? Scalar(row_factor(w[0], std::sqrt(sq1), normalize)) : Scalar(0);
         for (index_t c = 0; c < k; ++c) e[c] = f1 * u[std::size_t(c)];
         if (opt.self_influence != 0.0) {
           const double own = scale * (g ? g[i] : 1.0);
           const index_t cnt = R.indptr[std::size_t(i) + 1] - R.indptr[std::size_t(i)];
-          const double f0 = row_factor(opt.self_influence, double(cnt) * own * own, normalize);
+          const double f0 = row_factor(opt.self_influence, std::sqrt(double(cnt)) * std::abs(own), normalize);
           const Scalar x = Scalar(f0 * own);
           for (index_t r = R.indptr[std::size_t(i)]; r < R.indptr[std::size_t(i) + 1]; ++r)
             e[R.indices[std::size_t(r)]] += R.signs[std::size_t(r)] > 0 ? x : -x;
@@ -431,6 +445,8 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
         if (two_hop) {
           // U_2[i] = rs_i sum_j A_ij rs_j sum_l A_jl g_l R_l
           std::fill(v.begin(), v.end(), Scalar(0));
+          double bound = 0.0;
+          index_t terms = 0;
           for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
             const auto j = index_t(A.indices[pa]);
             const double a = double(A.data[pa]) * rs[j];
@@ -438,16 +454,20 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
             for (index_t pb = A.row_begin(j); pb < A.row_end(j); ++pb) {
               const auto l = std::size_t(A.indices[pb]);
               const Scalar x = Scalar(a * (g ? double(A.data[pb]) * g[l] : double(A.data[pb])));
+              const index_t hits = R.indptr[l + 1] - R.indptr[l];
+              bound += double(hits) * std::abs(double(x));
+              terms += hits;
               for (index_t r = R.indptr[l]; r < R.indptr[l + 1]; ++r)
                 v[std::size_t(R.indices[std::size_t(r)])] += R.signs[std::size_t(r)] > 0 ? x : -x;
             }
           }
           for (auto& x : v) x *= s1;
           put_row(i, v.data());
-          nsq[std::size_t(i)] = sq_norm(v.data(), k);
+          nrm[std::size_t(i)] =
+              detail::signed_norm<Scalar>(sq_norm(v.data(), k), std::abs(double(s1)) * bound, terms);
         } else if (q >= 2) {
           put_row(i, u.data());
-          nsq[std::size_t(i)] = sq1;
+          nrm[std::size_t(i)] = std::sqrt(sq1);  // sums of signed equal terms: exact zeros
         }
       }
       if (first_is_final) stats.add_block(b, E, lo, hi);
@@ -459,13 +479,14 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
   if (q >= 2) {
     // 2. Middle powers: E += f_p W by rows, then W <- M W strip by strip.
     std::vector<double> nsq_next(p < q - 1 ? static_cast<std::size_t>(n) : 0);
+    std::vector<double> bound(p < q - 1 ? static_cast<std::size_t>(n) : 0);
     for (; p < q - 1; ++p) {
       const double wp = w[std::size_t(p - 1)];
       parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
         for (index_t i = lo; i < hi; ++i) {
           nsq_next[std::size_t(i)] = 0.0;
           if (wp == 0.0) continue;
-          const Scalar f = Scalar(row_factor(wp, nsq[std::size_t(i)], normalize));
+          const Scalar f = Scalar(row_factor(wp, nrm[std::size_t(i)], normalize));
           Scalar* e = E + i * k;
           for (index_t c = 0; c < strips; ++c) {
             const Scalar* x = blk[std::size_t(c)] + i * s;
@@ -482,11 +503,21 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
           for (index_t i = lo; i < hi; ++i) {
             detail::gather(A, nnz, i, src, s, wc, Scalar(rs[i]), dst + i * s);
             nsq_next[std::size_t(i)] += sq_norm(dst + i * s, wc);
+            if (c == 0) {  // |rs_i| sum_j |A_ij| ||U_p[j]||: bounds ||U_{p+1}[i]||
+              double b = 0.0;
+              for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa)
+                b += std::abs(double(A.data[pa]) * nrm[std::size_t(A.indices[pa])]);
+              bound[std::size_t(i)] = std::abs(rs[i]) * b;
+            }
           }
         });
         std::swap(blk[std::size_t(c)], blk[std::size_t(strips)]);
       }
-      std::swap(nsq, nsq_next);
+      parallel_for(n, [&](index_t i) {
+        nsq_next[std::size_t(i)] = detail::signed_norm<Scalar>(
+            nsq_next[std::size_t(i)], bound[std::size_t(i)], A.row_end(i) - A.row_begin(i));
+      }, 4096);
+      std::swap(nrm, nsq_next);  // now the signed norms of U_{p+1}
     }
     // 3. The last power by rows (u never stored), or only the last
     //    accumulation when U_q is already in W; column statistics per block.
@@ -498,7 +529,7 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
         if (wl != 0.0) {
-          const Scalar f = Scalar(row_factor(wl, nsq[std::size_t(i)], normalize));
+          const Scalar f = Scalar(row_factor(wl, nrm[std::size_t(i)], normalize));
           for (index_t c = 0; c < strips; ++c) {
             const Scalar* x = blk[std::size_t(c)] + i * s;
             Scalar* y = e + c * s;
@@ -509,7 +540,12 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
           for (index_t c = 0; c < strips; ++c)
             detail::gather(A, nnz, i, blk[std::size_t(c)], s, strip_cols(c), Scalar(rs[i]),
                            u.data() + c * s);
-          const Scalar f = Scalar(row_factor(wq, sq_norm(u.data(), k), normalize));
+          double b = 0.0;
+          for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa)
+            b += std::abs(double(A.data[pa]) * nrm[std::size_t(A.indices[pa])]);
+          const double norm = detail::signed_norm<Scalar>(sq_norm(u.data(), k), std::abs(rs[i]) * b,
+                                                          A.row_end(i) - A.row_begin(i));
+          const Scalar f = Scalar(row_factor(wq, norm, normalize));
           for (index_t c = 0; c < k; ++c) e[c] += f * u[std::size_t(c)];
         }
       }
