@@ -57,6 +57,53 @@ def test_matches_scipy_oracle(transition, normalize, beta):
     np.testing.assert_allclose(E, ref, rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("two_hop", [0, 1])
+@pytest.mark.parametrize("strip", [1, 3, 8, 16, 32])
+@pytest.mark.parametrize("q", [1, 2, 3, 5])
+def test_kernel_paths_match_oracle(two_hop, strip, q):
+    """Every path of the core (U_2 by two hops into R or by a product, any
+    strip width of the in-place products, dim not a multiple of it)."""
+    from lralg import _core
+    from lralg._validate import seed_from_rng
+
+    n, dim = 90, 37
+    A = random_graph(n, 0.06, 11, weighted=True, directed=True)
+    weights = np.linspace(0.5, 2.0, q)
+    for dtype, tol in ((np.float64, 1e-9), (np.float32, 2e-4)):
+        B = A.astype(dtype)
+        E = _core.fastrp(B.indptr, B.indices, B.data, n, dim, weights, -0.4, True, True, 0.3,
+                         0.2, seed_from_rng(5), strip=strip, two_hop=two_hop)
+        ref = oracle(A, dim, weights, -0.4, self_influence=0.3, density=0.2, rng=5)
+        assert E.dtype == dtype
+        np.testing.assert_allclose(E, ref, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("two_hop", [0, 1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cancelling_paths_give_a_zero_row_not_noise(two_hop, dtype):
+    """Node 0 reaches node 3 through 1 (weight 0.3) and through 2 (weight -0.3):
+    row 0 of U_2 = A^2 R is exactly zero. A fused multiply-add leaves a
+    rounding residue there (0.3 x is rounded in the first product, exact in
+    the second); normalising it would turn noise into a unit vector. The core
+    sees that the row is below the rounding error of its sum and keeps it 0,
+    as the scipy oracle (no FMA) gets it."""
+    from lralg import _core
+    from lralg._validate import seed_from_rng
+
+    rows = [0, 0, 1, 2, 3, 4, 5, 4, 6]
+    cols = [1, 2, 3, 3, 4, 5, 6, 6, 3]
+    vals = [0.3, -0.3, 1.0, 1.0, 0.7, 1.3, 0.9, 1.1, 0.5]
+    A = sp.csr_array((np.array(vals, dtype=dtype), (rows, cols)), shape=(7, 7))
+    dim = 16
+    E = _core.fastrp(A.indptr, A.indices, A.data, 7, dim, np.array([0.0, 1.0]), 0.0, False, True,
+                     0.0, 1.0, seed_from_rng(3), strip=0, two_hop=two_hop)
+    ref = oracle(A, dim, (0.0, 1.0), transition=False, density=1.0, rng=3)
+    np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
+    E = lralg.fastrp(A, dim, weights=(0.0, 1.0, 1.0), transition=False, density=1.0, rng=3, dtype=dtype)
+    ref = oracle(A, dim, (0.0, 1.0, 1.0), transition=False, density=1.0, rng=3)
+    np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
+
+
 def test_float32_close_to_float64():
     A = random_graph(300, 0.03, 2)
     E32 = lralg.fastrp(A, 32, rng=1)

@@ -191,9 +191,13 @@ def fastrp(
     -----
     Self-loops are ordinary edges i -> i (they count in the degree and in
     M). Duplicate edges add up. Negative weights are allowed; a node whose
-    weighted degree is exactly 0 gets a zero row in M. Memory: the CSR
-    matrix, the result and two ``n_nodes x dim`` working panels (one when
-    ``len(weights) <= 2``).
+    weighted degree is exactly 0 gets a zero row in M. A row of some U_i
+    that is zero up to rounding (paths that cancel) counts as a zero row:
+    it is not normalised up to unit length.
+
+    Memory: the CSR matrix, the result, one ``n_nodes x dim`` work panel
+    (the powers are computed in place by column strips), one strip of
+    ``dim / 4`` columns (at most 64) and a few ``n_nodes``-vectors.
     """
     dt = _check_compute_dtype(dtype)
     dim = check_int(dim, "dim", low=1)

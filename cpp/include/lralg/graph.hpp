@@ -5,22 +5,43 @@
 //   U_1 = M diag(deg^beta) R,   U_i = M U_{i-1}   (i = 2 .. q),
 //   E   = self_influence * N(diag(deg^beta) R) + sum_i w_i N(U_i),
 // N row-normalising (l2) or the identity, and the columns of E standardised
-// to mean 0 and variance 1 at the end. The powers of M are never formed: each
-// step is one sparse-times-dense product, fused with the normalisation and
-// the accumulation into E, so at most two n x dim working panels live beside
-// the output.
+// to mean 0 and variance 1 at the end. The powers of M are never formed.
 //
-// Precision: the panels and sparse products are in Scalar (float32 stays
-// float32: each entry of U_i sums deg(i) terms); row norms and column
-// statistics accumulate in double.
+// How it runs (memory: the output E, ONE n x dim work panel W, one n x s
+// column strip S and a few n-vectors):
+//  1. First pass, by rows: U_1[i] from the sparse R (never dense), written
+//     (weighted, normalised) into E[i]. When U_1 is sparse enough (R has
+//     density 1/sqrt(n), so each row of U_1 has about deg * dim / sqrt(n)
+//     non-zeros), U_2[i] = sum_j M_ij U_1[j] is formed the same way, two
+//     hops over A into R, and stored in W; otherwise U_1 is stored in W.
+//  2. Middle powers, in place on W by column strips: column strip c of
+//     U_{p+1} needs only strip c of U_p, so S = M W[:, c] (the gathered rows
+//     of the strip stay in cache), then E[:, c] += f_p W[:, c] and
+//     W[:, c] = S, with f_p = w_p / ||U_p[i]|| from the row norms of the
+//     previous step. The copy-back of strip c rides in the pass of strip c+1.
+//  3. The last power, by rows: u = M W[i] is never stored; E[i] += f_{q-1}
+//     W[i] + w_q N(u), and the column statistics of the finished rows are
+//     gathered while they are in cache.
+//  4. E standardised in one more pass.
+//
+// Precision: panels and products in Scalar (float32 stays float32: each
+// entry sums deg(i) terms); row norms, degrees and column statistics in
+// double.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <new>
 #include <utility>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "lralg/common.hpp"
 #include "lralg/projection.hpp"
@@ -37,86 +58,254 @@ struct FastRPOptions {
   double self_influence = 0.0;
   double density = -1.0;  // <= 0: 1 / sqrt(n)
   std::uint64_t seed = 0;
+  index_t strip = 0;      // column strip width of the in-place products; 0: automatic
+  int two_hop = -1;       // U_2 by two hops into R: 1 always, 0 never, -1 when cheaper
 };
 
 namespace detail {
 
-// u += a * v over k entries: the inner loop of the sparse-times-panel
-// product, compiled for AVX2 as well and picked at load time where the
-// compiler supports function multiversioning.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LRALG_AXPY_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define LRALG_AXPY_CLONES
+// An uninitialised, 64-byte aligned buffer (no zero fill: its pages are
+// first touched by the parallel pass that writes them). Large ones are
+// aligned to 2 MiB and offered transparent huge pages: the products gather
+// rows at random, and huge pages save TLB misses.
+template <class T>
+class RawBuffer {
+ public:
+  RawBuffer() = default;
+  explicit RawBuffer(std::size_t count) {
+    constexpr std::size_t kHuge = std::size_t(1) << 21;
+    std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(T);
+    const std::size_t align = bytes >= kHuge ? kHuge : 64;
+    bytes = (bytes + align - 1) / align * align;
+    ptr_ = static_cast<T*>(std::aligned_alloc(align, bytes));
+    if (!ptr_) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (align == kHuge) (void)madvise(ptr_, bytes, MADV_HUGEPAGE);
 #endif
-LRALG_AXPY_CLONES inline void axpy(float* __restrict u, float a, const float* __restrict v,
-                                   index_t k) {
-  for (index_t c = 0; c < k; ++c) u[c] += a * v[c];
-}
-LRALG_AXPY_CLONES inline void axpy(double* __restrict u, double a, const double* __restrict v,
-                                   index_t k) {
-  for (index_t c = 0; c < k; ++c) u[c] += a * v[c];
-}
-#undef LRALG_AXPY_CLONES
-
-// Row i of the panel P (n x k) scaled to unit l2 norm (if normalize) times w,
-// added to row i of E. Zero rows stay zero.
-template <class Scalar>
-inline void accumulate_row(Scalar* e, const Scalar* u, index_t k, double w, bool normalize) {
-  double f = w;
-  if (normalize) {
-    double ss = 0.0;
-    for (index_t c = 0; c < k; ++c) ss += double(u[c]) * double(u[c]);
-    f = ss > 0.0 ? w / std::sqrt(ss) : 0.0;
   }
-  const Scalar s = Scalar(f);
-  for (index_t c = 0; c < k; ++c) e[c] += s * u[c];
+  RawBuffer(const RawBuffer&) = delete;
+  RawBuffer& operator=(const RawBuffer&) = delete;
+  ~RawBuffer() { std::free(ptr_); }
+  void release() {
+    std::free(ptr_);
+    ptr_ = nullptr;
+  }
+  T* data() const { return ptr_; }
+
+ private:
+  T* ptr_ = nullptr;
+};
+
+// Packs of 32 bytes (8 floats, 4 doubles) kept in registers by the gather
+// kernels; GCC/Clang vector extensions, plain arrays elsewhere.
+#if defined(__GNUC__)
+#define LRALG_VECTOR_EXT 1
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef double f64x4 __attribute__((vector_size(32)));
+template <class Scalar>
+struct PackOf;
+template <>
+struct PackOf<float> {
+  typedef f32x8 type;
+};
+template <>
+struct PackOf<double> {
+  typedef f64x4 type;
+};
+#endif
+template <class Scalar>
+constexpr index_t kLanes = index_t(32 / sizeof(Scalar));
+
+// How far ahead (in arcs) the row gathered by a later arc is prefetched.
+constexpr index_t kAhead = 12;
+
+// out[0 .. NV * lanes) = rs * sum_p A.data[p] * src[A.indices[p] * ld + (0 .. NV * lanes)]
+// over the arcs p of row i: NV register accumulators, one pass over the row.
+template <int NV, class Scalar, class Index>
+inline void gather_fixed(const CsrView<Scalar, Index>& A, index_t nnz, index_t i,
+                         const Scalar* src, index_t ld, Scalar rs, Scalar* out) {
+  constexpr index_t L = kLanes<Scalar>;
+  constexpr index_t bytes = NV * L * index_t(sizeof(Scalar));
+  const index_t end = A.row_end(i);
+#ifdef LRALG_VECTOR_EXT
+  using V = typename PackOf<Scalar>::type;
+  V acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = V{};
+  for (index_t p = A.row_begin(i); p < end; ++p) {
+    if (p + kAhead < nnz) {
+      const char* ahead = reinterpret_cast<const char*>(src + index_t(A.indices[p + kAhead]) * ld);
+      for (index_t b = 0; b < bytes; b += 64) __builtin_prefetch(ahead + b);
+    }
+    const Scalar a = A.data[p];
+    const Scalar* s = src + index_t(A.indices[p]) * ld;
+    for (int v = 0; v < NV; ++v) {
+      V x;
+      std::memcpy(&x, s + v * L, sizeof(V));
+      acc[v] += a * x;
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const V y = acc[v] * rs;
+    std::memcpy(out + v * L, &y, sizeof(V));
+  }
+#else
+  (void)bytes;
+  Scalar acc[NV * L] = {};
+  for (index_t p = A.row_begin(i); p < end; ++p) {
+    const Scalar a = A.data[p];
+    const Scalar* s = src + index_t(A.indices[p]) * ld;
+    for (index_t c = 0; c < NV * L; ++c) acc[c] += a * s[c];
+  }
+  for (index_t c = 0; c < NV * L; ++c) out[c] = acc[c] * rs;
+#endif
 }
 
-// Columns of E (n x k, row-major) to mean 0, population variance 1; a
-// constant column is only centred (as sklearn.preprocessing.scale does).
-// Sums over a fixed partition of the rows, reduced in order: the result does
-// not depend on the thread count.
+// The same for any width (the remainder of a strip).
+template <class Scalar, class Index>
+inline void gather_any(const CsrView<Scalar, Index>& A, index_t i, const Scalar* src, index_t ld,
+                       index_t width, Scalar rs, Scalar* out) {
+  std::fill(out, out + width, Scalar(0));
+  for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) {
+    const Scalar a = A.data[p];
+    const Scalar* s = src + index_t(A.indices[p]) * ld;
+    for (index_t c = 0; c < width; ++c) out[c] += a * s[c];
+  }
+  for (index_t c = 0; c < width; ++c) out[c] *= rs;
+}
+
+// out[0 .. width) = rs * (row i of A) times src[:, 0 .. width) (src has row
+// stride ld): chunks of 8, 4, 2, 1 register packs, then the remainder.
+template <class Scalar, class Index>
+inline void gather(const CsrView<Scalar, Index>& A, index_t nnz, index_t i, const Scalar* src,
+                   index_t ld, index_t width, Scalar rs, Scalar* out) {
+  constexpr index_t L = kLanes<Scalar>;
+  index_t c = 0;
+  for (; c + 8 * L <= width; c += 8 * L) gather_fixed<8>(A, nnz, i, src + c, ld, rs, out + c);
+  if (c + 4 * L <= width) {
+    gather_fixed<4>(A, nnz, i, src + c, ld, rs, out + c);
+    c += 4 * L;
+  }
+  if (c + 2 * L <= width) {
+    gather_fixed<2>(A, nnz, i, src + c, ld, rs, out + c);
+    c += 2 * L;
+  }
+  if (c + L <= width) {
+    gather_fixed<1>(A, nnz, i, src + c, ld, rs, out + c);
+    c += L;
+  }
+  if (c < width) gather_any(A, i, src + c, ld, width - c, rs, out + c);
+}
+
+// Squared l2 norm in double, eight partial sums (a fixed order).
 template <class Scalar>
-void standardize_columns(Scalar* E, index_t n, index_t k) {
-  constexpr index_t kBlock = 2048;
-  const index_t n_blocks = (n + kBlock - 1) / kBlock;
-  std::vector<double> partial(std::size_t(n_blocks * k));
-  std::vector<double> mean(std::size_t(k), 0.0), inv_std(std::size_t(k), 0.0);
-  parallel_blocks(n, kBlock, [&](index_t b, index_t lo, index_t hi) {
-    double* acc = partial.data() + b * k;
-    std::fill(acc, acc + k, 0.0);
+inline double sq_norm(const Scalar* u, index_t k) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  index_t c = 0;
+  for (; c + 8 <= k; c += 8)
+    for (int j = 0; j < 8; ++j) s[j] += double(u[c + j]) * double(u[c + j]);
+  for (; c < k; ++c) s[0] += double(u[c]) * double(u[c]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+// The factor a row of U_p enters E with: w / ||row|| (normalize) or w. A
+// row norm <= 0 marks a zero row or one that is rounding noise (see
+// signed_norm): it enters with 0, never scaled up to unit length.
+inline double row_factor(double w, double norm, bool normalize) {
+  if (!normalize) return w;
+  return norm > 0.0 ? w / norm : 0.0;
+}
+
+// The norm of a row computed as a sum of `terms` products whose absolute
+// values add up to `bound` (a bound on the norm): returned negated when it is
+// below the rounding error of that sum, i.e. the row is zero in exact
+// arithmetic up to rounding (paths of the graph that cancel). Normalising
+// such a row would blow rounding noise up to a unit vector.
+template <class Scalar>
+inline double signed_norm(double sq, double bound, index_t terms) {
+  const double norm = std::sqrt(sq);
+  const double noise = 2.0 * double(terms + 1) * double(std::numeric_limits<Scalar>::epsilon()) * bound;
+  return norm > noise ? norm : -norm;
+}
+
+// Column means and sums of squared deviations of blocks of rows of E, kept
+// per block and merged in block order (Chan et al.), so the result does not
+// depend on the thread count. Each block is read twice while in cache.
+struct ColumnStats {
+  static constexpr index_t kBlock = 1024;
+  index_t k = 0;
+  std::vector<double> mean, m2;  // n_blocks x k
+  std::vector<index_t> count;
+
+  ColumnStats(index_t n, index_t k_) : k(k_) {
+    const index_t blocks = (n + kBlock - 1) / kBlock;
+    mean.assign(std::size_t(blocks * k), 0.0);
+    m2.assign(std::size_t(blocks * k), 0.0);
+    count.assign(std::size_t(blocks), 0);
+  }
+
+  template <class Scalar>
+  void add_block(index_t b, const Scalar* E, index_t lo, index_t hi) {
+    double* mu = mean.data() + b * k;
+    double* ss = m2.data() + b * k;
+    std::fill(mu, mu + k, 0.0);
+    std::fill(ss, ss + k, 0.0);
     for (index_t i = lo; i < hi; ++i)
-      for (index_t c = 0; c < k; ++c) acc[c] += double(E[i * k + c]);
-  });
-  for (index_t b = 0; b < n_blocks; ++b)
-    for (index_t c = 0; c < k; ++c) mean[std::size_t(c)] += partial[std::size_t(b * k + c)];
-  for (auto& m : mean) m /= double(n);
-  parallel_blocks(n, kBlock, [&](index_t b, index_t lo, index_t hi) {
-    double* acc = partial.data() + b * k;
-    std::fill(acc, acc + k, 0.0);
+      for (index_t c = 0; c < k; ++c) mu[c] += double(E[i * k + c]);
+    const double inv = 1.0 / double(hi - lo);
+    for (index_t c = 0; c < k; ++c) mu[c] *= inv;
     for (index_t i = lo; i < hi; ++i)
       for (index_t c = 0; c < k; ++c) {
-        const double d = double(E[i * k + c]) - mean[std::size_t(c)];
-        acc[c] += d * d;
+        const double d = double(E[i * k + c]) - mu[c];
+        ss[c] += d * d;
       }
-  });
-  for (index_t c = 0; c < k; ++c) {
-    double var = 0.0;
-    for (index_t b = 0; b < n_blocks; ++b) var += partial[std::size_t(b * k + c)];
-    const double sd = std::sqrt(var / double(n));
-    // A column whose spread is rounding noise counts as constant.
-    const double floor = 10.0 * double(std::numeric_limits<Scalar>::epsilon()) *
-                         std::max(1.0, std::abs(mean[std::size_t(c)]));
-    inv_std[std::size_t(c)] = sd > floor ? 1.0 / sd : 1.0;
+    count[std::size_t(b)] = hi - lo;
   }
-  parallel_blocks(n, kBlock, [&](index_t, index_t lo, index_t hi) {
-    for (index_t i = lo; i < hi; ++i)
+
+  // E to mean 0, population variance 1 by columns; a column whose spread is
+  // rounding noise counts as constant and is only centred (as
+  // sklearn.preprocessing.scale does).
+  template <class Scalar>
+  void standardize(Scalar* E, index_t n) const {
+    std::vector<double> mu(static_cast<std::size_t>(k), 0.0), m(static_cast<std::size_t>(k), 0.0),
+        inv_std(static_cast<std::size_t>(k));
+    double total = 0.0;
+    for (std::size_t b = 0; b < count.size(); ++b) {
+      const double nb = double(count[b]);
+      if (nb == 0.0) continue;
+      const double merged = total + nb;
       for (index_t c = 0; c < k; ++c) {
-        Scalar& x = E[i * k + c];
-        x = Scalar((double(x) - mean[std::size_t(c)]) * inv_std[std::size_t(c)]);
+        const double d = mean[b * std::size_t(k) + std::size_t(c)] - mu[std::size_t(c)];
+        mu[std::size_t(c)] += d * nb / merged;
+        m[std::size_t(c)] += m2[b * std::size_t(k) + std::size_t(c)] + d * d * total * nb / merged;
       }
-  });
+      total = merged;
+    }
+    for (index_t c = 0; c < k; ++c) {
+      const double sd = std::sqrt(m[std::size_t(c)] / double(n));
+      const double floor = 10.0 * double(std::numeric_limits<Scalar>::epsilon()) *
+                           std::max(1.0, std::abs(mu[std::size_t(c)]));
+      inv_std[std::size_t(c)] = sd > floor ? 1.0 / sd : 1.0;
+    }
+    parallel_blocks(n, 2048, [&](index_t, index_t lo, index_t hi) {
+      for (index_t i = lo; i < hi; ++i)
+        for (index_t c = 0; c < k; ++c) {
+          Scalar& x = E[i * k + c];
+          x = Scalar((double(x) - mu[std::size_t(c)]) * inv_std[std::size_t(c)]);
+        }
+    });
+  }
+};
+
+// Strip width of the in-place products: 32 columns (4 float packs) by
+// default, narrower for small dim so that the strip stays at most a quarter
+// of the panel.
+template <class Scalar>
+inline index_t strip_width(index_t k, index_t requested) {
+  if (requested > 0) return std::min(requested, k);
+  constexpr index_t L = kLanes<Scalar>;
+  index_t s = 64;
+  while (s > L && 4 * s > k) s /= 2;
+  return std::min(s, k);
 }
 
 }  // namespace detail
@@ -134,9 +323,11 @@ std::vector<double> row_sums(const CsrView<Scalar, Index>& A) {
 }
 
 // The FastRP embedding of the graph with adjacency A (n x n) into E (n x dim,
-// row-major, written in full).
+// row-major, written in full; its prior content is ignored).
 template <class Scalar, class Index>
 void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E) {
+  using detail::row_factor;
+  using detail::sq_norm;
   const index_t n = A.rows;
   const index_t k = opt.dim;
   require(A.cols == n, "the adjacency matrix must be square");
@@ -145,89 +336,224 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
   require(!opt.weights.empty(), "weights must not be empty");
   const int q = int(opt.weights.size());
   const double density = opt.density > 0.0 ? opt.density : 1.0 / std::sqrt(double(n));
+  const bool normalize = opt.normalize;
+  const auto& w = opt.weights;
+  const index_t nnz = A.nnz();
+  constexpr index_t kRows = 256;  // rows per parallel block
 
-  // Degrees, the transition scaling of the rows of A and the degree weights
-  // of the rows of R. A zero degree never divides: such a row of M stays 0,
-  // and its degree weight is 0 (1 when beta == 0, i.e. no weighting).
-  const std::vector<double> deg = row_sums(A);
-  std::vector<double> inv_deg, deg_beta;
-  if (opt.transition) {
-    inv_deg.resize(std::size_t(n));
-    for (index_t i = 0; i < n; ++i)
-      inv_deg[std::size_t(i)] = deg[std::size_t(i)] != 0.0 ? 1.0 / deg[std::size_t(i)] : 0.0;
-  }
+  // Row scaling of M (1/deg, 0 for a node without out-weight: no division
+  // by zero) and the degree weights of the rows of R (deg^beta; 0 for
+  // degree <= 0 unless beta == 0).
+  std::vector<double> row_scale = row_sums(A), feature_scale;
   if (opt.beta != 0.0) {
-    deg_beta.resize(std::size_t(n));
+    feature_scale.resize(std::size_t(n));
     for (index_t i = 0; i < n; ++i) {
-      const double d = deg[std::size_t(i)];
-      const double w = d > 0.0 ? std::pow(d, opt.beta) : 0.0;
-      deg_beta[std::size_t(i)] = std::isfinite(w) ? w : 0.0;
+      const double d = row_scale[std::size_t(i)];
+      const double g = d > 0.0 ? std::pow(d, opt.beta) : 0.0;
+      feature_scale[std::size_t(i)] = std::isfinite(g) ? g : 0.0;
     }
   }
-  const double* row_scale = opt.transition ? inv_deg.data() : nullptr;
-  const double* feature_scale = opt.beta != 0.0 ? deg_beta.data() : nullptr;
+  for (auto& d : row_scale) d = opt.transition ? (d != 0.0 ? 1.0 / d : 0.0) : 1.0;
+  const double* rs = row_scale.data();
+  const double* g = opt.beta != 0.0 ? feature_scale.data() : nullptr;
 
-  const SignPattern R = projection_pattern(n, k, density, opt.seed);
-  std::fill(E, E + n * k, Scalar(0));
+  SignPattern R = projection_pattern(n, k, density, opt.seed);
 
-  // Self influence: the node's own (degree-weighted) random vector.
-  if (opt.self_influence != 0.0) {
-    parallel_blocks(n, 512, [&](index_t, index_t lo, index_t hi) {
-      std::vector<Scalar> u(std::size_t(k), Scalar(0));
+  // U_2 by two hops into R when that touches far fewer entries than a dense
+  // product: cost sum_i sum_{j in N(i)} c_j, c_j = the arcs out of j and
+  // the R entries they reach, against nnz(A) * dim / 16 (a dense product
+  // moves 8 floats per instruction, a scattered add one).
+  bool two_hop = false;
+  if (q >= 2 && opt.two_hop != 0) {
+    if (opt.two_hop == 1) {
+      two_hop = true;
+    } else {
+      std::vector<index_t> reach(static_cast<std::size_t>(n));
+      parallel_for(n, [&](index_t j) {
+        index_t c = 0;
+        for (index_t p = A.row_begin(j); p < A.row_end(j); ++p) {
+          const auto l = std::size_t(A.indices[p]);
+          c += R.indptr[l + 1] - R.indptr[l] + (A.row_end(index_t(l)) - A.row_begin(index_t(l)));
+        }
+        reach[std::size_t(j)] = c;
+      }, 4096);
+      constexpr index_t kBlock = 4096;
+      std::vector<double> partial(std::size_t((n + kBlock - 1) / kBlock), 0.0);
+      parallel_blocks(n, kBlock, [&](index_t b, index_t lo, index_t hi) {
+        index_t c = 0;
+        for (index_t p = A.row_begin(lo); p < A.row_end(hi - 1); ++p)
+          c += reach[std::size_t(A.indices[p])];
+        partial[std::size_t(b)] = double(c);
+      });
+      double cost = 0.0;
+      for (double c : partial) cost += c;
+      two_hop = 16.0 * cost < double(nnz) * double(k);
+    }
+  }
+
+  // The work panel W (n x k) in column strips of width s, each strip an
+  // n x s row-major block (the last one possibly narrower), plus one spare
+  // block: a strip of M W is written into the spare, which then takes the
+  // place of the strip it replaces. Row norms (signed) in nrm. Not needed when q == 1.
+  const index_t s = detail::strip_width<Scalar>(k, opt.strip);
+  const index_t strips = (k + s - 1) / s;
+  const bool middle = (two_hop ? 2 : 1) < q - 1;  // any power computed by strips
+  const index_t n_blocks = q >= 2 ? strips + (middle ? 1 : 0) : 0;
+  detail::RawBuffer<Scalar> W(std::size_t(n * s * n_blocks));
+  std::vector<Scalar*> blk(std::size_t(strips + 1), nullptr);
+  for (index_t c = 0; c < n_blocks; ++c) blk[std::size_t(c)] = W.data() + c * n * s;
+  auto strip_cols = [&](index_t c) { return std::min(s, k - c * s); };
+  // Row i of W into / out of the strips.
+  auto put_row = [&](index_t i, const Scalar* x) {
+    for (index_t c = 0; c < strips; ++c)
+      std::copy(x + c * s, x + c * s + strip_cols(c), blk[std::size_t(c)] + i * s);
+  };
+  std::vector<double> nrm(q >= 2 ? static_cast<std::size_t>(n) : 0);
+  int p = 0;  // W holds U_p
+  detail::ColumnStats stats(n, k);
+  const bool first_is_final = q == 1;
+
+  // 1. U_1 (and U_2 by two hops) by rows; E = self term + w_1 N(U_1).
+  {
+    const double scale = R.scale;
+    const index_t block = first_is_final ? detail::ColumnStats::kBlock : kRows;
+    parallel_blocks(n, block, [&](index_t b, index_t lo, index_t hi) {
+      std::vector<Scalar> u(static_cast<std::size_t>(k)), v(two_hop ? static_cast<std::size_t>(k) : 0);
       for (index_t i = lo; i < hi; ++i) {
         std::fill(u.begin(), u.end(), Scalar(0));
-        const double s = R.scale * (feature_scale ? feature_scale[i] : 1.0);
-        for (index_t p = R.indptr[std::size_t(i)]; p < R.indptr[std::size_t(i) + 1]; ++p)
-          u[std::size_t(R.indices[std::size_t(p)])] = Scalar(R.signs[std::size_t(p)] > 0 ? s : -s);
-        detail::accumulate_row(E + i * k, u.data(), k, opt.self_influence, opt.normalize);
-      }
-    });
-  }
-
-  // U_1: the sparse random projection of M diag(deg^beta), generated from R
-  // on the fly.
-  std::vector<Scalar> cur(std::size_t(n * k)), next;
-  project_csr(A, R, cur.data(), feature_scale, row_scale);
-  if (opt.weights[0] != 0.0)
-    parallel_blocks(n, 512, [&](index_t, index_t lo, index_t hi) {
-      for (index_t i = lo; i < hi; ++i)
-        detail::accumulate_row(E + i * k, cur.data() + i * k, k, opt.weights[0], opt.normalize);
-    });
-  if (q >= 3) next.resize(std::size_t(n * k));
-
-  // U_i = M U_{i-1}, one row at a time, fused with its normalisation and its
-  // weighted addition to E. The last power is never stored.
-  constexpr index_t kPrefetch = 16;
-  const index_t nnz = A.nnz();
-  const index_t row_bytes = k * index_t(sizeof(Scalar));
-  for (int step = 1; step < q; ++step) {
-    const bool last = step == q - 1;
-    const double w = opt.weights[std::size_t(step)];
-    if (last && w == 0.0) break;
-    const Scalar* src = cur.data();
-    parallel_blocks(n, 256, [&](index_t, index_t lo, index_t hi) {
-      std::vector<Scalar> local(last ? std::size_t(k) : 0);
-      for (index_t i = lo; i < hi; ++i) {
-        Scalar* u = last ? local.data() : next.data() + i * k;
-        std::fill(u, u + k, Scalar(0));
-        const double rs = row_scale ? row_scale[i] : 1.0;
-        for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) {
-          // The gathered rows are random: fetch the row kPrefetch entries ahead.
-          if (p + kPrefetch < nnz) {
-            const char* ahead = reinterpret_cast<const char*>(src + index_t(A.indices[p + kPrefetch]) * k);
-            for (index_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(ahead + b);
-          }
-          const Scalar a = Scalar(double(A.data[p]) * rs);
-          detail::axpy(u, a, src + index_t(A.indices[p]) * k, k);
+        for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
+          const auto j = std::size_t(A.indices[pa]);
+          const Scalar x = Scalar(g ? double(A.data[pa]) * g[j] : double(A.data[pa]));
+          for (index_t r = R.indptr[j]; r < R.indptr[j + 1]; ++r)
+            u[std::size_t(R.indices[std::size_t(r)])] += R.signs[std::size_t(r)] > 0 ? x : -x;
         }
-        if (w != 0.0) detail::accumulate_row(E + i * k, u, k, w, opt.normalize);
+        const Scalar s1 = Scalar(scale * rs[i]);
+        for (auto& x : u) x *= s1;
+        const double sq1 = sq_norm(u.data(), k);
+        Scalar* e = E + i * k;
+        // U_1 enters E here unless it goes on in W (then it enters when W is consumed).
+        const Scalar f1 = two_hop || q == 1 ? Scalar(row_factor(w[0], std::sqrt(sq1), normalize)) : Scalar(0);
+        for (index_t c = 0; c < k; ++c) e[c] = f1 * u[std::size_t(c)];
+        if (opt.self_influence != 0.0) {
+          const double own = scale * (g ? g[i] : 1.0);
+          const index_t cnt = R.indptr[std::size_t(i) + 1] - R.indptr[std::size_t(i)];
+          const double f0 = row_factor(opt.self_influence, std::sqrt(double(cnt)) * std::abs(own), normalize);
+          const Scalar x = Scalar(f0 * own);
+          for (index_t r = R.indptr[std::size_t(i)]; r < R.indptr[std::size_t(i) + 1]; ++r)
+            e[R.indices[std::size_t(r)]] += R.signs[std::size_t(r)] > 0 ? x : -x;
+        }
+        if (two_hop) {
+          // U_2[i] = rs_i sum_j A_ij rs_j sum_l A_jl g_l R_l
+          std::fill(v.begin(), v.end(), Scalar(0));
+          double bound = 0.0;
+          index_t terms = 0;
+          for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
+            const auto j = index_t(A.indices[pa]);
+            const double a = double(A.data[pa]) * rs[j];
+            if (a == 0.0) continue;
+            for (index_t pb = A.row_begin(j); pb < A.row_end(j); ++pb) {
+              const auto l = std::size_t(A.indices[pb]);
+              const Scalar x = Scalar(a * (g ? double(A.data[pb]) * g[l] : double(A.data[pb])));
+              const index_t hits = R.indptr[l + 1] - R.indptr[l];
+              bound += double(hits) * std::abs(double(x));
+              terms += hits;
+              for (index_t r = R.indptr[l]; r < R.indptr[l + 1]; ++r)
+                v[std::size_t(R.indices[std::size_t(r)])] += R.signs[std::size_t(r)] > 0 ? x : -x;
+            }
+          }
+          for (auto& x : v) x *= s1;
+          put_row(i, v.data());
+          nrm[std::size_t(i)] =
+              detail::signed_norm<Scalar>(sq_norm(v.data(), k), std::abs(double(s1)) * bound, terms);
+        } else if (q >= 2) {
+          put_row(i, u.data());
+          nrm[std::size_t(i)] = std::sqrt(sq1);  // sums of signed equal terms: exact zeros
+        }
       }
+      if (first_is_final) stats.add_block(b, E, lo, hi);
     });
-    if (!last) std::swap(cur, next);
+    p = two_hop ? 2 : 1;
   }
-  std::vector<Scalar>().swap(cur);
-  std::vector<Scalar>().swap(next);
-  detail::standardize_columns(E, n, k);
+  R = SignPattern();  // its memory back before the strips
+
+  if (q >= 2) {
+    // 2. Middle powers: E += f_p W by rows, then W <- M W strip by strip.
+    std::vector<double> nsq_next(p < q - 1 ? static_cast<std::size_t>(n) : 0);
+    std::vector<double> bound(p < q - 1 ? static_cast<std::size_t>(n) : 0);
+    for (; p < q - 1; ++p) {
+      const double wp = w[std::size_t(p - 1)];
+      parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
+        for (index_t i = lo; i < hi; ++i) {
+          nsq_next[std::size_t(i)] = 0.0;
+          if (wp == 0.0) continue;
+          const Scalar f = Scalar(row_factor(wp, nrm[std::size_t(i)], normalize));
+          Scalar* e = E + i * k;
+          for (index_t c = 0; c < strips; ++c) {
+            const Scalar* x = blk[std::size_t(c)] + i * s;
+            Scalar* y = e + c * s;
+            for (index_t t = 0, wc = strip_cols(c); t < wc; ++t) y[t] += f * x[t];
+          }
+        }
+      });
+      for (index_t c = 0; c < strips; ++c) {
+        const index_t wc = strip_cols(c);
+        const Scalar* src = blk[std::size_t(c)];
+        Scalar* dst = blk[std::size_t(strips)];
+        parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
+          for (index_t i = lo; i < hi; ++i) {
+            detail::gather(A, nnz, i, src, s, wc, Scalar(rs[i]), dst + i * s);
+            nsq_next[std::size_t(i)] += sq_norm(dst + i * s, wc);
+            if (c == 0) {  // |rs_i| sum_j |A_ij| ||U_p[j]||: bounds ||U_{p+1}[i]||
+              double b = 0.0;
+              for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa)
+                b += std::abs(double(A.data[pa]) * nrm[std::size_t(A.indices[pa])]);
+              bound[std::size_t(i)] = std::abs(rs[i]) * b;
+            }
+          }
+        });
+        std::swap(blk[std::size_t(c)], blk[std::size_t(strips)]);
+      }
+      parallel_for(n, [&](index_t i) {
+        nsq_next[std::size_t(i)] = detail::signed_norm<Scalar>(
+            nsq_next[std::size_t(i)], bound[std::size_t(i)], A.row_end(i) - A.row_begin(i));
+      }, 4096);
+      std::swap(nrm, nsq_next);  // now the signed norms of U_{p+1}
+    }
+    // 3. The last power by rows (u never stored), or only the last
+    //    accumulation when U_q is already in W; column statistics per block.
+    const double wl = w[std::size_t(p - 1)];  // weight of U_p, in W
+    const bool product = p < q && w[std::size_t(q - 1)] != 0.0;
+    const double wq = w[std::size_t(q - 1)];
+    parallel_blocks(n, detail::ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+      std::vector<Scalar> u(product ? static_cast<std::size_t>(k) : 0);
+      for (index_t i = lo; i < hi; ++i) {
+        Scalar* e = E + i * k;
+        if (wl != 0.0) {
+          const Scalar f = Scalar(row_factor(wl, nrm[std::size_t(i)], normalize));
+          for (index_t c = 0; c < strips; ++c) {
+            const Scalar* x = blk[std::size_t(c)] + i * s;
+            Scalar* y = e + c * s;
+            for (index_t t = 0, wc = strip_cols(c); t < wc; ++t) y[t] += f * x[t];
+          }
+        }
+        if (product) {
+          for (index_t c = 0; c < strips; ++c)
+            detail::gather(A, nnz, i, blk[std::size_t(c)], s, strip_cols(c), Scalar(rs[i]),
+                           u.data() + c * s);
+          double b = 0.0;
+          for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa)
+            b += std::abs(double(A.data[pa]) * nrm[std::size_t(A.indices[pa])]);
+          const double norm = detail::signed_norm<Scalar>(sq_norm(u.data(), k), std::abs(rs[i]) * b,
+                                                          A.row_end(i) - A.row_begin(i));
+          const Scalar f = Scalar(row_factor(wq, norm, normalize));
+          for (index_t c = 0; c < k; ++c) e[c] += f * u[std::size_t(c)];
+        }
+      }
+      stats.add_block(b, E, lo, hi);
+    });
+  }
+  W.release();
+  stats.standardize(E, n);
 }
 
 }  // namespace lralg
