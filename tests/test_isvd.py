@@ -162,6 +162,8 @@ def test_bad_input():
         lralg.incremental_svd([X], 2, axis=2)
     with pytest.raises(ValueError, match="residual"):
         lralg.incremental_svd([X], 2, residual="qr")
+    with pytest.raises(ValueError, match="power_iters"):
+        lralg.incremental_svd([X], 2, power_iters=-1)
     # empty blocks in the middle are skipped
     r = lralg.incremental_svd([X, np.ones((0, 5)), X], 1)
     assert r.u.shape == (20, 1)
@@ -381,9 +383,10 @@ def test_check_estimator():
 # as the oracle of the C++ core: same orthonormalisation, same Gaussian test matrix.
 
 
-def _ref_orth(Z, Q, tol, ref):
+def _ref_orth(Z, Q, tol, ref, light=False):
+    """light: Z already orthogonal to Q, one pass only (inside the power iteration)."""
     dtype = Z.dtype
-    if Q.shape[1]:
+    if Q.shape[1] and not (light and Z.shape[1] <= Z.shape[0]):
         Z = Z - Q @ (Q.T @ Z)
         Z = Z - Q @ (Q.T @ Z)
     eps = float(np.finfo(dtype).eps)
@@ -396,7 +399,7 @@ def _ref_orth(Z, Q, tol, ref):
         w, V = np.linalg.eigh(Z.astype(np.float64) @ Z.T.astype(np.float64))
         keep = w > max(rel * max(w[-1], 0.0), floor_abs)
         Z = V[:, keep][:, ::-1].astype(dtype)
-    for p in range(1 if wide else 2):
+    for p in range(1 if wide or light else 2):
         if Z.shape[1] == 0:
             break
         if (p == 1 or wide) and Q.shape[1]:
@@ -411,7 +414,7 @@ def _ref_orth(Z, Q, tol, ref):
     return Z
 
 
-def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream):
+def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream, power_iters=1):
     """A (m x b) dense; returns (Q_new, lam_new)."""
     dtype = Q.dtype
     sq = float(np.sum(A.astype(np.float64) ** 2))
@@ -423,9 +426,10 @@ def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream):
     else:
         omega = lralg._core.isvd_gaussian(seed, stream, A.shape[1], 2 * k_keep, dtype == np.float32)
         Z = A @ omega - Q @ (Yt.T @ omega)
-        Z = _ref_orth(Z, Q, tol, sq)
-        W = A.T @ Z
-        Z = A @ W - Q @ (Yt.T @ W)
+        for _ in range(power_iters):
+            Z = _ref_orth(Z, Q, tol, sq, light=True)
+            W = A.T @ Z
+            Z = A @ W - Q @ (Yt.T @ W)
         Qr = _ref_orth(Z, Q, tol, sq)
         Bt = A.T @ Qr
     C = np.hstack([Yt, Bt]).astype(np.float64)
@@ -438,20 +442,20 @@ def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream):
     return np.hstack([Q, Qr]) @ V[:, :kn].astype(dtype), w[:kn]
 
 
-def _ref_stream(blocks, k_keep, exact, seed=0, tol=1e-12):
+def _ref_stream(blocks, k_keep, exact, seed=0, tol=1e-12, power_iters=1):
     """The reference summary of the row blocks (axis 0): A = X^T."""
     dtype = blocks[0].dtype
     Q, lam = np.zeros((blocks[0].shape[1], 0), dtype), np.zeros(0)
     for t, X in enumerate(blocks):
         Q, lam = _ref_update(Q, lam, np.asarray(X.T.toarray() if sp.issparse(X) else X.T), k_keep,
-                             exact, tol, seed, t)
+                             exact, tol, seed, t, power_iters)
     return Q, lam
 
 
 @pytest.mark.parametrize("blas", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("residual", ["exact", "sketch"])
+@pytest.mark.parametrize("residual", ["exact", "sketch", "sketch2"])
 def test_core_update_matches_numpy_reference(blas, dtype, sparse, residual):
     from lralg._blas import use_blas
 
@@ -461,10 +465,10 @@ def test_core_update_matches_numpy_reference(blas, dtype, sparse, residual):
     else:
         X = _low_rank(240, 70, 12, seed=4, noise=0.05).astype(dtype)
     blocks = [X[i:i + 60] for i in range(0, 240, 60)]
-    k_keep = 8
-    Q_ref, lam_ref = _ref_stream(blocks, k_keep, residual == "exact", seed=5)
+    k_keep, q = 8, 2 if residual == "sketch2" else 1
+    Q_ref, lam_ref = _ref_stream(blocks, k_keep, residual == "exact", seed=5, power_iters=q)
     with use_blas(blas):
-        summary = lralg.isvd._Summary(k_keep, residual, 1e-12, 5, False)
+        summary = lralg.isvd._Summary(k_keep, residual.rstrip("2"), 1e-12, 5, False, q)
         for b in blocks:
             summary.push(lralg.isvd._Block(b, 0))
     rtol = 1e-9 if dtype == np.float64 else 2e-3

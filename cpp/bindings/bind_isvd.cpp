@@ -83,8 +83,9 @@ void bind_scalar(py::module_& m, const char* suffix) {
   });
 
   py::class_<State>(m, (std::string("IsvdState") + suffix).c_str())
-      .def(py::init<index_t, index_t, int, double, std::uint64_t>(), py::arg("m"),
-           py::arg("k_keep"), py::arg("residual"), py::arg("tol"), py::arg("seed"))
+      .def(py::init<index_t, index_t, int, double, std::uint64_t, int, index_t>(), py::arg("m"),
+           py::arg("k_keep"), py::arg("residual"), py::arg("tol"), py::arg("seed"),
+           py::arg("power_iters") = 1, py::arg("sketch") = 0)
       .def(
           "update",
           [](State& s, const Holder& blk, int exact, index_t n_items, double sqnorm,

@@ -10,9 +10,9 @@
 //
 // keeping the top k_keep = rank + oversampling eigenpairs (V, w) of S_ext: Q <- [Q, Q_r] V,
 // Lambda <- w. The range of R is factored exactly (the paper's) when the block is narrow
-// (min(m, b) <= 2 k_keep) and otherwise found by a randomized range finder with 2 k_keep
-// Gaussian columns and one power iteration (Halko, Martinsson and Tropp 2011), which keeps a
-// block's cost O(m b k_keep). Orthonormal bases come from the eigendecomposition of the Gram
+// (min(m, b) <= ell) and otherwise found by a randomized range finder with ell Gaussian columns
+// (default 2 k_keep) and q power iterations (Halko, Martinsson and Tropp 2011), which keeps a
+// block's cost O(m b ell (q + 1)). Orthonormal bases come from the eigendecomposition of the Gram
 // matrix of the vectors (two passes), with directions below the rounding level dropped.
 //
 // Precision: Q and the products with the block are in Scalar (float32 blocks stay float32 in
@@ -219,12 +219,15 @@ inline std::vector<index_t> above(const Vec<double>& w, double threshold) {
 // singular value is below max(tol, 100 eps) times the largest, or below the rounding level
 // (16 eps)^2 ref of a block of squared norm `ref`, are dropped; `values` (if given) receives
 // the squared singular values of the projected Z that are kept, descending.
+//
+// light: Z is known to be orthogonal to Q already (up to rounding) and only needs to be made
+// orthonormal for the next product, as inside the power iteration: no projection, one pass.
 template <class S>
 Mat<S> isvd_orth(Mat<S> Z, const ConstMatRef<S>& Q, double tol, double ref,
-                 std::vector<double>* values = nullptr) {
+                 std::vector<double>* values = nullptr, bool light = false) {
   using namespace isvd_detail;
   if (values) values->clear();
-  const index_t k0 = Q.cols();
+  const index_t k0 = light && Z.cols() <= Z.rows() ? 0 : Q.cols();
   if (k0) {
     project_out<S>(Q, Z);
     project_out<S>(Q, Z);
@@ -235,7 +238,7 @@ Mat<S> isvd_orth(Mat<S> Z, const ConstMatRef<S>& Q, double tol, double ref,
   const index_t m = Z.rows(), c = Z.cols();
   if (c == 0 || m == 0) return Mat<S>(m, 0);
   const bool wide = c > m;
-  int passes = 2;
+  int passes = light && !wide ? 1 : 2;
   if (wide) {  // the eigenvectors of Z Z^T are the basis
     Mat<double> tmp;
     const Mat<double>& Zd = as_double(Z, tmp);
@@ -311,9 +314,15 @@ class IsvdState {
     Mat<double> coef;  // b x k_new: A^T Q_new = C V
   };
 
-  IsvdState(index_t m, index_t k_keep, int residual, double tol, std::uint64_t seed)
-      : m_(m), k_keep_(k_keep), residual_(residual), tol_(tol), seed_(seed), Q(m, 0) {
+  // power_iters: power iterations of the range finder; sketch: its number of Gaussian columns
+  // (0: 2 k_keep).
+  IsvdState(index_t m, index_t k_keep, int residual, double tol, std::uint64_t seed,
+            int power_iters = 1, index_t sketch = 0)
+      : m_(m), k_keep_(k_keep), residual_(residual), tol_(tol), seed_(seed),
+        power_iters_(power_iters), ell_(sketch > 0 ? sketch : 2 * k_keep), Q(m, 0) {
     require(m >= 0, "m must be >= 0");
+    require(power_iters >= 0, "power_iters must be >= 0");
+    require(sketch >= 0, "sketch must be >= 0");
     require(k_keep >= 1, "rank + oversampling must be >= 1");
     require(residual >= 0 && residual <= 2, "residual must be 0 (auto), 1 (exact) or 2 (sketch)");
     require(tol >= 0 && tol <= 1, "tol must be in [0, 1]");
@@ -346,7 +355,7 @@ class IsvdState {
     if (k0) A.apply_t(Q, Yt);
     const bool ex = exact == 1 ||
                     (exact == -1 && (residual_ == kExact ||
-                                     (residual_ == kAuto && std::min(m_, b) <= 2 * k_keep_)));
+                                     (residual_ == kAuto && std::min(m_, b) <= ell_)));
     Mat<S> Qr, Bt;
     if (ex) {
       Mat<S> R(m_, b);
@@ -356,7 +365,7 @@ class IsvdState {
       Bt.resize(b, Qr.cols());
       blas::gemm<S>('T', 'N', S(1), R, Qr, S(0), Bt);
     } else {
-      const index_t ell = 2 * k_keep_;
+      const index_t ell = ell_;
       Mat<S> omega_t(ell, b);  // omega (b x ell) transposed; entry (i, j) of omega at i*ell + j
       isvd_gaussian(seed_, std::uint64_t(blocks), b, ell, omega_t.data());
       Mat<S> Z(m_, ell);
@@ -366,8 +375,8 @@ class IsvdState {
         blas::gemm<S>('T', 'T', S(1), Yt, omega_t, S(0), T);
         blas::gemm<S>('N', 'N', S(-1), Q, T, S(1), Z);
       }
-      for (int it = 0; it < kPowerIters; ++it) {
-        Z = isvd_orth<S>(std::move(Z), Q, tol_, A.sqnorm());
+      for (int it = 0; it < power_iters_; ++it) {
+        Z = isvd_orth<S>(std::move(Z), Q, tol_, A.sqnorm(), nullptr, true);
         Mat<S> W(b, Z.cols());
         A.apply_t(Z, W);
         Z.resize(m_, W.cols());
@@ -421,13 +430,13 @@ class IsvdState {
     sqnorm += block_sqnorm;
   }
 
-  static constexpr int kPowerIters = 1;
-
  private:
   index_t m_, k_keep_;
   int residual_;
   double tol_;
   std::uint64_t seed_;
+  int power_iters_;
+  index_t ell_;
 
  public:
   Mat<S> Q;                 // m x k, orthonormal columns
