@@ -23,6 +23,10 @@
 // fallback of gemm splits the output over lralg::parallel_blocks with a fixed partition, so
 // its result does not depend on the thread count.
 //
+// Small problems stay in Eigen on one thread even when the pointers are set (gemm/syrk under
+// kSmallWork multiply-adds, syev under kSmallEig rows): there a BLAS call's thread start-up and
+// synchronisation cost more than the product, and much more on a loaded machine.
+//
 // Sizes are passed to BLAS as `int` (SciPy's cython_blas uses 32-bit integers); larger
 // dimensions are refused with value_error.
 #pragma once
@@ -89,6 +93,9 @@ bool set_pointer(const char* name, void* pointer);
 // The names the table knows, for the binding.
 const std::vector<const char*>& names();
 
+constexpr double kSmallWork = double(1 << 21);
+constexpr index_t kSmallEig = 128;
+
 namespace detail {
 template <class S, class D, class F>
 auto pick(D d, F f) {
@@ -121,7 +128,7 @@ void gemm(char ta, char tb, S alpha, const ConstMatRef<S>& A, const ConstMatRef<
     return;
   }
   auto* f = detail::pick<S>(table().dgemm, table().sgemm);
-  if (f) {
+  if (f && double(m) * double(n) * double(k) >= kSmallWork) {
     const int M = detail::to_int(m), N = detail::to_int(n), K = detail::to_int(k);
     const int lda = detail::ld_of(A.outerStride(), A.rows());
     const int ldb = detail::ld_of(B.outerStride(), B.rows());
@@ -165,7 +172,7 @@ void syrk(char trans, S alpha, const ConstMatRef<S>& A, S beta, MatRef<S> C) {
     return;
   }
   auto* f = detail::pick<S>(table().dsyrk, table().ssyrk);
-  if (f) {
+  if (f && double(n) * double(n) * double(k) >= 2 * kSmallWork) {
     const int N = detail::to_int(n), K = detail::to_int(k);
     const int lda = detail::ld_of(A.outerStride(), A.rows());
     const int ldc = detail::ld_of(C.outerStride(), C.rows());
@@ -189,7 +196,7 @@ void syev(Mat<S>& A, Vec<S>& w) {
   w.resize(n);
   if (n == 0) return;
   auto* f = detail::pick<S>(table().dsyevd, table().ssyevd);
-  if (f) {
+  if (f && n >= kSmallEig) {
     const int N = detail::to_int(n), lda = N;
     const char jobz = 'V', uplo = 'L';
     int info = 0, lwork = -1, liwork = -1, iwq = 0;
