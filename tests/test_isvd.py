@@ -162,6 +162,8 @@ def test_bad_input():
         lralg.incremental_svd([X], 2, axis=2)
     with pytest.raises(ValueError, match="residual"):
         lralg.incremental_svd([X], 2, residual="qr")
+    with pytest.raises(ValueError, match="power_iters"):
+        lralg.incremental_svd([X], 2, power_iters=-1)
     # empty blocks in the middle are skipped
     r = lralg.incremental_svd([X, np.ones((0, 5)), X], 1)
     assert r.u.shape == (20, 1)
@@ -373,3 +375,173 @@ def test_check_estimator():
         "check_complex_data": "complex arrays are refused with TypeError (lralg's dtype policy)",
     }
     check_estimator(lralg.IncrementalSVD(2, rng=0), expected_failed_checks=expected)
+
+
+# ---------------------------------------------------------------- the core's update vs a numpy oracle
+#
+# A compact numpy version of the update (the module's former Python implementation), used only
+# as the oracle of the C++ core: same orthonormalisation, same Gaussian test matrix.
+
+
+def _ref_orth(Z, Q, tol, ref, light=False):
+    """light: Z already orthogonal to Q, one pass only (inside the power iteration)."""
+    dtype = Z.dtype
+    if Q.shape[1] and not (light and Z.shape[1] <= Z.shape[0]):
+        Z = Z - Q @ (Q.T @ Z)
+        Z = Z - Q @ (Q.T @ Z)
+    eps = float(np.finfo(dtype).eps)
+    rel, floor_abs = max(tol, 100 * eps), (16 * eps) ** 2 * ref
+    m, c = Z.shape
+    if c == 0 or m == 0:
+        return Z[:, :0]
+    wide = c > m
+    if wide:
+        w, V = np.linalg.eigh(Z.astype(np.float64) @ Z.T.astype(np.float64))
+        keep = w > max(rel * max(w[-1], 0.0), floor_abs)
+        Z = V[:, keep][:, ::-1].astype(dtype)
+    for p in range(1 if wide or light else 2):
+        if Z.shape[1] == 0:
+            break
+        if (p == 1 or wide) and Q.shape[1]:
+            Z = Z - Q @ (Q.T @ Z)
+        Zd = Z.astype(np.float64)
+        w, V = np.linalg.eigh(Zd.T @ Zd)
+        thr = rel * max(w[-1], 0.0)
+        if p == 0 and not wide:
+            thr = max(thr, floor_abs)
+        keep = w > thr
+        Z = (Zd @ (V[:, keep] / np.sqrt(w[keep]))).astype(dtype)
+    return Z
+
+
+def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream, power_iters=1):
+    """A (m x b) dense; returns (Q_new, lam_new)."""
+    dtype = Q.dtype
+    sq = float(np.sum(A.astype(np.float64) ** 2))
+    Yt = A.T @ Q
+    if exact:
+        R = A - Q @ Yt.T
+        Qr = _ref_orth(R, Q, tol, sq)
+        Bt = R.T @ Qr
+    else:
+        omega = lralg._core.isvd_gaussian(seed, stream, A.shape[1], 2 * k_keep, dtype == np.float32)
+        Z = A @ omega - Q @ (Yt.T @ omega)
+        for _ in range(power_iters):
+            Z = _ref_orth(Z, Q, tol, sq, light=True)
+            W = A.T @ Z
+            Z = A @ W - Q @ (Yt.T @ W)
+        Qr = _ref_orth(Z, Q, tol, sq)
+        Bt = A.T @ Qr
+    C = np.hstack([Yt, Bt]).astype(np.float64)
+    S = C.T @ C
+    S[np.arange(Q.shape[1]), np.arange(Q.shape[1])] += lam
+    w, V = np.linalg.eigh(S)
+    w, V = w[::-1], V[:, ::-1]
+    kn = 0 if w.size == 0 or w[0] <= 0 else int(
+        min(k_keep, np.count_nonzero(w > max(tol, np.finfo(dtype).eps) * w[0])))
+    return np.hstack([Q, Qr]) @ V[:, :kn].astype(dtype), w[:kn]
+
+
+def _ref_stream(blocks, k_keep, exact, seed=0, tol=1e-12, power_iters=1):
+    """The reference summary of the row blocks (axis 0): A = X^T."""
+    dtype = blocks[0].dtype
+    Q, lam = np.zeros((blocks[0].shape[1], 0), dtype), np.zeros(0)
+    for t, X in enumerate(blocks):
+        Q, lam = _ref_update(Q, lam, np.asarray(X.T.toarray() if sp.issparse(X) else X.T), k_keep,
+                             exact, tol, seed, t, power_iters)
+    return Q, lam
+
+
+@pytest.mark.parametrize("blas", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("residual", ["exact", "sketch", "sketch2"])
+def test_core_update_matches_numpy_reference(blas, dtype, sparse, residual):
+    from lralg._blas import use_blas
+
+    rng = np.random.default_rng(11)
+    if sparse:
+        X = sp.random(240, 70, density=0.15, random_state=rng, format="csr").astype(dtype)
+    else:
+        X = _low_rank(240, 70, 12, seed=4, noise=0.05).astype(dtype)
+    blocks = [X[i:i + 60] for i in range(0, 240, 60)]
+    k_keep, q = 8, 2 if residual == "sketch2" else 1
+    Q_ref, lam_ref = _ref_stream(blocks, k_keep, residual == "exact", seed=5, power_iters=q)
+    with use_blas(blas):
+        summary = lralg.isvd._Summary(k_keep, residual.rstrip("2"), 1e-12, 5, False, q)
+        for b in blocks:
+            summary.push(lralg.isvd._Block(b, 0))
+    rtol = 1e-9 if dtype == np.float64 else 2e-3
+    np.testing.assert_allclose(summary.lam, lam_ref, rtol=rtol, atol=rtol * lam_ref[0])
+    assert summary.Q.dtype == dtype
+    # same subspace: the projections agree (eigenvectors of close eigenvalues may rotate)
+    P, P_ref = summary.Q[:, :6].astype(np.float64), Q_ref[:, :6].astype(np.float64)
+    np.testing.assert_allclose(P @ P.T, P_ref @ P_ref.T, atol=50 * rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blas_and_eigen_paths_agree_end_to_end(dtype):
+    from lralg._blas import use_blas
+
+    X = _low_rank(1200, 90, 15, noise=0.02, dtype=dtype)
+    S = sp.random(1200, 90, density=0.05, random_state=2, format="csr").astype(dtype)
+    for data in (X, S):
+        blocks = [data[i:i + 300] for i in range(0, 1200, 300)]
+        with use_blas(True):
+            a = lralg.incremental_svd(blocks, 6, rng=2, residual="sketch")
+        with use_blas(False):
+            b = lralg.incremental_svd(blocks, 6, rng=2, residual="sketch")
+        rtol = 1e-9 if dtype == np.float64 else 1e-3
+        np.testing.assert_allclose(a.s, b.s, rtol=rtol)
+        np.testing.assert_allclose(np.abs(a.vt @ b.vt.T), np.eye(6), atol=100 * rtol)
+
+
+def test_eigen_path_same_result_any_threads():
+    from lralg._blas import use_blas
+
+    X = _low_rank(1500, 600, 30, noise=0.05)  # wide enough for several fixed blocks of the Eigen GEMM
+    with use_blas(False):
+        with lralg.threads(1):
+            a = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
+        with lralg.threads(2):
+            b = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
+    np.testing.assert_array_equal(a.s, b.s)
+    np.testing.assert_array_equal(a.vt, b.vt)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_merge_is_an_exact_update_with_the_other_factors(dtype):
+    X = _low_rank(400, 60, 20, noise=0.05, dtype=dtype)
+    a = lralg.IncrementalSVD(5, residual="exact").fit(X[:200])
+    b = lralg.IncrementalSVD(5, residual="exact").fit(X[200:])
+    Qa, la = a._summary.Q.copy(), a._summary.lam.copy()
+    F = (b._summary.Q * np.sqrt(b._summary.lam).astype(dtype))  # m x k, the other summary's factors
+    Q_ref, lam_ref = _ref_update(Qa, la, F, 10, True, 1e-12, 0, 0)
+    a.merge(b)
+    rtol = 1e-9 if dtype == np.float64 else 1e-3
+    np.testing.assert_allclose(a._summary.lam, lam_ref, rtol=rtol)
+    assert a.n_samples_seen_ == 400 and a._summary.sqnorm == pytest.approx(float(np.sum(X.astype(float) ** 2)), rel=1e-5)
+    assert a.components_.dtype == dtype
+
+
+def test_mixed_dtype_promotes_the_core_state():
+    X = _low_rank(300, 40, 6, noise=0.01)
+    est = lralg.IncrementalSVD(4)
+    est.partial_fit(X[:150].astype(np.float32))
+    assert est.components_.dtype == np.float32
+    est.partial_fit(X[150:])
+    assert est.components_.dtype == np.float64 and est.n_samples_seen_ == 300
+    s = np.linalg.svd(X, compute_uv=False)[:4]
+    np.testing.assert_allclose(est.singular_values_, s, rtol=1e-3)
+
+
+def test_estimator_pickles():
+    import pickle
+
+    X = _low_rank(300, 40, 6, noise=0.01)
+    est = lralg.IncrementalSVD(4, compute_u=True).fit(X[:200])
+    clone = pickle.loads(pickle.dumps(est))
+    est.partial_fit(X[200:])
+    clone.partial_fit(X[200:])
+    np.testing.assert_array_equal(est.singular_values_, clone.singular_values_)
+    np.testing.assert_array_equal(est.u_, clone.u_)

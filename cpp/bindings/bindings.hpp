@@ -15,6 +15,7 @@ namespace lralg::bindings {
 namespace py = pybind11;
 
 void bind_config(py::module_& m);
+void bind_blas(py::module_& m);
 void bind_projection(py::module_& m);
 void bind_streaming(py::module_& m);
 void bind_graph(py::module_& m);

@@ -14,6 +14,7 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   lb::bind_config(m);
+  lb::bind_blas(m);
   lb::bind_projection(m);
   lb::bind_streaming(m);
   lb::bind_graph(m);

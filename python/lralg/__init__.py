@@ -5,6 +5,7 @@ README for a tour. ``lralg.show_config()`` tells how this copy was built.
 """
 
 from . import _core
+from . import _blas  # noqa: F401 - hands SciPy's BLAS/LAPACK to the core
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
 from .completion import CompletionResult, complete
 from .graph import fastrp

@@ -17,8 +17,11 @@ paper's exact one when the block is narrow; for wide blocks the range of R is
 found by a randomized range finder (Halko, Martinsson and Tropp 2011) with one
 power iteration, which keeps the cost linear in the size of the block.
 
-Dense products run in numpy (OpenBLAS); sparse blocks are multiplied by the
-core's parallel sparse-dense kernel and are never densified whole.
+The summary and its update live in the C++ core (``lralg/isvd.hpp``): dense
+products go to SciPy's BLAS through the core's shared BLAS table, sparse
+blocks are multiplied by the core's parallel sparse-dense kernel and are
+never densified whole, and the update runs without the GIL. This module
+validates, converts blocks and keeps the bookkeeping of the items' vectors.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ __all__ = [
 ]
 
 _RESIDUAL_MODES = ("auto", "exact", "sketch")
-_POWER_ITERS = 1
 
 
 class SVDResult(NamedTuple):
@@ -93,11 +95,12 @@ class ClusteringResult(NamedTuple):
 class _Block:
     """A block as the operator ``A`` (m x b): ``X.T`` for axis=0, ``X`` for axis=1."""
 
-    __slots__ = ("sparse", "A", "A_csr", "At_csr", "m", "b", "sqnorm", "dtype")
+    __slots__ = ("sparse", "A", "A_csr", "At_csr", "m", "b", "sqnorm", "dtype", "X", "axis", "_core")
 
     def __init__(self, X, axis: int):
         self.dtype = X.dtype
         self.sparse = is_sparse(X)
+        self.X, self.axis, self._core = None, axis, None
         if self.sparse:
             other = sp.csr_array(X.T)  # CSR of the transpose, O(nnz)
             other.sort_indices()
@@ -109,6 +112,9 @@ class _Block:
             self.m, self.b = self.A_csr.shape
             self.sqnorm = float(np.dot(X.data.astype(np.float64), X.data.astype(np.float64)))
         else:
+            if not (X.flags.c_contiguous or X.flags.f_contiguous):
+                X = np.ascontiguousarray(X)
+            self.X = X
             self.A = X.T if axis == 0 else X
             self.A_csr = self.At_csr = None
             self.m, self.b = self.A.shape
@@ -121,14 +127,28 @@ class _Block:
             return self
         new = object.__new__(_Block)
         new.dtype, new.sparse, new.m, new.b, new.sqnorm = np.dtype(dtype), self.sparse, self.m, self.b, self.sqnorm
+        new.axis, new._core, new.X = self.axis, None, None
         if self.sparse:
             new.A = None
             new.A_csr = self.A_csr.astype(dtype)
             new.At_csr = self.At_csr.astype(dtype)
         else:
-            new.A = self.A.astype(dtype)
+            new.X = self.X.astype(dtype, order="K")
+            new.A = new.X.T if self.axis == 0 else new.X
             new.A_csr = new.At_csr = None
         return new
+
+    def core(self):
+        """The block as the core's operator (made once; the arrays are not copied)."""
+        if self._core is None:
+            cls = _core.IsvdBlock32 if self.dtype == np.float32 else _core.IsvdBlock64
+            if self.sparse:
+                a, t = self.A_csr, self.At_csr
+                self._core = cls.csr(a.indptr, a.indices, a.data, t.indptr, t.indices, t.data,
+                                     self.m, self.b, self.sqnorm)
+            else:
+                self._core = cls.dense(self.X, self.axis, self.sqnorm)
+        return self._core
 
     def matmul(self, W):
         """A @ W for W (b x c)."""
@@ -141,15 +161,6 @@ class _Block:
         if not self.sparse:
             return self.A.T @ Z
         return _csr_matmul(self.At_csr, Z)
-
-    def minus_dense(self, D):
-        """A - D as a dense array (D m x b); the residual of the exact update."""
-        if not self.sparse:
-            return self.A - D
-        out = -D
-        coo = self.A_csr.tocoo()
-        out[coo.row, coo.col] += coo.data  # canonical CSR: no duplicate entries
-        return out
 
 
 def _csr_index(X, index):
@@ -191,133 +202,86 @@ def _check_residual(residual) -> str:
 
 
 # --------------------------------------------------------------------------
-# The update of the (Q, S) summary.
+# The (Q, S) summary: the state and its update live in the core.
+
+_RESIDUAL_CODE = {"auto": 0, "exact": 1, "sketch": 2}
 
 
-def _eps(dtype) -> float:
-    return float(np.finfo(dtype).eps)
+def _new_state(m, k_keep, residual, tol, seed, dtype, power_iters=1):
+    cls = _core.IsvdState32 if np.dtype(dtype) == np.float32 else _core.IsvdState64
+    return cls(m, k_keep, _RESIDUAL_CODE[residual], tol, seed, power_iters)
 
 
-def _orth(Z, Q, tol, ref, return_values=False):
-    """Orthonormal basis of range(Z) orthogonal to Q (Gram-eigen, two passes).
-
-    Directions whose squared singular value is below ``max(tol, 100 eps)``
-    times the largest, or below the rounding level of a block of squared norm
-    ``ref``, are dropped. With ``return_values`` the squared singular values
-    of the projected Z (all of them above the floor) come back too.
-    """
-    dtype = Z.dtype
-    if Q is not None and Q.shape[1]:
-        Z = Z - Q @ (Q.T @ Z)
-        Z = Z - Q @ (Q.T @ Z)
-    eps = _eps(dtype)
-    rel = max(tol, 100 * eps)
-    floor_abs = (16 * eps) ** 2 * ref
-    values = np.zeros(0)
-    m, c = Z.shape
-    if c == 0 or m == 0:
-        return (Z[:, :0], values) if return_values else Z[:, :0]
-    if c > m:  # wide: eigenvectors of Z Z^T are the basis
-        Zd = Z.astype(np.float64, copy=False)
-        G = Zd @ Zd.T
-        w, V = np.linalg.eigh(G)
-        keep = w > max(rel * max(w[-1], 0.0), floor_abs)
-        values = w[keep][::-1]
-        Z = V[:, keep][:, ::-1].astype(dtype)
-        passes = 1
-    else:
-        passes = 2
-    for p in range(passes):
-        if Z.shape[1] == 0:
-            break
-        if p == 1 or c > m:
-            if Q is not None and Q.shape[1]:
-                Z = Z - Q @ (Q.T @ Z)
-        Zd = Z.astype(np.float64, copy=False)
-        w, V = np.linalg.eigh(Zd.T @ Zd)
-        if p == 0 and c <= m:
-            keep = w > max(rel * max(w[-1], 0.0), floor_abs)
-            values = w[keep][::-1]
-        else:
-            keep = w > rel * max(w[-1], 0.0)
-        Z = (Zd @ (V[:, keep] / np.sqrt(w[keep]))).astype(dtype, copy=False)
-    return (Z, values) if return_values else Z
-
-
-def _update(Q, lam, blk: _Block, k_keep, exact, tol, seed, stream):
-    """One update of the summary; returns (Q_new, lam_new, rot, coef).
-
-    rot (k_old x k_new) = W[:k_old] and coef (b x k_new) = A^T Q_new tell how
-    the coefficients of earlier items and of this block's items read in the
-    new basis.
-    """
-    dtype = Q.dtype
-    k0 = Q.shape[1]
-    Yt = blk.rmatmul(Q) if k0 else np.zeros((blk.b, 0), dtype=dtype)
-    ell = 2 * k_keep
-    if exact:
-        R = blk.minus_dense(Q @ Yt.T) if k0 else blk.minus_dense(np.zeros((blk.m, blk.b), dtype))
-        Qr = _orth(R, Q, tol, blk.sqnorm)
-        Bt = R.T @ Qr
-    else:
-        omega = _core.isvd_gaussian(seed, stream, blk.b, ell, dtype == np.float32)
-        Z = blk.matmul(omega)
-        if k0:
-            Z -= Q @ (Yt.T @ omega)
-        for _ in range(_POWER_ITERS):
-            Z = _orth(Z, Q, tol, blk.sqnorm)
-            W = blk.rmatmul(Z)
-            Z = blk.matmul(W)
-            if k0:
-                Z -= Q @ (Yt.T @ W)
-        Qr = _orth(Z, Q, tol, blk.sqnorm)
-        Bt = blk.rmatmul(Qr)
-    C = np.hstack([Yt, Bt]).astype(np.float64, copy=False)
-    S = C.T @ C
-    S[np.arange(k0), np.arange(k0)] += lam
-    w, V = np.linalg.eigh(S)
-    w, V = w[::-1], V[:, ::-1]
-    if w.size == 0 or w[0] <= 0:
-        kn = 0
-    else:
-        kn = int(min(k_keep, np.count_nonzero(w > max(tol, _eps(dtype)) * w[0])))
-    V = V[:, :kn]
-    Q_new = np.hstack([Q, Qr]) @ V.astype(dtype)
-    return np.asfortranarray(Q_new), w[:kn].copy(), V[:k0], C @ V
+def _state_dtype(state):
+    return np.dtype(np.float32) if isinstance(state, _core.IsvdState32) else np.dtype(np.float64)
 
 
 class _Summary:
-    """The running state: (Q, lam) plus, optionally, the items' coefficients."""
+    """The running state (the core's IsvdState) plus, optionally, the items' coefficients."""
 
-    def __init__(self, k_keep, residual, tol, seed, track_items):
+    def __init__(self, k_keep, residual, tol, seed, track_items, power_iters=1):
         self.k_keep = k_keep
+        self.power_iters = power_iters
         self.residual = residual
         self.tol = tol
         self.seed = seed
         self.track = track_items
-        self.Q = None
-        self.lam = np.zeros(0)
+        self.state = None
         self.dtype = None
         self.m = None
-        self.t = 0  # blocks seen
-        self.n = 0  # items seen
-        self.sqnorm = 0.0
         self.coefs = []  # per chunk: A_j^T Q_j (b_j x k_j)
         self.rots = []  # per chunk: rotation applied by that chunk's update
 
+    def __getstate__(self):  # the core's state is saved as its arrays and counts
+        d = self.__dict__.copy()
+        st = d.pop("state")
+        d["_saved"] = None if st is None else (st.Q, st.lam, st.blocks, st.items, st.sqnorm)
+        return d
+
+    def __setstate__(self, d):
+        d = dict(d)
+        saved = d.pop("_saved")
+        self.__dict__.update(d)
+        self.state = None
+        if saved is not None:
+            self.state = _new_state(self.m, self.k_keep, self.residual, self.tol, self.seed, self.dtype,
+                                    self.power_iters)
+            self.state.load(*saved)
+
+    @property
+    def n(self):
+        return 0 if self.state is None else int(self.state.items)
+
+    @property
+    def sqnorm(self):
+        return 0.0 if self.state is None else float(self.state.sqnorm)
+
+    @property
+    def Q(self):
+        return self.state.Q
+
+    @property
+    def lam(self):
+        return self.state.lam
+
+    def _start(self, m, dtype):
+        self.m = m
+        self.dtype = np.dtype(dtype)
+        self.state = _new_state(m, self.k_keep, self.residual, self.tol, self.seed, self.dtype,
+                                self.power_iters)
+
     def _promote(self, dtype):
-        dtype = np.dtype(dtype)
-        if self.dtype is None:
+        dtype = np.promote_types(self.dtype, dtype)
+        if dtype != self.dtype:  # float32 -> float64: carry the summary over
+            old = self.state
             self.dtype = dtype
-        elif dtype != self.dtype:
-            self.dtype = np.promote_types(self.dtype, dtype)
-            self.Q = np.asfortranarray(self.Q.astype(self.dtype))
+            self.state = _new_state(self.m, self.k_keep, self.residual, self.tol, self.seed, dtype,
+                                    self.power_iters)
+            self.state.load(old.Q.astype(dtype), old.lam, old.blocks, old.items, old.sqnorm)
 
     def push(self, blk: _Block, name="block"):
         if self.m is None:
-            self.m = blk.m
-            self._promote(blk.dtype)
-            self.Q = np.zeros((blk.m, 0), dtype=self.dtype, order="F")
+            self._start(blk.m, blk.dtype)
         elif blk.m != self.m:
             raise ValueError(
                 f"{name} has {blk.m} entries along the non-stacked axis, earlier blocks had {self.m}"
@@ -326,23 +290,10 @@ class _Summary:
         if blk.b == 0:
             return
         blk = blk.astype(self.dtype)
-        exact = self.residual == "exact" or (
-            self.residual == "auto" and min(blk.m, blk.b) <= 2 * self.k_keep
-        )
-        rot, coef = self._absorb(blk, exact, blk.b, blk.sqnorm)
+        out = self.state.update(blk.core(), -1, blk.b, blk.sqnorm, self.track)
         if self.track:
-            self.rots.append(rot)
-            self.coefs.append(coef)
-
-    def _absorb(self, blk, exact, n_items, sqnorm):
-        """Fold one block into (Q, lam); returns the rotation and the block's coefficients."""
-        self.Q, self.lam, rot, coef = _update(
-            self.Q, self.lam, blk, self.k_keep, exact, self.tol, self.seed, self.t
-        )
-        self.t += 1
-        self.n += n_items
-        self.sqnorm += sqnorm
-        return rot, coef
+            self.rots.append(out[0])
+            self.coefs.append(out[1])
 
     def merge(self, other: "_Summary"):
         if other.m is None or other.n == 0:
@@ -350,26 +301,25 @@ class _Summary:
         if self.track and not other.track:  # refuse before any state changes
             raise ValueError("both summaries must track the items' vectors (compute_u=True) to merge them")
         if self.m is None:
-            self.m = other.m
-            self._promote(other.dtype)
-            self.Q = np.zeros((other.m, 0), dtype=self.dtype, order="F")
+            self._start(other.m, other.dtype)
         elif other.m != self.m:
             raise ValueError(f"cannot merge summaries of dimension {self.m} and {other.m}")
         self._promote(other.dtype)
+        # the other summary as a block of k columns: Q_o diag(sqrt(lam_o)), folded in exactly
         s2 = np.sqrt(other.lam)
-        A = (other.Q.astype(self.dtype) * s2.astype(self.dtype))
-        blk = _Block(np.ascontiguousarray(A), axis=1)
+        A = np.asfortranarray(other.Q.astype(self.dtype) * s2.astype(self.dtype))
+        blk = _Block(A, axis=1)
         items = other.item_coefficients() if self.track else None
-        rot, coef = self._absorb(blk, True, other.n, other.sqnorm)
+        out = self.state.update(blk.core(), 1, other.n, other.sqnorm, self.track)
         if self.track:
             with np.errstate(divide="ignore", invalid="ignore"):
                 scaled = np.where(s2 > 0, 1.0 / s2, 0.0)
-            self.rots.append(rot)
-            self.coefs.append((items * scaled) @ coef)
+            self.rots.append(out[0])
+            self.coefs.append((items * scaled) @ out[1])
 
     def item_coefficients(self):
         """X Q for all items seen, (n x k), from the stored chunks."""
-        k = self.Q.shape[1] if self.Q is not None else 0
+        k = self.state.k if self.state is not None else 0
         T = np.eye(k)
         out = [None] * len(self.coefs)
         for j in range(len(self.coefs) - 1, -1, -1):
@@ -381,14 +331,15 @@ class _Summary:
 
     def result(self, rank, compute_items):
         """(basis m x rank, s, items n x rank or None), padded where the data has lower rank."""
-        k = min(rank, self.lam.size)
+        lam = self.lam
+        k = min(rank, lam.size)
         s = np.zeros(rank, dtype=self.dtype)
-        s[:k] = np.sqrt(self.lam[:k])
+        s[:k] = np.sqrt(lam[:k])
         basis = _complete(np.asarray(self.Q[:, :k]), rank)
         items = None
         if compute_items:
             P = self.item_coefficients()[:, :k]
-            U = (P / np.sqrt(self.lam[:k])).astype(self.dtype) if k else P.astype(self.dtype)
+            U = (P / np.sqrt(lam[:k])).astype(self.dtype) if k else P.astype(self.dtype)
             items = _complete(U, rank)
         return basis.astype(self.dtype), s, items
 
@@ -411,7 +362,7 @@ def _complete(Q, r):
 
 
 def incremental_svd(blocks, rank, *, axis=0, oversampling=5, tol=1e-12, compute_u=True, rng=None,
-                    residual="auto") -> SVDResult:
+                    residual="auto", power_iters=1) -> SVDResult:
     """Truncated SVD of a matrix given as a stream of blocks, in one pass.
 
     Implements the incremental truncated SVD of Shamrai (2026, arXiv
@@ -450,9 +401,14 @@ def incremental_svd(blocks, rank, *, axis=0, oversampling=5, tol=1e-12, compute_
         How the range of the residual ``R = A - Q Q^T A`` is factored:
         "exact" (the paper's QR of the whole residual; ``O(m b^2)`` per block
         of width b), "sketch" (a randomized range finder with ``2 (rank +
-        oversampling)`` columns and one power iteration; ``O(m b rank)``) or
-        "auto" (exact when ``min(m, b) <= 2 (rank + oversampling)``, sketch
-        otherwise).
+        oversampling)`` columns and ``power_iters`` power iterations;
+        ``O(m b rank)``) or "auto" (exact when ``min(m, b) <= 2 (rank +
+        oversampling)``, sketch otherwise).
+    power_iters : int, default 1
+        Power iterations of the residual sketch. More iterations (and a larger
+        ``oversampling``) bring the result closer to the exact update on
+        matrices with a flat spectrum (e.g. TF-IDF), at a cost of two more
+        products with the block each.
 
     Returns
     -------
@@ -473,8 +429,9 @@ def incremental_svd(blocks, rank, *, axis=0, oversampling=5, tol=1e-12, compute_
     tol = check_real(tol, "tol", low=0.0, high=1.0)
     compute_u = bool(compute_u)
     residual = _check_residual(residual)
+    power_iters = check_int(power_iters, "power_iters", low=0)
     seed = seed_from_rng(rng)
-    summary = _Summary(rank + oversampling, residual, tol, seed, compute_u)
+    summary = _Summary(rank + oversampling, residual, tol, seed, compute_u, power_iters)
     for i, X in enumerate(_iter_blocks(blocks)):
         blk = _as_block_allow_empty(X, axis, f"blocks[{i}]")
         if summary.m is None and rank > blk.m:
@@ -544,13 +501,11 @@ def _seed_prefix(blks, order, r):
 def _full_basis(blks, idx, tol, dtype):
     """Exact (untruncated) summary of the blocks idx: Q spans them, lam = squared singular values."""
     m = blks[idx[0]].m
-    Q = np.zeros((m, 0), dtype=dtype, order="F")
-    lam = np.zeros(0)
-    big = 10 ** 9
+    state = _new_state(m, max(m, 1), "exact", tol, 0, dtype)
     for j in idx:
         if blks[j].b:
-            Q, lam, _, _ = _update(Q, lam, blks[j], big, True, tol, 0, 0)
-    return Q, lam
+            state.update(blks[j].core(), 1, blks[j].b, blks[j].sqnorm, False)
+    return state.Q, state.lam
 
 
 class _WeylState:
@@ -588,9 +543,7 @@ class _ResidualState:
         if blk.b == 0:
             new.Q, new.values = Q, self.values
             return new
-        R = blk.minus_dense(Q @ blk.rmatmul(Q).T) if Q.shape[1] else blk.minus_dense(
-            np.zeros((blk.m, blk.b), blk.dtype))
-        Qr, values = _orth(R, Q, self.tol, blk.sqnorm, return_values=True)
+        Qr, values = _core.isvd_residual_basis(Q, blk.core(), self.tol)
         new.Q = np.asfortranarray(np.hstack([Q, Qr]))
         new.values = np.sort(np.concatenate([self.values, values]))[::-1][: self.r]
         return new
@@ -603,25 +556,20 @@ class _EstimateState:
     """The incremental estimate: the (Q, S) summary with exact residuals, truncated to r + p."""
 
     def __init__(self, blks, seed, r, tol, k_keep):
-        dtype = blks[seed[0]].dtype
-        self.k_keep, self.tol = k_keep, tol
-        self.Q = np.zeros((blks[seed[0]].m, 0), dtype=dtype, order="F")
-        self.lam = np.zeros(0)
+        self.state = _new_state(blks[seed[0]].m, k_keep, "exact", tol, 0, blks[seed[0]].dtype)
         for j in seed:
             if blks[j].b:
-                self.Q, self.lam, _, _ = _update(self.Q, self.lam, blks[j], k_keep, True, tol, 0, 0)
+                self.state.update(blks[j].core(), 1, blks[j].b, blks[j].sqnorm, False)
 
     def add(self, blk):
         new = object.__new__(_EstimateState)
-        new.k_keep, new.tol = self.k_keep, self.tol
-        if blk.b == 0:
-            new.Q, new.lam = self.Q, self.lam
-            return new
-        new.Q, new.lam, _, _ = _update(self.Q, self.lam, blk, self.k_keep, True, self.tol, 0, 0)
+        new.state = self.state.copy()
+        if blk.b:
+            new.state.update(blk.core(), 1, blk.b, blk.sqnorm, False)
         return new
 
     def lower_bound(self, r):
-        return float(np.sum(self.lam[:r]))
+        return float(np.sum(self.state.lam[:r]))
 
 
 _METHODS = ("weyl", "residual", "estimate")
@@ -894,6 +842,8 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         See :func:`incremental_svd`.
     batch_size : int or None, default None
         Rows per block in ``fit`` (None: 1000).
+    power_iters : int, default 1
+        Power iterations of the residual sketch, see :func:`incremental_svd`.
     rng : None, int or numpy.random.Generator
         Seed of the residual sketch.
 
@@ -910,7 +860,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, rank, *, oversampling=5, tol=1e-12, compute_u=False, residual="auto",
-                 batch_size=None, rng=None):
+                 batch_size=None, rng=None, power_iters=1):
         self.rank = rank
         self.oversampling = oversampling
         self.tol = tol
@@ -918,6 +868,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         self.residual = residual
         self.batch_size = batch_size
         self.rng = rng
+        self.power_iters = power_iters
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -931,12 +882,13 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         _check_residual(self.residual)
         if self.batch_size is not None:
             check_int(self.batch_size, "batch_size", low=1)
+        check_int(self.power_iters, "power_iters", low=0)
         return rank
 
     def _start(self):
         rank = self._validate_params()
         self._summary = _Summary(rank + self.oversampling, self.residual, float(self.tol),
-                                 seed_from_rng(self.rng), bool(self.compute_u))
+                                 seed_from_rng(self.rng), bool(self.compute_u), int(self.power_iters))
 
     def _check_X(self, X, reset):
         X = _check_samples(X)

@@ -1,0 +1,48 @@
+"""Hands SciPy's BLAS/LAPACK to the core (see cpp/include/lralg/blas.hpp).
+
+At import the core receives function pointers to the routines it uses, taken
+from the PyCapsules that ``scipy.linalg.cython_blas`` and
+``scipy.linalg.cython_lapack`` export in ``__pyx_capi__``. Without SciPy the
+core falls back to Eigen. ``use_blas(False)`` switches to the Eigen fallback
+(tests compare both paths).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from . import _core
+
+_BLAS = ("dgemm", "sgemm", "dsyrk", "ssyrk")
+_LAPACK = ("dsyevd", "ssyevd", "dgeqrf", "sgeqrf", "dorgqr", "sorgqr")
+
+
+def _load() -> list:
+    try:
+        from scipy.linalg import cython_blas, cython_lapack
+    except Exception:  # noqa: BLE001 - no SciPy: the core uses Eigen
+        return []
+    capsules = {}
+    for module, names in ((cython_blas, _BLAS), (cython_lapack, _LAPACK)):
+        api = getattr(module, "__pyx_capi__", {})
+        capsules.update({n: api[n] for n in names if n in api})
+    return _core._set_blas(capsules)
+
+
+LOADED = tuple(_load())
+
+
+def info() -> dict:
+    """Which routines the core has from SciPy, and whether it uses them."""
+    return dict(_core._blas_info())
+
+
+@contextlib.contextmanager
+def use_blas(on: bool):
+    """Run the enclosed block with the core's BLAS path on or off (Eigen), then restore it."""
+    previous = bool(_core._blas_info()["enabled"])
+    _core._use_blas(bool(on))
+    try:
+        yield
+    finally:
+        _core._use_blas(previous)
