@@ -201,7 +201,10 @@ def _stream_with_state():
         (np.ones((800, 12)), ValueError, "n_rows"),
         (np.ones((2, 12), dtype=complex), TypeError, "real"),
         (np.array([["a"] * 12]), TypeError, "real"),
-        (sp.csr_array(np.ones((2, 12))), TypeError, "sparse"),
+        (sp.csr_array(np.ones((2, 11))), ValueError, "width"),
+        (sp.csr_array(np.full((2, 12), np.nan)), ValueError, "NaN"),
+        (sp.csr_array((0, 12)), ValueError, "no rows"),
+        (sp.csr_array(np.ones((2, 12), dtype=complex)), TypeError, "real"),
         (np.ones((2, 3, 12)), ValueError, "2-D"),
         (None, TypeError, "array"),
     ],
@@ -251,8 +254,10 @@ def test_bad_arguments():
         lralg.StreamingTopEigenvector(3, n_rows=3, heavy_factor=-1.0)
     with pytest.raises(ValueError):
         lralg.StreamingTopEigenvector(3, method="oja", learning_rate=float("nan"))
-    with pytest.raises(TypeError):
-        lralg.top_eigenvector(sp.csr_array(np.ones((3, 3))))
+    with pytest.raises(ValueError, match="empty"):
+        lralg.top_eigenvector(sp.csr_array((0, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.top_eigenvector(sp.csr_array(np.array([[1.0, np.inf], [1.0, 2.0]])))
     with pytest.raises(TypeError):
         lralg.top_eigenvector(5)
     with pytest.raises(ValueError, match="widths"):
