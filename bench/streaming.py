@@ -15,7 +15,8 @@
    IncrementalPCA (plain partial_fit on the same chunks, timed on the first
    chunks only: its per-row cost is constant) and against the non-streaming
    answer: A^T A accumulated by numpy (BLAS) chunk by chunk, then
-   scipy.sparse.linalg.eigsh(k=1).
+   scipy.sparse.linalg.eigsh(k=1); and rows per second on CSR rows (the
+   sparse path of the core) against the same rows dense.
 3. Real rows: load_digits and a TF-IDF matrix (docstrings of numpy and scipy
    as documents), dense and as scipy.sparse CSR, in random order:
    correlation with the exact v_1.
@@ -209,6 +210,45 @@ def throughput(args):
            f"{ipca_rows} rows; eigsh time includes accumulating A^T A.")
 
 
+def sparse_throughput(args):
+    """Rows per second on CSR rows (never densified): random-order and Oja, against the same
+    rows dense (random-order) where they fit in memory."""
+    import scipy.sparse as sp
+
+    n, d, nnz_row, chunk = (40_000, 2000, 20, 10_000) if args.quick else (1_000_000, 10_000, 20, 50_000)
+    rng = np.random.default_rng(3)
+    ro = lralg.StreamingTopEigenvector(d, n_rows=n, rng=0)
+    oja = lralg.StreamingTopEigenvector(d, method="oja", n_rows=n, rng=0)
+    ro_dense = lralg.StreamingTopEigenvector(d, n_rows=n, rng=0)
+    t = {"random-order (CSR)": 0.0, "oja (CSR)": 0.0, "random-order (same rows dense)": 0.0}
+    dense_rows = 0
+    for lo in range(0, n, chunk):
+        m = min(chunk, n - lo)
+        cols = rng.integers(0, d, size=(m, nnz_row))
+        vals = rng.standard_normal((m, nnz_row)).astype(np.float32)
+        X = sp.csr_array((vals.ravel(), cols.ravel(), np.arange(0, m * nnz_row + 1, nnz_row)), shape=(m, d))
+        X.sum_duplicates()
+        for name, est in (("random-order (CSR)", ro), ("oja (CSR)", oja)):
+            start = time.perf_counter()
+            est.update(X)
+            t[name] += time.perf_counter() - start
+        if dense_rows < 4 * chunk:  # the dense copy is m x d: time a few chunks only
+            Xd = X.toarray()
+            start = time.perf_counter()
+            ro_dense.update(Xd)
+            t["random-order (same rows dense)"] += time.perf_counter() - start
+            dense_rows += m
+    rows = []
+    for name, secs in t.items():
+        timed = dense_rows if "dense" in name else n
+        rows.append({"method": name, "rows timed": timed, "rows/s": timed / secs,
+                     "nnz/s": timed * nnz_row / secs})
+    report("streaming_sparse", rows,
+           note=f"{n} x {d} CSR float32, {nnz_row} non-zeros per row at random columns, chunks of {chunk} "
+           f"rows (generation not timed); lralg threads {lralg.get_num_threads()}. The dense rows are the "
+           "same chunks densified (first chunks only).")
+
+
 def _blas_threads():
     from threadpoolctl import threadpool_info
 
@@ -285,7 +325,7 @@ def real_rows(args):
 
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["accuracy", "memory", "throughput", "real"], default=None)
+    p.add_argument("--only", choices=["accuracy", "memory", "throughput", "sparse", "real"], default=None)
     p.add_argument("--threads", type=int, default=None,
                    help="threads for lralg and for BLAS alike (default: each library's own default)")
     args = p.parse_args(argv)
@@ -296,7 +336,7 @@ def main(argv=None):
     start = time.perf_counter()
     with threadpool_limits(args.threads), lralg.threads(args.threads or lralg.get_num_threads()):
         for name, fn in (("accuracy", accuracy), ("memory", memory), ("throughput", throughput),
-                         ("real", real_rows)):
+                         ("sparse", sparse_throughput), ("real", real_rows)):
             if args.only in (None, name):
                 fn(args)
     print(f"\n(total {time.perf_counter() - start:.0f} s)")

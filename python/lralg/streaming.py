@@ -3,24 +3,32 @@
 Methods
 -------
 "random-order"
-    The block power method for rows in uniformly random order of Kacham and
-    Woodruff ("Approximating the Top Eigenvector in Random Order Streams",
-    NeurIPS 2024, arXiv 2412.11963). Rows of squared norm at least
-    ``||A||_F^2 / (d * polylog d)`` ("heavy" rows) are stored exactly; the
-    stream positions are cut into ``n_blocks`` consecutive blocks, and each
-    block takes one power step with its light rows, rescaled by
-    ``n / block length`` (in a random-order stream a block is a uniform sample
-    of the rows), plus the heavy rows stored so far. Needs the stream length
-    ``n`` in advance (it fixes the blocks); ``||A||_F^2`` is estimated on the
-    fly from the rows seen so far. Memory ``O(d + h d)`` for ``h`` heavy rows.
+    For rows in uniformly random order, after Kacham and Woodruff
+    ("Approximating the Top Eigenvector in Random Order Streams", NeurIPS
+    2024, arXiv 2412.11963). Rows with ``||a|| >= ||A||_F / sqrt(d polylog d)``
+    ("heavy" rows; here ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)``) are
+    stored exactly; the stream positions are cut into ``n_blocks``
+    consecutive blocks, and each block takes one power step with its light
+    rows, rescaled by ``n / block length`` (in a random-order stream a block
+    is a uniform sample of the rows), plus the heavy rows stored so far.
+    Needs the stream length ``n`` in advance (it fixes the blocks);
+    ``||A||_F^2`` is estimated on the fly from the rows seen so far. Memory
+    ``O(d + h d)`` for ``h`` heavy rows. The abstract's guarantee: correlation
+    ``1 - O(1/sqrt(R))`` with v_1 for ``R = sigma_1^2 / sigma_2^2 = Omega(1)``.
+    The paper's body could not be read: this is a reconstruction of its
+    outline (see the README), not its exact algorithm.
 "oja"
     Oja's rule with a fixed learning rate, the arbitrary-order baseline
-    analysed by Price and Xun (arXiv 2408.10332). Memory ``O(d)``.
+    analysed by Price and Xun (arXiv 2408.10332). Memory ``O(d)``. Default
+    step ``2 ln(d) / lambda_1`` (:func:`default_learning_rate`), lambda_1
+    given or estimated from the first rows.
 "exact"
     Accumulates ``A^T A`` (``d x d``) and returns its top eigenvector: the
     in-memory reference, ``O(d^2)`` memory.
 
-The state lives in the compiled core; updates run with the GIL released.
+Rows may come as dense arrays or scipy.sparse matrices (read by the core as
+CSR, never densified). The state lives in the compiled core; updates run with
+the GIL released.
 """
 
 from __future__ import annotations

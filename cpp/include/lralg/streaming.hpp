@@ -17,15 +17,22 @@
 //    rows 1..i plus (n - i) times the mean squared norm of the light rows
 //    seen so far (in a random-order stream the light part is unbiased; the
 //    heavy rows are few and are not extrapolated). Memory: O(d) plus the h
-//    heavy rows, O(h d).
+//    heavy rows, O(h d). This reconstructs the paper's outline (heavy rows
+//    kept, a block power method over random-order blocks) from its abstract
+//    and summaries: the body, with its algorithm numbers and constants, could
+//    not be read, so the block count and the polylog factor are our choices
+//    (default_power_blocks, default_heavy_factor), not the paper's.
 //  * Oja: Oja's rule with a fixed learning rate (the arbitrary-order
 //    algorithm analysed by Price and Xun, arXiv 2408.10332):
 //        z <- z + eta <a, z> a, renormalised when its norm grows.
-//    Memory O(d).
+//    Memory O(d). eta is given by the caller (the Python layer's default is
+//    2 ln(d) / lambda_1).
 //  * Exact: accumulates A^T A (d x d, double) and takes its top eigenvector
 //    at the end: the in-memory reference, O(d^2) memory.
 //
-// All accumulation is in double whatever the input type. Updates are
+// Rows come from a dense block (row- or column-major) or a CSR block
+// (CsrView), both read in place through the same update code (DenseRows,
+// CsrRows). All accumulation is in double whatever the input type. Updates are
 // deterministic for a given seed: the parallel reductions use a partition
 // fixed by the block size, never by the thread count.
 #pragma once
