@@ -12,6 +12,19 @@ import lralg
 from lralg.streaming import exact_top_eigenvector
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    # The oracles (QR, eigh, products of test matrices) run in numpy's BLAS; one thread keeps them
+    # from spinning against lralg's own threads and other jobs on a loaded machine.
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a test extra; without it the tests only run slower
+        yield
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield
+
+
 def gapped(n, d, R, *, heavy=0, heavy_scale=30.0, seed=0, dtype=np.float64):
     """Rows in random order whose A^T A has sigma_1^2 / sigma_2^2 about R, plus heavy rows."""
     rng = np.random.default_rng(seed)
