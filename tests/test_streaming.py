@@ -336,6 +336,8 @@ def _stream_with_state():
         (sp.csr_array(np.full((2, 12), np.nan)), ValueError, "NaN"),
         (sp.csr_array((0, 12)), ValueError, "no rows"),
         (sp.csr_array(np.ones((2, 12), dtype=complex)), TypeError, "real"),
+        (np.full((400, 12), 1e200), ValueError, "too large"),  # spans a power step: all undone
+        (sp.csr_array(np.full((3, 12), 1e200)), ValueError, "too large"),
         (np.ones((2, 3, 12)), ValueError, "2-D"),
         (None, TypeError, "array"),
     ],
@@ -366,6 +368,24 @@ def test_empty_and_zero_streams(method):
         est.vector_
     with pytest.raises(ValueError, match="zero"):
         lralg.top_eigenvector(np.zeros((6, 5)), method=method)
+
+
+@pytest.mark.parametrize("method", ["random-order", "oja", "exact"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_overflowing_rows_are_refused(method, sparse):
+    # Finite values whose squares overflow float64: a clear error, never NaN.
+    A = np.random.default_rng(20).standard_normal((300, 6)) * 1e200
+    with pytest.raises(ValueError, match="too large"):
+        lralg.top_eigenvector(sp.csr_array(A) if sparse else A, method=method, rng=0)
+    est = lralg.StreamingTopEigenvector(6, method=method, n_rows=900, rng=0, learning_rate=1e-3)
+    B = np.random.default_rng(21).standard_normal((600, 6))
+    est.update(B[:300])
+    before = est.vector_.copy()
+    with pytest.raises(ValueError, match="too large|over- or underflowed"):
+        est.update(sp.csr_array(A) if sparse else A)
+    assert np.array_equal(est.vector_, before) and est.n_rows_seen_ == 300
+    est.update(B[300:])
+    assert np.all(np.isfinite(est.vector_))
 
 
 def test_bad_arguments():

@@ -276,14 +276,23 @@ class StreamingTopEigenvector:
 
     def _start_oja(self) -> bool:
         """Fix Oja's step from the buffered rows and feed them; False (nothing changed) if they are all zero."""
-        lam = _top_eigenvalue(self._buffer, self.n_features, self._seed)
+        with np.errstate(over="ignore", invalid="ignore"):
+            lam = _top_eigenvalue(self._buffer, self.n_features, self._seed)
+        if not np.isfinite(lam):
+            raise ValueError(
+                "the rows are too large: lambda_1 overflows float64; scale them, or pass learning_rate"
+            )
         if not lam > 0.0:
             return False
         lam *= self.n_rows / (self._buffered + self._skipped)
         self._stream = self._make(default_learning_rate(self.n_features, lam))
-        buffer, self._buffer, self._buffered = self._buffer, [], 0
-        for block in buffer:
-            self._feed(block)
+        try:
+            for block in self._buffer:
+                self._feed(block)
+        except Exception:
+            self._stream, self._eta = None, None  # back to buffering, as before the call
+            raise
+        self._buffer, self._buffered = [], 0
         return True
 
     def update(self, block) -> "StreamingTopEigenvector":
@@ -295,10 +304,15 @@ class StreamingTopEigenvector:
         """
         block = self._check_block(block)
         if self._stream is None:  # oja: buffer the first rows to estimate lambda_1
-            copy = block.astype(np.float64, copy=True)
-            self._buffer.append(copy)
+            self._buffer.append(block.astype(np.float64, copy=True))
             self._buffered += block.shape[0]
-            if self._buffered >= oja_warmup_rows(self.n_features, self.n_rows) and not self._start_oja():
+            try:
+                started = self._buffered < oja_warmup_rows(self.n_features, self.n_rows) or self._start_oja()
+            except Exception:  # refused: the stream stays as it was before this block
+                self._buffer.pop()
+                self._buffered -= block.shape[0]
+                raise
+            if not started:
                 # All zero so far: zero rows leave Oja's iterate as it is; count them, keep waiting.
                 self._skipped += self._buffered
                 self._buffer, self._buffered = [], 0

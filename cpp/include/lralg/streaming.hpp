@@ -172,6 +172,9 @@ struct CsrRows {
 };
 
 class StreamingTopEig {
+  static constexpr const char* kTooLarge =
+      "the rows are too large: their squared norms overflow float64; scale them";
+
  public:
   explicit StreamingTopEig(const StreamingEigOptions& opt) : opt_(opt) {
     require(opt.n_features >= 1, "n_features must be >= 1");
@@ -261,7 +264,29 @@ class StreamingTopEig {
         }
         break;
       }
-      case EigMethod::RandomOrder: update_random_order(X); break;
+      case EigMethod::RandomOrder: {
+        // A block may span power steps; refusing it (overflow) restores every counter.
+        const Eigen::VectorXd z = z_, acc = acc_;
+        const std::size_t heavy = heavy_.size();
+        const index_t rows_seen = rows_seen_, block = block_, in_block = in_block_, light_count = light_count_;
+        const double sumsq = sumsq_, light_mass = light_mass_, last_value = last_value_;
+        try {
+          update_random_order(X);
+        } catch (...) {
+          z_ = z;
+          acc_ = acc;
+          heavy_.resize(heavy);
+          rows_seen_ = rows_seen;
+          block_ = block;
+          in_block_ = in_block;
+          light_count_ = light_count;
+          sumsq_ = sumsq;
+          light_mass_ = light_mass;
+          last_value_ = last_value;
+          throw;
+        }
+        break;
+      }
     }
   }
 
@@ -330,12 +355,17 @@ class StreamingTopEig {
         block = Eigen::Map<const RowMat>(X.X, X.rows, X.cols).template cast<double>();
       else
         block = Eigen::Map<const Mat>(X.X, X.rows, X.cols).template cast<double>();
+      const double mass = block.squaredNorm();
+      require(std::isfinite(sumsq_ + mass), kTooLarge);
       gram_.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
       gram_.triangularView<Eigen::StrictlyUpper>() = gram_.transpose();
-      sumsq_ += block.squaredNorm();
+      sumsq_ += mass;
     } else {
       // Sparse rows: each row adds the outer product of its non-zeros, O(nnz_row^2).
       const auto& V = X.X;
+      double mass = sumsq_;
+      for (index_t p = 0; p < V.nnz(); ++p) mass += double(V.data[p]) * double(V.data[p]);
+      require(std::isfinite(mass), kTooLarge);
       for (index_t r = 0; r < X.rows; ++r) {
         for (index_t p = V.row_begin(r); p < V.row_end(r); ++p) {
           const double x = double(V.data[p]);
@@ -369,6 +399,7 @@ class StreamingTopEig {
     }
     const double norm = z_.norm();
     require(norm > 0.0 && std::isfinite(norm), "Oja iterate over- or underflowed; lower learning_rate");
+    require(std::isfinite(sumsq_) && std::isfinite(value_sum_), kTooLarge);
     z_ /= norm;
     rows_seen_ += X.rows;
   }
@@ -412,6 +443,11 @@ class StreamingTopEig {
       }
     };
     parallel_blocks(n_chunks, 1, [&](index_t c, index_t, index_t) { sum_chunk(c, nullptr); });
+    {
+      double mass = sumsq_;
+      for (index_t k = 0; k < m; ++k) mass += scratch_[std::size_t(k)];
+      require(std::isfinite(mass), kTooLarge);
+    }
     // Classify in stream order with the running estimate of ||A||_F^2.
     std::vector<char> heavy(std::size_t(m), 0);
     std::vector<index_t> dirty;
@@ -445,8 +481,9 @@ class StreamingTopEig {
   void finish_block() {
     Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(block_length(block_)));
     add_heavy_product(z_, step);
-    last_value_ = z_.dot(step);
     const double norm = step.norm();
+    require(std::isfinite(norm), kTooLarge);
+    last_value_ = z_.dot(step);
     if (norm > 0.0) z_ = step / norm;  // a block of zero rows leaves z as it was
     acc_.setZero();
     in_block_ = 0;
