@@ -4,8 +4,9 @@
 
 1. Accuracy against the gap R = sigma_1^2 / sigma_2^2 with a few very heavy
    rows: <v, v_1>^2 over seeds for "random-order", "oja" (default learning
-   rate, and the best of a grid around the theory's log(d) / sigma_1^2, which
-   needs the exact sigma_1: an oracle tuning that favours Oja) and
+   rate 2 ln(d) / lambda_1 with lambda_1 estimated from the first rows, and
+   the best of a grid c ln(d) / lambda_1 around it, which needs the exact
+   lambda_1: an oracle tuning that favours Oja) and
    scikit-learn's IncrementalPCA(n_components=1). IncrementalPCA always
    centres its input; each batch is fed as [X_b; -X_b], whose mean is zero,
    so that it estimates the uncentred top eigenvector of A^T A.
@@ -14,9 +15,11 @@
    IncrementalPCA (plain partial_fit on the same chunks, timed on the first
    chunks only: its per-row cost is constant) and against the non-streaming
    answer: A^T A accumulated by numpy (BLAS) chunk by chunk, then
-   scipy.sparse.linalg.eigsh(k=1).
-3. Real rows: load_digits and a dense TF-IDF matrix (docstrings of numpy and
-   scipy as documents) in random order: correlation with the exact v_1.
+   scipy.sparse.linalg.eigsh(k=1); and rows per second on CSR rows (the
+   sparse path of the core) against the same rows dense.
+3. Real rows: load_digits and a TF-IDF matrix (docstrings of numpy and scipy
+   as documents), dense and as scipy.sparse CSR, in random order:
+   correlation with the exact v_1.
 """
 
 from __future__ import annotations
@@ -108,8 +111,10 @@ def accuracy(args):
         rows,
         note=f"{n} x {d} rows in random order, sigma_1^2 / sigma_2^2 = R exactly, sigma_j^2 for j >= 2 "
         f"linear from 1 to 0.1 (times n); {heavy} heavy rows (high-leverage rows of the left factor, "
-        f"each about 100x the mean row norm^2); {seeds} seeds. "
-        "oracle eta: best of c*ln(d)/sigma_1^2, c in {0.5,1,2,4,8}, chosen on the mean over seeds.",
+        f"each about 100x the mean row norm^2); {seeds} seeds. oja: default eta = 2 ln(d) / lambda_1, "
+        "lambda_1 estimated from the rows buffered until at least max(1024, 4d) have arrived (here the "
+        "first block of 4096 rows, the whole matrix when n <= 4096). "
+        "oracle eta: best of c*ln(d)/lambda_1 (exact lambda_1), c in {0.5,1,2,4,8}, chosen on the mean over seeds.",
     )
 
 
@@ -151,7 +156,8 @@ def memory(args):
             rows.append({"d": d, "n": n, "method": "exact (A^T A)", "state bytes": 8 * d * d,
                          "heavy rows": "", "bytes / d": 8 * d})
     report("streaming_memory", rows, note="State kept across rows (z, running product, heavy rows; "
-           "4 rows of 100x norm planted per stream); flat in n. The heavy-row store is a std::vector "
+           "4 rows of 100x norm planted per stream); flat in n once n >> d log2 d (below that, rows of about the "
+           "mean norm pass the heavy threshold, as at d = 1000, n = 10000). The heavy-row store is a std::vector "
            "(capacity counted).")
 
 
@@ -205,6 +211,45 @@ def throughput(args):
            f"{ipca_rows} rows; eigsh time includes accumulating A^T A.")
 
 
+def sparse_throughput(args):
+    """Rows per second on CSR rows (never densified): random-order and Oja, against the same
+    rows dense (random-order) where they fit in memory."""
+    import scipy.sparse as sp
+
+    n, d, nnz_row, chunk = (40_000, 2000, 20, 10_000) if args.quick else (1_000_000, 10_000, 20, 50_000)
+    rng = np.random.default_rng(3)
+    ro = lralg.StreamingTopEigenvector(d, n_rows=n, rng=0)
+    oja = lralg.StreamingTopEigenvector(d, method="oja", n_rows=n, rng=0)
+    ro_dense = lralg.StreamingTopEigenvector(d, n_rows=n, rng=0)
+    t = {"random-order (CSR)": 0.0, "oja (CSR)": 0.0, "random-order (same rows dense)": 0.0}
+    dense_rows = 0
+    for lo in range(0, n, chunk):
+        m = min(chunk, n - lo)
+        cols = rng.integers(0, d, size=(m, nnz_row))
+        vals = rng.standard_normal((m, nnz_row)).astype(np.float32)
+        X = sp.csr_array((vals.ravel(), cols.ravel(), np.arange(0, m * nnz_row + 1, nnz_row)), shape=(m, d))
+        X.sum_duplicates()
+        for name, est in (("random-order (CSR)", ro), ("oja (CSR)", oja)):
+            start = time.perf_counter()
+            est.update(X)
+            t[name] += time.perf_counter() - start
+        if dense_rows < 20_000:  # the dense copy is m x d: time the first 20000 rows only
+            Xd = X[: min(m, 5000)].toarray()
+            start = time.perf_counter()
+            ro_dense.update(Xd)
+            t["random-order (same rows dense)"] += time.perf_counter() - start
+            dense_rows += Xd.shape[0]
+    rows = []
+    for name, secs in t.items():
+        timed = dense_rows if "dense" in name else n
+        rows.append({"method": name, "rows timed": timed, "rows/s": timed / secs,
+                     "nnz/s": timed * nnz_row / secs})
+    report("streaming_sparse", rows,
+           note=f"{n} x {d} CSR float32, {nnz_row} non-zeros per row at random columns, chunks of {chunk} "
+           f"rows (generation not timed); lralg threads {lralg.get_num_threads()}. The dense rows are the "
+           "same rows densified (the first 20000, 5000 per chunk).")
+
+
 def _blas_threads():
     from threadpoolctl import threadpool_info
 
@@ -241,8 +286,7 @@ def tfidf_rows():
                 if doc and len(doc) > 200 and doc not in seen:
                     seen.add(doc)
                     docs.append(doc)
-    X = TfidfVectorizer(max_features=1000, stop_words="english").fit_transform(docs)
-    return X.toarray()
+    return TfidfVectorizer(max_features=1000, stop_words="english").fit_transform(docs).tocsr()
 
 
 def real_rows(args):
@@ -250,26 +294,39 @@ def real_rows(args):
 
     seeds = 2 if args.quick else 10
     rows = []
-    for name, X in (("load_digits", load_digits().data), ("TF-IDF (docstrings)", tfidf_rows())):
-        v1, lam = exact_top_eigenvector(X)
-        sv = np.linalg.svd(X, compute_uv=False)
+    tfidf = tfidf_rows()
+    for name, X in (("load_digits", load_digits().data), ("TF-IDF (docstrings), dense", tfidf.toarray()),
+                    ("TF-IDF (docstrings), sparse CSR", tfidf)):
+        dense = X.toarray() if hasattr(X, "toarray") else X
+        v1, lam = exact_top_eigenvector(dense)
+        sv = np.linalg.svd(dense, compute_uv=False)
         gap = float((sv[0] / sv[1]) ** 2)
-        res = {"random-order": [], "oja": [], "IncrementalPCA": []}
+        res = {"random-order": [], "oja": []}
+        kept = []
+        if name != "TF-IDF (docstrings), sparse CSR":
+            res["IncrementalPCA"] = []
         for seed in range(seeds):
             P = X[np.random.default_rng(seed).permutation(X.shape[0])]
-            res["random-order"].append(corr(lralg.top_eigenvector(P, rng=seed).vector, v1))
+            ro = lralg.top_eigenvector(P, rng=seed)
+            kept.append(ro.n_heavy)
+            res["random-order"].append(corr(ro.vector, v1))
             res["oja"].append(corr(lralg.top_eigenvector(P, method="oja", rng=seed).vector, v1))
-            res["IncrementalPCA"].append(corr(ipca_vector(P, max(5 * X.shape[1], 500)), v1))
+            if "IncrementalPCA" in res:
+                res["IncrementalPCA"].append(corr(ipca_vector(P, max(5 * X.shape[1], 500)), v1))
         for m, vals in res.items():
             rows.append({"data": f"{name} {X.shape[0]}x{X.shape[1]}", "R": gap, "method": m,
                          "mean <v,v1>^2": float(np.mean(vals)), "worst <v,v1>^2": float(np.min(vals)),
+                         "heavy rows kept": float(np.mean(kept)) if m == "random-order" else "",
                          "target": 0.99 if m == "random-order" else ""})
-    report("streaming_real", rows, note=f"rows in random order, {seeds} orders; exact v1 by eigh of A^T A.")
+    report("streaming_real", rows, note=f"rows in random order, {seeds} orders; exact v1 by eigh of A^T A; "
+           "the sparse rows go through the core's CSR path (never densified). Heavy rows: ||a||^2 >= "
+           "||A||_F^2 / (d log2 d); the TF-IDF rows have unit norm and n < d log2 d, so every row is heavy "
+           "and random-order keeps them all (the paper's O(h d) memory with h = n).")
 
 
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--only", choices=["accuracy", "memory", "throughput", "real"], default=None)
+    p.add_argument("--only", choices=["accuracy", "memory", "throughput", "sparse", "real"], default=None)
     p.add_argument("--threads", type=int, default=None,
                    help="threads for lralg and for BLAS alike (default: each library's own default)")
     args = p.parse_args(argv)
@@ -280,7 +337,7 @@ def main(argv=None):
     start = time.perf_counter()
     with threadpool_limits(args.threads), lralg.threads(args.threads or lralg.get_num_threads()):
         for name, fn in (("accuracy", accuracy), ("memory", memory), ("throughput", throughput),
-                         ("real", real_rows)):
+                         ("sparse", sparse_throughput), ("real", real_rows)):
             if args.only in (None, name):
                 fn(args)
     print(f"\n(total {time.perf_counter() - start:.0f} s)")

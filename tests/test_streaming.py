@@ -12,6 +12,19 @@ import lralg
 from lralg.streaming import exact_top_eigenvector
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    # The oracles (QR, eigh, products of test matrices) run in numpy's BLAS; one thread keeps them
+    # from spinning against lralg's own threads and other jobs on a loaded machine.
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a test extra; without it the tests only run slower
+        yield
+        return
+    with threadpool_limits(1, user_api="blas"):
+        yield
+
+
 def gapped(n, d, R, *, heavy=0, heavy_scale=30.0, seed=0, dtype=np.float64):
     """Rows in random order whose A^T A has sigma_1^2 / sigma_2^2 about R, plus heavy rows."""
     rng = np.random.default_rng(seed)
@@ -109,6 +122,124 @@ def test_memory_flat_in_n():
     assert small.memory_bytes == large.memory_bytes == 8 * 2 * 40
 
 
+def test_heavy_rows_follow_the_papers_definition():
+    # Heavy: ||a|| >= ||A||_F / sqrt(d polylog d), i.e. ||a||^2 >= ||A||_F^2 / (d * heavy_factor).
+    # ||A||_F is estimated on the fly, so compare with margins around the exact threshold.
+    A = gapped(8000, 40, 10.0, seed=13)
+    A[[5, 900, 4000, 7999]] *= np.array([[40.0], [12.0], [8.0], [20.0]])
+    A = A[np.random.default_rng(13).permutation(8000)]
+    d = A.shape[1]
+    factor = max(1.0, math.log2(d))
+    threshold = np.sum(A**2) / (d * factor)
+    norms = np.sum(A**2, axis=1)
+    res = lralg.top_eigenvector(A, rng=0)
+    assert np.sum(norms >= 2.0 * threshold) <= res.n_heavy <= np.sum(norms >= 0.5 * threshold)
+    # a larger polylog factor lowers the threshold: more rows kept
+    more = lralg.top_eigenvector(A, rng=0, heavy_factor=8 * factor)
+    assert more.n_heavy >= res.n_heavy
+
+
+def test_oja_default_rate_is_two_log_d_over_lambda1():
+    A = gapped(6000, 30, 10.0, seed=14)
+    v1, lam = exact_top_eigenvector(A)
+    est = lralg.StreamingTopEigenvector(30, method="oja", top_eigenvalue=lam, rng=0)
+    assert est.learning_rate_ == pytest.approx(2.0 * math.log(30) / lam)
+    est.update(A)
+    assert corr(est.vector_, v1) > 0.95
+    # the warm-up estimate of lambda_1 (random order) gives a step of the same size
+    est = lralg.StreamingTopEigenvector(30, method="oja", n_rows=6000, rng=0)
+    est.update(A)
+    assert 0.5 < est.learning_rate_ / (2.0 * math.log(30) / lam) < 2.0
+    assert corr(est.vector_, v1) > 0.95
+
+
+@pytest.mark.parametrize("R", [5.0, 100.0])
+def test_oja_default_rate_accuracy(R):
+    # The default step recovers v1 where the old ln(d)/||A||_F^2 step did not (R >> log n log d: Price-Xun's regime).
+    A = exact_gap(20000, 50, R, heavy=0, seed=15)
+    v1, _ = exact_top_eigenvector(A)
+    res = lralg.top_eigenvector(A, method="oja", rng=0)
+    assert corr(res.vector, v1) > (0.9 if R == 5.0 else 0.99)
+
+
+def test_oja_warmup_buffer():
+    A = gapped(3000, 10, 20.0, seed=16)
+    est = lralg.StreamingTopEigenvector(10, method="oja", n_rows=3000, rng=0)
+    est.update(A[:500])  # warm-up: min(n, max(1024, 4 d)) = 1024 rows
+    assert est.learning_rate_ is None and est.n_rows_seen_ == 500
+    assert est.memory_bytes_ >= 500 * 10 * 8
+    with pytest.raises(ValueError, match="width"):
+        est.update(np.ones((3, 11)))
+    assert est.n_rows_seen_ == 500
+    early = est.vector_  # reading fixes the step from the rows so far
+    assert est.learning_rate_ > 0 and early.shape == (10,)
+    est.update(A[500:])
+    assert est.memory_bytes_ == 8 * 2 * 10
+    v1, _ = exact_top_eigenvector(A)
+    assert corr(est.vector_, v1) > 0.95
+    # leading zero rows do not stop the warm-up
+    Z = np.vstack([np.zeros((1100, 10)), A[:1900]])
+    res = lralg.top_eigenvector(Z, method="oja", rng=0, block_size=100)
+    assert res.n_rows_seen == 3000
+    assert corr(res.vector, exact_top_eigenvector(A[:1900])[0]) > 0.9
+
+
+# ---------------------------------------------------------------- sparse input
+
+
+@pytest.mark.parametrize("method", ["random-order", "oja", "exact"])
+@pytest.mark.parametrize("fmt", ["csr_array", "csc_array", "coo_array", "csr_matrix"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sparse_matches_dense(method, fmt, dtype):
+    rng = np.random.default_rng(17)
+    A = gapped(2000, 25, 8.0, heavy=3, seed=17)
+    A[rng.random(A.shape) < 0.6] = 0.0
+    A = A.astype(dtype)
+    S = getattr(sp, fmt)(A)
+    kw = dict(method=method, rng=3, block_size=333)
+    dense = lralg.top_eigenvector(A, **kw)
+    sparse = lralg.top_eigenvector(S, **kw)
+    assert np.allclose(sparse.vector, dense.vector, atol=1e-9)
+    assert sparse.value == pytest.approx(dense.value, rel=1e-9)
+    assert sparse.n_heavy == dense.n_heavy and sparse.n_rows_seen == 2000
+
+
+def test_sparse_blocks_in_a_stream():
+    A = gapped(3000, 20, 6.0, heavy=2, seed=18)
+    A[np.abs(A) < 0.7] = 0.0
+    blocks = [sp.csr_array(A[:1000]), A[1000:1500], sp.coo_array(A[1500:2900]), *A[2900:]]
+    mixed = lralg.top_eigenvector(iter(blocks), n_rows=3000, rng=1)
+    dense = lralg.top_eigenvector(A, rng=1, block_size=97)
+    assert np.allclose(mixed.vector, dense.vector, atol=1e-10)
+    # int64 indices, duplicate entries (summed), caller's matrix untouched
+    C = sp.coo_array(A[:1000])
+    D = sp.coo_array(
+        (np.concatenate([C.data / 2, C.data / 2]), (np.concatenate([C.row, C.row]), np.concatenate([C.col, C.col]))),
+        shape=C.shape,
+    )
+    D_copy = D.copy()
+    est = lralg.StreamingTopEigenvector(20, n_rows=1000, rng=1)
+    est.update(D)
+    ref = lralg.StreamingTopEigenvector(20, n_rows=1000, rng=1).update(A[:1000])
+    assert np.allclose(est.vector_, ref.vector_, atol=1e-10)
+    assert np.array_equal(D.data, D_copy.data) and np.array_equal(D.row, D_copy.row)
+    S = sp.csr_array(A[:1000])
+    S64 = sp.csr_array((S.data, S.indices.astype(np.int64), S.indptr.astype(np.int64)), shape=S.shape)
+    est64 = lralg.StreamingTopEigenvector(20, n_rows=1000, rng=1).update(S64)
+    assert np.allclose(est64.vector_, ref.vector_, atol=1e-10)
+
+
+def test_sparse_rows_meet_the_bound():
+    # Sparse non-negative unit rows (bag-of-words like), gap R about 3: the paper's 1 - O(1/sqrt(R)).
+    rng = np.random.default_rng(19)
+    S = sp.random_array((5000, 300), density=0.02, format="csr", rng=rng)
+    S = sp.csr_array(S.multiply(1.0 / (sp.linalg.norm(S, axis=1)[:, None] + 1e-12)))
+    w, V = np.linalg.eigh((S.T @ S).toarray())
+    R, v1 = w[-1] / w[-2], V[:, -1]
+    res = lralg.top_eigenvector(S, rng=0)
+    assert corr(res.vector, v1) >= 1.0 - 1.0 / math.sqrt(R)
+
+
 # ---------------------------------------------------------------- determinism and streaming
 
 
@@ -201,7 +332,12 @@ def _stream_with_state():
         (np.ones((800, 12)), ValueError, "n_rows"),
         (np.ones((2, 12), dtype=complex), TypeError, "real"),
         (np.array([["a"] * 12]), TypeError, "real"),
-        (sp.csr_array(np.ones((2, 12))), TypeError, "sparse"),
+        (sp.csr_array(np.ones((2, 11))), ValueError, "width"),
+        (sp.csr_array(np.full((2, 12), np.nan)), ValueError, "NaN"),
+        (sp.csr_array((0, 12)), ValueError, "no rows"),
+        (sp.csr_array(np.ones((2, 12), dtype=complex)), TypeError, "real"),
+        (np.full((400, 12), 1e200), ValueError, "too large"),  # spans a power step: all undone
+        (sp.csr_array(np.full((3, 12), 1e200)), ValueError, "too large"),
         (np.ones((2, 3, 12)), ValueError, "2-D"),
         (None, TypeError, "array"),
     ],
@@ -234,6 +370,24 @@ def test_empty_and_zero_streams(method):
         lralg.top_eigenvector(np.zeros((6, 5)), method=method)
 
 
+@pytest.mark.parametrize("method", ["random-order", "oja", "exact"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_overflowing_rows_are_refused(method, sparse):
+    # Finite values whose squares overflow float64: a clear error, never NaN.
+    A = np.random.default_rng(20).standard_normal((300, 6)) * 1e200
+    with pytest.raises(ValueError, match="too large"):
+        lralg.top_eigenvector(sp.csr_array(A) if sparse else A, method=method, rng=0)
+    est = lralg.StreamingTopEigenvector(6, method=method, n_rows=900, rng=0, learning_rate=1e-3)
+    B = np.random.default_rng(21).standard_normal((600, 6))
+    est.update(B[:300])
+    before = est.vector_.copy()
+    with pytest.raises(ValueError, match="too large|over- or underflowed"):
+        est.update(sp.csr_array(A) if sparse else A)
+    assert np.array_equal(est.vector_, before) and est.n_rows_seen_ == 300
+    est.update(B[300:])
+    assert np.all(np.isfinite(est.vector_))
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="n_rows"):
         lralg.StreamingTopEigenvector(5)
@@ -251,8 +405,10 @@ def test_bad_arguments():
         lralg.StreamingTopEigenvector(3, n_rows=3, heavy_factor=-1.0)
     with pytest.raises(ValueError):
         lralg.StreamingTopEigenvector(3, method="oja", learning_rate=float("nan"))
-    with pytest.raises(TypeError):
-        lralg.top_eigenvector(sp.csr_array(np.ones((3, 3))))
+    with pytest.raises(ValueError, match="empty"):
+        lralg.top_eigenvector(sp.csr_array((0, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.top_eigenvector(sp.csr_array(np.array([[1.0, np.inf], [1.0, 2.0]])))
     with pytest.raises(TypeError):
         lralg.top_eigenvector(5)
     with pytest.raises(ValueError, match="widths"):
@@ -296,3 +452,34 @@ def test_any_shape_dtype_layout(n, d, dtype, order, method, block, seed):
         # compare the Rayleigh quotient: v1 may not be unique when eigenvalues tie
         tol = 1e-3 if A.dtype == np.float32 else 1e-8
         assert float(np.linalg.norm(Af @ res.vector) ** 2) == pytest.approx(lam, rel=tol, abs=1e-8 * lam)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 50),
+    d=st.integers(1, 8),
+    density=st.sampled_from([0.0, 0.2, 0.7]),
+    fmt=st.sampled_from(["csr_array", "csc_array", "coo_array", "csr_matrix"]),
+    dtype=st.sampled_from([np.float32, np.float64, np.int64]),
+    method=st.sampled_from(["random-order", "oja", "exact"]),
+    block=st.integers(1, 60),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_sparse_any_shape_agrees_with_dense(n, d, density, fmt, dtype, method, block, seed):
+    rng = np.random.default_rng(seed)
+    A = (rng.standard_normal((n, d)) * (rng.random((n, d)) < density) * 10).astype(dtype)
+    S = getattr(sp, fmt)(A)
+    kw = dict(method=method, block_size=block, rng=seed)
+    if not np.any(A):
+        with pytest.raises(ValueError):
+            lralg.top_eigenvector(S, **kw)
+        return
+    dense = lralg.top_eigenvector(A, **kw)
+    sparse = lralg.top_eigenvector(S, **kw)
+    tol = 1e-5 if dtype == np.float32 else 1e-9
+    lam = float(np.linalg.norm(np.asarray(A, dtype=np.float64), 2) ** 2)
+    assert sparse.value == pytest.approx(dense.value, rel=tol, abs=tol * lam)
+    Af = np.asarray(A, dtype=np.float64)
+    # compare Rayleigh quotients: the vector need not be unique when eigenvalues tie
+    rq = lambda v: float(np.linalg.norm(Af @ v) ** 2)  # noqa: E731
+    assert rq(sparse.vector) == pytest.approx(rq(dense.vector), rel=tol, abs=tol * lam)

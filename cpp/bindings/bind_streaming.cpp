@@ -1,3 +1,4 @@
+#include <cstdint>
 #include <mutex>
 
 #include "bindings.hpp"
@@ -61,6 +62,24 @@ void bind_streaming(py::module_& m) {
           s.core.update(x.data, x.rows, x.cols, x.row_major);
         },
         py::arg("stream"), py::arg("block"));
+
+    // A CSR block as its three arrays (read in place, never densified).
+    auto bind_csr = [&](auto index_tag) {
+      using I = decltype(index_tag);
+      m.def(
+          "streaming_update_csr",
+          [](StreamHandle& s, const py::array_t<I>& indptr, const py::array_t<I>& indices,
+             const py::array_t<T>& data, index_t rows, index_t cols) {
+            const auto x = csr_view<T, I>(indptr, indices, data, rows, cols, "block");
+            py::gil_scoped_release release;
+            std::lock_guard<std::mutex> lock(s.mutex);
+            s.core.update_csr(x);
+          },
+          py::arg("stream"), py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"),
+          py::arg("cols"));
+    };
+    bind_csr(std::int32_t{});
+    bind_csr(std::int64_t{});
   });
 }
 

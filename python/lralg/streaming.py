@@ -3,24 +3,32 @@
 Methods
 -------
 "random-order"
-    The block power method for rows in uniformly random order of Kacham and
-    Woodruff ("Approximating the Top Eigenvector in Random Order Streams",
-    NeurIPS 2024, arXiv 2412.11963). Rows of squared norm at least
-    ``||A||_F^2 / (d * polylog d)`` ("heavy" rows) are stored exactly; the
-    stream positions are cut into ``n_blocks`` consecutive blocks, and each
-    block takes one power step with its light rows, rescaled by
-    ``n / block length`` (in a random-order stream a block is a uniform sample
-    of the rows), plus the heavy rows stored so far. Needs the stream length
-    ``n`` in advance (it fixes the blocks); ``||A||_F^2`` is estimated on the
-    fly from the rows seen so far. Memory ``O(d + h d)`` for ``h`` heavy rows.
+    For rows in uniformly random order, after Kacham and Woodruff
+    ("Approximating the Top Eigenvector in Random Order Streams", NeurIPS
+    2024, arXiv 2412.11963). Rows with ``||a|| >= ||A||_F / sqrt(d polylog d)``
+    ("heavy" rows; here ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)``) are
+    stored exactly; the stream positions are cut into ``n_blocks``
+    consecutive blocks, and each block takes one power step with its light
+    rows, rescaled by ``n / block length`` (in a random-order stream a block
+    is a uniform sample of the rows), plus the heavy rows stored so far.
+    Needs the stream length ``n`` in advance (it fixes the blocks);
+    ``||A||_F^2`` is estimated on the fly from the rows seen so far. Memory
+    ``O(d + h d)`` for ``h`` heavy rows. The abstract's guarantee: correlation
+    ``1 - O(1/sqrt(R))`` with v_1 for ``R = sigma_1^2 / sigma_2^2 = Omega(1)``.
+    The paper's body could not be read: this is a reconstruction of its
+    outline (see the README), not its exact algorithm.
 "oja"
     Oja's rule with a fixed learning rate, the arbitrary-order baseline
-    analysed by Price and Xun (arXiv 2408.10332). Memory ``O(d)``.
+    analysed by Price and Xun (arXiv 2408.10332). Memory ``O(d)``. Default
+    step ``2 ln(d) / lambda_1`` (:func:`default_learning_rate`), lambda_1
+    given or estimated from the first rows.
 "exact"
     Accumulates ``A^T A`` (``d x d``) and returns its top eigenvector: the
     in-memory reference, ``O(d^2)`` memory.
 
-The state lives in the compiled core; updates run with the GIL released.
+Rows may come as dense arrays or scipy.sparse matrices (read by the core as
+CSR, never densified). The state lives in the compiled core; updates run with
+the GIL released.
 """
 
 from __future__ import annotations
@@ -29,9 +37,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import _core
-from ._validate import check_array, check_int, check_real, is_sparse, seed_from_rng
+from ._validate import check_array, check_int, check_real, check_sparse, is_sparse, seed_from_rng
 
 _METHODS = {"random-order": 0, "oja": 1, "exact": 2}
 
@@ -69,14 +78,48 @@ def _method(method) -> str:
     return method
 
 
-def default_learning_rate(n_features: int, frobenius_sq: float) -> float:
-    """The default Oja learning rate ``eta = ln(max(d, 2)) / ||A||_F^2``.
+#: The constant C of the default Oja step ``eta = C ln(d) / lambda_1``.
+OJA_RATE_CONSTANT = 2.0
 
-    Price and Xun take eta of order ``log(d) / sigma_1^2``; sigma_1 is not
-    known in a stream, and ``||A||_F^2 >= sigma_1^2`` keeps every step
-    ``eta ||a_i||^2 <= ln d`` bounded.
+
+def default_learning_rate(n_features: int, top_eigenvalue: float) -> float:
+    """The default fixed Oja step ``eta = 2 ln(max(d, 2)) / lambda_1``.
+
+    ``lambda_1 = sigma_1(A)^2`` is the top eigenvalue of ``A^T A`` (the
+    spectral norm squared, not ``||A||_F^2``). The scale ``ln(d) / lambda_1``
+    is the fixed rate of the arbitrary-order analysis of Oja's algorithm
+    (Price and Xun, arXiv 2408.10332): over the stream the v_1 component of
+    the iterate grows by about ``exp(eta lambda_1)`` and must overcome the
+    ``1/sqrt(d)`` share of a random start, while the other directions grow by
+    at most ``exp(eta lambda_j)``. The constant 2 is chosen by measurement
+    (best of 0.5 ... 16 at every gap tried, bench/streaming.py); the paper's
+    own constant could not be checked (its body was not available).
     """
-    return math.log(max(n_features, 2)) / frobenius_sq
+    return OJA_RATE_CONSTANT * math.log(max(n_features, 2)) / top_eigenvalue
+
+
+def oja_warmup_rows(n_features: int, n_rows: int) -> int:
+    """Rows buffered to estimate lambda_1 when Oja's step is not given."""
+    return min(n_rows, max(1024, 4 * n_features))
+
+
+def _top_eigenvalue(blocks, n_features: int, seed: int, iterations: int = 64) -> float:
+    """lambda_1 of ``sum_k B_k^T B_k`` by the power method over float64 blocks."""
+    v = np.random.default_rng(seed).standard_normal(n_features)
+    v /= np.linalg.norm(v)
+    value = 0.0
+    for _ in range(iterations):
+        w = np.zeros(n_features)
+        for B in blocks:
+            w += B.T @ (B @ v)
+        previous, value = value, float(v @ w)
+        norm = np.linalg.norm(w)
+        if norm == 0.0:
+            return 0.0
+        v = w / norm
+        if abs(value - previous) <= 1e-4 * value:  # the step needs lambda_1 to a few per cent at most
+            break
+    return value
 
 
 class StreamingTopEigenvector:
@@ -91,33 +134,44 @@ class StreamingTopEigenvector:
         in uniformly random order; shuffle them first otherwise.
     n_rows : int or None
         Stream length n. Required for "random-order" (it places the power
-        blocks); for "oja" without ``learning_rate`` it is used to estimate
-        ``||A||_F^2`` from the first block. A stream may end early (the
-        estimate is then that of the rows seen) but may not exceed it.
+        blocks). For "oja" without ``learning_rate`` or ``top_eigenvalue`` it
+        scales the estimate of lambda_1 from the first rows. A stream may end
+        early (the estimate is then that of the rows seen) but may not
+        exceed it.
     rng : None, int or numpy.random.Generator
         Seed of the Gaussian start vector.
     n_blocks : int or None
         "random-order": number of power steps (blocks). Default
         ``max(ceil(log2 d) + 2, n // (8 d))``, capped so that each block holds
         >= 64 rows: the steps a power method needs from a random start, or
-        more where n allows. A choice made by measurement: with a small gap
-        and heavy rows more (noisier) steps help, with a flat spectrum below
-        sigma_1 fewer (larger) blocks do, the last block's noise being what
-        limits the result.
+        more where n allows. A choice made by measurement, not the paper's
+        (see the README status note).
     heavy_factor : float or None
         "random-order": the polylog(d) of the heavy threshold; a row is heavy
-        when ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)``. Default
-        ``max(1, log2 d)``.
+        when ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)`` (the paper's
+        ``||a|| >= ||A||_F / sqrt(d polylog d)``). Default ``max(1, log2 d)``.
+        ``||A||_F^2`` is estimated on the fly (rows seen plus the unseen rows
+        at the mean light-row mass).
     learning_rate : float or None
-        "oja": fixed step eta. Default :func:`default_learning_rate` with
-        ``||A||_F^2`` estimated as ``n_rows`` times the mean squared norm of
-        the first block (needs ``n_rows``).
+        "oja": the fixed step eta. Default :func:`default_learning_rate`
+        ``2 ln(d) / lambda_1`` with ``lambda_1 = top_eigenvalue`` when given,
+        else estimated as ``n_rows / m`` times the top eigenvalue of the
+        first ``m = oja_warmup_rows(d, n_rows)`` rows, which are buffered
+        (``O(m d)`` memory, flat in n) until then. The estimate assumes those
+        rows are a fair sample (random order); for an adversarial order pass
+        ``top_eigenvalue`` or ``learning_rate``, as the analysis assumes.
+    top_eigenvalue : float or None
+        "oja": a known (or upper-bounded) ``lambda_1 = sigma_1(A)^2``.
 
     Attributes
     ----------
     vector_, value_ : current estimates (see :class:`EigResult`).
     n_rows_seen_, n_heavy_, memory_bytes_ : counters of the stream.
+    learning_rate_ : the Oja step in use (None before it is fixed).
 
+    Blocks may be dense arrays (float32/float64 read in place when C- or
+    F-contiguous) or scipy.sparse matrices/arrays (read as CSR in place;
+    other formats are converted to CSR once per block, never densified).
     A block refused for its shape or values (NaN/Inf, wrong width, no rows,
     rows beyond ``n_rows``) raises ValueError or TypeError and leaves the
     stream as it was.
@@ -133,6 +187,7 @@ class StreamingTopEigenvector:
         n_blocks=None,
         heavy_factor=None,
         learning_rate=None,
+        top_eigenvalue=None,
     ):
         self.n_features = check_int(n_features, "n_features", low=1)
         self.method = _method(method)
@@ -153,17 +208,30 @@ class StreamingTopEigenvector:
             if learning_rate is None
             else check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
         )
-        if self.method == "oja" and self.learning_rate is None and self.n_rows is None:
+        self.top_eigenvalue = (
+            None
+            if top_eigenvalue is None
+            else check_real(top_eigenvalue, "top_eigenvalue", low=0.0, low_open=True)
+        )
+        eta = self.learning_rate
+        if self.method == "oja" and eta is None and self.top_eigenvalue is not None:
+            eta = default_learning_rate(self.n_features, self.top_eigenvalue)
+        if self.method == "oja" and eta is None and self.n_rows is None:
             raise ValueError(
-                "method='oja' needs learning_rate, or n_rows to estimate ||A||_F^2 from the first block"
+                "method='oja' needs learning_rate, top_eigenvalue, or n_rows (to estimate "
+                "lambda_1 from the first rows)"
             )
         self._seed = seed_from_rng(rng)
         self._stream = None
-        if self.method != "oja" or self.learning_rate is not None:
-            self._stream = self._make(self.learning_rate or 0.0)
+        self._eta = None
+        self._buffer = []  # oja: the first rows (float64 copies) until eta is fixed
+        self._buffered = 0
+        self._skipped = 0  # oja: all-zero warm-up rows, dropped (they do not move the iterate)
+        if self.method != "oja" or eta is not None:
+            self._stream = self._make(eta or 0.0)
 
     def _make(self, learning_rate: float):
-        self._eta = learning_rate
+        self._eta = learning_rate if self.method == "oja" else None
         return _core.StreamingTopEig(
             _METHODS[self.method],
             self.n_features,
@@ -174,13 +242,14 @@ class StreamingTopEigenvector:
             self._seed,
         )
 
-    def _check_block(self, block) -> np.ndarray:
+    def _check_block(self, block):
         if is_sparse(block):
-            raise TypeError("block must be a dense array of rows (scipy.sparse is not supported here)")
-        arr = np.asarray(block) if not isinstance(block, np.ndarray) else block
-        if isinstance(arr, np.ndarray) and arr.ndim == 1:
-            block = arr.reshape(1, -1)
-        block = check_array(block, "block", allow_empty=True)
+            block = check_sparse(block, "block", allow_empty=True)
+        else:
+            arr = np.asarray(block) if not isinstance(block, np.ndarray) else block
+            if isinstance(arr, np.ndarray) and arr.ndim == 1:
+                block = arr.reshape(1, -1)
+            block = check_array(block, "block", allow_empty=True)
         if block.shape[1] != self.n_features:
             raise ValueError(
                 f"block has rows of width {block.shape[1]}, the stream has n_features={self.n_features}"
@@ -194,25 +263,70 @@ class StreamingTopEigenvector:
             )
         return block
 
-    def update(self, block) -> "StreamingTopEigenvector":
-        """Feed a 2-D block of rows (or one 1-D row). Returns self.
+    def _feed(self, block) -> None:
+        if sp.issparse(block):
+            indptr, indices = block.indptr, block.indices
+            if indptr.dtype != indices.dtype:
+                indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
+            _core.streaming_update_csr(
+                self._stream, indptr, indices, block.data, block.shape[0], block.shape[1]
+            )
+        else:
+            _core.streaming_update(self._stream, block)
 
-        float32 and float64 blocks are read without a copy when C- or
-        F-contiguous; the core accumulates in float64.
+    def _start_oja(self) -> bool:
+        """Fix Oja's step from the buffered rows and feed them; False (nothing changed) if they are all zero."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            lam = _top_eigenvalue(self._buffer, self.n_features, self._seed)
+        if not np.isfinite(lam):
+            raise ValueError(
+                "the rows are too large: lambda_1 overflows float64; scale them, or pass learning_rate"
+            )
+        if not lam > 0.0:
+            return False
+        lam *= self.n_rows / (self._buffered + self._skipped)
+        self._stream = self._make(default_learning_rate(self.n_features, lam))
+        try:
+            for block in self._buffer:
+                self._feed(block)
+        except Exception:
+            self._stream, self._eta = None, None  # back to buffering, as before the call
+            raise
+        self._buffer, self._buffered = [], 0
+        return True
+
+    def update(self, block) -> "StreamingTopEigenvector":
+        """Feed a 2-D block of rows (or one 1-D row), dense or scipy.sparse. Returns self.
+
+        Dense float32 and float64 blocks are read without a copy when C- or
+        F-contiguous; CSR blocks are read in place. The core accumulates in
+        float64.
         """
         block = self._check_block(block)
-        if self._stream is None:  # oja: the learning rate from the first block
-            frob = float(np.einsum("ij,ij->", block, block, dtype=np.float64))
-            frob *= self.n_rows / block.shape[0]
-            if frob <= 0.0:
-                raise ValueError(
-                    "the first block is all zeros: cannot set Oja's learning rate from it; pass learning_rate"
-                )
-            self._stream = self._make(default_learning_rate(self.n_features, frob))
-        _core.streaming_update(self._stream, block)
+        if self._stream is None:  # oja: buffer the first rows to estimate lambda_1
+            self._buffer.append(block.astype(np.float64, copy=True))
+            self._buffered += block.shape[0]
+            try:
+                started = self._buffered < oja_warmup_rows(self.n_features, self.n_rows) or self._start_oja()
+            except Exception:  # refused: the stream stays as it was before this block
+                self._buffer.pop()
+                self._buffered -= block.shape[0]
+                raise
+            if not started:
+                # All zero so far: zero rows leave Oja's iterate as it is; count them, keep waiting.
+                self._skipped += self._buffered
+                self._buffer, self._buffered = [], 0
+            return self
+        self._feed(block)
         return self
 
     def _result(self):
+        if self._stream is None and self._buffered > 0:
+            # The stream ended (or is read) before the warm-up filled.
+            if not self._start_oja():
+                raise ValueError("every row seen is zero: A^T A = 0 has no top eigenvector")
+        if self._stream is None and self._skipped > 0:
+            raise ValueError("every row seen is zero: A^T A = 0 has no top eigenvector")
         if self._stream is None or self._stream.rows_seen == 0:
             raise ValueError("no rows were seen: the stream is empty")
         return self._stream.result()
@@ -229,7 +343,8 @@ class StreamingTopEigenvector:
 
     @property
     def n_rows_seen_(self) -> int:
-        return 0 if self._stream is None else int(self._stream.rows_seen)
+        core = 0 if self._stream is None else int(self._stream.rows_seen)
+        return self._buffered + self._skipped + core
 
     @property
     def n_heavy_(self) -> int:
@@ -237,14 +352,17 @@ class StreamingTopEigenvector:
 
     @property
     def memory_bytes_(self) -> int:
-        return 0 if self._stream is None else int(self._stream.memory_bytes)
+        """Bytes of state kept across blocks (core state, plus Oja's warm-up buffer while it fills)."""
+        core = 0 if self._stream is None else int(self._stream.memory_bytes)
+        buffered = 0
+        for b in self._buffer:
+            buffered += b.data.nbytes + b.indices.nbytes + b.indptr.nbytes if sp.issparse(b) else b.nbytes
+        return core + buffered
 
     @property
     def learning_rate_(self) -> float | None:
-        """The Oja step used (given or estimated); None for the other methods."""
-        if self.method != "oja":
-            return None
-        return None if self._stream is None else self._eta
+        """The Oja step in use (given or estimated); None for the other methods or before it is fixed."""
+        return self._eta
 
     def result(self) -> EigResult:
         vector, value = self._result()
@@ -258,8 +376,8 @@ class StreamingTopEigenvector:
 
 
 def _blocks(rows, block_size: int):
-    """Yield 2-D blocks from an array or an iterable of 1-D rows / 2-D blocks."""
-    if isinstance(rows, np.ndarray):
+    """Yield 2-D blocks from an array, a CSR matrix, or an iterable of 1-D rows / 2-D blocks."""
+    if isinstance(rows, np.ndarray) or sp.issparse(rows):
         if rows.ndim != 2:
             raise ValueError(f"rows must be 2-D when given as an array, got shape {rows.shape}")
         for lo in range(0, rows.shape[0], block_size):
@@ -268,7 +386,11 @@ def _blocks(rows, block_size: int):
     pending = []
     for item in rows:
         if is_sparse(item):
-            raise TypeError("rows must be dense (scipy.sparse is not supported here)")
+            if pending:
+                yield _stack(pending)
+                pending = []
+            yield item
+            continue
         arr = np.asarray(item)
         if arr.ndim == 1:
             pending.append(arr)
@@ -300,24 +422,26 @@ def top_eigenvector(
     n_blocks=None,
     heavy_factor=None,
     learning_rate=None,
+    top_eigenvalue=None,
     block_size=4096,
 ) -> EigResult:
     """Top eigenvector of ``A^T A`` from the rows of A, read once.
 
     Parameters
     ----------
-    rows : array_like (n, d) or iterable of 1-D rows / 2-D blocks
-        The stream. A 2-D array is streamed in blocks of ``block_size`` rows
-        in its own order; for "random-order" that order must be uniformly
-        random (shuffle first otherwise).
+    rows : array_like (n, d), scipy.sparse (n, d), or iterable of rows / blocks
+        The stream. A 2-D array or sparse matrix is streamed in blocks of
+        ``block_size`` rows in its own order (a sparse matrix is converted to
+        CSR once, never densified); an iterable may yield 1-D rows, 2-D
+        arrays and scipy.sparse blocks. For "random-order" the order must be
+        uniformly random (shuffle first otherwise).
     method : {"random-order", "oja", "exact"}
         See :class:`StreamingTopEigenvector`.
     n_rows : int or None
         Stream length; taken from an array's shape, required for
         "random-order" when ``rows`` is an iterable.
-    rng, n_blocks, heavy_factor, learning_rate
-        See :class:`StreamingTopEigenvector`. For "oja" on an array the
-        default learning rate uses the exact ``||A||_F^2``.
+    rng, n_blocks, heavy_factor, learning_rate, top_eigenvalue
+        See :class:`StreamingTopEigenvector`.
     block_size : int
         Rows per call to the core.
 
@@ -334,36 +458,34 @@ def top_eigenvector(
     """
     method = _method(method)
     block_size = check_int(block_size, "block_size", low=1)
-    if is_sparse(rows):
-        raise TypeError("rows must be dense (scipy.sparse is not supported by top_eigenvector)")
     if isinstance(rows, (str, bytes)) or rows is None:
         raise TypeError(f"rows must be an array or an iterable of rows, got {type(rows).__name__}")
-    if hasattr(rows, "__array__") and not isinstance(rows, np.ndarray):
+    if not is_sparse(rows) and hasattr(rows, "__array__") and not isinstance(rows, np.ndarray):
         rows = np.asarray(rows)
-    if not isinstance(rows, np.ndarray) and not hasattr(rows, "__iter__"):
+    if not is_sparse(rows) and not isinstance(rows, np.ndarray) and not hasattr(rows, "__iter__"):
         raise TypeError(f"rows must be an array or an iterable of rows, got {type(rows).__name__}")
-    if isinstance(rows, np.ndarray):
-        rows = check_array(rows, "rows", allow_empty=True)
+    if is_sparse(rows) or isinstance(rows, np.ndarray):
+        if is_sparse(rows):
+            rows = check_sparse(rows, "rows", allow_empty=True)  # CSR once; slices are CSR blocks
+        else:
+            rows = check_array(rows, "rows", allow_empty=True)
         if rows.shape[0] == 0:
             raise ValueError("rows is empty: the stream has no rows")
+        if rows.shape[1] == 0:
+            raise ValueError("rows have width 0")
         if n_rows is None:
             n_rows = rows.shape[0]
         n_features = rows.shape[1]
-        if method == "oja" and learning_rate is None:
-            frob = float(np.einsum("ij,ij->", rows, rows, dtype=np.float64))
-            if frob <= 0.0:
-                raise ValueError("every row is zero: A^T A = 0 has no top eigenvector")
-            learning_rate = default_learning_rate(n_features, frob)
         blocks = _blocks(rows, block_size)
     else:
         blocks = _blocks(iter(rows), block_size)
         first = next(blocks, None)
         if first is None:
             raise ValueError("rows is empty: the stream has no rows")
-        first_arr = np.asarray(first)
-        if first_arr.ndim != 2:
-            raise ValueError(f"rows must be 1-D rows or 2-D blocks, got an item of shape {first_arr.shape}")
-        n_features = first_arr.shape[1]
+        shape = first.shape if is_sparse(first) else np.shape(first)
+        if len(shape) != 2:
+            raise ValueError(f"rows must be 1-D rows or 2-D blocks, got an item of shape {shape}")
+        n_features = shape[1]
         if n_features == 0:
             raise ValueError("rows have width 0")
         blocks = _chain(first, blocks)
@@ -375,6 +497,7 @@ def top_eigenvector(
         n_blocks=n_blocks,
         heavy_factor=heavy_factor,
         learning_rate=learning_rate,
+        top_eigenvalue=top_eigenvalue,
     )
     for block in blocks:
         stream.update(block)

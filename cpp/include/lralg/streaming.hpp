@@ -17,15 +17,22 @@
 //    rows 1..i plus (n - i) times the mean squared norm of the light rows
 //    seen so far (in a random-order stream the light part is unbiased; the
 //    heavy rows are few and are not extrapolated). Memory: O(d) plus the h
-//    heavy rows, O(h d).
+//    heavy rows, O(h d). This reconstructs the paper's outline (heavy rows
+//    kept, a block power method over random-order blocks) from its abstract
+//    and summaries: the body, with its algorithm numbers and constants, could
+//    not be read, so the block count and the polylog factor are our choices
+//    (default_power_blocks, default_heavy_factor), not the paper's.
 //  * Oja: Oja's rule with a fixed learning rate (the arbitrary-order
 //    algorithm analysed by Price and Xun, arXiv 2408.10332):
 //        z <- z + eta <a, z> a, renormalised when its norm grows.
-//    Memory O(d).
+//    Memory O(d). eta is given by the caller (the Python layer's default is
+//    2 ln(d) / lambda_1).
 //  * Exact: accumulates A^T A (d x d, double) and takes its top eigenvector
 //    at the end: the in-memory reference, O(d^2) memory.
 //
-// All accumulation is in double whatever the input type. Updates are
+// Rows come from a dense block (row- or column-major) or a CSR block
+// (CsrView), both read in place through the same update code (DenseRows,
+// CsrRows). All accumulation is in double whatever the input type. Updates are
 // deterministic for a given seed: the parallel reductions use a partition
 // fixed by the block size, never by the thread count.
 #pragma once
@@ -36,10 +43,12 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "lralg/common.hpp"
 #include "lralg/random.hpp"
+#include "lralg/sparse.hpp"
 
 namespace lralg {
 
@@ -98,7 +107,74 @@ inline void dot_and_norm(const Scalar* a, const double* z, index_t d, double& do
 }
 }  // namespace detail
 
+// The rows of one block as the updates read them: <a_r, z> and ||a_r||^2,
+// out += alpha a_r, and a dense double copy of a_r. Two sources: a dense
+// block (row- or column-major, no copy) and a CSR block (CsrView, no copy);
+// the same update code runs on both, so a sparse block gives the numbers of
+// its dense equivalent up to the order of the sums.
+template <class Scalar>
+struct DenseRows {
+  static constexpr bool is_dense = true;
+  const Scalar* X;
+  index_t rows, cols;
+  bool row_major;
+
+  void dot_norm(index_t r, const double* z, double& s, double& nn) const {
+    if (row_major) {
+      detail::dot_and_norm(X + r * cols, z, cols, s, nn);
+      return;
+    }
+    s = 0.0;
+    nn = 0.0;
+    for (index_t j = 0; j < cols; ++j) {
+      const double x = double(X[j * rows + r]);
+      s += x * z[j];
+      nn += x * x;
+    }
+  }
+  void add_scaled(index_t r, double alpha, double* out) const {
+    if (row_major) {
+      const Scalar* a = X + r * cols;
+      for (index_t j = 0; j < cols; ++j) out[j] += alpha * double(a[j]);
+    } else {
+      for (index_t j = 0; j < cols; ++j) out[j] += alpha * double(X[j * rows + r]);
+    }
+  }
+  void copy(index_t r, double* dst) const {
+    for (index_t j = 0; j < cols; ++j) dst[j] = double(row_major ? X[r * cols + j] : X[j * rows + r]);
+  }
+};
+
+template <class Scalar, class Index>
+struct CsrRows {
+  static constexpr bool is_dense = false;
+  CsrView<Scalar, Index> X;
+  index_t rows, cols;
+
+  explicit CsrRows(const CsrView<Scalar, Index>& v) : X(v), rows(v.rows), cols(v.cols) {}
+
+  void dot_norm(index_t r, const double* z, double& s, double& nn) const {
+    s = 0.0;
+    nn = 0.0;
+    for (index_t p = X.row_begin(r); p < X.row_end(r); ++p) {
+      const double x = double(X.data[p]);
+      s += x * z[X.indices[p]];
+      nn += x * x;
+    }
+  }
+  void add_scaled(index_t r, double alpha, double* out) const {
+    for (index_t p = X.row_begin(r); p < X.row_end(r); ++p) out[X.indices[p]] += alpha * double(X.data[p]);
+  }
+  void copy(index_t r, double* dst) const {
+    std::fill(dst, dst + cols, 0.0);
+    for (index_t p = X.row_begin(r); p < X.row_end(r); ++p) dst[X.indices[p]] = double(X.data[p]);
+  }
+};
+
 class StreamingTopEig {
+  static constexpr const char* kTooLarge =
+      "the rows are too large: their squared norms overflow float64; scale them";
+
  public:
   explicit StreamingTopEig(const StreamingEigOptions& opt) : opt_(opt) {
     require(opt.n_features >= 1, "n_features must be >= 1");
@@ -151,6 +227,20 @@ class StreamingTopEig {
   // changes, so a refused block leaves the stream as it was.
   template <class Scalar>
   void update(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+    update_rows(DenseRows<Scalar>{X, rows, cols, row_major});
+  }
+
+  // Feeds the rows of a CSR block (validated by the caller: csr_view), read
+  // in place; never densified.
+  template <class Scalar, class Index>
+  void update_csr(const CsrView<Scalar, Index>& X) {
+    update_rows(CsrRows<Scalar, Index>(X));
+  }
+
+ private:
+  template <class Rows>
+  void update_rows(const Rows& X) {
+    const index_t rows = X.rows, cols = X.cols;
     require(cols == opt_.n_features, "block has " + std::to_string(cols) + " columns, the stream has " +
                                          std::to_string(opt_.n_features));
     require(rows >= 1, "block has no rows");
@@ -159,13 +249,13 @@ class StreamingTopEig {
               "the stream was declared with n_rows=" + std::to_string(opt_.n_rows) + " but this block brings it to " +
                   std::to_string(rows_seen_ + rows) + " rows");
     switch (opt_.method) {
-      case EigMethod::Exact: update_exact(X, rows, cols, row_major); break;
+      case EigMethod::Exact: update_exact(X); break;
       case EigMethod::Oja: {
         // Oja can refuse mid-block (overflow): keep the state to restore it.
         const Eigen::VectorXd z = z_;
         const double sumsq = sumsq_, value_sum = value_sum_;
         try {
-          update_oja(X, rows, row_major);
+          update_oja(X);
         } catch (...) {
           z_ = z;
           sumsq_ = sumsq;
@@ -174,10 +264,33 @@ class StreamingTopEig {
         }
         break;
       }
-      case EigMethod::RandomOrder: update_random_order(X, rows, cols, row_major); break;
+      case EigMethod::RandomOrder: {
+        // A block may span power steps; refusing it (overflow) restores every counter.
+        const Eigen::VectorXd z = z_, acc = acc_;
+        const std::size_t heavy = heavy_.size();
+        const index_t rows_seen = rows_seen_, block = block_, in_block = in_block_, light_count = light_count_;
+        const double sumsq = sumsq_, light_mass = light_mass_, last_value = last_value_;
+        try {
+          update_random_order(X);
+        } catch (...) {
+          z_ = z;
+          acc_ = acc;
+          heavy_.resize(heavy);
+          rows_seen_ = rows_seen;
+          block_ = block;
+          in_block_ = in_block;
+          light_count_ = light_count;
+          sumsq_ = sumsq;
+          light_mass_ = light_mass;
+          last_value_ = last_value;
+          throw;
+        }
+        break;
+      }
     }
   }
 
+ public:
   // The current estimate of v_1 (unit norm, largest |entry| positive) and of
   // lambda_1 = sigma_1^2. Throws when no row or only zero rows were seen.
   void result(Eigen::VectorXd& vector, double& value) const {
@@ -231,46 +344,51 @@ class StreamingTopEig {
     }
   }
 
-  template <class Scalar>
-  void update_exact(const Scalar* X, index_t rows, index_t cols, bool row_major) {
-    using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
-    using RowMat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    Eigen::MatrixXd block;
-    if (row_major)
-      block = Eigen::Map<const RowMat>(X, rows, cols).template cast<double>();
-    else
-      block = Eigen::Map<const Mat>(X, rows, cols).template cast<double>();
-    gram_.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
-    gram_.triangularView<Eigen::StrictlyUpper>() = gram_.transpose();
-    sumsq_ += block.squaredNorm();
-    rows_seen_ += rows;
-  }
-
-  template <class Scalar>
-  void update_oja(const Scalar* X, index_t rows, bool row_major) {
-    const index_t d = opt_.n_features;
-    const double eta = opt_.learning_rate;
-    double znorm2 = z_.squaredNorm();
-    for (index_t i = 0; i < rows; ++i) {
-      double s = 0.0, aa = 0.0;
-      if (row_major) {
-        detail::dot_and_norm(X + i * d, z_.data(), d, s, aa);
-      } else {
-        for (index_t j = 0; j < d; ++j) {
-          const double a = double(X[j * rows + i]);
-          s += a * z_[j];
-          aa += a * a;
+  template <class Rows>
+  void update_exact(const Rows& X) {
+    if constexpr (Rows::is_dense) {
+      using Scalar = std::remove_cv_t<std::remove_pointer_t<decltype(X.X)>>;
+      using Mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+      using RowMat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+      Eigen::MatrixXd block;
+      if (X.row_major)
+        block = Eigen::Map<const RowMat>(X.X, X.rows, X.cols).template cast<double>();
+      else
+        block = Eigen::Map<const Mat>(X.X, X.rows, X.cols).template cast<double>();
+      const double mass = block.squaredNorm();
+      require(std::isfinite(sumsq_ + mass), kTooLarge);
+      gram_.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+      gram_.triangularView<Eigen::StrictlyUpper>() = gram_.transpose();
+      sumsq_ += mass;
+    } else {
+      // Sparse rows: each row adds the outer product of its non-zeros, O(nnz_row^2).
+      const auto& V = X.X;
+      double mass = sumsq_;
+      for (index_t p = 0; p < V.nnz(); ++p) mass += double(V.data[p]) * double(V.data[p]);
+      require(std::isfinite(mass), kTooLarge);
+      for (index_t r = 0; r < X.rows; ++r) {
+        for (index_t p = V.row_begin(r); p < V.row_end(r); ++p) {
+          const double x = double(V.data[p]);
+          sumsq_ += x * x;
+          for (index_t q = V.row_begin(r); q < V.row_end(r); ++q)
+            gram_(index_t(V.indices[p]), index_t(V.indices[q])) += x * double(V.data[q]);
         }
       }
+    }
+    rows_seen_ += X.rows;
+  }
+
+  template <class Rows>
+  void update_oja(const Rows& X) {
+    const double eta = opt_.learning_rate;
+    double znorm2 = z_.squaredNorm();
+    for (index_t i = 0; i < X.rows; ++i) {
+      double s = 0.0, aa = 0.0;
+      X.dot_norm(i, z_.data(), s, aa);
       sumsq_ += aa;
       value_sum_ += s * s / znorm2;
       const double step = eta * s;
-      if (row_major) {
-        const Scalar* a = X + i * d;
-        for (index_t j = 0; j < d; ++j) z_[j] += step * double(a[j]);
-      } else {
-        for (index_t j = 0; j < d; ++j) z_[j] += step * double(X[j * rows + i]);
-      }
+      X.add_scaled(i, step, z_.data());
       znorm2 += 2.0 * step * s + step * step * aa;
       if (znorm2 > 1e100 || znorm2 < 1e-100) {
         znorm2 = z_.squaredNorm();
@@ -281,17 +399,18 @@ class StreamingTopEig {
     }
     const double norm = z_.norm();
     require(norm > 0.0 && std::isfinite(norm), "Oja iterate over- or underflowed; lower learning_rate");
+    require(std::isfinite(sumsq_) && std::isfinite(value_sum_), kTooLarge);
     z_ /= norm;
-    rows_seen_ += rows;
+    rows_seen_ += X.rows;
   }
 
-  template <class Scalar>
-  void update_random_order(const Scalar* X, index_t rows, index_t cols, bool row_major) {
+  template <class Rows>
+  void update_random_order(const Rows& X) {
     // Split the block at power-step boundaries: z changes between segments.
     index_t i = 0;
-    while (i < rows) {
-      const index_t stop = std::min(rows, i + (block_end(block_) - rows_seen_));
-      process_segment(X, rows, cols, row_major, i, stop);
+    while (i < X.rows) {
+      const index_t stop = std::min(X.rows, i + (block_end(block_) - rows_seen_));
+      process_segment(X, i, stop);
       in_block_ += stop - i;
       rows_seen_ += stop - i;
       i = stop;
@@ -303,16 +422,14 @@ class StreamingTopEig {
   // summed per chunk of kChunk rows as if every row were light; then the rows
   // are classified in stream order, and the few chunks holding a heavy row
   // are summed again without it. Chunks are reduced in order: deterministic.
-  template <class Scalar>
-  void process_segment(const Scalar* X, index_t rows, index_t d, bool row_major, index_t lo, index_t hi) {
+  template <class Rows>
+  void process_segment(const Rows& X, index_t lo, index_t hi) {
     constexpr index_t kChunk = 256;
+    const index_t d = opt_.n_features;
     const index_t m = hi - lo;
     const index_t n_chunks = (m + kChunk - 1) / kChunk;
     scratch_.resize(std::size_t(m));
     partial_.assign(std::size_t(n_chunks * d), 0.0);
-    auto at = [&](index_t r, index_t j) -> double {
-      return double(row_major ? X[r * d + j] : X[j * rows + r]);
-    };
     // Sums <a_r, z> a_r over the rows of chunk c into out; skip[] marks heavy rows.
     auto sum_chunk = [&](index_t c, const std::vector<char>* skip) {
       double* out = partial_.data() + c * d;
@@ -320,22 +437,17 @@ class StreamingTopEig {
       for (index_t r = c_lo; r < c_hi; ++r) {
         if (skip && (*skip)[std::size_t(r - lo)]) continue;
         double s = 0.0, nn = 0.0;
-        if (row_major) {
-          const Scalar* a = X + r * d;
-          detail::dot_and_norm(a, z_.data(), d, s, nn);
-          for (index_t j = 0; j < d; ++j) out[j] += s * double(a[j]);
-        } else {
-          for (index_t j = 0; j < d; ++j) {
-            const double x = at(r, j);
-            s += x * z_[j];
-            nn += x * x;
-          }
-          for (index_t j = 0; j < d; ++j) out[j] += s * at(r, j);
-        }
+        X.dot_norm(r, z_.data(), s, nn);
+        X.add_scaled(r, s, out);
         if (!skip) scratch_[std::size_t(r - lo)] = nn;
       }
     };
     parallel_blocks(n_chunks, 1, [&](index_t c, index_t, index_t) { sum_chunk(c, nullptr); });
+    {
+      double mass = sumsq_;
+      for (index_t k = 0; k < m; ++k) mass += scratch_[std::size_t(k)];
+      require(std::isfinite(mass), kTooLarge);
+    }
     // Classify in stream order with the running estimate of ||A||_F^2.
     std::vector<char> heavy(std::size_t(m), 0);
     std::vector<index_t> dirty;
@@ -352,7 +464,7 @@ class StreamingTopEig {
         heavy[std::size_t(k)] = 1;
         const std::size_t base = heavy_.size();
         heavy_.resize(base + std::size_t(d));
-        for (index_t j = 0; j < d; ++j) heavy_[base + std::size_t(j)] = at(lo + k, j);
+        X.copy(lo + k, heavy_.data() + base);
         if (dirty.empty() || dirty.back() != k / kChunk) dirty.push_back(k / kChunk);
       } else {
         light_mass_ += s;
@@ -369,8 +481,9 @@ class StreamingTopEig {
   void finish_block() {
     Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(block_length(block_)));
     add_heavy_product(z_, step);
-    last_value_ = z_.dot(step);
     const double norm = step.norm();
+    require(std::isfinite(norm), kTooLarge);
+    last_value_ = z_.dot(step);
     if (norm > 0.0) z_ = step / norm;  // a block of zero rows leaves z as it was
     acc_.setZero();
     in_block_ = 0;
