@@ -92,21 +92,20 @@ def test_float32_kept_and_mixed_promotes():
     assert r.s.dtype == np.float64
 
 
-def test_same_seed_same_result_any_threads():
-    X = _low_rank(3000, 200, 40, noise=0.05)
+def assert_same_on_one_and_two_threads(blocks):
     with lralg.threads(1):
-        a = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
+        a = lralg.incremental_svd(blocks, 5, rng=7, residual="sketch")
     with lralg.threads(2):
-        b = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
+        b = lralg.incremental_svd(blocks, 5, rng=7, residual="sketch")
     np.testing.assert_array_equal(a.s, b.s)
     np.testing.assert_array_equal(a.vt, b.vt)
-    S = sp.random(2000, 300, density=0.02, random_state=1, format="csr")
-    with lralg.threads(1):
-        a = lralg.incremental_svd(blocks_of_rows(S, 500), 5, rng=7, residual="sketch")
-    with lralg.threads(2):
-        b = lralg.incremental_svd(blocks_of_rows(S, 500), 5, rng=7, residual="sketch")
-    np.testing.assert_array_equal(a.s, b.s)
     np.testing.assert_array_equal(a.u, b.u)
+
+
+def test_same_seed_same_result_any_threads():
+    assert_same_on_one_and_two_threads(np.array_split(_low_rank(3000, 200, 40, noise=0.05), 3))
+    S = sp.random(2000, 300, density=0.02, random_state=1, format="csr")
+    assert_same_on_one_and_two_threads(blocks_of_rows(S, 500))
 
 
 def blocks_of_rows(X, size):
@@ -501,12 +500,7 @@ def test_eigen_path_same_result_any_threads():
 
     X = _low_rank(1500, 600, 30, noise=0.05)  # wide enough for several fixed blocks of the Eigen GEMM
     with use_blas(False):
-        with lralg.threads(1):
-            a = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
-        with lralg.threads(2):
-            b = lralg.incremental_svd(np.array_split(X, 3), 5, rng=7, residual="sketch")
-    np.testing.assert_array_equal(a.s, b.s)
-    np.testing.assert_array_equal(a.vt, b.vt)
+        assert_same_on_one_and_two_threads(np.array_split(X, 3))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -10,6 +10,7 @@ core falls back to Eigen. ``use_blas(False)`` switches to the Eigen fallback
 from __future__ import annotations
 
 import contextlib
+import functools
 
 from . import _core
 
@@ -46,3 +47,29 @@ def use_blas(on: bool):
         yield
     finally:
         _core._use_blas(previous)
+
+
+_controller = None
+
+
+def one_blas_thread(func):
+    """Run ``func`` with the BLAS libraries (SciPy's, NumPy's) limited to one thread.
+
+    The core's updates call BLAS on skinny products (a block of rows against a basis
+    of a few dozen columns) between its own OpenMP loops; there a threaded OpenBLAS
+    measured about 2x slower than one thread on two cores (incremental SVD, 20000 x
+    2000 dense and 50000 x 20000 sparse), and its threads compete with the core's.
+    One level of parallelism at a time: the core's. Uses threadpoolctl.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        global _controller
+        if _controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()
+        with _controller.limit(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._blas import one_blas_thread
 from ._sklearn import BaseEstimator, TransformerMixin, check_is_fitted
 from ._validate import check_int, check_matrix, check_rank, check_real, is_sparse, seed_from_rng
 
@@ -361,6 +362,7 @@ def _complete(Q, r):
 # incremental_svd
 
 
+@one_blas_thread
 def incremental_svd(blocks, rank, *, axis=0, oversampling=5, tol=1e-12, compute_u=True, rng=None,
                     residual="auto", power_iters=1) -> SVDResult:
     """Truncated SVD of a matrix given as a stream of blocks, in one pass.
@@ -595,6 +597,7 @@ def _check_method(method):
     return method
 
 
+@one_blas_thread
 def svd_error_bound(blocks, rank, *, axis=0, method="residual", order="norm", oversampling=5,
                     tol=1e-12) -> float:
     """Upper bound on the relative error of the best rank-``rank`` approximation
@@ -689,6 +692,7 @@ def _exact_error(blks, idx, r):
     return _relative(total, top)
 
 
+@one_blas_thread
 def cluster_matrices(matrices, rank, eps, *, axis=1, method="residual", order="norm", patience=10,
                      oversampling=5, tol=1e-12) -> ClusteringResult:
     """Compression-aware clustering of matrices under an SVD error constraint.
@@ -906,6 +910,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
             )
         return X
 
+    @one_blas_thread
     def partial_fit(self, X, y=None):
         """Update the summary with the rows of X."""
         first = not hasattr(self, "_summary")
@@ -917,6 +922,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         self._publish()
         return self
 
+    @one_blas_thread
     def fit(self, X, y=None):
         """Fit on X from scratch, in blocks of ``batch_size`` rows."""
         X = self._check_X(X, reset=True)
@@ -964,6 +970,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
             )
         return np.asarray(Z @ self.components_.astype(Z.dtype, copy=False))
 
+    @one_blas_thread
     def merge(self, other: "IncrementalSVD") -> "IncrementalSVD":
         """Fold the summary of ``other`` (fitted on other rows) into this one; returns self.
 
