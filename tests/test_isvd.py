@@ -422,15 +422,18 @@ def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream, power_iters=1):
         R = A - Q @ Yt.T
         Qr = _ref_orth(R, Q, tol, sq)
         Bt = R.T @ Qr
-    else:
-        omega = lralg._core.isvd_gaussian(seed, stream, A.shape[1], 2 * k_keep, dtype == np.float32)
-        Z = A @ omega - Q @ (Yt.T @ omega)
+    else:  # block Krylov space of R from [Y^T (columns scaled to sqrt(b)), Gaussian]
+        b = A.shape[1]
+        omega = lralg._core.isvd_gaussian(seed, stream, b, k_keep, dtype == np.float32)
+        norms = np.linalg.norm(Yt, axis=0)
+        seeds = Yt * np.where(norms > 0, np.sqrt(b) / np.where(norms > 0, norms, 1), 0)
+        R = A - Q @ Yt.T
+        iterates = [_ref_orth(R @ np.hstack([seeds, omega]).astype(dtype), Q, tol, sq)]
         for _ in range(power_iters):
-            Z = _ref_orth(Z, Q, tol, sq, light=True)
-            W = A.T @ Z
-            Z = A @ W - Q @ (Yt.T @ W)
-        Qr = _ref_orth(Z, Q, tol, sq)
-        Bt = A.T @ Qr
+            Z = R @ (R.T @ iterates[-1])
+            iterates.append(_ref_orth(Z, np.hstack([Q] + iterates), tol, float(np.sum(Z.astype(np.float64) ** 2))))
+        Qr = np.hstack(iterates)
+        Bt = R.T @ Qr
     C = np.hstack([Yt, Bt]).astype(np.float64)
     S = C.T @ C
     S[np.arange(Q.shape[1]), np.arange(Q.shape[1])] += lam

@@ -14,8 +14,13 @@ diagonal (its eigenvalues are the squared singular values). A block ``A``
 keeping the top ``rank + oversampling`` eigenpairs of ``S_ext`` (rotating
 ``[Q, Q_r]`` by their eigenvectors). The factorisation of the residual is the
 paper's exact one when the block is narrow; for wide blocks the range of R is
-found by a randomized range finder (Halko, Martinsson and Tropp 2011) with one
-power iteration, which keeps the cost linear in the size of the block.
+approximated by a block Krylov space of R started from ``[Y^T, Omega]``: the
+block's own coefficients ``Y^T`` carry the first-order change of the kept
+directions, the Gaussian columns ``Omega`` the new ones (Halko, Martinsson and
+Tropp 2011; Musco and Musco 2015). The cost stays linear in the size of the
+block. For double precision blocks the Krylov space is built in the block's
+item space from the residual Gram matrix ``R^T R = A^T A - Y Y^T`` when that
+is cheaper (sparse blocks with a long dimension, e.g. TF-IDF).
 
 The summary and its update live in the C++ core (``lralg/isvd.hpp``): dense
 products go to SciPy's BLAS through the core's shared BLAS table, sparse
@@ -401,16 +406,17 @@ def incremental_svd(blocks, rank, *, axis=0, oversampling=5, tol=1e-12, compute_
         Seed of the Gaussian test matrices of the residual sketch.
     residual : {"auto", "exact", "sketch"}
         How the range of the residual ``R = A - Q Q^T A`` is factored:
-        "exact" (the paper's QR of the whole residual; ``O(m b^2)`` per block
-        of width b), "sketch" (a randomized range finder with ``2 (rank +
-        oversampling)`` columns and ``power_iters`` power iterations;
-        ``O(m b rank)``) or "auto" (exact when ``min(m, b) <= 2 (rank +
-        oversampling)``, sketch otherwise).
+        "exact" (the paper's factorisation of the whole residual; ``O(m b^2)``
+        per block of width b), "sketch" (a block Krylov space of R started
+        from the block's coefficients ``Y^T`` and ``rank + oversampling``
+        Gaussian columns, with ``power_iters`` more blocks; ``O(m b (rank +
+        oversampling) (power_iters + 1))``) or "auto" (exact when ``min(m, b)``
+        is no wider than that Krylov space, sketch otherwise).
     power_iters : int, default 1
-        Power iterations of the residual sketch. More iterations (and a larger
-        ``oversampling``) bring the result closer to the exact update on
-        matrices with a flat spectrum (e.g. TF-IDF), at a cost of two more
-        products with the block each.
+        Depth of the residual's Krylov space (0: the start block only). A
+        larger ``oversampling`` or depth brings the result closer to the
+        exact update on matrices with a flat spectrum (e.g. TF-IDF), at the
+        cost of more products with the block.
 
     Returns
     -------
@@ -847,7 +853,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
     batch_size : int or None, default None
         Rows per block in ``fit`` (None: 1000).
     power_iters : int, default 1
-        Power iterations of the residual sketch, see :func:`incremental_svd`.
+        Depth of the residual's Krylov space, see :func:`incremental_svd`.
     rng : None, int or numpy.random.Generator
         Seed of the residual sketch.
 

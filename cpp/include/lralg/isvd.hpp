@@ -10,10 +10,13 @@
 //
 // keeping the top k_keep = rank + oversampling eigenpairs (V, w) of S_ext: Q <- [Q, Q_r] V,
 // Lambda <- w. The range of R is factored exactly (the paper's) when the block is narrow
-// (min(m, b) <= ell) and otherwise found by a randomized range finder with ell Gaussian columns
-// (default 2 k_keep) and q power iterations (Halko, Martinsson and Tropp 2011), which keeps a
-// block's cost O(m b ell (q + 1)). Orthonormal bases come from the eigendecomposition of the Gram
-// matrix of the vectors (two passes), with directions below the rounding level dropped.
+// (min(m, b) no wider than the basis below) and otherwise approximated by a block Krylov space
+// of R started from [Y^T, Omega]: the block's coefficients Y^T carry the first-order change of
+// the kept eigenvectors, the ell Gaussian columns Omega (default k_keep) the new directions, and
+// q power iterations deepen it (Halko, Martinsson and Tropp 2011; Musco and Musco 2015). A
+// block's cost stays O(m b (k_keep + ell)(q + 1)). Orthonormal bases come from the
+// eigendecomposition of the Gram matrix of the vectors (two passes), with directions below the
+// rounding level dropped.
 //
 // Precision: Q and the products with the block are in Scalar (float32 blocks stay float32 in
 // the O(m b k) products); the small Gram matrices, their eigendecompositions and Lambda are in
@@ -94,6 +97,11 @@ class IsvdBlock {
   virtual void apply_t(const ConstMatRef<S>& Z, MatRef<S> out) const = 0;
   // out (m x b) = A.
   virtual void to_dense(MatRef<S> out) const = 0;
+  // G (b x b) = A^T A, accumulated in double.
+  virtual void gram(Mat<double>& G) const = 0;
+  // Multiply-adds of one product A W per column of W, and of gram().
+  virtual double apply_work() const = 0;
+  virtual double gram_work() const = 0;
 
  protected:
   index_t m_ = 0, b_ = 0;
@@ -120,6 +128,18 @@ class IsvdDenseBlock final : public IsvdBlock<S> {
   }
   void to_dense(MatRef<S> out) const override {
     if (trans_) out = M_.transpose(); else out = M_;
+  }
+  double apply_work() const override { return double(this->m_) * double(this->b_); }
+  double gram_work() const override { return apply_work() * double(this->b_) / 2; }
+  void gram(Mat<double>& G) const override {
+    G.resize(this->b_, this->b_);
+    Mat<double> tmp;
+    if constexpr (std::is_same_v<S, double>) {
+      blas::syrk<double>(trans_ ? 'N' : 'T', 1.0, M_, 0.0, G);
+    } else {
+      tmp = M_.template cast<double>();
+      blas::syrk<double>(trans_ ? 'N' : 'T', 1.0, tmp, 0.0, G);
+    }
   }
 
  private:
@@ -151,6 +171,30 @@ class IsvdCsrBlock final : public IsvdBlock<S> {
       for (index_t i = lo; i < hi; ++i)
         for (index_t p = A_.row_begin(i); p < A_.row_end(i); ++p)
           out(i, index_t(A_.indices[p])) += A_.data[p];
+    });
+  }
+  double apply_work() const override { return double(A_.nnz()); }
+  double gram_work() const override {  // sum over rows of A of nnz(row)^2
+    double work = 0;
+    for (index_t t = 0; t < A_.rows; ++t) {
+      const double n = double(A_.row_end(t) - A_.row_begin(t));
+      work += n * n;
+    }
+    return work;
+  }
+  // Row i of A^T A is the sum over the nonzeros a_ti of item i of a_ti times row t of A: rows
+  // are independent, so the result does not depend on the thread count.
+  void gram(Mat<double>& G) const override {
+    const index_t b = this->b_;
+    G.setZero(b, b);
+    parallel_blocks(b, 16, [&](index_t, index_t lo, index_t hi) {
+      for (index_t i = lo; i < hi; ++i)
+        for (index_t p = At_.row_begin(i); p < At_.row_end(i); ++p) {
+          const double x = double(At_.data[p]);
+          const index_t t = index_t(At_.indices[p]);
+          for (index_t q = A_.row_begin(t); q < A_.row_end(t); ++q)
+            G(index_t(A_.indices[q]), i) += x * double(A_.data[q]);
+        }
     });
   }
 
@@ -314,12 +358,12 @@ class IsvdState {
     Mat<double> coef;  // b x k_new: A^T Q_new = C V
   };
 
-  // power_iters: power iterations of the range finder; sketch: its number of Gaussian columns
-  // (0: 2 k_keep).
+  // power_iters: depth q of the residual's block Krylov space; sketch: its number of Gaussian
+  // columns ell (0: k_keep).
   IsvdState(index_t m, index_t k_keep, int residual, double tol, std::uint64_t seed,
             int power_iters = 1, index_t sketch = 0)
       : m_(m), k_keep_(k_keep), residual_(residual), tol_(tol), seed_(seed),
-        power_iters_(power_iters), ell_(sketch > 0 ? sketch : 2 * k_keep), Q(m, 0) {
+        power_iters_(power_iters), ell_(sketch > 0 ? sketch : k_keep), Q(m, 0) {
     require(m >= 0, "m must be >= 0");
     require(power_iters >= 0, "power_iters must be >= 0");
     require(sketch >= 0, "sketch must be >= 0");
@@ -353,48 +397,36 @@ class IsvdState {
     const index_t b = A.cols(), k0 = Q.cols();
     Mat<S> Yt(b, k0);
     if (k0) A.apply_t(Q, Yt);
+    // auto: the exact factorisation once the residual's rank is within the Krylov basis' width
     const bool ex = exact == 1 ||
                     (exact == -1 && (residual_ == kExact ||
-                                     (residual_ == kAuto && std::min(m_, b) <= ell_)));
-    Mat<S> Qr, Bt;
+                                     (residual_ == kAuto &&
+                                      std::min(m_, b) <= (power_iters_ + 1) * (k_keep_ + ell_))));
+    // The residual's basis Q_r and coefficients B^T = R^T Q_r, except on the Gram path, where
+    // Q_r = R T is kept implicit (T, b x kr) and only formed in the rotated result.
+    Mat<S> Qr;
+    Mat<double> Bt, T;
+    const bool gram = !ex && use_gram(A);
     if (ex) {
       Mat<S> R(m_, b);
       A.to_dense(R);
       if (k0) blas::gemm<S>('N', 'T', S(-1), Q, Yt, S(1), R);
       Qr = isvd_orth<S>(R, Q, tol_, A.sqnorm());
-      Bt.resize(b, Qr.cols());
-      blas::gemm<S>('T', 'N', S(1), R, Qr, S(0), Bt);
+      Mat<S> Bs(b, Qr.cols());
+      blas::gemm<S>('T', 'N', S(1), R, Qr, S(0), Bs);
+      Bt = Bs.template cast<double>();
+    } else if (gram) {
+      gram_krylov(A, Yt, T, Bt);
     } else {
-      const index_t ell = ell_;
-      Mat<S> omega_t(ell, b);  // omega (b x ell) transposed; entry (i, j) of omega at i*ell + j
-      isvd_gaussian(seed_, std::uint64_t(blocks), b, ell, omega_t.data());
-      Mat<S> Z(m_, ell);
-      A.apply(omega_t, true, Z);
-      if (k0) {
-        Mat<S> T(k0, ell);
-        blas::gemm<S>('T', 'T', S(1), Yt, omega_t, S(0), T);
-        blas::gemm<S>('N', 'N', S(-1), Q, T, S(1), Z);
-      }
-      for (int it = 0; it < power_iters_; ++it) {
-        Z = isvd_orth<S>(std::move(Z), Q, tol_, A.sqnorm(), nullptr, true);
-        Mat<S> W(b, Z.cols());
-        A.apply_t(Z, W);
-        Z.resize(m_, W.cols());
-        A.apply(W, false, Z);
-        if (k0) {
-          Mat<S> T(k0, W.cols());
-          blas::gemm<S>('T', 'N', S(1), Yt, W, S(0), T);
-          blas::gemm<S>('N', 'N', S(-1), Q, T, S(1), Z);
-        }
-      }
-      Qr = isvd_orth<S>(std::move(Z), Q, tol_, A.sqnorm());
-      Bt.resize(b, Qr.cols());
-      A.apply_t(Qr, Bt);
+      Qr = krylov_basis(A, Yt);
+      Mat<S> Bs(b, Qr.cols());
+      A.apply_t(Qr, Bs);  // = R^T Q_r, as Q_r is orthogonal to Q
+      Bt = Bs.template cast<double>();
     }
-    const index_t kr = Qr.cols(), K = k0 + kr;
+    const index_t kr = Bt.cols(), K = k0 + kr;
     Mat<double> C(b, K);
     C.leftCols(k0) = Yt.template cast<double>();
-    C.rightCols(kr) = Bt.template cast<double>();
+    C.rightCols(kr) = Bt;
     Mat<double> E(K, K);
     blas::syrk<double>('T', 1.0, C, 0.0, E);
     E.diagonal().head(k0) += lam;
@@ -414,10 +446,21 @@ class IsvdState {
       V.col(j) = E.col(K - 1 - j);
       lam_new(j) = w(K - 1 - j);
     }
-    const Mat<S> Vs = V.template cast<S>();
     Mat<S> Qn(m_, kn);
-    blas::gemm<S>('N', 'N', S(1), Q, Vs.topRows(k0), S(0), Qn);
-    blas::gemm<S>('N', 'N', S(1), Qr, Vs.bottomRows(kr), S(1), Qn);
+    if (gram) {
+      // [Q, R T] V = Q (V_top - Y T V_bottom) + A (T V_bottom), then made orthonormal again
+      const Mat<double> TV = T * V.bottomRows(kr);
+      Mat<double> top = V.topRows(k0);
+      if (k0) top.noalias() -= Yt.template cast<double>().transpose() * TV;
+      const Mat<S> TVs = TV.template cast<S>(), tops = top.template cast<S>();
+      A.apply(TVs, false, Qn);
+      if (k0) blas::gemm<S>('N', 'N', S(1), Q, tops, S(1), Qn);
+      polar_orthonormalize(Qn);
+    } else {
+      const Mat<S> Vs = V.template cast<S>();
+      blas::gemm<S>('N', 'N', S(1), Q, Vs.topRows(k0), S(0), Qn);
+      blas::gemm<S>('N', 'N', S(1), Qr, Vs.bottomRows(kr), S(1), Qn);
+    }
     if (step) {
       step->rot = V.topRows(k0);
       step->coef.resize(b, kn);
@@ -431,6 +474,156 @@ class IsvdState {
   }
 
  private:
+  // Orthonormal basis, orthogonal to Q, of the block Krylov space
+  //   K = [R W, (R R^T) R W, ..., (R R^T)^q R W],  R = A - Q Y,  W = [Y^T D, Omega],
+  // q = power_iters. The seeds Y^T D (D scales each column to the norm of a Gaussian column)
+  // make R Y^T part of the space: it is the first-order change of the kept eigenvectors
+  // brought by the block (the Krylov step of Q under Q Lambda Q^T + A A^T), which a Gaussian
+  // sketch of R alone misses; Omega (b x ell) finds the block's new directions. Keeping every
+  // iterate, instead of only the last, is the block Krylov method (Musco and Musco 2015).
+  // Each iterate is orthonormalised before the next product and the whole space once more at
+  // the end, with Q projected out twice.
+  Mat<S> krylov_basis(const IsvdBlock<S>& A, const Mat<S>& Yt) const {
+    const index_t b = A.cols(), k0 = Q.cols(), w = k0 + ell_;
+    Mat<S> omega_t(ell_, b);  // Omega^T; entry (i, j) of Omega at i * ell + j
+    isvd_gaussian(seed_, std::uint64_t(blocks), b, ell_, omega_t.data());
+    Mat<S> Wt(w, b);
+    const S gauss_norm = S(std::sqrt(double(b)));
+    for (index_t j = 0; j < k0; ++j) {
+      const S nrm = Yt.col(j).norm();
+      if (nrm > S(0)) Wt.row(j) = Yt.col(j).transpose() * (gauss_norm / nrm);
+      else Wt.row(j).setZero();
+    }
+    Wt.bottomRows(ell_) = omega_t;
+    // Z = R W = A W - Q (Y W)
+    Mat<S> Z(m_, w);
+    A.apply(Wt, true, Z);
+    if (k0) {
+      Mat<S> T(k0, w);
+      blas::gemm<S>('T', 'T', S(1), Yt, Wt, S(0), T);
+      blas::gemm<S>('N', 'N', S(-1), Q, T, S(1), Z);
+    }
+    // Each iterate is made orthonormal against Q and the earlier iterates, dropping what is
+    // rounding noise against its norm before projection (the block's norm for the first), so
+    // the iterates together are the basis.
+    Mat<S> K = isvd_orth<S>(std::move(Z), Q, tol_, A.sqnorm());
+    index_t last = 0;
+    for (int it = 0; it < power_iters_ && K.cols() > last; ++it) {
+      const index_t width = K.cols();
+      const auto Zo = K.middleCols(last, width - last);
+      Mat<S> W(b, Zo.cols());
+      A.apply_t(Zo, W);  // = R^T Zo, as Zo is orthogonal to Q
+      Z.resize(m_, W.cols());
+      A.apply(W, false, Z);
+      if (k0) {
+        Mat<S> T(k0, W.cols());
+        blas::gemm<S>('T', 'N', S(1), Yt, W, S(0), T);
+        blas::gemm<S>('N', 'N', S(-1), Q, T, S(1), Z);
+      }
+      Mat<S> QK(m_, k0 + width);
+      QK << Q, K;
+      const double ref = double(Z.squaredNorm());  // what is left after projection is noise
+      Mat<S> next = isvd_orth<S>(std::move(Z), QK, tol_, ref);
+      last = width;
+      K.conservativeResize(m_, width + next.cols());
+      K.rightCols(next.cols()) = next;
+    }
+    return K;
+  }
+
+  // The Gram path works with the block's b x b residual Gram matrix: in double only (its
+  // cancellation A^T A - Y^T Y loses eps ||A||^2, too much for float32 near low rank) and for
+  // blocks up to kGramWidth items (memory O(b^2) stays a few MiB).
+  // Between the two paths the estimated multiply-adds decide: the products with the block
+  // and the dense work in the long dimension m, against forming G and the b x b products.
+  static constexpr index_t kGramWidth = 2048;
+  bool use_gram(const IsvdBlock<S>& A) const {
+    const index_t b = A.cols();
+    if (!std::is_same_v<S, double> || b > kGramWidth) return false;
+    const double q = power_iters_, k0 = double(Q.cols()), w = k0 + double(ell_),
+                 c = (q + 1) * w, m = double(m_), bb = double(b) * double(b);
+    const double m_side = (2 + 3 * q) * w * A.apply_work() +
+                          (q + 1) * m * (4 * (k0 + c) * w + 3 * w * w);
+    const double gram = A.gram_work() + bb * (k0 / 2 + c * (q + 2)) + m * k0 * double(k_keep_);
+    return gram < m_side;
+  }
+
+  // The same block Krylov space as krylov_basis, built in the block's item space: with the
+  // residual Gram matrix G = R^T R = A^T A - Y^T Y (b x b), K = R P for P = [W, G W, ...,
+  // G^q W] (orthonormalised), and an orthonormal basis of range(R P) is R P U h^(-1/2) from
+  // P^T G P = U h U^T. Only products with G (b^2 per column) and one pass over A are needed,
+  // instead of O(m (k + ell)^2 (q + 1)) dense work in the long dimension m. Returns T = P U
+  // h^(-1/2) (Q_r = R T) and B^T = R^T Q_r = G T. Directions with h below the rounding of the
+  // subtraction (1024 eps ||A||_F^2, so that T amplifies it at most to 1e-3 of a unit vector) or
+  // below max(tol, 100 eps) h_max are dropped.
+  void gram_krylov(const IsvdBlock<S>& A, const Mat<S>& Yt, Mat<double>& T, Mat<double>& Bt) const {
+    const index_t b = A.cols(), k0 = Q.cols(), w = k0 + ell_;
+    Mat<double> G(b, b);
+    A.gram(G);
+    Mat<double> Yd = Yt.template cast<double>();
+    if (k0) blas::syrk<double>('N', -1.0, Yd, 1.0, G);
+    Mat<double> W(b, w);
+    const double gauss_norm = std::sqrt(double(b));
+    for (index_t j = 0; j < k0; ++j) {
+      const double nrm = Yd.col(j).norm();
+      if (nrm > 0) W.col(j) = Yd.col(j) * (gauss_norm / nrm);
+      else W.col(j).setZero();
+    }
+    Mat<double> omega_t(ell_, b);
+    isvd_gaussian(seed_, std::uint64_t(blocks), b, ell_, omega_t.data());
+    W.rightCols(ell_) = omega_t.transpose();
+    const double wref = W.squaredNorm();
+    Mat<double> P = isvd_orth<double>(std::move(W), Mat<double>(b, 0), tol_, wref);
+    Mat<double> last = P;
+    for (int it = 0; it < power_iters_ && last.cols() > 0; ++it) {
+      Mat<double> Z(b, last.cols());
+      blas::gemm<double>('N', 'N', 1.0, G, last, 0.0, Z);
+      const double ref = Z.squaredNorm();
+      last = isvd_orth<double>(std::move(Z), P, tol_, ref);
+      P.conservativeResize(b, P.cols() + last.cols());
+      P.rightCols(last.cols()) = last;
+    }
+    Mat<double> GP(b, P.cols());
+    blas::gemm<double>('N', 'N', 1.0, G, P, 0.0, GP);
+    Mat<double> H(P.cols(), P.cols());
+    blas::gemm<double>('T', 'N', 1.0, P, GP, 0.0, H);
+    Vec<double> h;
+    blas::syev(H, h);
+    const index_t c = h.size();
+    const double eps = std::numeric_limits<double>::epsilon();
+    const double floor_abs = 1024 * eps * A.sqnorm();
+    const double threshold =
+        c ? std::max(std::max(tol_, 100 * eps) * std::max(h(c - 1), 0.0), floor_abs) : 0.0;
+    const auto keep = isvd_detail::above(h, threshold);
+    const index_t kr = index_t(keep.size());
+    Mat<double> U(c, kr);
+    for (index_t j = 0; j < kr; ++j) {  // descending
+      const index_t i = keep[std::size_t(kr - 1 - j)];
+      U.col(j) = H.col(i) / std::sqrt(h(i));
+    }
+    T.resize(b, kr);
+    blas::gemm<double>('N', 'N', 1.0, P, U, 0.0, T);
+    Bt.resize(b, kr);
+    blas::gemm<double>('N', 'N', 1.0, GP, U, 0.0, Bt);
+  }
+
+  // Q <- Q (Q^T Q)^(-1/2): the nearest matrix with orthonormal columns, which removes the
+  // small loss of orthogonality of the Gram path without turning the columns.
+  static void polar_orthonormalize(Mat<S>& Qn) {
+    const index_t k = Qn.cols();
+    if (k == 0) return;
+    Mat<double> tmp;
+    const Mat<double>& Qd = isvd_detail::as_double(Qn, tmp);
+    Mat<double> Gq(k, k);
+    blas::syrk<double>('T', 1.0, Qd, 0.0, Gq);
+    Vec<double> g;
+    blas::syev(Gq, g);
+    Mat<double> F = Gq * g.cwiseMax(1e-300).cwiseSqrt().cwiseInverse().asDiagonal() * Gq.transpose();
+    Mat<double> Qo(Qn.rows(), k);
+    blas::gemm<double>('N', 'N', 1.0, Qd, F, 0.0, Qo);
+    Qn = isvd_detail::from_double<S>(std::move(Qo));
+  }
+
   index_t m_, k_keep_;
   int residual_;
   double tol_;
