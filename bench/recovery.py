@@ -384,7 +384,7 @@ def main(argv=None):
            ["operator", "d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
             "noise level", "s/iter"],
            note="Ma-Fattahi SubGM, X = U U^T (U: i.i.d. normal, sigma_1/sigma_r about 2), lralg "
-                "defaults (init_scale 1e-10, eta_0 0.5, decay so that the steps sum to log(1/alpha), "
+                "defaults (init_scale 1e-10, eta_0 0.5, decay so that the steps sum to 1.1 log(1/alpha), "
                 "derived from measurements, see the recover docstring); outliers: +-10x the mean |y| "
                 "on a fraction p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator: full "
                 "sampling at d = 100, p = 0.5). Gaussian sensing (the papers' model) at d = 30 only: "

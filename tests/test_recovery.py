@@ -200,7 +200,7 @@ def test_gd_onestep_rate_does_not_depend_on_alpha():
 def test_subgradient_overparameterized_noiseless_below_1e6(mult):
     # Ma and Fattahi: with small initialization the over-estimated rank r' does not
     # stop SubGM from recovering X; with lralg's defaults (alpha 1e-10, steps summing
-    # to log(1/alpha)) the error falls below 1e-6 for r' = r, 2r, 5r.
+    # to 1.1 log(1/alpha)) the error falls below 1e-6 for r' = r, 2r, 5r.
     rng = np.random.default_rng(10)
     d, r = 12, 2
     X = low_rank(rng, d, d, r, psd=True)
@@ -208,7 +208,7 @@ def test_subgradient_overparameterized_noiseless_below_1e6(mult):
     res = recover(op.matvec(X), op, mult * r, max_iter=800, tol=0.0, X_true=X, rng=0)
     assert res.error_history[-1] < 1e-6
     steps = res.step_history
-    assert np.isclose(steps[1] / steps[0], 1.0 - 0.5 / np.log(1e10))
+    assert np.isclose(steps[1] / steps[0], 1.0 - 0.5 / (1.1 * np.log(1e10)))
 
 
 def test_subgradient_outliers_overparameterized_below_1e6():

@@ -418,10 +418,10 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
         (default 0.25), both in units relative to the data (see Notes).
     decay : float in (0, 1] or None
         rho of the geometric step sizes of "subgradient". Default
-        ``1 - step / (K log(1/alpha))`` with K = 1 for X = U U^T and 2.5
-        for X = F G^T, so that the steps sum to K log(1/alpha) (0.978 with
-        the default alpha 1e-10). Ignored by GD. For an ill-conditioned X
-        (sigma_1 / sigma_r above about 2) the default budget is too short for
+        ``1 - step / (K log(1/alpha))`` with K = 1.1 for X = U U^T and 2.5
+        for X = F G^T, so that the steps sum to K log(1/alpha) (0.980 with
+        alpha 1e-10, 0.978 with alpha 1e-4). Ignored by GD. For an ill-conditioned X
+        (sigma_1 / sigma_r above about 3) the default budget is too short for
         the weakest component to grow: raise ``decay`` (see Notes).
     max_iter : int
     tol : float >= 0
@@ -490,12 +490,24 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     gives final errors 2e-12 .. 3e-8 for every p in {0, 0.1, 0.3, 0.5} and
     r' in {r, 2r, 5r} (alpha = 1e-10; at alpha = 1e-7 p = 0.5 still stops at
     2e-6), K = 1.25 already 1e-5 at p = 0.5. Smaller alpha helps (alpha =
-    1e-10, 1e-13: floors 2e-8, 2e-10 at p = 0.5, r' = 2r, K = 1), hence the
-    defaults alpha = 1e-10, K = 1 (about 600 iterations to 1e-6; d = 200,
-    r = 4: all cases below 1e-6 too). The budget the signal needs grows with
-    the condition number of X: with sigma_r / sigma_1 = 1/4, K = 1 leaves it
-    unfitted and K = 1.5 reaches 1e-9 for p <= 0.3 but 4e-6 for p = 0.5,
-    r' = 2r; more measurements (smaller S_out) widen that window.
+    1e-10, 1e-13: floors 2e-8, 2e-10 at p = 0.5, r' = 2r, K = 1). The budget
+    the signal needs grows with the condition number of X: K = 1 left the
+    weaker component of a d = 30, r = 2, sigma_1 / sigma_2 = 2.5 case
+    unfitted (error 0.23; K = 1.1: 6e-8); with sigma_1 / sigma_r = 4 (d = 100)
+    K = 1 leaves it unfitted and K = 1.5 reaches 1e-9 for p <= 0.3 but 4e-6
+    for p = 0.5, r' = 2r; more measurements (smaller S_out) widen that
+    window. Hence the defaults alpha = 1e-10, K = 1.1: at d = 100 final
+    errors 1e-13 .. 4e-7 for every p in {0, 0.1, 0.3, 0.5} and r' in
+    {r, 2r, 5r} (the worst at p = 0.5, r' > r), about 640-690 iterations to
+    1e-6; d = 200, r = 4, p = 0.5: 1e-13 .. 2e-9.
+    X = F G^T behaves alike with a longer budget (each factor's gradient has
+    one term, not two). Its defaults (alpha = 1e-4, K = 2.5) are kept for
+    robust completion with r' = r (EntrySampling: 2e-15 on the test problem,
+    where alpha = 1e-10 with K = 1.5 leaves a component unfitted, 2e-2, and
+    needs K = 1.75 .. 2); on Gaussian-like sensing with r' > r they freeze
+    at 1e-4 .. 9e-2 even without outliers, and ``init_scale=1e-10`` with
+    ``decay = 1 - step / (1.5 log(1/alpha))`` (0.9855) gives 5e-9 .. 5e-7 for
+    p in {0, 0.3, 0.5}, r' in {r, 2r, 5r} at d = 100 (850-890 iterations).
 
     Provenance. The l1 objective ``f(U) = (1/m) ||y - A(U U^T)||_1``,
     SubGM ``U_{t+1} = U_t - eta_t Q_t`` with the sub-gradient
@@ -552,12 +564,12 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     if method == "subgradient":
         step = 0.5 if step is None else check_real(step, "step", low=0.0, low_open=True)
         if decay is None:
-            # Steps summing to K log(1/alpha) (K = 1 for U U^T, 2.5 for F G^T, whose
+            # Steps summing to K log(1/alpha) (K = 1.1 for U U^T, 2.5 for F G^T, whose
             # factors grow half as fast): just enough for the signal of a
             # well-conditioned X to grow out of the alpha-sized initialization
             # before the steps die out; more than that lets outliers inflate the
             # surplus columns (measured, see Notes).
-            budget = (1.0 if symmetric else 2.5) * math.log(1.0 / min(alpha, 0.5))
+            budget = (1.1 if symmetric else 2.5) * math.log(1.0 / min(alpha, 0.5))
             decay = 1.0 - min(0.5, step / budget)
         else:
             decay = check_real(decay, "decay", low=0.0, high=1.0, low_open=True)
