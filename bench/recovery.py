@@ -350,8 +350,8 @@ def main(argv=None):
         print(f"wrote {DOCS / 'recovery_convergence.png'} in {time.perf_counter() - start:.1f} s")
         return
     if args.quick:
-        gauss = [dict(d=10, r=1, max_iter=700, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
-        dct = [dict(d=30, r=2, max_iter=700)]
+        gauss = [dict(d=10, r=1, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
+        dct = [dict(d=30, r=2, max_iter=800)]
         gd = [dict(d=20, r=2, k=4, factor=8, max_iter=600, alphas=(1e-1, 1e-2))]
         sizes = [(30, 300)]
         comp_n, repeat = 150, 1

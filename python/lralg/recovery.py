@@ -733,7 +733,7 @@ def _demo() -> dict:
     y = op.matvec(X)
     bad = rng.random(y.size) < 0.2
     y[bad] += 20 * rng.standard_normal(bad.sum()) * np.abs(y).mean()
-    res = recover(y, op, 2 * r, rng=2, max_iter=700)
+    res = recover(y, op, 2 * r, rng=2, max_iter=800)
     err = np.linalg.norm(res.X - X) / np.linalg.norm(X)
     return {
         "problem": f"{d}x{d} rank {r} PSD, {m} Gaussian measurements, 20% outliers, rank 2r",
