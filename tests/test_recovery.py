@@ -88,6 +88,25 @@ def test_gaussian_same_seed_same_operator_and_threads():
     assert np.array_equal(y1, y2) and np.array_equal(S1, S2)
 
 
+def test_gaussian_chunks_blocks_and_threads():
+    # d = 50: 1275 packed entries (a partial last quad), more than one generation
+    # chunk per matrix and several adjoint blocks: still the explicit matrices, and
+    # the same bits on 1 and 2 threads.
+    d, m = 50, 24
+    op = GaussianSensing(d, m, rng=9)
+    A = explicit(op)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((d, d))
+    w = rng.standard_normal(m)
+    with lralg.threads(1):
+        y1, S1 = op.matvec(X), op.rmatvec(w)
+    with lralg.threads(2):
+        y2, S2 = op.matvec(X), op.rmatvec(w)
+    assert np.array_equal(y1, y2) and np.array_equal(S1, S2)
+    assert np.allclose(y1, np.einsum("ijk,jk->i", A, X), rtol=1e-10, atol=1e-9)
+    assert np.allclose(S1, np.einsum("i,ijk->jk", w, A), rtol=1e-10, atol=1e-9)
+
+
 def test_entry_sampling_ops():
     rng = np.random.default_rng(2)
     rows = rng.integers(0, 8, 30)
