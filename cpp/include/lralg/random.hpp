@@ -164,6 +164,77 @@ class CounterRng {
   }
 
  public:
+  // normal_quad(stream, q0 + j) for j = 0 .. count-1, written to out[4j .. 4j+3]:
+  // the same numbers, computed a batch at a time in a form the compiler
+  // vectorises (Philox rounds over arrays of counters, the ziggurat's fast
+  // path as a select), with the rare rejection draws finished one by one.
+  void normal_quads(std::uint64_t stream, std::uint64_t q0, std::size_t count, double* out) const {
+    constexpr std::size_t kBatch = 32;
+    const Ziggurat& z = ziggurat();
+    alignas(64) std::uint32_t c0[kBatch], c1[kBatch], c2[kBatch], c3[kBatch];
+    alignas(64) std::uint32_t words[4 * kBatch];
+    alignas(64) double buf[4 * kBatch];
+    alignas(64) std::uint32_t slow[4 * kBatch];
+    const double* const zr = z.ratio;
+    const double* const zx = z.x;
+    while (count > 0) {
+      const std::size_t nb = count < kBatch ? count : kBatch;
+      for (std::size_t j = 0; j < kBatch; ++j) {
+        const std::uint64_t q = q0 + j;
+        c0[j] = std::uint32_t(q);
+        c1[j] = std::uint32_t(q >> 32);
+        c2[j] = std::uint32_t(stream);
+        c3[j] = std::uint32_t(stream >> 32);
+      }
+      std::uint32_t k0 = key_[0], k1 = key_[1];
+      for (int round = 0; round < 10; ++round) {
+        if (round > 0) {
+          k0 += 0x9E3779B9u;
+          k1 += 0xBB67AE85u;
+        }
+        for (std::size_t j = 0; j < kBatch; ++j) {
+          const std::uint64_t p0 = std::uint64_t(0xD2511F53u) * c0[j];
+          const std::uint64_t p1 = std::uint64_t(0xCD9E8D57u) * c2[j];
+          const std::uint32_t n0 = std::uint32_t(p1 >> 32) ^ c1[j] ^ k0;
+          const std::uint32_t n2 = std::uint32_t(p0 >> 32) ^ c3[j] ^ k1;
+          c1[j] = std::uint32_t(p1);
+          c3[j] = std::uint32_t(p0);
+          c0[j] = n0;
+          c2[j] = n2;
+        }
+      }
+      for (std::size_t j = 0; j < kBatch; ++j) {
+        words[4 * j] = c0[j];
+        words[4 * j + 1] = c1[j];
+        words[4 * j + 2] = c2[j];
+        words[4 * j + 3] = c3[j];
+      }
+      const std::size_t n = 4 * nb;
+      // Fast path for all, as gathers and a select; the ~1% outside the
+      // rectangles are marked and finished afterwards.
+      for (std::size_t k = 0; k < 4 * kBatch; ++k) {
+        const std::uint32_t word = words[k];
+        const std::int32_t layer = std::int32_t(word & 0x7Fu);
+        const double u = 2.0 * (double(std::int32_t(word >> 8)) + 0.5) * 0x1.0p-24 - 1.0;
+        const double ratio = zr[layer];
+        const double width = zx[layer];
+        slow[k] = std::fabs(u) < ratio ? 0 : 1;
+        buf[k] = u * width;
+      }
+      for (std::size_t k = 0; k < n; ++k) out[k] = buf[k];
+      for (std::size_t k = 0; k < n; ++k) {
+        if (slow[k]) {
+          const std::uint32_t word = words[k];
+          const int layer = int(word & 0x7Fu);
+          const double u = 2.0 * (double(word >> 8) + 0.5) * 0x1.0p-24 - 1.0;
+          out[k] = normal_slow(stream, q0 + k / 4, int(k % 4), layer, u, z);
+        }
+      }
+      out += n;
+      q0 += nb;
+      count -= nb;
+    }
+  }
 
  private:
   Philox4x32::key_type key_;

@@ -2,15 +2,22 @@
 // Ding and Du 2024): the linear measurement operators the iterations apply
 // twice per step.
 //
-// Gaussian sensing: A(X)_i = <A_i, X>, i = 0..m-1, with A_i an n1 x n2 matrix
-// of i.i.d. standard normal entries. A_i is never stored: entry e = a*n2 + b
-// of A_i is drawn from the counter-based generator keyed by (seed, stream i,
-// counter e / 4) (one ziggurat draw, CounterRng::normal_quad, gives entries 4q..4q+3), so m x
+// Gaussian sensing: A(X)_i = <A_i, X>, i = 0..m-1. A_i is never stored: its
+// free entries, in a fixed order (row-major, or the packed upper triangle in
+// the symmetric form), are z_e = entry e of stream i of the counter-based
+// generator: entries 4q..4q+3 are one ziggurat draw keyed by (seed, stream i,
+// counter q) (CounterRng::normal_quads, a batch of quads at a time). So m x
 // n1 x n2 numbers never sit in memory and every thread regenerates exactly the
-// entries it needs. In the symmetric form the operator acts on symmetric
-// matrices with A_i = (G_i + G_i^T) / 2, G_i the Gaussian matrix above: for a
-// symmetric X, <A_i, X> = <G_i, X>, so the measurements are the ones of the
-// papers' i.i.d. Gaussian model, and the adjoint sum_i y_i A_i is symmetric.
+// entries it needs.
+//   General form: A_i = Z_i, an n1 x n2 matrix of i.i.d. standard normals.
+//   Symmetric form (n x n): A_i[a][a] = z, A_i[a][b] = A_i[b][a] = z / sqrt(2)
+//   for a < b, from the n (n + 1) / 2 entries of the packed upper triangle
+//   (row a holds b = a..n-1). This is the law of (G + G^T) / 2 for G with
+//   i.i.d. N(0, 1) entries, so for a symmetric X, <A_i, X> ~ N(0, ||X||_F^2)
+//   exactly as <G_i, X> in the papers' i.i.d. Gaussian model, at half the
+//   draws. In both forms <A_i, X> = sum_e z_e x_e with x the packed vector of
+//   X (x = vec X, or X[a][a] and (X[a][b] + X[b][a]) / sqrt(2)), and the
+//   adjoint sum_i y_i A_i unpacks sum_i y_i z_i the same way.
 //
 // Entry sampling: A(X)_k = X[rows_k, cols_k]. The iterations only ever need
 // A(F G^T) and A*(s) G, A*(s)^T F, which cost O(m k) from the factors.
@@ -31,66 +38,102 @@
 namespace lralg {
 
 namespace detail {
-// Calls visit(e, value) for entries e in [lo, hi) of Gaussian matrix `i`:
-// entries 4q .. 4q+3 come from one draw keyed by (seed, stream i, counter q).
-template <class Visit>
-inline void for_each_gaussian_entry(const CounterRng& rng, index_t i, index_t lo, index_t hi,
-                                    Visit&& visit) {
-  index_t e = lo;
-  while (e < hi) {
-    const index_t q = e >> 2;
-    const auto z = rng.normal_quad(std::uint64_t(i), std::uint64_t(q));
-    const index_t end = std::min(hi, 4 * q + 4);
-    for (; e < end; ++e) visit(e, z[std::size_t(e - 4 * q)]);
-  }
-}
-
 inline void check_gaussian_shape(index_t n1, index_t n2, index_t m, bool symmetric) {
   require(n1 >= 1 && n2 >= 1, "the matrix shape must be positive");
   require(m >= 1, "n_measurements must be >= 1");
   require(!symmetric || n1 == n2, "a symmetric Gaussian operator needs a square shape");
 }
 
-// out = M (row-major n1 x n2), or (M + M^T) / 2 in the symmetric form.
-template <class In, class Out>
-void symmetrize_into(const In* M, index_t n1, index_t n2, bool symmetric, Out* out) {
-  for (index_t a = 0; a < n1; ++a)
-    for (index_t b = 0; b < n2; ++b)
-      out[a * n2 + b] = Out(symmetric ? 0.5 * (double(M[a * n2 + b]) + double(M[b * n2 + a]))
-                                      : double(M[a * n2 + b]));
+// Number of free entries of A_i, rounded up to whole quads (the padding
+// entries are drawn but multiply zeros).
+inline index_t gaussian_entries(index_t n1, index_t n2, bool symmetric) {
+  return symmetric ? n1 * (n1 + 1) / 2 : n1 * n2;
 }
+inline index_t gaussian_quads(index_t n1, index_t n2, bool symmetric) {
+  return (gaussian_entries(n1, n2, symmetric) + 3) / 4;
+}
+
+constexpr double kInvSqrt2 = 0.70710678118654752440084436210485;
+
+// x (length 4 * quads, zero padded) = the packed vector of X (row-major).
+template <class In>
+void gaussian_pack(const In* X, index_t n1, index_t n2, bool symmetric, double* x) {
+  index_t e = 0;
+  if (symmetric) {
+    for (index_t a = 0; a < n1; ++a) {
+      x[e++] = double(X[a * n2 + a]);
+      for (index_t b = a + 1; b < n2; ++b)
+        x[e++] = (double(X[a * n2 + b]) + double(X[b * n2 + a])) * kInvSqrt2;
+    }
+  } else {
+    for (index_t k = 0; k < n1 * n2; ++k) x[e++] = double(X[k]);
+  }
+  const index_t padded = 4 * gaussian_quads(n1, n2, symmetric);
+  for (; e < padded; ++e) x[e] = 0.0;
+}
+
+// out (row-major n1 x n2) = the matrix whose packed vector is acc.
+template <class Out>
+void gaussian_unpack(const double* acc, index_t n1, index_t n2, bool symmetric, Out* out) {
+  if (symmetric) {
+    index_t e = 0;
+    for (index_t a = 0; a < n1; ++a) {
+      out[a * n2 + a] = Out(acc[e++]);
+      for (index_t b = a + 1; b < n2; ++b) {
+        const Out v = Out(acc[e++] * kInvSqrt2);
+        out[a * n2 + b] = v;
+        out[b * n2 + a] = v;
+      }
+    }
+  } else {
+    for (index_t k = 0; k < n1 * n2; ++k) out[k] = Out(acc[k]);
+  }
+}
+
+// Quads generated per call: 1024 normals, 8 KB, stay in L1 with their partner.
+constexpr index_t kGaussianChunk = 256;
 }  // namespace detail
 
-// The Gaussian matrix G_i (row-major, n1 x n2) behind measurement i; A_i is
-// (G_i + G_i^T) / 2 in the symmetric form. For inspection and tests.
+// The matrix A_i (row-major, n1 x n2). For inspection and tests.
 template <class Scalar>
 void gaussian_measurement_matrix(std::uint64_t seed, index_t n1, index_t n2, index_t i,
                                  bool symmetric, Scalar* out) {
   detail::check_gaussian_shape(n1, n2, 1, symmetric);
   require(i >= 0, "measurement index must be >= 0");
   const CounterRng rng(seed);
-  std::vector<double> g(std::size_t(n1 * n2));
-  detail::for_each_gaussian_entry(rng, i, 0, n1 * n2,
-                                  [&](index_t e, double v) { g[std::size_t(e)] = v; });
-  detail::symmetrize_into(g.data(), n1, n2, symmetric, out);
+  const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
+  std::vector<double> z(std::size_t(4 * nq));
+  rng.normal_quads(std::uint64_t(i), 0, std::size_t(nq), z.data());
+  detail::gaussian_unpack(z.data(), n1, n2, symmetric, out);
 }
 
-// y[i] = <A_i, X> for X row-major n1 x n2.
+// y[i] = <A_i, X> for X row-major n1 x n2 (in the symmetric form, <A_i, (X + X^T) / 2>).
 template <class Scalar>
 void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric,
                      const Scalar* X, Scalar* y) {
   detail::check_gaussian_shape(n1, n2, m, symmetric);
   const CounterRng rng(seed);
-  const index_t n = n1 * n2;
-  // In the symmetric form <A_i, X> = <G_i, (X + X^T) / 2>.
-  std::vector<double> x(static_cast<std::size_t>(n));
-  detail::symmetrize_into(X, n1, n2, symmetric, x.data());
-  parallel_for(m, [&](index_t i) {
-    double acc = 0.0;
-    detail::for_each_gaussian_entry(rng, i, 0, n,
-                                    [&](index_t e, double v) { acc += v * x[std::size_t(e)]; });
-    y[i] = Scalar(acc);
-  }, 4);
+  const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
+  std::vector<double> x(std::size_t(4 * nq));
+  detail::gaussian_pack(X, n1, n2, symmetric, x.data());
+  parallel_blocks(m, 8, [&](index_t, index_t lo, index_t hi) {
+    alignas(64) double z[4 * detail::kGaussianChunk];
+    for (index_t i = lo; i < hi; ++i) {
+      // Eight partial sums in a fixed pattern: vectorised, same bits for any thread count.
+      double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (index_t q0 = 0; q0 < nq; q0 += detail::kGaussianChunk) {
+        const index_t nb = std::min(detail::kGaussianChunk, nq - q0);
+        rng.normal_quads(std::uint64_t(i), std::uint64_t(q0), std::size_t(nb), z);
+        const double* xs = x.data() + 4 * q0;
+        const index_t n = 4 * nb;
+        index_t e = 0;
+        for (; e + 8 <= n; e += 8)
+          for (int k = 0; k < 8; ++k) acc[k] += z[e + k] * xs[e + k];
+        for (; e < n; ++e) acc[e & 7] += z[e] * xs[e];
+      }
+      y[i] = Scalar(((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])));
+    }
+  });
 }
 
 // out (row-major n1 x n2) = sum_i y[i] A_i.
@@ -99,25 +142,23 @@ void gaussian_rmatvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, boo
                       const Scalar* y, Scalar* out) {
   detail::check_gaussian_shape(n1, n2, m, symmetric);
   const CounterRng rng(seed);
-  const index_t n = n1 * n2;
-  // Blocks of output entries small enough to stay in cache while every
-  // measurement adds its share; the block partition fixes nothing about the
-  // order of the sums, which is always i = 0, 1, ..., m-1 per entry.
-  const index_t block = std::max<index_t>(256, std::min<index_t>(4096, (n + 7) / 8));
-  std::vector<double> acc_all(std::size_t(n), 0.0);
-  parallel_blocks(n, block, [&](index_t, index_t lo, index_t hi) {
-    double* acc = acc_all.data();
+  const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
+  // Blocks of packed entries (whole quads) small enough to stay in cache while
+  // every measurement adds its share; each entry sums the measurements in the
+  // order i = 0, 1, ..., m-1 whatever the blocks or threads.
+  const index_t block = std::max<index_t>(32, std::min<index_t>(detail::kGaussianChunk, (nq + 15) / 16));
+  std::vector<double> acc_all(std::size_t(4 * nq), 0.0);
+  parallel_blocks(nq, block, [&](index_t, index_t qlo, index_t qhi) {
+    alignas(64) double z[4 * detail::kGaussianChunk];
+    double* acc = acc_all.data() + 4 * qlo;
+    const index_t n = 4 * (qhi - qlo);
     for (index_t i = 0; i < m; ++i) {
       const double w = double(y[i]);
-      detail::for_each_gaussian_entry(rng, i, lo, hi,
-                                      [&](index_t e, double v) { acc[e] += w * v; });
+      rng.normal_quads(std::uint64_t(i), std::uint64_t(qlo), std::size_t(qhi - qlo), z);
+      for (index_t e = 0; e < n; ++e) acc[e] += w * z[e];
     }
   });
-  for (index_t a = 0; a < n1; ++a)
-    for (index_t b = 0; b < n2; ++b)
-      out[a * n2 + b] = Scalar(symmetric ? 0.5 * (acc_all[std::size_t(a * n2 + b)] +
-                                                  acc_all[std::size_t(b * n2 + a)])
-                                         : acc_all[std::size_t(a * n2 + b)]);
+  detail::gaussian_unpack(acc_all.data(), n1, n2, symmetric, out);
 }
 
 // Observations of entry sampling grouped by row and by column: observation
