@@ -7,18 +7,17 @@
 // N row-normalising (l2) or the identity, and the columns of E standardised
 // to mean 0 and variance 1 at the end. The powers of M are never formed.
 //
-// How it runs (memory: the output E, ONE n x dim work panel W, one n x s
-// column strip S and a few n-vectors):
+// How it runs: with 2 to 4 powers (the paper's 4 included), the two-panel
+// schedule of fastrp_two_panels below (the output E and ONE n x dim work
+// panel, nothing else of panel size). With 1 power, one pass by rows. With 5
+// and more, the strip schedule (E, one work panel W and one spare strip):
 //  1. First pass, by rows: U_1[i] from the sparse R (never dense), written
-//     (weighted, normalised) into E[i]. When U_1 is sparse enough (R has
-//     density 1/sqrt(n), so each row of U_1 has about deg * dim / sqrt(n)
-//     non-zeros), U_2[i] = sum_j M_ij U_1[j] is formed the same way, two
-//     hops over A into R, and stored in W; otherwise U_1 is stored in W.
+//     (weighted, normalised) into E[i]. When U_1 is sparse enough, U_2 is
+//     formed the same way (two hops over A into R) and stored in W;
+//     otherwise U_1 is stored in W.
 //  2. Middle powers, in place on W by column strips: column strip c of
-//     U_{p+1} needs only strip c of U_p, so S = M W[:, c] (the gathered rows
-//     of the strip stay in cache), then E[:, c] += f_p W[:, c] and
-//     W[:, c] = S, with f_p = w_p / ||U_p[i]|| from the row norms of the
-//     previous step. The copy-back of strip c rides in the pass of strip c+1.
+//     U_{p+1} needs only strip c of U_p, so S = M W[:, c], then
+//     E[:, c] += f_p W[:, c] and W[:, c] = S, with f_p = w_p / ||U_p[i]||.
 //  3. The last power, by rows: u = M W[i] is never stored; E[i] += f_{q-1}
 //     W[i] + w_q N(u), and the column statistics of the finished rows are
 //     gathered while they are in cache.
@@ -60,6 +59,7 @@ struct FastRPOptions {
   std::uint64_t seed = 0;
   index_t strip = 0;      // column strip width of the in-place products; 0: automatic
   int two_hop = -1;       // U_2 by two hops into R: 1 always, 0 never, -1 when cheaper
+  int huge_panels = 1;    // the two panels on transparent huge pages: 1 yes, 0 no (4 KiB pages)
 };
 
 namespace detail {
@@ -72,7 +72,7 @@ template <class T>
 class RawBuffer {
  public:
   RawBuffer() = default;
-  explicit RawBuffer(std::size_t count) {
+  explicit RawBuffer(std::size_t count, bool huge = true) {
     constexpr std::size_t kHuge = std::size_t(1) << 21;
     std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(T);
     const std::size_t align = bytes >= kHuge ? kHuge : 64;
@@ -80,7 +80,9 @@ class RawBuffer {
     ptr_ = static_cast<T*>(std::aligned_alloc(align, bytes));
     if (!ptr_) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align == kHuge) (void)madvise(ptr_, bytes, MADV_HUGEPAGE);
+    if (align == kHuge) (void)madvise(ptr_, bytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+#else
+    (void)huge;
 #endif
   }
   RawBuffer(const RawBuffer&) = delete;
@@ -341,8 +343,9 @@ std::vector<double> row_sums(const CsrView<Scalar, Index>& A) {
 //     q = 3: E[i] = self + w_1 N(U_1[i]) + w_2 N(W[i]) + w_3 N((M W)[i]);
 //     q = 2: E[i] = self + w_1 N(U_1[i]) + w_2 N(U_2[i]) (no panel at all on
 //     the sparse route).
-// Products run by whole rows: each gathered row is one run of dim contiguous
-// entries (one TLB entry, adjacent lines prefetched together).
+// Products run by whole rows (each gathered row is one run of dim contiguous
+// entries: one TLB entry, adjacent lines prefetched together), or by column
+// strips where a strip fits the cache and the panel does not.
 // ---------------------------------------------------------------------------
 namespace detail {
 
@@ -360,11 +363,16 @@ struct SparseRows {
   index_t end(index_t i) const { return ptr.data()[i + 1]; }
 };
 
-// Width of the column strips of a product (tests ask for narrow ones). By
-// default whole rows: measured faster than strips at every size tried (1e5
-// to 1e7 nodes), as the gathered rows of a strip are too short to stream.
-inline index_t product_strip(index_t k, index_t requested) {
-  return requested > 0 ? std::min(requested, k) : k;
+// Width of the column strips of a product (tests ask for narrow ones). Whole
+// rows unless the panel is larger than the cache and a strip of 64 columns
+// is well inside it (small graphs, large dim: BlogCatalog at dim 512 ran
+// 2x faster by strips); at 1e5 nodes and more, whole rows measured faster.
+template <class Scalar>
+inline index_t product_strip(index_t n, index_t k, index_t requested) {
+  if (requested > 0) return std::min(requested, k);
+  constexpr double kPanelInCache = 8.0 * (1 << 20), kStripInCache = 4.0 * (1 << 20);
+  const double row = double(n) * double(sizeof(Scalar));
+  return row * double(k) > kPanelInCache && row * 64.0 <= kStripInCache ? std::min<index_t>(64, k) : k;
 }
 
 template <class Scalar, class Index>
@@ -465,7 +473,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   // dst = M src (n x k panels), by column strips; nrm_out = signed row norms.
   auto product = [&](const Scalar* src, Scalar* dst, std::vector<double>& nrm_out, double max_src,
                      auto&& norm_of) {
-    const index_t s = product_strip(k, opt.strip);
+    const index_t s = product_strip<Scalar>(n, k, opt.strip);
     for (index_t c0 = 0; c0 < k; c0 += s) {
       const index_t wc = std::min(s, k - c0);
       parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
@@ -519,6 +527,16 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     return sq_norm(u, k);
   };
 
+  // The panels' pages: huge pages save TLB misses in the gathers, but their
+  // first touch may compact memory (measured 2-4x slower on a busy VM).
+  const bool huge = opt.huge_panels != 0;
+#if defined(__linux__) && defined(MADV_NOHUGEPAGE)
+  if (!huge) {  // E is not touched yet (an uninitialised numpy array)
+    const auto lo = (reinterpret_cast<std::uintptr_t>(E) + 4095) & ~std::uintptr_t(4095);
+    const auto hi = (reinterpret_cast<std::uintptr_t>(E + n * k)) & ~std::uintptr_t(4095);
+    if (hi > lo) (void)madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_NOHUGEPAGE);
+  }
+#endif
   RawBuffer<Scalar> W;
   std::vector<double> nrmX(static_cast<std::size_t>(n));  // signed norms of the powers in the panels
   Scalar* X = nullptr;                       // the panel that holds U_p
@@ -604,14 +622,14 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       stats.standardize(E, n);
       return;
     }
-    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k));
+    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
     X = W.data();
     parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
       for (index_t i = lo; i < hi; ++i) nrmX[std::size_t(i)] = u2_row(i, X + i * k);
     });
     p = 2;
   } else {
-    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k));
+    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
     // U_1 into W (q = 2) or into E, then W = M E.
     Scalar* U1 = q == 2 ? W.data() : E;
     std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
