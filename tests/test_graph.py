@@ -59,7 +59,7 @@ def test_matches_scipy_oracle(transition, normalize, beta):
 
 @pytest.mark.parametrize("two_hop", [0, 1])
 @pytest.mark.parametrize("strip", [1, 3, 8, 16, 32])
-@pytest.mark.parametrize("q", [1, 2, 3, 5])
+@pytest.mark.parametrize("q", [1, 2, 3, 4, 5])
 def test_kernel_paths_match_oracle(two_hop, strip, q):
     """Every path of the core (U_2 by two hops into R or by a product, any
     strip width of the in-place products, dim not a multiple of it)."""
@@ -72,7 +72,8 @@ def test_kernel_paths_match_oracle(two_hop, strip, q):
     for dtype, tol in ((np.float64, 1e-9), (np.float32, 2e-4)):
         B = A.astype(dtype)
         E = _core.fastrp(B.indptr, B.indices, B.data, n, dim, weights, -0.4, True, True, 0.3,
-                         0.2, seed_from_rng(5), strip=strip, two_hop=two_hop)
+                         0.2, seed_from_rng(5), strip=strip, two_hop=two_hop,
+                         huge_panels=strip % 2)
         ref = oracle(A, dim, weights, -0.4, self_influence=0.3, density=0.2, rng=5)
         assert E.dtype == dtype
         np.testing.assert_allclose(E, ref, rtol=tol, atol=tol)
@@ -303,3 +304,20 @@ def test_demo_and_cli(tmp_path):
     assert main(["fastrp", str(weighted), "--dim", "4", "--out", str(out),
                  "--weights", "1,2", "--beta", "-0.5", "--n-nodes", "5"]) == 0
     assert np.load(out).shape == (5, 4)
+
+
+@pytest.mark.parametrize("block", [None, 7])
+def test_bench_lean_scipy_anchor_matches_authors_way(monkeypatch, block):
+    """The benchmark's lean scipy anchor (in-place, fits at 1e7 nodes) computes
+    what its authors'-way scipy + sklearn version computes."""
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1]))
+    bench = pytest.importorskip("bench.fastrp")
+    A = random_graph(200, 0.03, 4, weighted=True)
+    A = sp.csr_array(A.toarray() * (np.arange(200) % 17 != 0)[:, None])  # isolated rows
+    weights = (1.0, 1.0, 7.81, 45.28)
+    ref = bench.fastrp_scipy(A, 24, weights, -0.628, seed=5)
+    lean = bench.fastrp_scipy_lean(A, 24, weights, -0.628, seed=5, block=block, chunk=64)
+    assert lean.dtype == np.float32 and lean.shape == (200, 24)
+    np.testing.assert_allclose(lean, ref, rtol=1e-3, atol=1e-3)

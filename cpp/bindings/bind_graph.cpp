@@ -15,7 +15,7 @@ void bind_graph(py::module_& m) {
           [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
              index_t n_nodes, index_t dim, const py::array_t<double>& weights, double beta,
              bool transition, bool normalize, double self_influence, double density,
-             std::uint64_t seed, index_t strip, int two_hop) {
+             std::uint64_t seed, index_t strip, int two_hop, int huge_panels) {
             const auto A = csr_view<T, I>(indptr, indices, data, n_nodes, n_nodes, "graph");
             FastRPOptions opt;
             opt.dim = dim;
@@ -29,6 +29,7 @@ void bind_graph(py::module_& m) {
             opt.seed = seed;
             opt.strip = strip;
             opt.two_hop = two_hop;
+            opt.huge_panels = huge_panels;
             require(dim >= 1, "dim must be >= 1");
             auto out = new_matrix<T>(n_nodes, dim);
             T* dst = out.mutable_data();
@@ -39,7 +40,7 @@ void bind_graph(py::module_& m) {
           py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n_nodes"),
           py::arg("dim"), py::arg("weights"), py::arg("beta"), py::arg("transition"),
           py::arg("normalize"), py::arg("self_influence"), py::arg("density"), py::arg("seed"),
-          py::arg("strip") = index_t(0), py::arg("two_hop") = -1);
+          py::arg("strip") = index_t(0), py::arg("two_hop") = -1, py::arg("huge_panels") = 1);
     };
     bind_csr(std::int32_t{});
     bind_csr(std::int64_t{});

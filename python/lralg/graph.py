@@ -196,8 +196,9 @@ def fastrp(
     it is not normalised up to unit length.
 
     Memory: the CSR matrix, the result, one ``n_nodes x dim`` work panel
-    (the powers are computed in place by column strips), one strip of
-    ``dim / 4`` columns (at most 64) and a few ``n_nodes``-vectors.
+    and a few ``n_nodes``-vectors (with 5 powers or more, where the powers
+    are computed in place by column strips, one strip of ``dim / 4``
+    columns, at most 64, more).
     """
     dt = _check_compute_dtype(dtype)
     dim = check_int(dim, "dim", low=1)

@@ -7,18 +7,17 @@
 // N row-normalising (l2) or the identity, and the columns of E standardised
 // to mean 0 and variance 1 at the end. The powers of M are never formed.
 //
-// How it runs (memory: the output E, ONE n x dim work panel W, one n x s
-// column strip S and a few n-vectors):
+// How it runs: with 2 to 4 powers (the paper's 4 included), the two-panel
+// schedule of fastrp_two_panels below (the output E and ONE n x dim work
+// panel, nothing else of panel size). With 1 power, one pass by rows. With 5
+// and more, the strip schedule (E, one work panel W and one spare strip):
 //  1. First pass, by rows: U_1[i] from the sparse R (never dense), written
-//     (weighted, normalised) into E[i]. When U_1 is sparse enough (R has
-//     density 1/sqrt(n), so each row of U_1 has about deg * dim / sqrt(n)
-//     non-zeros), U_2[i] = sum_j M_ij U_1[j] is formed the same way, two
-//     hops over A into R, and stored in W; otherwise U_1 is stored in W.
+//     (weighted, normalised) into E[i]. When U_1 is sparse enough, U_2 is
+//     formed the same way (two hops over A into R) and stored in W;
+//     otherwise U_1 is stored in W.
 //  2. Middle powers, in place on W by column strips: column strip c of
-//     U_{p+1} needs only strip c of U_p, so S = M W[:, c] (the gathered rows
-//     of the strip stay in cache), then E[:, c] += f_p W[:, c] and
-//     W[:, c] = S, with f_p = w_p / ||U_p[i]|| from the row norms of the
-//     previous step. The copy-back of strip c rides in the pass of strip c+1.
+//     U_{p+1} needs only strip c of U_p, so S = M W[:, c], then
+//     E[:, c] += f_p W[:, c] and W[:, c] = S, with f_p = w_p / ||U_p[i]||.
 //  3. The last power, by rows: u = M W[i] is never stored; E[i] += f_{q-1}
 //     W[i] + w_q N(u), and the column statistics of the finished rows are
 //     gathered while they are in cache.
@@ -60,6 +59,7 @@ struct FastRPOptions {
   std::uint64_t seed = 0;
   index_t strip = 0;      // column strip width of the in-place products; 0: automatic
   int two_hop = -1;       // U_2 by two hops into R: 1 always, 0 never, -1 when cheaper
+  int huge_panels = 1;    // the two panels on transparent huge pages: 1 yes, 0 no (4 KiB pages)
 };
 
 namespace detail {
@@ -72,7 +72,7 @@ template <class T>
 class RawBuffer {
  public:
   RawBuffer() = default;
-  explicit RawBuffer(std::size_t count) {
+  explicit RawBuffer(std::size_t count, bool huge = true) {
     constexpr std::size_t kHuge = std::size_t(1) << 21;
     std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(T);
     const std::size_t align = bytes >= kHuge ? kHuge : 64;
@@ -80,11 +80,18 @@ class RawBuffer {
     ptr_ = static_cast<T*>(std::aligned_alloc(align, bytes));
     if (!ptr_) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align == kHuge) (void)madvise(ptr_, bytes, MADV_HUGEPAGE);
+    if (align == kHuge) (void)madvise(ptr_, bytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+#else
+    (void)huge;
 #endif
   }
   RawBuffer(const RawBuffer&) = delete;
   RawBuffer& operator=(const RawBuffer&) = delete;
+  RawBuffer(RawBuffer&& other) noexcept : ptr_(other.ptr_) { other.ptr_ = nullptr; }
+  RawBuffer& operator=(RawBuffer&& other) noexcept {
+    std::swap(ptr_, other.ptr_);
+    return *this;
+  }
   ~RawBuffer() { std::free(ptr_); }
   void release() {
     std::free(ptr_);
@@ -322,6 +329,401 @@ std::vector<double> row_sums(const CsrView<Scalar, Index>& A) {
   return deg;
 }
 
+// ---------------------------------------------------------------------------
+// 2 <= q <= 4: the output E and ONE work panel W, nothing else of panel size.
+//
+// U_1 is sparse when R is (each row has about deg * dim / sqrt(n) entries)
+// and cheap to recompute from R, so no panel keeps it. The route:
+//  a. W = U_2, by rows: from a compact CSR copy of U_1 when that is small
+//     (the "sparse" route: no dense product), else E = U_1 and W = M E.
+//  b. (q = 4) E = U_3 = M W.
+//  c. The last product, by rows, into the panel it does not read, merging
+//     the terms of the row there:  q = 4: W[i] = self + w_1 N(U_1[i]) +
+//     w_2 N(W[i]) + w_4 N((M E)[i]), then E[i] = W[i] + w_3 N(E[i]);
+//     q = 3: E[i] = self + w_1 N(U_1[i]) + w_2 N(W[i]) + w_3 N((M W)[i]);
+//     q = 2: E[i] = self + w_1 N(U_1[i]) + w_2 N(U_2[i]) (no panel at all on
+//     the sparse route).
+// Products run by whole rows (each gathered row is one run of dim contiguous
+// entries: one TLB entry, adjacent lines prefetched together), or by column
+// strips where a strip fits the cache and the panel does not.
+// ---------------------------------------------------------------------------
+namespace detail {
+
+// The compact CSR copy of U_1 (entries of a row in the order first met;
+// rows padded with explicit zeros up to their bound).
+// Rows looked up at random (by the neighbours of each node) live in huge-page
+// buffers: at 1e7 nodes an n-vector on 4 KiB pages spans 20000 pages, and
+// every lookup was a TLB miss (a nested page walk on a virtual machine).
+template <class Scalar>
+struct SparseRows {
+  RawBuffer<index_t> ptr;
+  RawBuffer<std::int32_t> col;
+  RawBuffer<Scalar> val;
+  index_t begin(index_t i) const { return ptr.data()[i]; }
+  index_t end(index_t i) const { return ptr.data()[i + 1]; }
+};
+
+// Width of the column strips of a product (tests ask for narrow ones). Whole
+// rows unless the panel is larger than the cache and a strip of 64 columns
+// is well inside it (small graphs, large dim: BlogCatalog at dim 512 ran
+// 2x faster by strips); at 1e5 nodes and more, whole rows measured faster.
+template <class Scalar>
+inline index_t product_strip(index_t n, index_t k, index_t requested) {
+  if (requested > 0) return std::min(requested, k);
+  constexpr double kPanelInCache = 8.0 * (1 << 20), kStripInCache = 4.0 * (1 << 20);
+  const double row = double(n) * double(sizeof(Scalar));
+  return row * double(k) > kPanelInCache && row * 64.0 <= kStripInCache ? std::min<index_t>(64, k) : k;
+}
+
+template <class Scalar, class Index>
+void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E,
+                       const double* rs, const double* g, SignPattern& R) {
+  const index_t n = A.rows;
+  const index_t k = opt.dim;
+  const int q = int(opt.weights.size());
+  const auto& w = opt.weights;
+  const bool normalize = opt.normalize;
+  const index_t nnz = A.nnz();
+  const double scale = R.scale;
+  constexpr double eps = double(std::numeric_limits<Scalar>::epsilon());
+  constexpr index_t kRows = 256;
+  auto deg_of = [&](index_t i) { return A.row_end(i) - A.row_begin(i); };
+  // Prefetches of a two-level lookup by arc pa: the row pointer ptr[j] of
+  // the node j met kFar arcs ahead, and (via near(t)) the first entry of the
+  // row of the node met kNear arcs ahead, whose pointer is in cache by then.
+  constexpr index_t kFar = 16, kNear = 6;
+  auto prefetch_rows = [&](const index_t* ptr, index_t pa, auto&& near) {
+    if (pa + kFar < nnz) __builtin_prefetch(ptr + A.indices[pa + kFar]);
+    if (pa + kNear < nnz) near(ptr[A.indices[pa + kNear]]);
+  };
+  auto abs_row = [&](index_t i) {
+    double s = 0.0;
+    for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) s += std::abs(double(A.data[p]));
+    return s;
+  };
+
+  // U_1[i] (dense, k entries, zeroed here) and its squared norm.
+  // G = diag(deg^beta) R, its rows in huge-page buffers (R's own arrays
+  // are freed): entries +-g_j.
+  SparseRows<Scalar> G;
+  {
+    const index_t nr = R.nnz();
+    G.ptr = RawBuffer<index_t>(std::size_t(n) + 1);
+    G.col = RawBuffer<std::int32_t>(std::size_t(nr));
+    G.val = RawBuffer<Scalar>(std::size_t(nr));
+    parallel_blocks(n + 1, 4096, [&](index_t, index_t lo, index_t hi) {
+      std::copy(R.indptr.begin() + lo, R.indptr.begin() + hi, G.ptr.data() + lo);
+    });
+    parallel_for(n, [&](index_t j) {
+      const Scalar gj = Scalar(g ? g[j] : 1.0);
+      for (index_t r = R.indptr[std::size_t(j)]; r < R.indptr[std::size_t(j) + 1]; ++r) {
+        G.col.data()[r] = std::int32_t(R.indices[std::size_t(r)]);
+        G.val.data()[r] = R.signs[std::size_t(r)] > 0 ? gj : -gj;
+      }
+    }, 4096);
+    R = SignPattern();
+  }
+  // u += (row i of A) G, u of k entries; prefetching the rows of G ahead.
+  auto add_hop = [&](index_t i, const SparseRows<Scalar>& S, Scalar* u) {
+    for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
+      prefetch_rows(S.ptr.data(), pa, [&](index_t t) {
+        __builtin_prefetch(S.col.data() + t);
+        __builtin_prefetch(S.val.data() + t);
+      });
+      const index_t j = index_t(A.indices[pa]);
+      const Scalar a = A.data[pa];
+      for (index_t t = S.begin(j); t < S.end(j); ++t) u[S.col.data()[t]] += a * S.val.data()[t];
+    }
+  };
+  auto u1_row = [&](index_t i, Scalar* u) {
+    std::fill(u, u + k, Scalar(0));
+    add_hop(i, G, u);
+    const Scalar s1 = Scalar(scale * rs[i]);
+    for (index_t c = 0; c < k; ++c) u[c] *= s1;
+    return sq_norm(u, k);
+  };
+  // e += the self term of node i
+  auto add_self = [&](index_t i, Scalar* e) {
+    if (opt.self_influence == 0.0) return;
+    const double own = scale * (g ? g[i] : 1.0);
+    const index_t cnt = G.end(i) - G.begin(i);
+    const double f0 = row_factor(opt.self_influence, std::sqrt(double(cnt)) * std::abs(own), normalize);
+    const Scalar x = Scalar(f0 * scale);
+    for (index_t t = G.begin(i); t < G.end(i); ++t) e[G.col.data()[t]] += x * G.val.data()[t];
+  };
+  // The signed norm of row i of M U (sq its squared norm): the bound
+  // |rs_i| sum_j |A_ij| ||U[j]|| is only summed when the norm is not clearly
+  // above the rounding error (max_src: the largest ||U[j]||).
+  auto product_norm = [&](index_t i, double sq, double max_src, auto&& norm_of) {
+    const double norm = std::sqrt(sq);
+    const index_t terms = deg_of(i);
+    const double quick = 2.0 * double(terms + 1) * eps * std::abs(rs[i]) * abs_row(i) * max_src;
+    if (norm > quick) return norm;
+    double b = 0.0;
+    for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa)
+      b += std::abs(double(A.data[pa]) * norm_of(index_t(A.indices[pa])));
+    return signed_norm<Scalar>(sq, std::abs(rs[i]) * b, terms);
+  };
+  // Largest entry of v (a fixed order: block maxima, then their maximum).
+  auto max_abs = [&](const std::vector<double>& v) {
+    double m = 0.0;
+    for (double x : v) m = std::max(m, std::abs(x));
+    return m;
+  };
+  // dst = M src (n x k panels), by column strips; nrm_out = signed row norms.
+  auto product = [&](const Scalar* src, Scalar* dst, std::vector<double>& nrm_out, double max_src,
+                     auto&& norm_of) {
+    const index_t s = product_strip<Scalar>(n, k, opt.strip);
+    for (index_t c0 = 0; c0 < k; c0 += s) {
+      const index_t wc = std::min(s, k - c0);
+      parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
+        for (index_t i = lo; i < hi; ++i) {
+          Scalar* y = dst + i * k + c0;
+          gather(A, nnz, i, src + c0, k, wc, Scalar(rs[i]), y);
+          const double sq = sq_norm(y, wc);
+          nrm_out[std::size_t(i)] = c0 == 0 ? sq : nrm_out[std::size_t(i)] + sq;
+        }
+      });
+    }
+    parallel_for(n, [&](index_t i) {
+      nrm_out[std::size_t(i)] = product_norm(i, nrm_out[std::size_t(i)], max_src, norm_of);
+    }, 4096);
+  };
+  auto axpy = [&](Scalar* y, Scalar f, const Scalar* x) {
+    for (index_t c = 0; c < k; ++c) y[c] += f * x[c];
+  };
+  auto scal_to = [&](Scalar* y, Scalar f, const Scalar* x) {
+    for (index_t c = 0; c < k; ++c) y[c] = f * x[c];
+  };
+
+  // The route of U_2: sparse when the copy of U_1 (bounded by the R entries
+  // its rows sum) is at most an eighth of a panel.
+  bool sparse = false;
+  SparseRows<Scalar> U1;  // the sparse route's copy of U_1
+  if (opt.two_hop != 0) {
+    U1.ptr = RawBuffer<index_t>(std::size_t(n) + 1);
+    index_t* ub = U1.ptr.data();
+    ub[0] = 0;
+    parallel_for(n, [&](index_t i) {
+      index_t c = 0;
+      for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
+        if (pa + kFar < nnz) __builtin_prefetch(G.ptr.data() + A.indices[pa + kFar]);
+        const auto j = index_t(A.indices[pa]);
+        c += G.end(j) - G.begin(j);
+      }
+      ub[i + 1] = std::min(c, k);
+    }, 4096);
+    for (index_t i = 0; i < n; ++i) ub[i + 1] += ub[i];
+    const double copy = double(ub[n]) * double(sizeof(std::int32_t) + sizeof(Scalar));
+    sparse = opt.two_hop == 1 || 8.0 * copy <= double(n) * double(k) * double(sizeof(Scalar));
+    if (!sparse) U1.ptr.release();
+  }
+
+  // U_1[i] for the final sums: from the copy (rows read in order) or from G.
+  auto u1_final = [&](index_t i, Scalar* u) {
+    if (!sparse) return u1_row(i, u);
+    std::fill(u, u + k, Scalar(0));
+    for (index_t t = U1.begin(i); t < U1.end(i); ++t) u[U1.col.data()[t]] += U1.val.data()[t];  // padding adds 0
+    return sq_norm(u, k);
+  };
+
+  // The panels' pages: huge pages save TLB misses in the gathers, but their
+  // first touch may compact memory (measured 2-4x slower on a busy VM).
+  const bool huge = opt.huge_panels != 0;
+#if defined(__linux__) && defined(MADV_NOHUGEPAGE)
+  if (!huge) {  // E is not touched yet (an uninitialised numpy array)
+    const auto lo = (reinterpret_cast<std::uintptr_t>(E) + 4095) & ~std::uintptr_t(4095);
+    const auto hi = (reinterpret_cast<std::uintptr_t>(E + n * k)) & ~std::uintptr_t(4095);
+    if (hi > lo) (void)madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_NOHUGEPAGE);
+  }
+#endif
+  RawBuffer<Scalar> W;
+  std::vector<double> nrmX(static_cast<std::size_t>(n));  // signed norms of the powers in the panels
+  Scalar* X = nullptr;                       // the panel that holds U_p
+  int p = 0;
+  ColumnStats stats(n, k);
+  const double w1 = w[0];
+
+  if (sparse) {
+    U1.col = RawBuffer<std::int32_t>(std::size_t(U1.end(n - 1)));
+    U1.val = RawBuffer<Scalar>(std::size_t(U1.end(n - 1)));
+    std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
+    parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
+      std::vector<Scalar> acc(static_cast<std::size_t>(k), Scalar(0));
+      std::vector<unsigned char> seen(static_cast<std::size_t>(k), 0);
+      double m = 0.0;
+      std::int32_t* const ucol = U1.col.data();
+      Scalar* const uval = U1.val.data();
+      for (index_t i = lo; i < hi; ++i) {
+        index_t out = U1.begin(i);
+        const index_t first = out;
+        for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
+          prefetch_rows(G.ptr.data(), pa, [&](index_t t) {
+            __builtin_prefetch(G.col.data() + t);
+            __builtin_prefetch(G.val.data() + t);
+          });
+          const index_t j = index_t(A.indices[pa]);
+          const Scalar a = A.data[pa];
+          for (index_t t = G.begin(j); t < G.end(j); ++t) {
+            const auto c = std::size_t(G.col.data()[t]);
+            if (!seen[c]) {
+              seen[c] = 1;
+              ucol[out++] = std::int32_t(c);
+            }
+            acc[c] += a * G.val.data()[t];
+          }
+        }
+        const Scalar s1 = Scalar(scale * rs[i]);
+        double sq = 0.0;
+        for (index_t t = first; t < out; ++t) {
+          const auto c = std::size_t(ucol[t]);
+          const Scalar v = acc[c] * s1;
+          uval[t] = v;
+          sq += double(v) * double(v);
+          acc[c] = Scalar(0);
+          seen[c] = 0;
+        }
+        for (; out < U1.end(i); ++out) {
+          ucol[out] = 0;
+          uval[out] = Scalar(0);
+        }
+        m = std::max(m, std::sqrt(sq));
+      }
+      bmax[std::size_t(b)] = m;
+    });
+    const double max1 = max_abs(bmax);
+    auto norm1 = [&](index_t j) {
+      double sq = 0.0;
+      for (index_t t = U1.begin(j); t < U1.end(j); ++t)
+        sq += double(U1.val.data()[t]) * double(U1.val.data()[t]);
+      return std::sqrt(sq);
+    };
+    // U_2[i] into v (k entries); returns its signed norm.
+    auto u2_row = [&](index_t i, Scalar* v) {
+      std::fill(v, v + k, Scalar(0));
+      add_hop(i, U1, v);
+      const Scalar r = Scalar(rs[i]);
+      for (index_t c = 0; c < k; ++c) v[c] *= r;
+      return product_norm(i, sq_norm(v, k), max1, norm1);
+    };
+    if (q == 2) {
+      parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+        std::vector<Scalar> u(static_cast<std::size_t>(k));
+        for (index_t i = lo; i < hi; ++i) {
+          Scalar* e = E + i * k;
+          const double sq1 = u1_final(i, u.data());
+          scal_to(e, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u.data());
+          add_self(i, e);
+          const double n2 = u2_row(i, u.data());
+          axpy(e, Scalar(row_factor(w[1], n2, normalize)), u.data());
+        }
+        stats.add_block(b, E, lo, hi);
+      });
+      stats.standardize(E, n);
+      return;
+    }
+    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
+    X = W.data();
+    parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
+      for (index_t i = lo; i < hi; ++i) nrmX[std::size_t(i)] = u2_row(i, X + i * k);
+    });
+    p = 2;
+  } else {
+    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
+    // U_1 into W (q = 2) or into E, then W = M E.
+    Scalar* U1 = q == 2 ? W.data() : E;
+    std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
+    parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
+      double m = 0.0;
+      for (index_t i = lo; i < hi; ++i) {
+        const double nr = std::sqrt(u1_row(i, U1 + i * k));
+        nrmX[std::size_t(i)] = nr;
+        m = std::max(m, nr);
+      }
+      bmax[std::size_t(b)] = m;
+    });
+    X = U1;
+    p = 1;
+    if (q > 2) {
+      const double max1 = max_abs(bmax);
+      std::vector<double> nrm1;
+      nrm1.swap(nrmX);
+      nrmX.resize(std::size_t(n));
+      product(E, W.data(), nrmX, max1, [&](index_t j) { return nrm1[std::size_t(j)]; });
+      X = W.data();
+      p = 2;
+    }
+  }
+
+  // The last product by rows: row i of M X into u, its signed norm.
+  const double wq = w[std::size_t(q - 1)];
+  auto last_row = [&](index_t i, const Scalar* src, const std::vector<double>& nrm_src,
+                      double max_src, Scalar* u) {
+    gather(A, nnz, i, src, k, k, Scalar(rs[i]), u);
+    return product_norm(i, sq_norm(u, k), max_src,
+                        [&](index_t j) { return nrm_src[std::size_t(j)]; });
+  };
+
+  if (p == q - 1) {
+    // X (= W) holds U_{q-1}; E is free: E[i] = self + [w_1 N(U_1)] + w_{q-1} N(X[i]) + w_q N((M X)[i]).
+    const double maxX = max_abs(nrmX);
+    const double wp = w[std::size_t(p - 1)];
+    parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+      std::vector<Scalar> u(static_cast<std::size_t>(k));
+      for (index_t i = lo; i < hi; ++i) {
+        Scalar* e = E + i * k;
+        scal_to(e, Scalar(row_factor(wp, nrmX[std::size_t(i)], normalize)), X + i * k);
+        if (p > 1 && w1 != 0.0) {
+          const double sq1 = u1_final(i, u.data());
+          axpy(e, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u.data());
+        }
+        add_self(i, e);
+        if (wq != 0.0) {
+          const double nq = last_row(i, X, nrmX, maxX, u.data());
+          axpy(e, Scalar(row_factor(wq, nq, normalize)), u.data());
+        }
+      }
+      stats.add_block(b, E, lo, hi);
+    });
+  } else {
+    // q = 4: E = U_3 = M W; then W[i] = self + w_1 N(U_1[i]) + w_2 N(W[i]) + w_4 N((M E)[i]);
+    // then E[i] = W[i] + w_3 N(E[i]).
+    std::vector<double> nrm3(static_cast<std::size_t>(n));
+    product(X, E, nrm3, max_abs(nrmX), [&](index_t j) { return nrmX[std::size_t(j)]; });
+    const double max3 = max_abs(nrm3);
+    parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
+      std::vector<Scalar> u(static_cast<std::size_t>(k));
+      for (index_t i = lo; i < hi; ++i) {
+        Scalar* x = X + i * k;
+        const Scalar f2 = Scalar(row_factor(w[1], nrmX[std::size_t(i)], normalize));
+        for (index_t c = 0; c < k; ++c) x[c] *= f2;
+        if (w1 != 0.0) {
+          const double sq1 = u1_final(i, u.data());
+          axpy(x, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u.data());
+        }
+        add_self(i, x);
+        if (wq != 0.0) {
+          const double n4 = last_row(i, E, nrm3, max3, u.data());
+          axpy(x, Scalar(row_factor(wq, n4, normalize)), u.data());
+        }
+      }
+    });
+    parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+      for (index_t i = lo; i < hi; ++i) {
+        Scalar* e = E + i * k;
+        const Scalar f3 = Scalar(row_factor(w[2], nrm3[std::size_t(i)], normalize));
+        const Scalar* x = X + i * k;
+        for (index_t c = 0; c < k; ++c) e[c] = x[c] + f3 * e[c];
+      }
+      stats.add_block(b, E, lo, hi);
+    });
+  }
+  W.release();
+  stats.standardize(E, n);
+}
+
+}  // namespace detail
+
 // The FastRP embedding of the graph with adjacency A (n x n) into E (n x dim,
 // row-major, written in full; its prior content is ignored).
 template <class Scalar, class Index>
@@ -358,6 +760,10 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
   const double* g = opt.beta != 0.0 ? feature_scale.data() : nullptr;
 
   SignPattern R = projection_pattern(n, k, density, opt.seed);
+  if (q >= 2 && q <= 4) {  // the two-panel schedule
+    detail::fastrp_two_panels(A, opt, E, rs, g, R);
+    return;
+  }
 
   // U_2 by two hops into R when that touches far fewer entries than a dense
   // product: cost sum_i sum_{j in N(i)} c_j, c_j = the arcs out of j and
