@@ -51,6 +51,8 @@ def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     columns = columns or list(rows[0])
     def fmt(v):
         if isinstance(v, float):
+            if 0.99 < v < 1.01 and v != 1.0:  # ratios near 1: keep the digits that differ
+                return f"{v:.6f}"
             return f"{v:.4g}"
         return str(v)
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]

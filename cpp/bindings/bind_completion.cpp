@@ -132,8 +132,7 @@ void bind_completion(py::module_& m) {
           py::arg("b").noconvert());
     });
   };
-  bind_index(std::int32_t{});
-  bind_index(std::int64_t{});
+  for_each_index(bind_index);
 
   for_each_scalar([&](auto tag) {
     using T = decltype(tag);

@@ -42,8 +42,7 @@ void bind_graph(py::module_& m) {
           py::arg("normalize"), py::arg("self_influence"), py::arg("density"), py::arg("seed"),
           py::arg("strip") = index_t(0), py::arg("two_hop") = -1, py::arg("huge_panels") = 1);
     };
-    bind_csr(std::int32_t{});
-    bind_csr(std::int64_t{});
+    for_each_index(bind_csr);
   });
 }
 

@@ -76,8 +76,7 @@ void bind_scalar(py::module_& m, const char* suffix) {
         py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("t_indptr"),
         py::arg("t_indices"), py::arg("t_data"), py::arg("m"), py::arg("b"), py::arg("sqnorm"));
   };
-  bind_csr(std::int32_t{});
-  bind_csr(std::int64_t{});
+  for_each_index(bind_csr);
   block.def_property_readonly("shape", [](const Holder& h) {
     return py::make_tuple(h.op->rows(), h.op->cols());
   });
@@ -164,8 +163,7 @@ void bind_isvd(py::module_& m) {
           py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"), py::arg("cols"),
           py::arg("W"));
     };
-    bind_csr(std::int32_t{});
-    bind_csr(std::int64_t{});
+    for_each_index(bind_csr);
   });
   m.def(
       "isvd_gaussian",

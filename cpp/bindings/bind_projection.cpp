@@ -51,8 +51,7 @@ void bind_projection(py::module_& m) {
           py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"), py::arg("cols"),
           py::arg("n_components"), py::arg("density"), py::arg("seed"));
     };
-    bind_csr(std::int32_t{});
-    bind_csr(std::int64_t{});
+    for_each_index(bind_csr);
   });
 }
 

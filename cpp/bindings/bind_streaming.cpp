@@ -78,8 +78,7 @@ void bind_streaming(py::module_& m) {
           py::arg("stream"), py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"),
           py::arg("cols"));
     };
-    bind_csr(std::int32_t{});
-    bind_csr(std::int64_t{});
+    for_each_index(bind_csr);
   });
 }
 

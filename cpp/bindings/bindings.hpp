@@ -5,6 +5,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
 #include <string>
 
 #include "lralg/common.hpp"
@@ -88,6 +89,14 @@ template <class F>
 void for_each_scalar(F&& f) {
   f(float{});
   f(double{});
+}
+
+// Calls f(std::int32_t{}) and f(std::int64_t{}): the index types of the CSR arrays the core
+// takes without a copy (SciPy builds int32 indices and switches to int64 for large arrays).
+template <class F>
+void for_each_index(F&& f) {
+  f(std::int32_t{});
+  f(std::int64_t{});
 }
 
 }  // namespace lralg::bindings
