@@ -133,12 +133,11 @@ class IsvdDenseBlock final : public IsvdBlock<S> {
   double gram_work() const override { return apply_work() * double(this->b_) / 2; }
   void gram(Mat<double>& G) const override {
     G.resize(this->b_, this->b_);
-    Mat<double> tmp;
     if constexpr (std::is_same_v<S, double>) {
       blas::syrk<double>(trans_ ? 'N' : 'T', 1.0, M_, 0.0, G);
     } else {
-      tmp = M_.template cast<double>();
-      blas::syrk<double>(trans_ ? 'N' : 'T', 1.0, tmp, 0.0, G);
+      const Mat<double> Md = M_.template cast<double>();
+      blas::syrk<double>(trans_ ? 'N' : 'T', 1.0, Md, 0.0, G);
     }
   }
 
@@ -474,6 +473,23 @@ class IsvdState {
   }
 
  private:
+  // The Krylov space's start W = [Y^T D, Omega] (b x (k0 + ell)): the block's coefficients,
+  // each column scaled to the norm of a Gaussian column (sqrt(b)), then the Gaussian columns.
+  Mat<S> krylov_start(const Mat<S>& Yt, index_t b) const {
+    const index_t k0 = Yt.cols();
+    Mat<S> omega_t(ell_, b);  // Omega^T; entry (i, j) of Omega at i * ell + j
+    isvd_gaussian(seed_, std::uint64_t(blocks), b, ell_, omega_t.data());
+    Mat<S> W(b, k0 + ell_);
+    const S gauss_norm = S(std::sqrt(double(b)));
+    for (index_t j = 0; j < k0; ++j) {
+      const S nrm = Yt.col(j).norm();
+      if (nrm > S(0)) W.col(j) = Yt.col(j) * (gauss_norm / nrm);
+      else W.col(j).setZero();
+    }
+    W.rightCols(ell_) = omega_t.transpose();
+    return W;
+  }
+
   // Orthonormal basis, orthogonal to Q, of the block Krylov space
   //   K = [R W, (R R^T) R W, ..., (R R^T)^q R W],  R = A - Q Y,  W = [Y^T D, Omega],
   // q = power_iters. The seeds Y^T D (D scales each column to the norm of a Gaussian column)
@@ -481,45 +497,29 @@ class IsvdState {
   // brought by the block (the Krylov step of Q under Q Lambda Q^T + A A^T), which a Gaussian
   // sketch of R alone misses; Omega (b x ell) finds the block's new directions. Keeping every
   // iterate, instead of only the last, is the block Krylov method (Musco and Musco 2015).
-  // Each iterate is orthonormalised before the next product and the whole space once more at
-  // the end, with Q projected out twice.
   Mat<S> krylov_basis(const IsvdBlock<S>& A, const Mat<S>& Yt) const {
-    const index_t b = A.cols(), k0 = Q.cols(), w = k0 + ell_;
-    Mat<S> omega_t(ell_, b);  // Omega^T; entry (i, j) of Omega at i * ell + j
-    isvd_gaussian(seed_, std::uint64_t(blocks), b, ell_, omega_t.data());
-    Mat<S> Wt(w, b);
-    const S gauss_norm = S(std::sqrt(double(b)));
-    for (index_t j = 0; j < k0; ++j) {
-      const S nrm = Yt.col(j).norm();
-      if (nrm > S(0)) Wt.row(j) = Yt.col(j).transpose() * (gauss_norm / nrm);
-      else Wt.row(j).setZero();
-    }
-    Wt.bottomRows(ell_) = omega_t;
-    // Z = R W = A W - Q (Y W)
-    Mat<S> Z(m_, w);
-    A.apply(Wt, true, Z);
-    if (k0) {
-      Mat<S> T(k0, w);
-      blas::gemm<S>('T', 'T', S(1), Yt, Wt, S(0), T);
-      blas::gemm<S>('N', 'N', S(-1), Q, T, S(1), Z);
-    }
-    // Each iterate is made orthonormal against Q and the earlier iterates, dropping what is
-    // rounding noise against its norm before projection (the block's norm for the first), so
-    // the iterates together are the basis.
-    Mat<S> K = isvd_orth<S>(std::move(Z), Q, tol_, A.sqnorm());
-    index_t last = 0;
-    for (int it = 0; it < power_iters_ && K.cols() > last; ++it) {
-      const index_t width = K.cols();
-      const auto Zo = K.middleCols(last, width - last);
-      Mat<S> W(b, Zo.cols());
-      A.apply_t(Zo, W);  // = R^T Zo, as Zo is orthogonal to Q
-      Z.resize(m_, W.cols());
+    const index_t b = A.cols(), k0 = Q.cols();
+    auto residual_times = [&](const Mat<S>& W) {  // R W = A W - Q (Y W)
+      Mat<S> Z(m_, W.cols());
       A.apply(W, false, Z);
       if (k0) {
         Mat<S> T(k0, W.cols());
         blas::gemm<S>('T', 'N', S(1), Yt, W, S(0), T);
         blas::gemm<S>('N', 'N', S(-1), Q, T, S(1), Z);
       }
+      return Z;
+    };
+    // Each iterate is made orthonormal against Q and the earlier iterates, dropping what is
+    // rounding noise against its norm before projection (the block's norm for the first), so
+    // the iterates together are the basis.
+    Mat<S> K = isvd_orth<S>(residual_times(krylov_start(Yt, b)), Q, tol_, A.sqnorm());
+    index_t last = 0;
+    for (int it = 0; it < power_iters_ && K.cols() > last; ++it) {
+      const index_t width = K.cols();
+      const auto Zo = K.middleCols(last, width - last);
+      Mat<S> W(b, Zo.cols());
+      A.apply_t(Zo, W);  // = R^T Zo, as Zo is orthogonal to Q
+      Mat<S> Z = residual_times(W);
       Mat<S> QK(m_, k0 + width);
       QK << Q, K;
       const double ref = double(Z.squaredNorm());  // what is left after projection is noise
@@ -557,21 +557,12 @@ class IsvdState {
   // subtraction (1024 eps ||A||_F^2, so that T amplifies it at most to 1e-3 of a unit vector) or
   // below max(tol, 100 eps) h_max are dropped.
   void gram_krylov(const IsvdBlock<S>& A, const Mat<S>& Yt, Mat<double>& T, Mat<double>& Bt) const {
-    const index_t b = A.cols(), k0 = Q.cols(), w = k0 + ell_;
+    const index_t b = A.cols(), k0 = Q.cols();
     Mat<double> G(b, b);
     A.gram(G);
     Mat<double> Yd = Yt.template cast<double>();
     if (k0) blas::syrk<double>('N', -1.0, Yd, 1.0, G);
-    Mat<double> W(b, w);
-    const double gauss_norm = std::sqrt(double(b));
-    for (index_t j = 0; j < k0; ++j) {
-      const double nrm = Yd.col(j).norm();
-      if (nrm > 0) W.col(j) = Yd.col(j) * (gauss_norm / nrm);
-      else W.col(j).setZero();
-    }
-    Mat<double> omega_t(ell_, b);
-    isvd_gaussian(seed_, std::uint64_t(blocks), b, ell_, omega_t.data());
-    W.rightCols(ell_) = omega_t.transpose();
+    Mat<double> W = krylov_start(Yt, b).template cast<double>();
     const double wref = W.squaredNorm();
     Mat<double> P = isvd_orth<double>(std::move(W), Mat<double>(b, 0), tol_, wref);
     Mat<double> last = P;
