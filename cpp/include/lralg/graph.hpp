@@ -388,13 +388,17 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   constexpr double eps = double(std::numeric_limits<Scalar>::epsilon());
   constexpr index_t kRows = 256;
   auto deg_of = [&](index_t i) { return A.row_end(i) - A.row_begin(i); };
-  // Prefetches of a two-level lookup by arc pa: the row pointer ptr[j] of
-  // the node j met kFar arcs ahead, and (via near(t)) the first entry of the
+  // Prefetches of a two-level lookup into S by arc pa: the row pointer of
+  // the node met kFar arcs ahead, and the first entries (col and val) of the
   // row of the node met kNear arcs ahead, whose pointer is in cache by then.
   constexpr index_t kFar = 16, kNear = 6;
-  auto prefetch_rows = [&](const index_t* ptr, index_t pa, auto&& near) {
-    if (pa + kFar < nnz) __builtin_prefetch(ptr + A.indices[pa + kFar]);
-    if (pa + kNear < nnz) near(ptr[A.indices[pa + kNear]]);
+  auto prefetch_rows = [&](const SparseRows<Scalar>& S, index_t pa) {
+    if (pa + kFar < nnz) __builtin_prefetch(S.ptr.data() + A.indices[pa + kFar]);
+    if (pa + kNear < nnz) {
+      const index_t t = S.ptr.data()[A.indices[pa + kNear]];
+      __builtin_prefetch(S.col.data() + t);
+      __builtin_prefetch(S.val.data() + t);
+    }
   };
   auto abs_row = [&](index_t i) {
     double s = 0.0;
@@ -426,10 +430,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   // u += (row i of A) G, u of k entries; prefetching the rows of G ahead.
   auto add_hop = [&](index_t i, const SparseRows<Scalar>& S, Scalar* u) {
     for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
-      prefetch_rows(S.ptr.data(), pa, [&](index_t t) {
-        __builtin_prefetch(S.col.data() + t);
-        __builtin_prefetch(S.val.data() + t);
-      });
+      prefetch_rows(S, pa);
       const index_t j = index_t(A.indices[pa]);
       const Scalar a = A.data[pa];
       for (index_t t = S.begin(j); t < S.end(j); ++t) u[S.col.data()[t]] += a * S.val.data()[t];
@@ -558,10 +559,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         index_t out = U1.begin(i);
         const index_t first = out;
         for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
-          prefetch_rows(G.ptr.data(), pa, [&](index_t t) {
-            __builtin_prefetch(G.col.data() + t);
-            __builtin_prefetch(G.val.data() + t);
-          });
+          prefetch_rows(G, pa);
           const index_t j = index_t(A.indices[pa]);
           const Scalar a = A.data[pa];
           for (index_t t = G.begin(j); t < G.end(j); ++t) {
