@@ -34,7 +34,9 @@ def check_dtype(dtype, name: str) -> np.dtype:
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:
-    if values.size and not np.isfinite(values).all():
+    # min and max propagate NaN and meet any Inf, without the temporary
+    # boolean array of np.isfinite (as large as the input, in bytes per entry)
+    if values.size and not (np.isfinite(values.min()) and np.isfinite(values.max())):
         raise ValueError(f"{name} contains NaN or Inf")
 
 

@@ -193,12 +193,17 @@ def fastrp(
     M). Duplicate edges add up. Negative weights are allowed; a node whose
     weighted degree is exactly 0 gets a zero row in M. A row of some U_i
     that is zero up to rounding (paths that cancel) counts as a zero row:
-    it is not normalised up to unit length.
+    it is not normalised up to unit length (with 2 to 4 powers it is also
+    stored as zeros, so the next power does not carry its noise on).
 
-    Memory: the CSR matrix, the result, one ``n_nodes x dim`` work panel
-    and a few ``n_nodes``-vectors (with 5 powers or more, where the powers
-    are computed in place by column strips, one strip of ``dim / 4``
-    columns, at most 64, more).
+    Memory: the CSR matrix, the result and one ``n_nodes x dim`` work panel.
+    With 2 to 4 powers (the default and the paper's settings) the rest is
+    small: the sparse ``U_1`` when the first weight is not zero (4 bytes per
+    node plus its entries, about ``deg * dim / sqrt(n_nodes)`` per node) and
+    the column statistics; row scales and row norms are recomputed where
+    they are needed instead of being kept. With 1 power or 5 and
+    more, a few ``n_nodes``-vectors, and with 5 or more one column strip of
+    ``dim / 4`` columns (at most 64) more.
     """
     dt = _check_compute_dtype(dtype)
     dim = check_int(dim, "dim", low=1)

@@ -24,8 +24,8 @@
 //  4. E standardised in one more pass.
 //
 // Precision: panels and products in Scalar (float32 stays float32: each
-// entry sums deg(i) terms); row norms, degrees and column statistics in
-// double.
+// entry sums deg(i) terms); row norms, degrees and column statistics
+// computed in double.
 #pragma once
 
 #include <algorithm>
@@ -74,13 +74,14 @@ class RawBuffer {
   RawBuffer() = default;
   explicit RawBuffer(std::size_t count, bool huge = true) {
     constexpr std::size_t kHuge = std::size_t(1) << 21;
-    std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(T);
+    const std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(T);
     const std::size_t align = bytes >= kHuge ? kHuge : 64;
-    bytes = (bytes + align - 1) / align * align;
-    ptr_ = static_cast<T*>(std::aligned_alloc(align, bytes));
+    ptr_ = static_cast<T*>(std::aligned_alloc(align, (bytes + align - 1) / align * align));
     if (!ptr_) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align == kHuge) (void)madvise(ptr_, bytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+    // Whole huge pages only: a huge page over the tail would be resident in
+    // full, up to 2 MiB beyond the buffer.
+    if (align == kHuge) (void)madvise(ptr_, bytes / kHuge * kHuge, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 #else
     (void)huge;
 #endif
@@ -317,18 +318,6 @@ inline index_t strip_width(index_t k, index_t requested) {
 
 }  // namespace detail
 
-// Weighted out-degrees (row sums of A, in double).
-template <class Scalar, class Index>
-std::vector<double> row_sums(const CsrView<Scalar, Index>& A) {
-  std::vector<double> deg(std::size_t(A.rows), 0.0);
-  parallel_for(A.rows, [&](index_t i) {
-    double s = 0.0;
-    for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) s += double(A.data[p]);
-    deg[std::size_t(i)] = s;
-  }, 4096);
-  return deg;
-}
-
 // ---------------------------------------------------------------------------
 // 2 <= q <= 4: the output E and ONE work panel W, nothing else of panel size.
 //
@@ -349,18 +338,42 @@ std::vector<double> row_sums(const CsrView<Scalar, Index>& A) {
 // ---------------------------------------------------------------------------
 namespace detail {
 
-// The compact CSR copy of U_1 (entries of a row in the order first met;
-// rows padded with explicit zeros up to their bound).
+// The row sum of A and the two per-node factors made from it: the row scale
+// of M (1/deg, 0 for a node without out-weight: no division by zero) and the
+// degree weight of the row of R (deg^beta; 0 for degree <= 0 unless beta == 0).
+template <class Scalar, class Index>
+inline double row_sum(const CsrView<Scalar, Index>& A, index_t i) {
+  double s = 0.0;
+  for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) s += double(A.data[p]);
+  return s;
+}
+inline double transition_scale(double deg, bool transition) {
+  return transition ? (deg != 0.0 ? 1.0 / deg : 0.0) : 1.0;
+}
+inline double degree_weight(double deg, double beta) {
+  if (beta == 0.0) return 1.0;
+  const double g = deg > 0.0 ? std::pow(deg, beta) : 0.0;
+  return std::isfinite(g) ? g : 0.0;
+}
+
+// A compact CSR of Scalar rows: G = diag(deg^beta) R, and the copy of U_1
+// (entries of a row in the order first met; rows padded with explicit zeros
+// up to their bound). 32-bit offsets (the caller checks the total fits).
 // Rows looked up at random (by the neighbours of each node) live in huge-page
-// buffers: at 1e7 nodes an n-vector on 4 KiB pages spans 20000 pages, and
+// buffers: at 1e7 nodes an n-vector on 4 KiB pages spans 10000 pages, and
 // every lookup was a TLB miss (a nested page walk on a virtual machine).
 template <class Scalar>
 struct SparseRows {
-  RawBuffer<index_t> ptr;
+  RawBuffer<std::uint32_t> ptr;
   RawBuffer<std::int32_t> col;
   RawBuffer<Scalar> val;
-  index_t begin(index_t i) const { return ptr.data()[i]; }
-  index_t end(index_t i) const { return ptr.data()[i + 1]; }
+  index_t begin(index_t i) const { return index_t(ptr.data()[i]); }
+  index_t end(index_t i) const { return index_t(ptr.data()[i + 1]); }
+  void release() {
+    ptr.release();
+    col.release();
+    val.release();
+  }
 };
 
 // Width of the column strips of a product (tests ask for narrow ones). Whole
@@ -375,9 +388,14 @@ inline index_t product_strip(index_t n, index_t k, index_t requested) {
   return row * double(k) > kPanelInCache && row * 64.0 <= kStripInCache ? std::min<index_t>(64, k) : k;
 }
 
+// Nothing of size n is kept beside the two panels and the sparse U_1: row
+// scales and degree weights are recomputed from the row's arcs where they
+// are needed, and no vector of row norms is kept. A power's row that is
+// rounding noise (negative signed_norm) is stored as zeros, so every stored
+// row's norm is its true one, taken again (k flops) by whoever reads it.
 template <class Scalar, class Index>
 void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E,
-                       const double* rs, const double* g, SignPattern& R) {
+                       SignPattern& R) {
   const index_t n = A.rows;
   const index_t k = opt.dim;
   const int q = int(opt.weights.size());
@@ -388,6 +406,8 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   constexpr double eps = double(std::numeric_limits<Scalar>::epsilon());
   constexpr index_t kRows = 256;
   auto deg_of = [&](index_t i) { return A.row_end(i) - A.row_begin(i); };
+  auto row_scale = [&](index_t i) { return transition_scale(row_sum(A, i), opt.transition); };
+  auto row_norm = [&](const Scalar* x) { return std::sqrt(sq_norm(x, k)); };
   // Prefetches of a two-level lookup into S by arc pa: the row pointer of
   // the node met kFar arcs ahead, and the first entries (col and val) of the
   // row of the node met kNear arcs ahead, whose pointer is in cache by then.
@@ -395,7 +415,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   auto prefetch_rows = [&](const SparseRows<Scalar>& S, index_t pa) {
     if (pa + kFar < nnz) __builtin_prefetch(S.ptr.data() + A.indices[pa + kFar]);
     if (pa + kNear < nnz) {
-      const index_t t = S.ptr.data()[A.indices[pa + kNear]];
+      const index_t t = S.begin(index_t(A.indices[pa + kNear]));
       __builtin_prefetch(S.col.data() + t);
       __builtin_prefetch(S.val.data() + t);
     }
@@ -405,21 +425,24 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) s += std::abs(double(A.data[p]));
     return s;
   };
+  // Largest of the block maxima (a fixed order).
+  auto max_of = [](const std::vector<double>& v) {
+    double m = 0.0;
+    for (double x : v) m = std::max(m, x);
+    return m;
+  };
 
-  // U_1[i] (dense, k entries, zeroed here) and its squared norm.
-  // G = diag(deg^beta) R, its rows in huge-page buffers (R's own arrays
-  // are freed): entries +-g_j.
+  // G = diag(deg^beta) R in huge-page buffers (R's own arrays are freed):
+  // entries +-g_j.
   SparseRows<Scalar> G;
   {
     const index_t nr = R.nnz();
-    G.ptr = RawBuffer<index_t>(std::size_t(n) + 1);
+    G.ptr = RawBuffer<std::uint32_t>(std::size_t(n) + 1);
     G.col = RawBuffer<std::int32_t>(std::size_t(nr));
     G.val = RawBuffer<Scalar>(std::size_t(nr));
-    parallel_blocks(n + 1, 4096, [&](index_t, index_t lo, index_t hi) {
-      std::copy(R.indptr.begin() + lo, R.indptr.begin() + hi, G.ptr.data() + lo);
-    });
+    parallel_for(n + 1, [&](index_t j) { G.ptr.data()[j] = std::uint32_t(R.indptr[std::size_t(j)]); }, 4096);
     parallel_for(n, [&](index_t j) {
-      const Scalar gj = Scalar(g ? g[j] : 1.0);
+      const Scalar gj = Scalar(degree_weight(row_sum(A, j), opt.beta));
       for (index_t r = R.indptr[std::size_t(j)]; r < R.indptr[std::size_t(j) + 1]; ++r) {
         G.col.data()[r] = std::int32_t(R.indices[std::size_t(r)]);
         G.val.data()[r] = R.signs[std::size_t(r)] > 0 ? gj : -gj;
@@ -427,7 +450,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     }, 4096);
     R = SignPattern();
   }
-  // u += (row i of A) G, u of k entries; prefetching the rows of G ahead.
+  // u += (row i of A) S, u of k entries; prefetching the rows of S ahead.
   auto add_hop = [&](index_t i, const SparseRows<Scalar>& S, Scalar* u) {
     for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
       prefetch_rows(S, pa);
@@ -436,59 +459,70 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       for (index_t t = S.begin(j); t < S.end(j); ++t) u[S.col.data()[t]] += a * S.val.data()[t];
     }
   };
+  // U_1[i] (dense, k entries, zeroed here) and its squared norm (sums of
+  // signed equal terms: no rounding noise to tell apart).
   auto u1_row = [&](index_t i, Scalar* u) {
     std::fill(u, u + k, Scalar(0));
     add_hop(i, G, u);
-    const Scalar s1 = Scalar(scale * rs[i]);
+    const Scalar s1 = Scalar(scale * row_scale(i));
     for (index_t c = 0; c < k; ++c) u[c] *= s1;
     return sq_norm(u, k);
   };
   // e += the self term of node i
   auto add_self = [&](index_t i, Scalar* e) {
     if (opt.self_influence == 0.0) return;
-    const double own = scale * (g ? g[i] : 1.0);
+    const double own = scale * degree_weight(row_sum(A, i), opt.beta);
     const index_t cnt = G.end(i) - G.begin(i);
     const double f0 = row_factor(opt.self_influence, std::sqrt(double(cnt)) * std::abs(own), normalize);
     const Scalar x = Scalar(f0 * scale);
     for (index_t t = G.begin(i); t < G.end(i); ++t) e[G.col.data()[t]] += x * G.val.data()[t];
   };
-  // The signed norm of row i of M U (sq its squared norm): the bound
-  // |rs_i| sum_j |A_ij| ||U[j]|| is only summed when the norm is not clearly
-  // above the rounding error (max_src: the largest ||U[j]||).
-  auto product_norm = [&](index_t i, double sq, double max_src, auto&& norm_of) {
+  // The signed norm of row i of M U (sq its squared norm, rs the row's
+  // scale): the bound |rs| sum_j |A_ij| ||U[j]|| is only summed when the norm
+  // is not clearly above the rounding error (max_src: the largest ||U[j]||).
+  auto product_norm = [&](index_t i, double rs, double sq, double max_src, auto&& norm_of) {
     const double norm = std::sqrt(sq);
     const index_t terms = deg_of(i);
-    const double quick = 2.0 * double(terms + 1) * eps * std::abs(rs[i]) * abs_row(i) * max_src;
+    const double quick = 2.0 * double(terms + 1) * eps * std::abs(rs) * abs_row(i) * max_src;
     if (norm > quick) return norm;
     double b = 0.0;
     for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa)
       b += std::abs(double(A.data[pa]) * norm_of(index_t(A.indices[pa])));
-    return signed_norm<Scalar>(sq, std::abs(rs[i]) * b, terms);
+    return signed_norm<Scalar>(sq, std::abs(rs) * b, terms);
   };
-  // Largest entry of v (a fixed order: block maxima, then their maximum).
-  auto max_abs = [&](const std::vector<double>& v) {
-    double m = 0.0;
-    for (double x : v) m = std::max(m, std::abs(x));
-    return m;
+  // Row y of a stored power: zeroed when its signed norm marks it as
+  // rounding noise; returns the norm it keeps.
+  auto settle = [&](Scalar* y, double signed_nrm) {
+    if (signed_nrm >= 0.0) return signed_nrm;
+    std::fill(y, y + k, Scalar(0));
+    return 0.0;
   };
-  // dst = M src (n x k panels), by column strips; nrm_out = signed row norms.
-  auto product = [&](const Scalar* src, Scalar* dst, std::vector<double>& nrm_out, double max_src,
-                     auto&& norm_of) {
+  // dst = M src (n x k panels), by whole rows or column strips; returns the
+  // largest row norm of dst. max_src: the largest row norm of src.
+  auto product = [&](const Scalar* src, Scalar* dst, double max_src) {
+    auto norm_of = [&](index_t j) { return row_norm(src + j * k); };
+    std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
     const index_t s = product_strip<Scalar>(n, k, opt.strip);
-    for (index_t c0 = 0; c0 < k; c0 += s) {
-      const index_t wc = std::min(s, k - c0);
-      parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
-        for (index_t i = lo; i < hi; ++i) {
-          Scalar* y = dst + i * k + c0;
-          gather(A, nnz, i, src + c0, k, wc, Scalar(rs[i]), y);
-          const double sq = sq_norm(y, wc);
-          nrm_out[std::size_t(i)] = c0 == 0 ? sq : nrm_out[std::size_t(i)] + sq;
-        }
-      });
+    if (s < k) {
+      for (index_t c0 = 0; c0 < k; c0 += s) {
+        const index_t wc = std::min(s, k - c0);
+        parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
+          for (index_t i = lo; i < hi; ++i)
+            gather(A, nnz, i, src + c0, k, wc, Scalar(row_scale(i)), dst + i * k + c0);
+        });
+      }
     }
-    parallel_for(n, [&](index_t i) {
-      nrm_out[std::size_t(i)] = product_norm(i, nrm_out[std::size_t(i)], max_src, norm_of);
-    }, 4096);
+    parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
+      double m = 0.0;
+      for (index_t i = lo; i < hi; ++i) {
+        Scalar* y = dst + i * k;
+        const double rs = row_scale(i);
+        if (s == k) gather(A, nnz, i, src, k, k, Scalar(rs), y);
+        m = std::max(m, settle(y, product_norm(i, rs, sq_norm(y, k), max_src, norm_of)));
+      }
+      bmax[std::size_t(b)] = m;
+    });
+    return max_of(bmax);
   };
   auto axpy = [&](Scalar* y, Scalar f, const Scalar* x) {
     for (index_t c = 0; c < k; ++c) y[c] += f * x[c];
@@ -498,12 +532,12 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   };
 
   // The route of U_2: sparse when the copy of U_1 (bounded by the R entries
-  // its rows sum) is at most an eighth of a panel.
+  // its rows sum) is at most an eighth of a panel (and its offsets fit 32 bits).
   bool sparse = false;
   SparseRows<Scalar> U1;  // the sparse route's copy of U_1
   if (opt.two_hop != 0) {
-    U1.ptr = RawBuffer<index_t>(std::size_t(n) + 1);
-    index_t* ub = U1.ptr.data();
+    U1.ptr = RawBuffer<std::uint32_t>(std::size_t(n) + 1);
+    std::uint32_t* ub = U1.ptr.data();
     ub[0] = 0;
     parallel_for(n, [&](index_t i) {
       index_t c = 0;
@@ -512,11 +546,16 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         const auto j = index_t(A.indices[pa]);
         c += G.end(j) - G.begin(j);
       }
-      ub[i + 1] = std::min(c, k);
+      ub[i + 1] = std::uint32_t(std::min(c, k));
     }, 4096);
-    for (index_t i = 0; i < n; ++i) ub[i + 1] += ub[i];
-    const double copy = double(ub[n]) * double(sizeof(std::int32_t) + sizeof(Scalar));
-    sparse = opt.two_hop == 1 || 8.0 * copy <= double(n) * double(k) * double(sizeof(Scalar));
+    std::uint64_t total = 0;
+    for (index_t i = 0; i < n && total <= std::numeric_limits<std::uint32_t>::max(); ++i) {
+      total += ub[i + 1];
+      ub[i + 1] = std::uint32_t(total);
+    }
+    const double copy = double(total) * double(sizeof(std::int32_t) + sizeof(Scalar));
+    sparse = total <= std::numeric_limits<std::uint32_t>::max() &&
+             (opt.two_hop == 1 || 8.0 * copy <= double(n) * double(k) * double(sizeof(Scalar)));
     if (!sparse) U1.ptr.release();
   }
 
@@ -539,16 +578,16 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   }
 #endif
   RawBuffer<Scalar> W;
-  std::vector<double> nrmX(static_cast<std::size_t>(n));  // signed norms of the powers in the panels
-  Scalar* X = nullptr;                       // the panel that holds U_p
+  Scalar* X = nullptr;  // the panel that holds U_p
+  double maxX = 0.0;    // its largest row norm
   int p = 0;
   ColumnStats stats(n, k);
   const double w1 = w[0];
+  std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
 
   if (sparse) {
     U1.col = RawBuffer<std::int32_t>(std::size_t(U1.end(n - 1)));
     U1.val = RawBuffer<Scalar>(std::size_t(U1.end(n - 1)));
-    std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
     parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
       std::vector<Scalar> acc(static_cast<std::size_t>(k), Scalar(0));
       std::vector<unsigned char> seen(static_cast<std::size_t>(k), 0);
@@ -571,7 +610,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
             acc[c] += a * G.val.data()[t];
           }
         }
-        const Scalar s1 = Scalar(scale * rs[i]);
+        const Scalar s1 = Scalar(scale * row_scale(i));
         double sq = 0.0;
         for (index_t t = first; t < out; ++t) {
           const auto c = std::size_t(ucol[t]);
@@ -589,7 +628,8 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       }
       bmax[std::size_t(b)] = m;
     });
-    const double max1 = max_abs(bmax);
+    if (opt.self_influence == 0.0) G.release();  // U_1 now comes from the copy
+    const double max1 = max_of(bmax);
     auto norm1 = [&](index_t j) {
       double sq = 0.0;
       for (index_t t = U1.begin(j); t < U1.end(j); ++t)
@@ -600,9 +640,10 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     auto u2_row = [&](index_t i, Scalar* v) {
       std::fill(v, v + k, Scalar(0));
       add_hop(i, U1, v);
-      const Scalar r = Scalar(rs[i]);
+      const double rs = row_scale(i);
+      const Scalar r = Scalar(rs);
       for (index_t c = 0; c < k; ++c) v[c] *= r;
-      return product_norm(i, sq_norm(v, k), max1, norm1);
+      return product_norm(i, rs, sq_norm(v, k), max1, norm1);
     };
     if (q == 2) {
       parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
@@ -622,62 +663,57 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     }
     W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
     X = W.data();
-    parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
-      for (index_t i = lo; i < hi; ++i) nrmX[std::size_t(i)] = u2_row(i, X + i * k);
+    parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
+      double m = 0.0;
+      for (index_t i = lo; i < hi; ++i) m = std::max(m, settle(X + i * k, u2_row(i, X + i * k)));
+      bmax[std::size_t(b)] = m;
     });
+    maxX = max_of(bmax);
+    if (w1 == 0.0) U1.release();  // not summed
     p = 2;
   } else {
     W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
     // U_1 into W (q = 2) or into E, then W = M E.
-    Scalar* U1 = q == 2 ? W.data() : E;
-    std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
+    Scalar* U1d = q == 2 ? W.data() : E;
     parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
       double m = 0.0;
-      for (index_t i = lo; i < hi; ++i) {
-        const double nr = std::sqrt(u1_row(i, U1 + i * k));
-        nrmX[std::size_t(i)] = nr;
-        m = std::max(m, nr);
-      }
+      for (index_t i = lo; i < hi; ++i) m = std::max(m, std::sqrt(u1_row(i, U1d + i * k)));
       bmax[std::size_t(b)] = m;
     });
-    X = U1;
+    X = U1d;
+    maxX = max_of(bmax);
     p = 1;
     if (q > 2) {
-      const double max1 = max_abs(bmax);
-      std::vector<double> nrm1;
-      nrm1.swap(nrmX);
-      nrmX.resize(std::size_t(n));
-      product(E, W.data(), nrmX, max1, [&](index_t j) { return nrm1[std::size_t(j)]; });
+      maxX = product(E, W.data(), maxX);
       X = W.data();
       p = 2;
     }
   }
 
-  // The last product by rows: row i of M X into u, its signed norm.
+  // The last product by rows: row i of M src into u; its signed norm.
   const double wq = w[std::size_t(q - 1)];
-  auto last_row = [&](index_t i, const Scalar* src, const std::vector<double>& nrm_src,
-                      double max_src, Scalar* u) {
-    gather(A, nnz, i, src, k, k, Scalar(rs[i]), u);
-    return product_norm(i, sq_norm(u, k), max_src,
-                        [&](index_t j) { return nrm_src[std::size_t(j)]; });
+  auto last_row = [&](index_t i, const Scalar* src, double max_src, Scalar* u) {
+    const double rs = row_scale(i);
+    gather(A, nnz, i, src, k, k, Scalar(rs), u);
+    return product_norm(i, rs, sq_norm(u, k), max_src, [&](index_t j) { return row_norm(src + j * k); });
   };
 
   if (p == q - 1) {
     // X (= W) holds U_{q-1}; E is free: E[i] = self + [w_1 N(U_1)] + w_{q-1} N(X[i]) + w_q N((M X)[i]).
-    const double maxX = max_abs(nrmX);
     const double wp = w[std::size_t(p - 1)];
     parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
       std::vector<Scalar> u(static_cast<std::size_t>(k));
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
-        scal_to(e, Scalar(row_factor(wp, nrmX[std::size_t(i)], normalize)), X + i * k);
+        const Scalar* x = X + i * k;
+        scal_to(e, Scalar(row_factor(wp, row_norm(x), normalize)), x);
         if (p > 1 && w1 != 0.0) {
           const double sq1 = u1_final(i, u.data());
           axpy(e, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u.data());
         }
         add_self(i, e);
         if (wq != 0.0) {
-          const double nq = last_row(i, X, nrmX, maxX, u.data());
+          const double nq = last_row(i, X, maxX, u.data());
           axpy(e, Scalar(row_factor(wq, nq, normalize)), u.data());
         }
       }
@@ -686,14 +722,12 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   } else {
     // q = 4: E = U_3 = M W; then W[i] = self + w_1 N(U_1[i]) + w_2 N(W[i]) + w_4 N((M E)[i]);
     // then E[i] = W[i] + w_3 N(E[i]).
-    std::vector<double> nrm3(static_cast<std::size_t>(n));
-    product(X, E, nrm3, max_abs(nrmX), [&](index_t j) { return nrmX[std::size_t(j)]; });
-    const double max3 = max_abs(nrm3);
+    const double max3 = product(X, E, maxX);
     parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
       std::vector<Scalar> u(static_cast<std::size_t>(k));
       for (index_t i = lo; i < hi; ++i) {
         Scalar* x = X + i * k;
-        const Scalar f2 = Scalar(row_factor(w[1], nrmX[std::size_t(i)], normalize));
+        const Scalar f2 = Scalar(row_factor(w[1], row_norm(x), normalize));
         for (index_t c = 0; c < k; ++c) x[c] *= f2;
         if (w1 != 0.0) {
           const double sq1 = u1_final(i, u.data());
@@ -701,7 +735,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         }
         add_self(i, x);
         if (wq != 0.0) {
-          const double n4 = last_row(i, E, nrm3, max3, u.data());
+          const double n4 = last_row(i, E, max3, u.data());
           axpy(x, Scalar(row_factor(wq, n4, normalize)), u.data());
         }
       }
@@ -709,7 +743,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
-        const Scalar f3 = Scalar(row_factor(w[2], nrm3[std::size_t(i)], normalize));
+        const Scalar f3 = Scalar(row_factor(w[2], row_norm(e), normalize));
         const Scalar* x = X + i * k;
         for (index_t c = 0; c < k; ++c) e[c] = x[c] + f3 * e[c];
       }
@@ -741,27 +775,24 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
   const index_t nnz = A.nnz();
   constexpr index_t kRows = 256;  // rows per parallel block
 
-  // Row scaling of M (1/deg, 0 for a node without out-weight: no division
-  // by zero) and the degree weights of the rows of R (deg^beta; 0 for
-  // degree <= 0 unless beta == 0).
-  std::vector<double> row_scale = row_sums(A), feature_scale;
-  if (opt.beta != 0.0) {
-    feature_scale.resize(std::size_t(n));
-    for (index_t i = 0; i < n; ++i) {
-      const double d = row_scale[std::size_t(i)];
-      const double g = d > 0.0 ? std::pow(d, opt.beta) : 0.0;
-      feature_scale[std::size_t(i)] = std::isfinite(g) ? g : 0.0;
-    }
-  }
-  for (auto& d : row_scale) d = opt.transition ? (d != 0.0 ? 1.0 / d : 0.0) : 1.0;
-  const double* rs = row_scale.data();
-  const double* g = opt.beta != 0.0 ? feature_scale.data() : nullptr;
-
   SignPattern R = projection_pattern(n, k, density, opt.seed);
-  if (q >= 2 && q <= 4) {  // the two-panel schedule
-    detail::fastrp_two_panels(A, opt, E, rs, g, R);
+  if (q >= 2 && q <= 4 && R.nnz() <= index_t(std::numeric_limits<std::uint32_t>::max())) {
+    detail::fastrp_two_panels(A, opt, E, R);  // the two-panel schedule
     return;
   }
+
+  // Row scales of M and degree weights of the rows of R (see transition_scale
+  // and degree_weight), kept as n-vectors: the strip schedule looks them up
+  // for neighbours.
+  std::vector<double> row_scale(static_cast<std::size_t>(n)), feature_scale;
+  if (opt.beta != 0.0) feature_scale.resize(std::size_t(n));
+  parallel_for(n, [&](index_t i) {
+    const double d = detail::row_sum(A, i);
+    row_scale[std::size_t(i)] = detail::transition_scale(d, opt.transition);
+    if (opt.beta != 0.0) feature_scale[std::size_t(i)] = detail::degree_weight(d, opt.beta);
+  }, 4096);
+  const double* rs = row_scale.data();
+  const double* g = opt.beta != 0.0 ? feature_scale.data() : nullptr;
 
   // U_2 by two hops into R when that touches far fewer entries than a dense
   // product: cost sum_i sum_{j in N(i)} c_j, c_j = the arcs out of j and
