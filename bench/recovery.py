@@ -9,7 +9,8 @@ takes well under a minute. Each section prints its time.
 1. Ma and Fattahi (arXiv 2202.08788): sub-gradient method on the l1 loss with
    small initialization, X = U U^T of rank r, factors of rank r' in {r, 2r, 5r},
    a fraction p in {0, 0.1, 0.3, 0.5} of the measurements grossly corrupted, or
-   dense Gaussian noise: relative error against iteration, iterations to 1e-6.
+   dense Gaussian noise: relative error against iteration, iterations to 1e-6;
+   and X = F G^T (parameterization="asymmetric") on the DCT operator.
    (a) Gaussian measurements (the papers' model, lralg.GaussianSensing) at a
    small d: each product regenerates m d(d+1)/2 normals, which rules out
    d >= 100 here (minutes per run; see the speed table). (b) d = 100, 200, 500 with a structured
@@ -88,16 +89,18 @@ def n_measurements(d, r, p, cap):
 CASES = [("outliers", p) for p in (0.0, 0.1, 0.3, 0.5)] + [("gaussian noise", 1e-3)]
 
 
-def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults=(1, 2, 5), seed=0):
+def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults=(1, 2, 5), seed=0,
+                           parameterization="symmetric"):
     rng = np.random.default_rng(seed)
+    symmetric = parameterization == "symmetric"
     U = rng.standard_normal((d, r))
-    X = U @ U.T
+    X = U @ U.T if symmetric else U @ rng.standard_normal((d, r)).T
     rows, curves = [], {}
     for kind, level in cases:
         p = level if kind == "outliers" else 0.0
         if operator == "gaussian":
             m = n_measurements(d, r, p, np.inf)
-            op = lralg.GaussianSensing(d, m, rng=seed + 1)
+            op = lralg.GaussianSensing(d, m, symmetric=symmetric, rng=seed + 1)
             shape = None
         else:
             m = n_measurements(d, r, p, d * d)
@@ -118,16 +121,18 @@ def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults
             rp = rp_mult * r
             start = time.perf_counter()
             res = lralg.recover(y, op, rp, max_iter=max_iter, tol=0.0, X_true=X, rng=seed,
-                                matrix_shape=shape)
+                                matrix_shape=shape, parameterization=parameterization)
             seconds = time.perf_counter() - start
             err = res.error_history
             hit = first_below(err, 1e-6)
             rows.append({
+                "X": "U U^T" if symmetric else "F G^T",
                 "operator": operator, "d": d, "r": r, "r'": rp, "m": m,
                 "corruption": f"{kind} {level:g}",
                 "final error": float(err[-1]), "min error": float(err.min()),
                 "iters to 1e-6": hit if hit is not None else f">{max_iter}",
                 "noise level": noise_floor, "s/iter": seconds / max(res.n_iter, 1),
+                "decay from": res.decay_start,
             })
             curves[(operator, d, rp_mult, kind, level)] = err
     return rows, curves
@@ -352,6 +357,7 @@ def main(argv=None):
     if args.quick:
         gauss = [dict(d=10, r=1, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
         dct = [dict(d=30, r=2, max_iter=800)]
+        asym = [dict(d=30, r=2, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
         gd = [dict(d=20, r=2, k=4, factor=8, max_iter=600, alphas=(1e-1, 1e-2))]
         sizes = [(30, 300)]
         comp_n, repeat = 150, 1
@@ -359,6 +365,7 @@ def main(argv=None):
         gauss = [dict(d=30, r=2, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3), ("gaussian noise", 1e-3)])]
         dct = [dict(d=100, r=3, max_iter=800), dict(d=200, r=4, max_iter=800),
                dict(d=500, r=5, max_iter=760, cases=[("outliers", 0.3)])]  # ~30-90 s a run at d = 500
+        asym = [dict(d=100, r=3, max_iter=800, cases=[("outliers", p) for p in (0.0, 0.3, 0.5)])]
         gd = [dict(d=100, r=3, k=6, factor=8, max_iter=3000), dict(d=200, r=4, k=8, factor=8, max_iter=1500)]
         sizes = [(100, 1000), (100, 3000), (200, 3000), (300, 3000), (500, 1500)]
         comp_n, repeat = 1000, args.repeat
@@ -380,17 +387,25 @@ def main(argv=None):
         part, curves = subgradient_experiment(operator="dct", **kw)
         rows += part
         sub_curves.update(curves)
-    report("recovery_subgradient", rows,
-           ["operator", "d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
-            "noise level", "s/iter"],
+    cols = ["X", "operator", "d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
+            "decay from", "noise level", "s/iter"]
+    report("recovery_subgradient", rows, cols,
            note="Ma-Fattahi SubGM, X = U U^T (U: i.i.d. normal, sigma_1/sigma_r about 2), lralg "
-                "defaults (init_scale 1e-10, eta_0 0.5, decay so that the steps sum to 1.1 log(1/alpha), "
-                "derived from measurements, see the recover docstring); outliers: +-10x the mean |y| "
+                "defaults (init_scale 1e-10, eta_0 0.2, adaptive steps: shrunk by 0.93 at each iteration "
+                "whose step raised the l1 loss, held otherwise; 'decay from' = the first such iteration; "
+                "lralg's design, see the recover docstring); outliers: +-10x the mean |y| "
                 "on a fraction p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator: full "
                 "sampling at d = 100, p = 0.5). Gaussian sensing (the papers' model) at d = 30 only: "
-                "at d = 100, 200 each run needs 600+ iterations of two products of m d(d+1)/2 "
+                "at d = 100, 200 each run needs 400+ iterations of two products of m d(d+1)/2 "
                 "normals each (see recovery_speed), minutes per run, too long for this benchmark; "
                 "d = 100..500 use the random-sign DCT user operator (same isotropy).")
+    rows = []
+    for kw in asym:
+        part, _ = subgradient_experiment(operator="dct", parameterization="asymmetric", **kw)
+        rows += part
+    report("recovery_subgradient_asym", rows, cols,
+           note="The same with X = F G^T (F, G i.i.d. normal) and parameterization='asymmetric': "
+                "defaults init_scale 1e-10, eta_0 0.1, the same adaptive steps; random-sign DCT operator.")
     lap("sub-gradient")
     rows, gd_curves = [], {}
     for kw in gd:
