@@ -96,13 +96,15 @@ def test_cancelling_paths_give_a_zero_row_not_noise(two_hop, dtype):
     vals = [0.3, -0.3, 1.0, 1.0, 0.7, 1.3, 0.9, 1.1, 0.5]
     A = sp.csr_array((np.array(vals, dtype=dtype), (rows, cols)), shape=(7, 7))
     dim = 16
-    E = _core.fastrp(A.indptr, A.indices, A.data, 7, dim, np.array([0.0, 1.0]), 0.0, False, True,
-                     0.0, 1.0, seed_from_rng(3), strip=0, two_hop=two_hop)
-    ref = oracle(A, dim, (0.0, 1.0), transition=False, density=1.0, rng=3)
-    np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
-    E = lralg.fastrp(A, dim, weights=(0.0, 1.0, 1.0), transition=False, density=1.0, rng=3, dtype=dtype)
-    ref = oracle(A, dim, (0.0, 1.0, 1.0), transition=False, density=1.0, rng=3)
-    np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
+    for weights in [(0.0, 1.0), (0.0, 1.0, 1.0, 1.0)]:  # two_hop = 1: the sparse U_1 route
+        E = _core.fastrp(A.indptr, A.indices, A.data, 7, dim, np.array(weights), 0.0, False, True,
+                         0.0, 1.0, seed_from_rng(3), strip=0, two_hop=two_hop)
+        ref = oracle(A, dim, weights, transition=False, density=1.0, rng=3)
+        np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
+    for weights in [(0.0, 1.0, 1.0), (0.0, 1.0, 1.0, 1.0), (1.0, 1.0, 7.81, 45.28)]:
+        E = lralg.fastrp(A, dim, weights=weights, transition=False, density=1.0, rng=3, dtype=dtype)
+        ref = oracle(A, dim, weights, transition=False, density=1.0, rng=3)
+        np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
 
 
 def test_float32_close_to_float64():
