@@ -239,13 +239,14 @@ inline double signed_norm(double sq, double bound, index_t terms) {
 // per block and merged in block order (Chan et al.), so the result does not
 // depend on the thread count. Each block is read twice while in cache.
 struct ColumnStats {
-  static constexpr index_t kBlock = 1024;
+  index_t rows = 1024;  // rows per block: at least 1024, at most 2048 blocks (they hold 2 k doubles each)
   index_t k = 0;
   std::vector<double> mean, m2;  // n_blocks x k
   std::vector<index_t> count;
 
   ColumnStats(index_t n, index_t k_) : k(k_) {
-    const index_t blocks = (n + kBlock - 1) / kBlock;
+    rows = std::max<index_t>(1024, (n + 2047) / 2048);
+    const index_t blocks = (n + rows - 1) / rows;
     mean.assign(std::size_t(blocks * k), 0.0);
     m2.assign(std::size_t(blocks * k), 0.0);
     count.assign(std::size_t(blocks), 0);
@@ -646,7 +647,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       return product_norm(i, rs, sq_norm(v, k), max1, norm1);
     };
     if (q == 2) {
-      parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+      parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
         std::vector<Scalar> u(static_cast<std::size_t>(k));
         for (index_t i = lo; i < hi; ++i) {
           Scalar* e = E + i * k;
@@ -701,7 +702,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   if (p == q - 1) {
     // X (= W) holds U_{q-1}; E is free: E[i] = self + [w_1 N(U_1)] + w_{q-1} N(X[i]) + w_q N((M X)[i]).
     const double wp = w[std::size_t(p - 1)];
-    parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+    parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
       std::vector<Scalar> u(static_cast<std::size_t>(k));
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
@@ -740,7 +741,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         }
       }
     });
-    parallel_blocks(n, ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+    parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
         const Scalar f3 = Scalar(row_factor(w[2], row_norm(e), normalize));
@@ -851,7 +852,7 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
   // 1. U_1 (and U_2 by two hops) by rows; E = self term + w_1 N(U_1).
   {
     const double scale = R.scale;
-    const index_t block = first_is_final ? detail::ColumnStats::kBlock : kRows;
+    const index_t block = first_is_final ? stats.rows : kRows;
     parallel_blocks(n, block, [&](index_t b, index_t lo, index_t hi) {
       std::vector<Scalar> u(static_cast<std::size_t>(k)), v(two_hop ? static_cast<std::size_t>(k) : 0);
       for (index_t i = lo; i < hi; ++i) {
@@ -959,7 +960,7 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
     const double wl = w[std::size_t(p - 1)];  // weight of U_p, in W
     const bool product = p < q && w[std::size_t(q - 1)] != 0.0;
     const double wq = w[std::size_t(q - 1)];
-    parallel_blocks(n, detail::ColumnStats::kBlock, [&](index_t b, index_t lo, index_t hi) {
+    parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
       std::vector<Scalar> u(product ? static_cast<std::size_t>(k) : 0);
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
