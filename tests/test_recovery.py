@@ -226,13 +226,17 @@ def test_subgradient_overparameterized_noiseless_below_1e6(mult):
     op = GaussianSensing(d, 10 * d * r, rng=3)
     res = recover(op.matvec(X), op, mult * r, max_iter=800, tol=0.0, X_true=X, rng=0)
     assert res.error_history[-1] < 1e-6
-    # the adaptive schedule: the step is held (ratio 1) or shrinks by rho, never grows;
-    # held while the signal grows out of the initialization, then it shrinks
-    ratios = res.step_history[1:] / res.step_history[:-1]
-    assert np.all(np.isclose(ratios, 1.0) | np.isclose(ratios, 0.93))
+    # the adaptive schedule: the step shrinks by rho = 0.93 after a rise of the loss
+    # and grows by at most 1.01 otherwise, never above eta_0; it stays at eta_0
+    # while the signal grows out of the initialization, then it shrinks overall
+    h = res.step_history
+    ratios = h[1:] / h[:-1]
+    shrink = np.isclose(ratios, 0.93)
+    assert np.all(shrink | ((ratios >= 1.0) & (ratios <= 1.01 * (1 + 1e-12))))
+    assert h.max() == h[0]
     assert res.decay_start is not None and res.decay_start > 10
     assert np.all(ratios[: res.decay_start - 1] == 1.0)
-    assert np.isclose(ratios, 0.93).sum() > 100
+    assert shrink.sum() > 100 and h[-1] < 1e-4 * h[0]
 
 
 def test_subgradient_user_decay_is_geometric():
@@ -266,19 +270,22 @@ def test_subgradient_asymmetric_overparameterized_sensing_below_1e6(p):
     assert old.error_history[-1] > 100 * res.error_history[-1]
 
 
-def test_subgradient_ill_conditioned_symmetric_with_larger_step():
-    # sigma_1 / sigma_r = 4 on a small Gaussian problem: with the default step the
-    # budget left after the first rise of the loss is too short for the weak
-    # component (documented); a larger step (more budget) recovers it, as the
-    # docstring advises.
-    rng = np.random.default_rng(30)
+@pytest.mark.parametrize("seed", [30, 31])
+def test_subgradient_ill_conditioned_symmetric_defaults(seed):
+    # sigma_1 / sigma_r = 4 on a small Gaussian problem with the default steps: the
+    # weak component needs the step to stay large after the strong one is fitted.
+    # A step that only ever shrinks (at each rise of the loss) left it unfitted
+    # (error 0.25); the step that also grows back after falls of the loss
+    # ("bold driver", capped at eta_0) fits it.
+    rng = np.random.default_rng(seed)
     d, r = 20, 2
     Q, _ = np.linalg.qr(rng.standard_normal((d, r)))
     X = (Q * [4.0, 1.0]) @ Q.T
     op = GaussianSensing(d, 12 * d * r, rng=5)
     y = op.matvec(X)
-    res = recover(y, op, 2 * r, step=0.3, max_iter=700, tol=0.0, X_true=X, rng=0)
+    res = recover(y, op, 2 * r, max_iter=800, tol=0.0, X_true=X, rng=0)
     assert res.error_history[-1] < 1e-6
+    assert np.any(res.step_history[1:] > res.step_history[:-1])  # the step grew back
 
 
 def test_subgradient_outliers_overparameterized_below_1e6():

@@ -379,31 +379,37 @@ def _check_choice(value, name, choices):
 
 
 # Adaptive steps of the sub-gradient method (lralg's design, see recover's Notes):
-# the step is held while the loss does not rise and shrinks by _RHO at each
-# iteration where it rises. _STEP: the default eta_0 (relative units).
+# the step shrinks by _RHO at each iteration whose step raised the loss and grows
+# by _GROW at each other iteration, never above eta_0 ("bold driver"; _GROW = 1
+# holds it). _STEP: the default eta_0 (relative units).
 _RHO = 0.93
+_GROW = {"symmetric": 1.01, "asymmetric": 1.0}
 _STEP = {"symmetric": 0.2, "asymmetric": 0.1}
 
 
 class _StepSchedule:
     """Step sizes of the sub-gradient method (see :func:`recover`, Notes).
 
-    ``eta_t = base_step * rho^(k_t)``. With a user-given decay, ``k_t = t``
-    (geometric). Adaptive (no decay given): ``k_t`` counts the iterations
-    so far whose step raised the loss; O(1) per iteration.
+    With a user-given decay: ``eta_t = base_step * decay^t`` (geometric).
+    Adaptive (no decay given): ``eta_{t+1} = decay * eta_t`` after an
+    iteration whose step raised the loss, ``min(grow * eta_t, base_step)``
+    after any other; O(1) per iteration.
     """
 
-    def __init__(self, base_step, decay, adaptive, f0):
+    def __init__(self, base_step, decay, adaptive, f0, grow=1.0):
         self.base_step = base_step
         self.decay = decay
         self.adaptive = adaptive
-        self.clock = 0          # the exponent k_t
+        self.grow = grow
+        self.eta = base_step
         self.start = None       # first iteration whose step raised the loss
         self.t = 0
         self.f = f0
 
     def step(self):
-        return self.base_step * self.decay ** self.clock
+        if not self.adaptive:
+            return self.base_step * self.decay ** self.t
+        return self.eta
 
     def observe(self, f):
         """Account for iteration t, after which the loss is ``f``."""
@@ -411,11 +417,13 @@ class _StepSchedule:
         rose = f > self.f
         self.f = f
         if not self.adaptive:
-            self.clock += 1
-        elif rose:
+            return
+        if rose:
             if self.start is None:
                 self.start = self.t
-            self.clock += 1
+            self.eta *= self.decay
+        elif self.grow != 1.0:
+            self.eta = min(self.eta * self.grow, self.base_step)
 
 
 def recover(y, operator, rank, *, loss=None, parameterization=None, method="subgradient",
@@ -445,7 +453,7 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     method : {"subgradient", "gd", "gd-onestep"}
         "subgradient": Ma and Fattahi's sub-gradient method (SubGM) on the l1
         loss, ``U_{t+1} = U_t - eta_t Q_t`` with ``Q_t`` a sub-gradient and
-        ``eta_t = eta_0 rho^{k_t}`` (see ``decay``). "gd": gradient descent on
+        steps that start at eta_0 and decay (see ``decay``). "gd": gradient descent on
         the l2 loss with a constant step. "gd-onestep": "gd" with Xiong, Ding and Du's one-step
         modification (see Notes).
     init_scale : float > 0 or None
@@ -460,14 +468,17 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
         or the constant step of GD (default 0.25), in units relative to the
         data (see Notes).
     decay : float in (0, 1] or None
-        rho of the sub-gradient steps ``eta_t = eta_0 rho^{k_t}``. None (the
-        default): adaptive, ``rho = 0.93`` and ``k_t`` counts the iterations
-        so far whose step raised the l1 loss, so the step is held while the
-        loss falls (the signal growing out of the small initialization, or an
-        iterate still travelling) and shrinks once steps overshoot (see
-        Notes). A number: plain geometric steps, ``k_t = t``. Ignored by GD.
-        For an ill-conditioned X (sigma_1 / sigma_r of 3 or more) a larger
-        ``step`` gives the weak components more time to grow (see Notes).
+        rho of the sub-gradient steps. A number: plain geometric steps
+        ``eta_t = eta_0 rho^t``. None (the default): adaptive, ``rho = 0.93``:
+        after an iteration whose step raised the l1 loss the step is
+        multiplied by rho; after any other it is multiplied by ``g`` (1.01
+        for X = U U^T, 1 for X = F G^T) but never above eta_0. The step stays
+        at eta_0 while the signal grows out of the small initialization,
+        shrinks once steps overshoot, and (U U^T) grows back while the loss
+        falls, which lets weak components of an ill-conditioned X grow (see
+        Notes). Ignored by GD. For an ill-conditioned X = F G^T (sigma_1 /
+        sigma_r of 3 or more) the defaults leave the weak components unfitted
+        (see Notes).
     max_iter : int
     tol : float >= 0
         Stops when the residual falls below ``tol`` relative to the initial one
@@ -514,20 +525,30 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     The sub-gradient step schedule (lralg's design, measured; the paper's
     rule is geometric decay from the first step, whose constants could not be
     read). Both parameterizations start at alpha = 1e-10 and use the same
-    adaptive rule: ``eta_t = eta_0 rho^{k_t}`` with ``k_t`` the number of
-    iterations so far at which the l1 loss rose (O(1) per iteration: one
-    comparison). ``RecoveryResult.step_history`` records every step and
-    ``decay_start`` the first iteration whose step raised the loss.
+    adaptive rule, O(1) per iteration (one comparison): after an iteration
+    whose step raised the l1 loss, ``eta_{t+1} = rho eta_t`` (rho = 0.93);
+    after any other, ``eta_{t+1} = min(g eta_t, eta_0)``, a "bold driver"
+    with g = 1.01 for X = U U^T and g = 1 (the step held) for X = F G^T.
+    ``RecoveryResult.step_history`` records every step and ``decay_start``
+    the first iteration whose step raised the loss.
     Three phases follow from it: (1) while the signal grows out of the
     alpha-sized initialization the loss does not rise and the step stays at
     eta_0, however long the growth takes on the given operator; (2) once the
     leading components are fitted, overshooting steps raise the loss and the
     step shrinks by rho at each of them; (3) when the step has become too
     small for the remaining distance (the iterate moving steadily), the loss
-    falls at every step and the step is held again until it overshoots. Phase
-    (3) is what lets slowly contracting problems (robust completion) converge
-    with a fast rho; phase (1) removes the dependence on log(1/alpha) and on
-    the operator's normalisation that a budget fixed in advance has.
+    falls at every step and the step is held (F G^T) or grows back by g per
+    step (U U^T) until it overshoots again. Phase (3) is what lets slowly
+    contracting problems (robust completion) converge with a fast rho, and
+    (U U^T) what leaves weak components of an ill-conditioned X the step
+    they need to grow after the strong ones are fitted: with g = 1 the step
+    only ever shrinks once the fitted part zigzags (a sub-gradient step
+    raises the l1 loss at about every other iteration there, whatever its
+    size), so the budget left after the fit is about 2 eta_0 / (1 - rho) and
+    a component kappa times weaker, which needs about kappa times the budget
+    of the strong one's growth, stays at its initial size. Phase (1) removes
+    the dependence on log(1/alpha) and on the operator's normalisation that a
+    budget fixed in advance has.
 
     Why the former fixed budget could not serve every case (measured): with
     ``eta_t = eta_0 rho^t`` summing to K log(1/alpha), the budget left after
@@ -559,33 +580,67 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     m = 12 d r / (1-p)^2 capped at d^2, outliers +-10 x mean |y| on a
     fraction p, max_iter 800, float64): X = U U^T, d = 100 (r = 3) and
     d = 200 (r = 4), p in {0, 0.1, 0.3, 0.5}, r' in {r, 2r, 5r}: final
-    errors 2e-12 .. 3.3e-8 (the largest at p = 0.5, r' > r), 1e-6 reached in
-    414-440 iterations (the fixed budget: 640-690, final errors up to
-    3.5e-7); Gaussian noise 1e-3 (noise level 7.9e-4): 3.0e-4, as before.
+    errors 3e-11 .. 1.3e-7 (the largest at d = 100, p = 0.5, r' > r), 1e-6
+    reached in 462-499 iterations (g = 1: 2e-12 .. 3.3e-8 in 414-440; the
+    former fixed budget: 640-690, final errors up to 3.5e-7); Gaussian noise
+    1e-3 (noise level 7.9e-4): 3.0e-4 whatever the rule.
     X = F G^T on the same operator at d = 100, p in {0, 0.3, 0.5}: 6e-10 ..
-    6.5e-7 (the largest at p = 0.5, r' > r), 590-630 iterations; on Gaussian sensing (d = 24, r = 2, p in {0, 0.3}, r' up to
-    5r) 2e-9 .. 7e-8 in about 610-650 iterations; robust completion (the
-    80 x 70 test, and 1000 x 1000 rank 5 with 20% observed, 10% corrupted)
-    1.6e-9 and 1.5e-9 after 800 iterations (1e-6 at 624 and 611).
-    sigma_1 / sigma_r = 4 (singular values 1, 1/2, 1/4, d = 100, r = 3,
-    p <= 0.5, r' in {r, 2r}): U U^T reaches 5e-12 .. 1.1e-8 (the fixed
-    budget left all six at 0.2); F G^T stays unfitted, 0.5 (the fixed budget
-    with alpha = 1e-4: 2e-15 at p = 0.5, r' = r, 1e-4 .. 0.23 otherwise). On a
-    small Gaussian problem (d = 20, r = 2, sigma ratio 4, no outliers) the
-    default U U^T step is too short (0.25; the fixed budget: 3e-7). For such
-    X raise ``step``: 0.3 fits those U U^T cases (3e-11 .. 4e-11) and the
-    F G^T one at p = 0.3, r' = 2r (4e-9 in 782 iterations; not r' = r, p = 0),
-    at the price of higher floors with outliers and r' > r (U U^T with step
-    0.3 at d = 30, p = 0.5: 8e-6 .. 2e-5, against 6e-7 .. 7e-7 with 0.2).
-    So eta_0 and rho still trade the same two effects, within a wider
-    window: they set the post-fit budget, and rho must also stay above what
-    the slowest contraction allows (robust completion stalled at 2e-4 ..
-    2e-3 with rho = 0.9); the defaults (eta_0 0.2 for U U^T, 0.1 for F G^T,
-    whose surplus floors were the more sensitive, rho = 0.93) lie inside the
-    window on all the cases above. Rules tried and dropped: hold until the
-    loss first falls by 1%, then geometric; hold while consecutive
-    sub-gradients agree (cosine >= 0.3); pause the decay while the best loss
-    falls by 0.3% per 20 iterations. Each served either robust completion or
+    6.5e-7 (the largest at p = 0.5, r' > r), 590-630 iterations; on
+    Gaussian sensing (d = 24, r = 2, p in {0, 0.3}, r' up to 5r) 2e-9 ..
+    7e-8 in about 610-650 iterations; robust completion (the 80 x 70 test,
+    and 1000 x 1000 rank 5 with 20% observed, 10% corrupted) 1.6e-9 and
+    8.3e-9 (1e-6 at 624 and 611; the latter stops at tol after 743).
+    Ill-conditioned X = U U^T, singular values 1, 1/2, 1/4 (d = 100, r = 3,
+    p in {0, 0.3, 0.5}, r' in {r, 2r}): 1.1e-10 .. 6.6e-9, 1e-6 in 508-545
+    iterations (g = 1: 5e-12 .. 1.2e-9 in 464-518). Small problems with
+    sigma_1 / sigma_r = 4 (r = 2): Gaussian sensing, d = 20, no outliers,
+    six seeds: all six below 1e-6 (7e-11 .. 1e-8, 1e-6 in 487-599
+    iterations; g = 1: two of six, the others at 0.25-0.3); DCT, d = 30,
+    p in {0, 0.3}, r' in {r, 2r}, six seeds (24 runs): 18 below 1e-6 (1e-6
+    in 515-697 iterations), one at 4.3e-6, five left at 0.2-0.3 (g = 1: 7 of
+    24 below 1e-6). Singular values 1, 1/sqrt(10), 1/10, max_iter 1500:
+    three of the six DCT d = 100 cases reach 8e-16 .. 8e-9 (p = 0.3 both r',
+    p = 0.5 with r' = 2r; 1e-6 in 785-901 iterations), the others and both
+    small Gaussian problems stay at 0.1 (g = 1: all at 0.1).
+    The regrowth costs where gross outliers already left a floor: d = 30,
+    p = 0.5 with full sampling (m = d^2), r' in {2r, 5r}, three seeds: 3.3e-6
+    .. 1.4e-3 (g = 1: 5.2e-7 .. 9.2e-3; g = 1.02: 2.2e-4 .. 2.3e-2).
+    What remains: an ill-conditioned X = F G^T. Its default step (eta_0
+    0.1, needed by the surplus floors below) makes the growth phase about
+    four times longer than for U U^T (first rise near iteration 285 against
+    80), so a component four times weaker needs about 1100 iterations at
+    eta_0 after that, which no rule that still converges the other cases in
+    800 iterations keeps: with the defaults all six cases above stay at
+    0.50-0.52 (condition 10: 0.33) even with max_iter 1500. Measured
+    alternatives for F G^T (1500 iterations on the ill-conditioned cases,
+    800 on the F G^T grid above): g = 1.01 or 1.02 fits at most one of six
+    (g = 1.01 also slows the grid to 630-690 iterations); g = 1.03 fits four
+    but leaves the grid at 7e-7 .. 4.4e-6; g = 1.02 with rho = 0.97 fits
+    five (in 1310-1430 iterations) but leaves the grid at 6e-5 .. 3e-4;
+    eta_0 0.2 with g = 1.01 fits four and speeds the grid up (1e-6 in
+    514-551 iterations) but lifts its p = 0.5, r' > r floors to 9e-6 ..
+    2.5e-5, and a cap of 4 eta_0 reached by g = 1.01 during the growth does
+    the same (7e-4 .. 2e-3). The case p = 0.5, r' = 2r stayed above 1e-5 in
+    every variant: the surplus columns' growth along the outliers' matrix
+    outruns the weak component's. For U U^T, g = 1.02 fits more weak
+    components (condition 4: 23 of the 24 small DCT runs; condition 10: 5
+    of the 6 DCT cases) but slows the grid to 536-575 iterations (floors up
+    to 3.1e-7) and raises the d = 30, p = 0.5 floors above (2.2e-4 .. 2.3e-2
+    against 3.3e-6 .. 1.4e-3 with 1.01); g = 1.015 lies between (21 of 24
+    small DCT runs, one more at 1.0e-6; one Gaussian problem needs 704
+    iterations); g = 1.005 left a condition-4 Gaussian problem unfitted. Also tried and dropped: shrinking
+    only when the mean loss over the last 10 iterations rose above that of
+    the 10 before (the step stays large: 2e-4 .. 2e-2 on the F G^T cases).
+    So eta_0 and rho still trade the same two effects: they set the post-fit
+    budget, and rho must also stay above what the slowest contraction
+    allows (robust completion stalled at 2e-4 .. 2e-3 with rho = 0.9); the
+    defaults lie inside the window on all the well-conditioned cases above.
+    Earlier rules tried and dropped: hold until the loss first falls by 1%,
+    then geometric; hold while consecutive sub-gradients agree (cosine >=
+    0.3); pause the decay while the best loss falls by 0.3% per 20
+    iterations; a larger ``step`` for ill-conditioned X (0.3 fits the U U^T
+    cases but lifts the U U^T floors with outliers and r' > r to 8e-6 ..
+    2e-5 at d = 30, p = 0.5). Each served either robust completion or
     F G^T with p = 0.5, r' > r, not both.
 
     Provenance. The l1 objective ``f(U) = (1/m) ||y - A(U U^T)||_1``,
@@ -726,7 +781,8 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     switch_iter = None
     message = "max_iter reached"
     t = 0
-    schedule = _StepSchedule(base_step, decay, adaptive, f0) if loss == "l1" else None
+    schedule = (_StepSchedule(base_step, decay, adaptive, f0, _GROW[parameterization])
+                if loss == "l1" else None)
     report_every = max(1, max_iter // 20)
     for t in range(1, max_iter + 1):
         if loss == "l1":
