@@ -699,6 +699,19 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     gather(A, nnz, i, src, k, k, Scalar(rs), u);
     return product_norm(i, rs, sq_norm(u, k), max_src, [&](index_t j) { return row_norm(src + j * k); });
   };
+  // dst += [w_1 N(U_1[i])] + self + w_q N((M src)[i]), src holding U_{q-1}:
+  // the terms of row i beside the powers kept in the panels (u: k scratch).
+  auto add_outer_terms = [&](index_t i, Scalar* dst, const Scalar* src, double max_src, Scalar* u) {
+    if (p > 1 && w1 != 0.0) {
+      const double sq1 = u1_final(i, u);
+      axpy(dst, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u);
+    }
+    add_self(i, dst);
+    if (wq != 0.0) {
+      const double nq = last_row(i, src, max_src, u);
+      axpy(dst, Scalar(row_factor(wq, nq, normalize)), u);
+    }
+  };
 
   if (p == q - 1) {
     // X (= W) holds U_{q-1}; E is free: E[i] = self + [w_1 N(U_1)] + w_{q-1} N(X[i]) + w_q N((M X)[i]).
@@ -709,15 +722,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         Scalar* e = E + i * k;
         const Scalar* x = X + i * k;
         scal_to(e, Scalar(row_factor(wp, row_norm(x), normalize)), x);
-        if (p > 1 && w1 != 0.0) {
-          const double sq1 = u1_final(i, u.data());
-          axpy(e, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u.data());
-        }
-        add_self(i, e);
-        if (wq != 0.0) {
-          const double nq = last_row(i, X, maxX, u.data());
-          axpy(e, Scalar(row_factor(wq, nq, normalize)), u.data());
-        }
+        add_outer_terms(i, e, X, maxX, u.data());
       }
       stats.add_block(b, E, lo, hi);
     });
@@ -731,15 +736,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         Scalar* x = X + i * k;
         const Scalar f2 = Scalar(row_factor(w[1], row_norm(x), normalize));
         for (index_t c = 0; c < k; ++c) x[c] *= f2;
-        if (w1 != 0.0) {
-          const double sq1 = u1_final(i, u.data());
-          axpy(x, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u.data());
-        }
-        add_self(i, x);
-        if (wq != 0.0) {
-          const double n4 = last_row(i, E, max3, u.data());
-          axpy(x, Scalar(row_factor(wq, n4, normalize)), u.data());
-        }
+        add_outer_terms(i, x, E, max3, u.data());
       }
     });
     parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
