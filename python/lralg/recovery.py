@@ -422,7 +422,7 @@ class _StepSchedule:
             if self.start is None:
                 self.start = self.t
             self.eta *= self.decay
-        elif self.grow != 1.0:
+        else:
             self.eta = min(self.eta * self.grow, self.base_step)
 
 
