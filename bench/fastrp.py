@@ -325,17 +325,22 @@ def speed_row(label, A, dim, repeat, weights, beta, authors=True):
     panel = n * dim * 4
     warm = 3 * panel  # more than either side's peak (see warm_memory)
     row = {"graph": label, "nodes": n, "arcs": A.nnz, "dim": dim}
+
+    def peak_and_time(fn):
+        """Peak memory of one warmed run, and the median time of `repeat` more
+        (that first run is their warm-up); at 1e7 the one run gives both."""
+        warm_memory(warm)
+        start = time.perf_counter()
+        mem, E = peak_rss_increase(fn)
+        t = time.perf_counter() - start
+        del E
+        if n < 10**7:
+            t, _, _ = time_call(fn, repeat=max(1, repeat), warmup=0, warm_bytes=warm)
+        return mem, t
+
     lr = lambda: lralg.fastrp(A, dim, weights=weights, beta=beta, rng=1)  # noqa: E731
-    warm_memory(warm)
-    start = time.perf_counter()
-    mem, E = peak_rss_increase(lr)
-    t_l = time.perf_counter() - start  # 1e7: this one run is the timed one, as the anchor's
+    mem, t_l = peak_and_time(lr)
     row["lralg peak MB"] = mem / 2**20
-    del E
-    if n < 10**7:
-        # the run that measured the memory is the warm-up: on a VM, the first touch
-        # of memory this process never used before can cost seconds per GiB
-        t_l, _, _ = time_call(lr, repeat=max(1, repeat), warmup=0, warm_bytes=warm)
     row["lralg s"] = t_l
     row["CSR MB"] = csr_bytes(A) / 2**20
     row["panel MB"] = panel / 2**20
@@ -350,14 +355,8 @@ def speed_row(label, A, dim, repeat, weights, beta, authors=True):
         del E64
     # the anchor: the scipy version written lean (fits at 1e7), at every size
     sc = lambda: fastrp_scipy_lean(A, dim, weights, beta, seed=1)  # noqa: E731
-    warm_memory(warm)
-    start = time.perf_counter()
-    mem, E = peak_rss_increase(sc)
-    t_s = time.perf_counter() - start  # 1e7: this one run is the timed one
-    row["scipy peak MB"] = mem / 2**20
-    del E
-    if n < 10**7:
-        t_s, _, _ = time_call(sc, repeat=repeat, warmup=0, warm_bytes=warm)
+    mem_s, t_s = peak_and_time(sc)
+    row["scipy peak MB"] = mem_s / 2**20
     row["scipy s"] = t_s
     row["speedup"] = t_s / t_l
     if authors and n <= 10**5:
