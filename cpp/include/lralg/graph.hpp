@@ -275,36 +275,51 @@ inline double signed_norm(double sq, double bound, index_t terms) {
 // Column means and sums of squared deviations of blocks of rows of E, kept
 // per block and merged in block order (Chan et al.), so the result does not
 // depend on the thread count. Each block is read twice while in cache.
+// A block's numbers (2 k + 1 doubles) go to memory of their own, or, given
+// a spare panel, to the first rows of the block's own rows of it: the last
+// pass of the two-panel schedule is done with them by then, and the 2048
+// blocks took 4 MB beside the two panels at 1e7 nodes.
 struct ColumnStats {
-  index_t rows = 1024;  // rows per block: at least 1024, at most 2048 blocks (they hold 2 k doubles each)
+  index_t rows = 1024;  // rows per block: at least 1024, at most 2048 blocks
   index_t k = 0;
-  std::vector<double> mean, m2;  // n_blocks x k
-  std::vector<index_t> count;
+  index_t blocks = 0;
 
-  ColumnStats(index_t n, index_t k_) : k(k_) {
-    rows = std::max<index_t>(1024, (n + 2047) / 2048);
-    const index_t blocks = (n + rows - 1) / rows;
-    mean.assign(std::size_t(blocks * k), 0.0);
-    m2.assign(std::size_t(blocks * k), 0.0);
-    count.assign(std::size_t(blocks), 0);
+  static index_t block_rows(index_t n) { return std::max<index_t>(1024, (n + 2047) / 2048); }
+
+  template <class Scalar = float>
+  ColumnStats(index_t n, index_t k_, Scalar* spare = nullptr) : k(k_) {
+    rows = block_rows(n);
+    blocks = (n + rows - 1) / rows;
+    const std::size_t need = std::size_t(2 * k + 1) * sizeof(double);
+    const index_t last = n - (blocks - 1) * rows;  // rows of the last block
+    if (spare && std::size_t(last) * std::size_t(k) * sizeof(Scalar) >= need) {
+      store_ = reinterpret_cast<unsigned char*>(spare);
+      stride_ = std::size_t(rows) * std::size_t(k) * sizeof(Scalar);
+    } else {
+      own_.resize(std::size_t(blocks) * need);
+      store_ = own_.data();
+      stride_ = need;
+    }
   }
 
   template <class Scalar>
   void add_block(index_t b, const Scalar* E, index_t lo, index_t hi) {
-    double* mu = mean.data() + b * k;
-    double* ss = m2.data() + b * k;
-    std::fill(mu, mu + k, 0.0);
-    std::fill(ss, ss + k, 0.0);
+    std::vector<double> mu(static_cast<std::size_t>(k), 0.0), ss(static_cast<std::size_t>(k), 0.0);
     for (index_t i = lo; i < hi; ++i)
-      for (index_t c = 0; c < k; ++c) mu[c] += double(E[i * k + c]);
+      for (index_t c = 0; c < k; ++c) mu[std::size_t(c)] += double(E[i * k + c]);
     const double inv = 1.0 / double(hi - lo);
-    for (index_t c = 0; c < k; ++c) mu[c] *= inv;
+    for (index_t c = 0; c < k; ++c) mu[std::size_t(c)] *= inv;
     for (index_t i = lo; i < hi; ++i)
       for (index_t c = 0; c < k; ++c) {
-        const double d = double(E[i * k + c]) - mu[c];
-        ss[c] += d * d;
+        const double d = double(E[i * k + c]) - mu[std::size_t(c)];
+        ss[std::size_t(c)] += d * d;
       }
-    count[std::size_t(b)] = hi - lo;
+    // memcpy: the slot may lie in a panel of another Scalar type
+    unsigned char* slot = store_ + std::size_t(b) * stride_;
+    const double count = double(hi - lo);
+    std::memcpy(slot, mu.data(), std::size_t(k) * sizeof(double));
+    std::memcpy(slot + std::size_t(k) * sizeof(double), ss.data(), std::size_t(k) * sizeof(double));
+    std::memcpy(slot + std::size_t(2 * k) * sizeof(double), &count, sizeof(double));
   }
 
   // E to mean 0, population variance 1 by columns; a column whose spread is
@@ -314,15 +329,20 @@ struct ColumnStats {
   void standardize(Scalar* E, index_t n) const {
     std::vector<double> mu(static_cast<std::size_t>(k), 0.0), m(static_cast<std::size_t>(k), 0.0),
         inv_std(static_cast<std::size_t>(k));
+    std::vector<double> bmu(static_cast<std::size_t>(k)), bm2(static_cast<std::size_t>(k));
     double total = 0.0;
-    for (std::size_t b = 0; b < count.size(); ++b) {
-      const double nb = double(count[b]);
+    for (index_t b = 0; b < blocks; ++b) {
+      const unsigned char* slot = store_ + std::size_t(b) * stride_;
+      double nb = 0.0;
+      std::memcpy(&nb, slot + std::size_t(2 * k) * sizeof(double), sizeof(double));
       if (nb == 0.0) continue;
+      std::memcpy(bmu.data(), slot, std::size_t(k) * sizeof(double));
+      std::memcpy(bm2.data(), slot + std::size_t(k) * sizeof(double), std::size_t(k) * sizeof(double));
       const double merged = total + nb;
       for (index_t c = 0; c < k; ++c) {
-        const double d = mean[b * std::size_t(k) + std::size_t(c)] - mu[std::size_t(c)];
+        const double d = bmu[std::size_t(c)] - mu[std::size_t(c)];
         mu[std::size_t(c)] += d * nb / merged;
-        m[std::size_t(c)] += m2[b * std::size_t(k) + std::size_t(c)] + d * d * total * nb / merged;
+        m[std::size_t(c)] += bm2[std::size_t(c)] + d * d * total * nb / merged;
       }
       total = merged;
     }
@@ -340,6 +360,11 @@ struct ColumnStats {
         }
     });
   }
+
+ private:
+  std::vector<unsigned char> own_;
+  unsigned char* store_ = nullptr;  // block b's numbers at store_ + b * stride_
+  std::size_t stride_ = 0;
 };
 
 // Strip width of the in-place products: 32 columns (4 float packs) by
@@ -394,21 +419,104 @@ inline double degree_weight(double deg, double beta) {
   return std::isfinite(g) ? g : 0.0;
 }
 
+inline index_t popcount64(std::uint64_t x) {
+#if defined(__GNUC__)
+  return index_t(__builtin_popcountll(x));
+#else
+  index_t c = 0;
+  for (; x; x &= x - 1) ++c;
+  return c;
+#endif
+}
+
 // A compact CSR of Scalar rows: G = diag(deg^beta) R, and the copy of U_1
 // (entries of a row in the order first met; rows padded with explicit zeros
-// up to their bound). 32-bit offsets (the caller checks the total fits).
-// Rows looked up at random (by the neighbours of each node) live in huge-page
-// buffers: at 1e7 nodes an n-vector on 4 KiB pages spans 10000 pages, and
-// every lookup was a TLB miss (a nested page walk on a virtual machine).
+// up to their bound), with a succinct row index: a bit per row that says
+// whether it has entries, a count per 64 rows, and 32-bit offsets for the
+// rows with entries only. At 1e7 nodes 96% of the rows of G and 67% of those
+// of U_1 are empty, and an offset per row took 40 MB for each; the bits take
+// 2.5 MB and stay in cache. Rows looked up at random (by the neighbours of
+// each node) live in huge-page buffers: at 1e7 nodes an n-vector on 4 KiB
+// pages spans 10000 pages, and every lookup was a TLB miss (a nested page
+// walk on a virtual machine).
 template <class Scalar>
 struct SparseRows {
-  RawBuffer<std::uint32_t> ptr;
+  struct Word {               // rows 64 w .. 64 w + 63
+    std::uint64_t present;    // bit b: row 64 w + b has entries
+    std::uint32_t rank;       // rows with entries before this word
+    std::uint32_t unused;
+  };
+  struct Span {
+    index_t begin, end;
+  };
+  RawBuffer<Word> words;
+  RawBuffer<std::uint32_t> off;  // the r-th row with entries: off[r] .. off[r + 1]
   RawBuffer<std::int32_t> col;
   RawBuffer<Scalar> val;
-  index_t begin(index_t i) const { return index_t(ptr.data()[i]); }
-  index_t end(index_t i) const { return index_t(ptr.data()[i + 1]); }
+  index_t entries = 0;
+
+  const Word* word_of(index_t i) const { return words.data() + (i >> 6); }
+  // Where row i's offset sits (nullptr: no entries).
+  const std::uint32_t* offset_of(index_t i) const {
+    const Word& w = *word_of(i);
+    const std::uint64_t bit = std::uint64_t(1) << (i & 63);
+    if (!(w.present & bit)) return nullptr;
+    return off.data() + index_t(w.rank) + popcount64(w.present & (bit - 1));
+  }
+  Span row(index_t i) const {
+    const std::uint32_t* o = offset_of(i);
+    return o ? Span{index_t(o[0]), index_t(o[1])} : Span{0, 0};
+  }
+
+  // The index from the row lengths count[0 .. n); entries allocated, not
+  // filled. False (and nothing kept) when the entries do not fit 32 bits.
+  bool build(index_t n, const std::uint32_t* count) {
+    const index_t nw = (n + 63) / 64;
+    words = RawBuffer<Word>(std::size_t(nw));
+    RawBuffer<std::uint64_t> base{std::size_t(nw)};  // entries before each word
+    Word* wd = words.data();
+    std::uint64_t* bs = base.data();
+    parallel_for(nw, [&](index_t v) {
+      std::uint64_t bits = 0, sum = 0;
+      for (index_t i = 64 * v; i < std::min(n, 64 * v + 64); ++i) {
+        if (count[i] != 0) bits |= std::uint64_t(1) << (i & 63);
+        sum += count[i];
+      }
+      wd[v] = Word{bits, std::uint32_t(popcount64(bits)), 0};
+      bs[v] = sum;
+    }, 1024);
+    std::uint64_t rows = 0, total = 0;
+    for (index_t v = 0; v < nw; ++v) {
+      const std::uint64_t r = wd[v].rank, t = bs[v];
+      wd[v].rank = std::uint32_t(rows);
+      bs[v] = total;
+      rows += r;
+      total += t;
+    }
+    if (total > std::numeric_limits<std::uint32_t>::max()) {
+      words.release();
+      return false;
+    }
+    off = RawBuffer<std::uint32_t>(std::size_t(rows) + 1);
+    std::uint32_t* of = off.data();
+    parallel_for(nw, [&](index_t v) {
+      std::uint32_t* o = of + wd[v].rank;
+      std::uint64_t at = bs[v];
+      for (index_t i = 64 * v; i < std::min(n, 64 * v + 64); ++i)
+        if (count[i] != 0) {
+          *o++ = std::uint32_t(at);
+          at += count[i];
+        }
+    }, 1024);
+    of[rows] = std::uint32_t(total);
+    entries = index_t(total);
+    col = RawBuffer<std::int32_t>(std::size_t(total));
+    val = RawBuffer<Scalar>(std::size_t(total));
+    return true;
+  }
   void release() {
-    ptr.release();
+    words.release();
+    off.release();
     col.release();
     val.release();
   }
@@ -432,30 +540,35 @@ inline index_t product_strip(index_t n, index_t k, index_t requested) {
 // rounding noise (negative signed_norm) is stored as zeros, so every stored
 // row's norm is its true one, taken again (k flops) by whoever reads it.
 template <class Scalar, class Index>
-void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E,
-                       SignPattern& R) {
+bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, double density,
+                       Scalar* E) {
   const index_t n = A.rows;
   const index_t k = opt.dim;
   const int q = int(opt.weights.size());
   const auto& w = opt.weights;
   const bool normalize = opt.normalize;
   const index_t nnz = A.nnz();
-  const double scale = R.scale;
+  const double scale = projection_scale(density, k);
   constexpr double eps = double(std::numeric_limits<Scalar>::epsilon());
   constexpr index_t kRows = 256;
   auto deg_of = [&](index_t i) { return A.row_end(i) - A.row_begin(i); };
   auto row_scale = [&](index_t i) { return transition_scale(row_sum(A, i), opt.transition); };
   auto row_norm = [&](const Scalar* x) { return std::sqrt(sq_norm(x, k)); };
-  // Prefetches of a two-level lookup into S by arc pa: the row pointer of
-  // the node met kFar arcs ahead, and the first entries (col and val) of the
-  // row of the node met kNear arcs ahead, whose pointer is in cache by then.
-  constexpr index_t kFar = 16, kNear = 6;
+  // Prefetches of a three-level lookup into S by arc pa: the index word of
+  // the node met kFar arcs ahead, the offset of the node met kMid arcs
+  // ahead, and the first entries (col and val) of the row of the node met
+  // kNear arcs ahead; each in cache by the time the next level needs it.
+  constexpr index_t kFar = 16, kMid = 10, kNear = 5;
   auto prefetch_rows = [&](const SparseRows<Scalar>& S, index_t pa) {
-    if (pa + kFar < nnz) __builtin_prefetch(S.ptr.data() + A.indices[pa + kFar]);
+    if (pa + kFar < nnz) __builtin_prefetch(S.word_of(index_t(A.indices[pa + kFar])));
+    if (pa + kMid < nnz) {
+      if (const std::uint32_t* o = S.offset_of(index_t(A.indices[pa + kMid]))) __builtin_prefetch(o);
+    }
     if (pa + kNear < nnz) {
-      const index_t t = S.begin(index_t(A.indices[pa + kNear]));
-      __builtin_prefetch(S.col.data() + t);
-      __builtin_prefetch(S.val.data() + t);
+      if (const std::uint32_t* o = S.offset_of(index_t(A.indices[pa + kNear]))) {
+        __builtin_prefetch(S.col.data() + *o);
+        __builtin_prefetch(S.val.data() + *o);
+      }
     }
   };
   auto abs_row = [&](index_t i) {
@@ -470,23 +583,32 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     return m;
   };
 
-  // G = diag(deg^beta) R in huge-page buffers (R's own arrays are freed):
-  // entries +-g_j.
+  // G = diag(deg^beta) R (entries +-g_j), drawn here from the generator
+  // exactly as projection_pattern draws R (two passes over the same draws:
+  // count, then fill), with no copy of R's own arrays.
   SparseRows<Scalar> G;
   {
-    const index_t nr = R.nnz();
-    G.ptr = RawBuffer<std::uint32_t>(std::size_t(n) + 1);
-    G.col = RawBuffer<std::int32_t>(std::size_t(nr));
-    G.val = RawBuffer<Scalar>(std::size_t(nr));
-    parallel_for(n + 1, [&](index_t j) { G.ptr.data()[j] = std::uint32_t(R.indptr[std::size_t(j)]); }, 4096);
+    const CounterRng rng(opt.seed);
+    RawBuffer<std::uint32_t> count{std::size_t(n)};
+    std::uint32_t* cnt = count.data();
     parallel_for(n, [&](index_t j) {
+      std::uint32_t c = 0;
+      for_each_projection_entry(rng, j, k, density, [&](index_t, std::int8_t) { ++c; });
+      cnt[j] = c;
+    }, 1024);
+    if (!G.build(n, cnt)) return false;
+    count.release();
+    parallel_for(n, [&](index_t j) {
+      const std::uint32_t* o = G.offset_of(j);
+      if (!o) return;
       const Scalar gj = Scalar(degree_weight(row_sum(A, j), opt.beta));
-      for (index_t r = R.indptr[std::size_t(j)]; r < R.indptr[std::size_t(j) + 1]; ++r) {
-        G.col.data()[r] = std::int32_t(R.indices[std::size_t(r)]);
-        G.val.data()[r] = R.signs[std::size_t(r)] > 0 ? gj : -gj;
-      }
-    }, 4096);
-    R = SignPattern();
+      std::uint32_t t = *o;
+      for_each_projection_entry(rng, j, k, density, [&](index_t c, std::int8_t sign) {
+        G.col.data()[t] = std::int32_t(c);
+        G.val.data()[t] = sign > 0 ? gj : -gj;
+        ++t;
+      });
+    }, 1024);
   }
   // u += (row i of A) S, u of k entries; prefetching the rows of S ahead.
   auto add_hop = [&](index_t i, const SparseRows<Scalar>& S, Scalar* u) {
@@ -494,7 +616,8 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       prefetch_rows(S, pa);
       const index_t j = index_t(A.indices[pa]);
       const Scalar a = A.data[pa];
-      for (index_t t = S.begin(j); t < S.end(j); ++t) u[S.col.data()[t]] += a * S.val.data()[t];
+      const auto r = S.row(j);
+      for (index_t t = r.begin; t < r.end; ++t) u[S.col.data()[t]] += a * S.val.data()[t];
     }
   };
   // U_1[i] (dense, k entries, zeroed here) and its squared norm (sums of
@@ -510,10 +633,10 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   auto add_self = [&](index_t i, Scalar* e) {
     if (opt.self_influence == 0.0) return;
     const double own = scale * degree_weight(row_sum(A, i), opt.beta);
-    const index_t cnt = G.end(i) - G.begin(i);
-    const double f0 = row_factor(opt.self_influence, std::sqrt(double(cnt)) * std::abs(own), normalize);
+    const auto r = G.row(i);
+    const double f0 = row_factor(opt.self_influence, std::sqrt(double(r.end - r.begin)) * std::abs(own), normalize);
     const Scalar x = Scalar(f0 * scale);
-    for (index_t t = G.begin(i); t < G.end(i); ++t) e[G.col.data()[t]] += x * G.val.data()[t];
+    for (index_t t = r.begin; t < r.end; ++t) e[G.col.data()[t]] += x * G.val.data()[t];
   };
   // The signed norm of row i of M U (sq its squared norm, rs the row's
   // scale): the bound |rs| sum_j |A_ij| ||U[j]|| is only summed when the norm
@@ -572,36 +695,32 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   // The route of U_2: sparse when the copy of U_1 (bounded by the R entries
   // its rows sum) is at most an eighth of a panel (and its offsets fit 32 bits).
   bool sparse = false;
-  SparseRows<Scalar> U1;  // the sparse route's copy of U_1
+  SparseRows<Scalar> U1;  // the sparse route's copy of U_1, kept until U_2 is made
   if (opt.two_hop != 0) {
-    U1.ptr = RawBuffer<std::uint32_t>(std::size_t(n) + 1);
-    std::uint32_t* ub = U1.ptr.data();
-    ub[0] = 0;
+    RawBuffer<std::uint32_t> count{std::size_t(n)};
+    std::uint32_t* cnt = count.data();
     parallel_for(n, [&](index_t i) {
       index_t c = 0;
       for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
-        if (pa + kFar < nnz) __builtin_prefetch(G.ptr.data() + A.indices[pa + kFar]);
-        const auto j = index_t(A.indices[pa]);
-        c += G.end(j) - G.begin(j);
+        prefetch_rows(G, pa);
+        const auto r = G.row(index_t(A.indices[pa]));
+        c += r.end - r.begin;
       }
-      ub[i + 1] = std::uint32_t(std::min(c, k));
+      cnt[i] = std::uint32_t(std::min(c, k));
     }, 4096);
-    std::uint64_t total = 0;
-    for (index_t i = 0; i < n && total <= std::numeric_limits<std::uint32_t>::max(); ++i) {
-      total += ub[i + 1];
-      ub[i + 1] = std::uint32_t(total);
-    }
-    const double copy = double(total) * double(sizeof(std::int32_t) + sizeof(Scalar));
-    sparse = total <= std::numeric_limits<std::uint32_t>::max() &&
-             (opt.two_hop == 1 || 8.0 * copy <= double(n) * double(k) * double(sizeof(Scalar)));
-    if (!sparse) U1.ptr.release();
+    double total = 0.0;
+    for (index_t i = 0; i < n; ++i) total += double(cnt[i]);
+    const double copy = total * double(sizeof(std::int32_t) + sizeof(Scalar));
+    sparse = (opt.two_hop == 1 || 8.0 * copy <= double(n) * double(k) * double(sizeof(Scalar))) &&
+             U1.build(n, cnt);
   }
 
   // U_1[i] for the final sums: from the copy (rows read in order) or from G.
   auto u1_final = [&](index_t i, Scalar* u) {
-    if (!sparse) return u1_row(i, u);
+    if (!U1.col.data()) return u1_row(i, u);
     std::fill(u, u + k, Scalar(0));
-    for (index_t t = U1.begin(i); t < U1.end(i); ++t) u[U1.col.data()[t]] += U1.val.data()[t];  // padding adds 0
+    const auto r = U1.row(i);
+    for (index_t t = r.begin; t < r.end; ++t) u[U1.col.data()[t]] += U1.val.data()[t];  // padding adds 0
     return sq_norm(u, k);
   };
 
@@ -619,13 +738,10 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   Scalar* X = nullptr;  // the panel that holds U_p
   double maxX = 0.0;    // its largest row norm
   int p = 0;
-  ColumnStats stats(n, k);
   const double w1 = w[0];
   std::vector<double> bmax(static_cast<std::size_t>((n + kRows - 1) / kRows), 0.0);
 
   if (sparse) {
-    U1.col = RawBuffer<std::int32_t>(std::size_t(U1.end(n - 1)));
-    U1.val = RawBuffer<Scalar>(std::size_t(U1.end(n - 1)));
     parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
       std::vector<Scalar> acc(static_cast<std::size_t>(k), Scalar(0));
       std::vector<unsigned char> seen(static_cast<std::size_t>(k), 0);
@@ -633,13 +749,13 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       std::int32_t* const ucol = U1.col.data();
       Scalar* const uval = U1.val.data();
       for (index_t i = lo; i < hi; ++i) {
-        index_t out = U1.begin(i);
-        const index_t first = out;
+        const auto own = U1.row(i);
+        index_t out = own.begin;
         for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
           prefetch_rows(G, pa);
-          const index_t j = index_t(A.indices[pa]);
           const Scalar a = A.data[pa];
-          for (index_t t = G.begin(j); t < G.end(j); ++t) {
+          const auto r = G.row(index_t(A.indices[pa]));
+          for (index_t t = r.begin; t < r.end; ++t) {
             const auto c = std::size_t(G.col.data()[t]);
             if (!seen[c]) {
               seen[c] = 1;
@@ -650,7 +766,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         }
         const Scalar s1 = Scalar(scale * row_scale(i));
         double sq = 0.0;
-        for (index_t t = first; t < out; ++t) {
+        for (index_t t = own.begin; t < out; ++t) {
           const auto c = std::size_t(ucol[t]);
           const Scalar v = acc[c] * s1;
           uval[t] = v;
@@ -658,7 +774,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
           acc[c] = Scalar(0);
           seen[c] = 0;
         }
-        for (; out < U1.end(i); ++out) {
+        for (; out < own.end; ++out) {
           ucol[out] = 0;
           uval[out] = Scalar(0);
         }
@@ -666,12 +782,14 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       }
       bmax[std::size_t(b)] = m;
     });
-    if (opt.self_influence == 0.0) G.release();  // U_1 now comes from the copy
+    // G is kept for the self term, and for w_1's term in the last pass
+    // (U_1[i] from G again: the copy is freed once U_2 is made).
+    if (opt.self_influence == 0.0 && (w1 == 0.0 || q == 2)) G.release();
     const double max1 = max_of(bmax);
     auto norm1 = [&](index_t j) {
       double sq = 0.0;
-      for (index_t t = U1.begin(j); t < U1.end(j); ++t)
-        sq += double(U1.val.data()[t]) * double(U1.val.data()[t]);
+      const auto r = U1.row(j);
+      for (index_t t = r.begin; t < r.end; ++t) sq += double(U1.val.data()[t]) * double(U1.val.data()[t]);
       return std::sqrt(sq);
     };
     // U_2[i] into v (k entries); returns its signed norm.
@@ -684,6 +802,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       return product_norm(i, rs, sq_norm(v, k), max1, norm1);
     };
     if (q == 2) {
+      ColumnStats stats(n, k);
       parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
         std::vector<Scalar> u(static_cast<std::size_t>(k));
         for (index_t i = lo; i < hi; ++i) {
@@ -697,7 +816,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         stats.add_block(b, E, lo, hi);
       });
       stats.standardize(E, n);
-      return;
+      return true;
     }
     W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
     X = W.data();
@@ -707,7 +826,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       bmax[std::size_t(b)] = m;
     });
     maxX = max_of(bmax);
-    if (w1 == 0.0) U1.release();  // not summed
+    U1.release();  // w_1's term takes U_1[i] from G
     p = 2;
   } else {
     W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
@@ -752,6 +871,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   if (p == q - 1) {
     // X (= W) holds U_{q-1}; E is free: E[i] = self + [w_1 N(U_1)] + w_{q-1} N(X[i]) + w_q N((M X)[i]).
     const double wp = w[std::size_t(p - 1)];
+    ColumnStats stats(n, k);
     parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
       std::vector<Scalar> u(static_cast<std::size_t>(k));
       for (index_t i = lo; i < hi; ++i) {
@@ -762,6 +882,8 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       }
       stats.add_block(b, E, lo, hi);
     });
+    W.release();
+    stats.standardize(E, n);
   } else {
     // q = 4: E = U_3 = M W; then W[i] = self + w_1 N(U_1[i]) + w_2 N(W[i]) + w_4 N((M E)[i]);
     // then E[i] = W[i] + w_3 N(E[i]).
@@ -775,6 +897,7 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         add_outer_terms(i, x, E, max3, u.data());
       }
     });
+    ColumnStats stats(n, k, X);  // in the rows of W this pass is done with
     parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
@@ -784,9 +907,10 @@ void fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       }
       stats.add_block(b, E, lo, hi);
     });
+    stats.standardize(E, n);
+    W.release();
   }
-  W.release();
-  stats.standardize(E, n);
+  return true;
 }
 
 }  // namespace detail
@@ -810,11 +934,9 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
   const index_t nnz = A.nnz();
   constexpr index_t kRows = 256;  // rows per parallel block
 
+  // The two-panel schedule, unless R has more entries than its 32-bit offsets hold.
+  if (q >= 2 && q <= 4 && detail::fastrp_two_panels(A, opt, density, E)) return;
   SignPattern R = projection_pattern(n, k, density, opt.seed);
-  if (q >= 2 && q <= 4 && R.nnz() <= index_t(std::numeric_limits<std::uint32_t>::max())) {
-    detail::fastrp_two_panels(A, opt, E, R);  // the two-panel schedule
-    return;
-  }
 
   // Row scales of M and degree weights of the rows of R (see transition_scale
   // and degree_weight), kept as n-vectors: the strip schedule looks them up
