@@ -198,9 +198,9 @@ def fastrp(
 
     Memory: the CSR matrix, the result and one ``n_nodes x dim`` work panel.
     With 2 to 4 powers (the default and the paper's settings) the rest is
-    small: the sparse ``U_1`` when the first weight is not zero (4 bytes per
-    node plus its entries, about ``deg * dim / sqrt(n_nodes)`` per node) and
-    the column statistics; row scales and row norms are recomputed where
+    small: ``diag(deg^beta) R`` when the first weight or ``self_influence`` is
+    not zero (about ``dim / sqrt(n_nodes)`` entries per node, and at most 4
+    bytes per node of index); row scales and row norms are recomputed where
     they are needed instead of being kept. With 1 power or 5 and
     more, a few ``n_nodes``-vectors, and with 5 or more one column strip of
     ``dim / 4`` columns (at most 64) more.

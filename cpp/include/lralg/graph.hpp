@@ -431,34 +431,40 @@ inline index_t popcount64(std::uint64_t x) {
 
 // A compact CSR of Scalar rows: G = diag(deg^beta) R, and the copy of U_1
 // (entries of a row in the order first met; rows padded with explicit zeros
-// up to their bound), with a succinct row index: a bit per row that says
-// whether it has entries, a count per 64 rows, and 32-bit offsets for the
-// rows with entries only. At 1e7 nodes 96% of the rows of G and 67% of those
-// of U_1 are empty, and an offset per row took 40 MB for each; the bits take
-// 2.5 MB and stay in cache. Rows looked up at random (by the neighbours of
-// each node) live in huge-page buffers: at 1e7 nodes an n-vector on 4 KiB
-// pages spans 10000 pages, and every lookup was a TLB miss (a nested page
-// walk on a virtual machine).
+// up to their bound), with 32-bit offsets. When most rows are empty (G at
+// 1e6 nodes and more: 88-96% of its rows), the row index is succinct: a bit
+// per row that says whether it has entries, a count per 64 rows, and offsets
+// for the rows with entries only. At 1e7 nodes that is 4 MB in place of 40,
+// and the bits stay in cache; when most rows have entries, the plain offset
+// per row is as small and its lookups are cheaper (measured: 10-20% of the
+// whole embedding at BlogCatalog and 1e5 nodes). Rows looked up at random
+// (by the neighbours of each node) live in huge-page buffers: at 1e7 nodes
+// an n-vector on 4 KiB pages spans 10000 pages, and every lookup was a TLB
+// miss (a nested page walk on a virtual machine).
 template <class Scalar>
 struct SparseRows {
-  struct Word {               // rows 64 w .. 64 w + 63
-    std::uint64_t present;    // bit b: row 64 w + b has entries
-    std::uint32_t rank;       // rows with entries before this word
+  struct Word {             // rows 64 w .. 64 w + 63
+    std::uint64_t present;  // bit b: row 64 w + b has entries
+    std::uint32_t rank;     // rows with entries before this word
     std::uint32_t unused;
   };
   struct Span {
     index_t begin, end;
   };
-  RawBuffer<Word> words;
-  RawBuffer<std::uint32_t> off;  // the r-th row with entries: off[r] .. off[r + 1]
+  RawBuffer<Word> words;         // succinct index only
+  RawBuffer<std::uint32_t> off;  // offsets: row i's (plain) or the r-th non-empty row's (succinct)
   RawBuffer<std::int32_t> col;
   RawBuffer<Scalar> val;
-  index_t entries = 0;
+  bool succinct = false;
+  bool large = false;  // past the cache: lookups are worth prefetching
 
-  const Word* word_of(index_t i) const { return words.data() + (i >> 6); }
-  // Where row i's offset sits (nullptr: no entries).
+  const void* word_of(index_t i) const {
+    return succinct ? static_cast<const void*>(words.data() + (i >> 6)) : static_cast<const void*>(off.data() + i);
+  }
+  // Where row i's begin and end offsets sit (nullptr: no entries).
   const std::uint32_t* offset_of(index_t i) const {
-    const Word& w = *word_of(i);
+    if (!succinct) return off.data() + i;
+    const Word& w = words.data()[i >> 6];
     const std::uint64_t bit = std::uint64_t(1) << (i & 63);
     if (!(w.present & bit)) return nullptr;
     return off.data() + index_t(w.rank) + popcount64(w.present & (bit - 1));
@@ -472,9 +478,9 @@ struct SparseRows {
   // filled. False (and nothing kept) when the entries do not fit 32 bits.
   bool build(index_t n, const std::uint32_t* count) {
     const index_t nw = (n + 63) / 64;
-    words = RawBuffer<Word>(std::size_t(nw));
+    RawBuffer<Word> wd_buf{std::size_t(nw)};
     RawBuffer<std::uint64_t> base{std::size_t(nw)};  // entries before each word
-    Word* wd = words.data();
+    Word* wd = wd_buf.data();
     std::uint64_t* bs = base.data();
     parallel_for(nw, [&](index_t v) {
       std::uint64_t bits = 0, sum = 0;
@@ -493,23 +499,23 @@ struct SparseRows {
       rows += r;
       total += t;
     }
-    if (total > std::numeric_limits<std::uint32_t>::max()) {
-      words.release();
-      return false;
-    }
-    off = RawBuffer<std::uint32_t>(std::size_t(rows) + 1);
+    if (total > std::numeric_limits<std::uint32_t>::max()) return false;
+    succinct = 2 * rows < std::uint64_t(n);
+    off = RawBuffer<std::uint32_t>(std::size_t(succinct ? rows : std::uint64_t(n)) + 1);
     std::uint32_t* of = off.data();
     parallel_for(nw, [&](index_t v) {
-      std::uint32_t* o = of + wd[v].rank;
+      std::uint32_t* o = of + (succinct ? index_t(wd[v].rank) : 64 * v);
       std::uint64_t at = bs[v];
       for (index_t i = 64 * v; i < std::min(n, 64 * v + 64); ++i)
-        if (count[i] != 0) {
+        if (count[i] != 0 || !succinct) {
           *o++ = std::uint32_t(at);
           at += count[i];
         }
     }, 1024);
-    of[rows] = std::uint32_t(total);
-    entries = index_t(total);
+    of[succinct ? rows : std::uint64_t(n)] = std::uint32_t(total);
+    if (succinct) words = std::move(wd_buf);
+    const double index_bytes = succinct ? double(nw) * sizeof(Word) + 4.0 * double(rows) : 4.0 * double(n);
+    large = index_bytes + double(total) * double(4 + sizeof(Scalar)) > double(std::size_t(1) << 20);
     col = RawBuffer<std::int32_t>(std::size_t(total));
     val = RawBuffer<Scalar>(std::size_t(total));
     return true;
@@ -520,6 +526,17 @@ struct SparseRows {
     col.release();
     val.release();
   }
+};
+
+// Per-block scratch of the last pass: a dense row u, and a sparse row
+// (acc and seen zero between uses, cols its columns).
+template <class Scalar>
+struct RowScratch {
+  std::vector<Scalar> u, acc;
+  std::vector<unsigned char> seen;
+  std::vector<std::int32_t> cols;
+  explicit RowScratch(index_t k)
+      : u(std::size_t(k)), acc(std::size_t(k), Scalar(0)), seen(std::size_t(k), 0), cols(std::size_t(k)) {}
 };
 
 // Width of the column strips of a product (tests ask for narrow ones). Whole
@@ -554,12 +571,19 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   auto deg_of = [&](index_t i) { return A.row_end(i) - A.row_begin(i); };
   auto row_scale = [&](index_t i) { return transition_scale(row_sum(A, i), opt.transition); };
   auto row_norm = [&](const Scalar* x) { return std::sqrt(sq_norm(x, k)); };
+  auto axpy = [&](Scalar* y, Scalar f, const Scalar* x) {
+    for (index_t c = 0; c < k; ++c) y[c] += f * x[c];
+  };
+  auto scal_to = [&](Scalar* y, Scalar f, const Scalar* x) {
+    for (index_t c = 0; c < k; ++c) y[c] = f * x[c];
+  };
   // Prefetches of a three-level lookup into S by arc pa: the index word of
   // the node met kFar arcs ahead, the offset of the node met kMid arcs
   // ahead, and the first entries (col and val) of the row of the node met
   // kNear arcs ahead; each in cache by the time the next level needs it.
   constexpr index_t kFar = 16, kMid = 10, kNear = 5;
   auto prefetch_rows = [&](const SparseRows<Scalar>& S, index_t pa) {
+    if (!S.large) return;  // in cache: the lookups would only cost
     if (pa + kFar < nnz) __builtin_prefetch(S.word_of(index_t(A.indices[pa + kFar])));
     if (pa + kMid < nnz) {
       if (const std::uint32_t* o = S.offset_of(index_t(A.indices[pa + kMid]))) __builtin_prefetch(o);
@@ -629,6 +653,60 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     for (index_t c = 0; c < k; ++c) u[c] *= s1;
     return sq_norm(u, k);
   };
+  // The same row sparse, unscaled: acc[c] for the columns cols[0 .. m) in
+  // the order first met, summed in the order u1_row sums them (acc and seen:
+  // k entries, zero on entry; the caller zeroes them again).
+  auto u1_entries = [&](index_t i, Scalar* acc, unsigned char* seen, std::int32_t* cols) {
+    index_t m = 0;
+    for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
+      prefetch_rows(G, pa);
+      const Scalar a = A.data[pa];
+      const auto r = G.row(index_t(A.indices[pa]));
+      for (index_t t = r.begin; t < r.end; ++t) {
+        const auto c = G.col.data()[t];
+        if (!seen[c]) {
+          seen[c] = 1;
+          cols[m++] = c;
+        }
+        acc[c] += a * G.val.data()[t];
+      }
+    }
+    return m;
+  };
+  // dst += w_1 N(U_1[i]) in O(arcs + entries) when the row is sparse (as
+  // U_1 is where R is), by dense passes otherwise. Bit-identical either way:
+  // the squared norm is summed in sq_norm's lanes and order, to which zeros
+  // add nothing.
+  auto add_u1_term = [&](index_t i, Scalar* dst, RowScratch<Scalar>& s) {
+    Scalar* acc = s.acc.data();
+    std::int32_t* cols = s.cols.data();
+    const index_t m = u1_entries(i, acc, s.seen.data(), cols);
+    const Scalar s1 = Scalar(scale * row_scale(i));
+    if (8 * m > k) {
+      for (index_t c = 0; c < k; ++c) acc[c] *= s1;
+      axpy(dst, Scalar(row_factor(w[0], std::sqrt(sq_norm(acc, k)), normalize)), acc);
+      std::fill(acc, acc + k, Scalar(0));
+      for (index_t t = 0; t < m; ++t) s.seen[std::size_t(cols[t])] = 0;
+      return;
+    }
+    std::sort(cols, cols + m);
+    const index_t k8 = k - k % 8;
+    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (index_t t = 0; t < m; ++t) {
+      const auto c = cols[t];
+      const Scalar v = acc[c] * s1;
+      acc[c] = v;
+      lane[c < k8 ? (c & 7) : 0] += double(v) * double(v);
+    }
+    const double sq = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    const Scalar f = Scalar(row_factor(w[0], std::sqrt(sq), normalize));
+    for (index_t t = 0; t < m; ++t) {
+      const auto c = cols[t];
+      dst[c] += f * acc[c];
+      acc[c] = Scalar(0);
+      s.seen[std::size_t(c)] = 0;
+    }
+  };
   // e += the self term of node i
   auto add_self = [&](index_t i, Scalar* e) {
     if (opt.self_influence == 0.0) return;
@@ -685,12 +763,6 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     });
     return max_of(bmax);
   };
-  auto axpy = [&](Scalar* y, Scalar f, const Scalar* x) {
-    for (index_t c = 0; c < k; ++c) y[c] += f * x[c];
-  };
-  auto scal_to = [&](Scalar* y, Scalar f, const Scalar* x) {
-    for (index_t c = 0; c < k; ++c) y[c] = f * x[c];
-  };
 
   // The route of U_2: sparse when the copy of U_1 (bounded by the R entries
   // its rows sum) is at most an eighth of a panel (and its offsets fit 32 bits).
@@ -715,9 +787,8 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
              U1.build(n, cnt);
   }
 
-  // U_1[i] for the final sums: from the copy (rows read in order) or from G.
-  auto u1_final = [&](index_t i, Scalar* u) {
-    if (!U1.col.data()) return u1_row(i, u);
+  // U_1[i] from the copy (rows read in order).
+  auto u1_copied = [&](index_t i, Scalar* u) {
     std::fill(u, u + k, Scalar(0));
     const auto r = U1.row(i);
     for (index_t t = r.begin; t < r.end; ++t) u[U1.col.data()[t]] += U1.val.data()[t];  // padding adds 0
@@ -750,20 +821,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       Scalar* const uval = U1.val.data();
       for (index_t i = lo; i < hi; ++i) {
         const auto own = U1.row(i);
-        index_t out = own.begin;
-        for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
-          prefetch_rows(G, pa);
-          const Scalar a = A.data[pa];
-          const auto r = G.row(index_t(A.indices[pa]));
-          for (index_t t = r.begin; t < r.end; ++t) {
-            const auto c = std::size_t(G.col.data()[t]);
-            if (!seen[c]) {
-              seen[c] = 1;
-              ucol[out++] = std::int32_t(c);
-            }
-            acc[c] += a * G.val.data()[t];
-          }
-        }
+        index_t out = own.begin + u1_entries(i, acc.data(), seen.data(), ucol + own.begin);
         const Scalar s1 = Scalar(scale * row_scale(i));
         double sq = 0.0;
         for (index_t t = own.begin; t < out; ++t) {
@@ -807,7 +865,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
         std::vector<Scalar> u(static_cast<std::size_t>(k));
         for (index_t i = lo; i < hi; ++i) {
           Scalar* e = E + i * k;
-          const double sq1 = u1_final(i, u.data());
+          const double sq1 = u1_copied(i, u.data());
           scal_to(e, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u.data());
           add_self(i, e);
           const double n2 = u2_row(i, u.data());
@@ -855,12 +913,10 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     return product_norm(i, rs, sq_norm(u, k), max_src, [&](index_t j) { return row_norm(src + j * k); });
   };
   // dst += [w_1 N(U_1[i])] + self + w_q N((M src)[i]), src holding U_{q-1}:
-  // the terms of row i beside the powers kept in the panels (u: k scratch).
-  auto add_outer_terms = [&](index_t i, Scalar* dst, const Scalar* src, double max_src, Scalar* u) {
-    if (p > 1 && w1 != 0.0) {
-      const double sq1 = u1_final(i, u);
-      axpy(dst, Scalar(row_factor(w1, std::sqrt(sq1), normalize)), u);
-    }
+  // the terms of row i beside the powers kept in the panels.
+  auto add_outer_terms = [&](index_t i, Scalar* dst, const Scalar* src, double max_src, RowScratch<Scalar>& s) {
+    if (p > 1 && w1 != 0.0) add_u1_term(i, dst, s);
+    Scalar* u = s.u.data();
     add_self(i, dst);
     if (wq != 0.0) {
       const double nq = last_row(i, src, max_src, u);
@@ -873,12 +929,12 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     const double wp = w[std::size_t(p - 1)];
     ColumnStats stats(n, k);
     parallel_blocks(n, stats.rows, [&](index_t b, index_t lo, index_t hi) {
-      std::vector<Scalar> u(static_cast<std::size_t>(k));
+      RowScratch<Scalar> scratch(k);
       for (index_t i = lo; i < hi; ++i) {
         Scalar* e = E + i * k;
         const Scalar* x = X + i * k;
         scal_to(e, Scalar(row_factor(wp, row_norm(x), normalize)), x);
-        add_outer_terms(i, e, X, maxX, u.data());
+        add_outer_terms(i, e, X, maxX, scratch);
       }
       stats.add_block(b, E, lo, hi);
     });
@@ -889,12 +945,12 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     // then E[i] = W[i] + w_3 N(E[i]).
     const double max3 = product(X, E, maxX);
     parallel_blocks(n, kRows, [&](index_t, index_t lo, index_t hi) {
-      std::vector<Scalar> u(static_cast<std::size_t>(k));
+      RowScratch<Scalar> scratch(k);
       for (index_t i = lo; i < hi; ++i) {
         Scalar* x = X + i * k;
         const Scalar f2 = Scalar(row_factor(w[1], row_norm(x), normalize));
         for (index_t c = 0; c < k; ++c) x[c] *= f2;
-        add_outer_terms(i, x, E, max3, u.data());
+        add_outer_terms(i, x, E, max3, scratch);
       }
     });
     ColumnStats stats(n, k, X);  // in the rows of W this pass is done with
