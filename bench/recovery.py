@@ -1,6 +1,6 @@
 """Benchmark of lralg.recover: the papers' synthetic experiments, speed, robust completion.
 
-    python -m bench.recovery [--quick] [--repeat N] [--no-plot | --plot-only]
+    python -m bench.recovery [--quick] [--repeat N] [--no-plot | --plot-only | --illcond-only]
 
 The full run is sized for about 10 minutes on a quiet 2-core machine (the
 d = 500 cases and the n = 1000 convex RPCA baseline take most of it); --quick
@@ -90,7 +90,7 @@ CASES = [("outliers", p) for p in (0.0, 0.1, 0.3, 0.5)] + [("gaussian noise", 1e
 
 
 def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults=(1, 2, 5), seed=0,
-                           parameterization="symmetric", singular_values=None):
+                           parameterization="symmetric", singular_values=None, method="subgradient"):
     rng = np.random.default_rng(seed)
     symmetric = parameterization == "symmetric"
     if singular_values is None:
@@ -126,11 +126,12 @@ def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults
             rp = rp_mult * r
             start = time.perf_counter()
             res = lralg.recover(y, op, rp, max_iter=max_iter, tol=0.0, X_true=X, rng=seed,
-                                matrix_shape=shape, parameterization=parameterization)
+                                matrix_shape=shape, parameterization=parameterization, method=method)
             seconds = time.perf_counter() - start
             err = res.error_history
             hit = first_below(err, 1e-6)
             rows.append({
+                "method": method, "max_iter": max_iter,
                 "X": "U U^T" if symmetric else "F G^T",
                 "sigma_1/sigma_r": round(float(np.linalg.svd(X, compute_uv=False)[0]
                                                / np.linalg.svd(X, compute_uv=False)[r - 1]), 1),
@@ -348,9 +349,39 @@ def plot(sub_curves, gd_curves, path):
     plt.close(fig)
 
 
+SUB_COLS = ["X", "operator", "d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
+            "decay from", "noise level", "s/iter"]
+
+
+def illcond_table(ill, ill_scaled, cols):
+    """Ill-conditioned X: "subgradient" (both parameterizations) and "scaled-subgradient"."""
+    rows = []
+    for kw in ill:
+        for par in ("symmetric", "asymmetric"):
+            part, _ = subgradient_experiment(operator="dct", parameterization=par, **kw)
+            rows += part
+    for kw in ill_scaled:
+        for par in ("asymmetric", "symmetric"):
+            part, _ = subgradient_experiment(operator="dct", parameterization=par, method="scaled-subgradient",
+                                             **kw)
+            rows += part
+    report("recovery_subgradient_illcond", rows, ["method", "max_iter", "sigma_1/sigma_r"] + cols,
+           note="Ill-conditioned X: singular values 1, 1/2, 1/4 (quick: 1, 1/4), random singular "
+                "vectors, lralg defaults. U U^T fits the weak components in most cases thanks to the "
+                "step's regrowth after falls of the loss (g = 1.01; at d = 30, p = 0, r' = r this seed "
+                "is one that stays unfitted); X = F G^T is still left unfitted by the "
+                "'subgradient' defaults (its weak components would need about 4x the growth budget of the strong one: see "
+                "the recover docstring). method='scaled-subgradient' (sub-gradient blocks preconditioned "
+                "by (G^T G + lambda I)^{-1}, (F^T F + lambda I)^{-1}, or (U^T U + lambda I)^{-1}; defaults "
+                "eta_0 0.025, lambda 0.05 L2, init_scale 1e-30, the same adaptive schedule) at "
+                "sigma_1/sigma_r = 4 and 10 (singular values 1, 10^-1/2, 1/10), r' up to 5r, max_iter 1000.")
+
+
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--no-plot", action="store_true", help="do not write the convergence PNG")
+    p.add_argument("--illcond-only", action="store_true",
+                   help="run only the ill-conditioned table (recovery_subgradient_illcond)")
     p.add_argument("--plot-only", action="store_true",
                    help="run only the cases the convergence PNG shows, then write it")
     args = p.parse_args(argv)
@@ -367,6 +398,8 @@ def main(argv=None):
         asym = [dict(d=30, r=2, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
         ill = [dict(d=30, r=2, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2),
                     singular_values=(1.0, 0.25))]
+        ill_scaled = [dict(d=30, r=2, max_iter=1000, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2),
+                           singular_values=sv) for sv in [(1.0, 0.25)]]
         gd = [dict(d=20, r=2, k=4, factor=8, max_iter=600, alphas=(1e-1, 1e-2))]
         sizes = [(30, 300)]
         comp_n, repeat = 150, 1
@@ -377,11 +410,18 @@ def main(argv=None):
         asym = [dict(d=100, r=3, max_iter=800, cases=[("outliers", p) for p in (0.0, 0.3, 0.5)])]
         ill = [dict(d=100, r=3, max_iter=800, cases=[("outliers", p) for p in (0.0, 0.3, 0.5)], rp_mults=(1, 2),
                     singular_values=(1.0, 0.5, 0.25))]
+        ill_scaled = [dict(d=100, r=3, max_iter=1000, cases=[("outliers", p) for p in (0.0, 0.3, 0.5)],
+                           rp_mults=(1, 2, 5), singular_values=sv)
+                      for sv in [(1.0, 0.5, 0.25), (1.0, 10 ** -0.5, 0.1)]]
         gd = [dict(d=100, r=3, k=6, factor=8, max_iter=3000), dict(d=200, r=4, k=8, factor=8, max_iter=1500)]
         sizes = [(100, 1000), (100, 3000), (200, 3000), (300, 3000), (500, 1500)]
         comp_n, repeat = 1000, args.repeat
 
     section = time.perf_counter()
+    if args.illcond_only:
+        illcond_table(ill, ill_scaled, SUB_COLS)
+        print(f"\ntotal {time.perf_counter() - start:.1f} s")
+        return
 
     def lap(name):
         nonlocal section
@@ -398,8 +438,7 @@ def main(argv=None):
         part, curves = subgradient_experiment(operator="dct", **kw)
         rows += part
         sub_curves.update(curves)
-    cols = ["X", "operator", "d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
-            "decay from", "noise level", "s/iter"]
+    cols = SUB_COLS
     report("recovery_subgradient", rows, cols,
            note="Ma-Fattahi SubGM, X = U U^T (U: i.i.d. normal, sigma_1/sigma_r about 2), lralg "
                 "defaults (init_scale 1e-10, eta_0 0.2, adaptive steps: shrunk by 0.93 after each iteration "
@@ -419,18 +458,7 @@ def main(argv=None):
            note="The same with X = F G^T (F, G i.i.d. normal) and parameterization='asymmetric': "
                 "defaults init_scale 1e-10, eta_0 0.1, adaptive steps without regrowth (g = 1); "
                 "random-sign DCT operator.")
-    rows = []
-    for kw in ill:
-        for par in ("symmetric", "asymmetric"):
-            part, _ = subgradient_experiment(operator="dct", parameterization=par, **kw)
-            rows += part
-    report("recovery_subgradient_illcond", rows, ["sigma_1/sigma_r"] + cols,
-           note="Ill-conditioned X: singular values 1, 1/2, 1/4 (quick: 1, 1/4), random singular "
-                "vectors, lralg defaults. U U^T fits the weak components in most cases thanks to the "
-                "step's regrowth after falls of the loss (g = 1.01; at d = 30, p = 0, r' = r this seed "
-                "is one that stays unfitted); X = F G^T is still left unfitted by the defaults "
-                "(its weak components would need about 4x the growth budget of the strong one: see "
-                "the recover docstring).")
+    illcond_table(ill, ill_scaled, cols)
     lap("sub-gradient")
     rows, gd_curves = [], {}
     for kw in gd:

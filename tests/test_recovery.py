@@ -288,6 +288,79 @@ def test_subgradient_ill_conditioned_symmetric_defaults(seed):
     assert np.any(res.step_history[1:] > res.step_history[:-1])  # the step grew back
 
 
+@pytest.mark.parametrize("seed", [30, 31])
+def test_scaled_subgradient_fits_ill_conditioned_asymmetric(seed):
+    # X = F G^T with sigma_1 / sigma_r = 4, r' = 2r, Gaussian sensing: the plain
+    # sub-gradient method's step dies out before the weak component has grown
+    # (error about 0.26, the weak component's share); the preconditioned steps
+    # grow every component at a rate that does not depend on its singular value.
+    rng = np.random.default_rng(seed)
+    d, r = 12, 2
+    Q1, _ = np.linalg.qr(rng.standard_normal((d, r)))
+    Q2, _ = np.linalg.qr(rng.standard_normal((d, r)))
+    X = (Q1 * [4.0, 1.0]) @ Q2.T
+    op = GaussianSensing(d, 12 * d * r, symmetric=False, rng=5)
+    y = op.matvec(X)
+    kw = dict(parameterization="asymmetric", max_iter=800, tol=0.0, X_true=X, rng=0)
+    scaled = recover(y, op, 2 * r, method="scaled-subgradient", **kw)
+    plain = recover(y, op, 2 * r, **kw)
+    err = np.linalg.norm(scaled.X - X) / np.linalg.norm(X)
+    assert err < 1e-6 and scaled.error_history[-1] == pytest.approx(err)
+    assert plain.error_history[-1] > 0.1
+    assert scaled.method == "scaled-subgradient" and scaled.decay_start is not None
+
+
+def test_scaled_subgradient_symmetric_outliers_overparameterized():
+    # U U^T with sigma_1 / sigma_r = 4, 20% gross outliers and r' = 2r.
+    rng = np.random.default_rng(12)
+    d, r, p = 12, 2, 0.2
+    Q, _ = np.linalg.qr(rng.standard_normal((d, r)))
+    X = (Q * [4.0, 1.0]) @ Q.T
+    m = int(12 * d * r / (1 - p) ** 2)
+    op = GaussianSensing(d, m, rng=3)
+    y = op.matvec(X)
+    bad = rng.random(m) < p
+    y[bad] += 10 * np.abs(y).mean() * rng.standard_normal(bad.sum())
+    res = recover(y, op, 2 * r, method="scaled-subgradient", max_iter=800, tol=0.0, X_true=X, rng=0)
+    assert np.linalg.norm(res.X - X) / np.linalg.norm(X) < 1e-6
+    assert res.U.shape == (d, 2 * r)
+
+
+@pytest.mark.parametrize("parameterization", ["symmetric", "asymmetric"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scaled_subgradient_threads_identical(parameterization, dtype):
+    rng = np.random.default_rng(15)
+    X = low_rank(rng, 10, 10, 2, psd=True)
+    op = GaussianSensing(10, 160, symmetric=parameterization == "symmetric", rng=2)
+    y = op.matvec(X).astype(dtype)
+    kw = dict(method="scaled-subgradient", parameterization=parameterization, max_iter=150, rng=0)
+    with lralg.threads(1):
+        a = recover(y, op, 3, **kw)
+    with lralg.threads(2):
+        b = recover(y, op, 3, **kw)
+    assert a.F.dtype == dtype and np.isfinite(a.X).all()
+    assert all(np.array_equal(u, v) for u, v in zip(a.factors, b.factors))
+    assert np.array_equal(a.loss_history, b.loss_history)
+    assert np.array_equal(a.step_history, b.step_history)
+
+
+def test_scaled_subgradient_completion_and_divergence():
+    rng = np.random.default_rng(1)
+    n1, n2, r = 40, 30, 2
+    X = low_rank(rng, n1, n2, r)
+    rows, cols = np.nonzero(rng.random((n1, n2)) < 0.5)
+    op = EntrySampling((n1, n2), rows, cols)
+    y = op.matvec(X)
+    bad = rng.random(y.size) < 0.1
+    y[bad] += 30 * rng.standard_normal(bad.sum())
+    res = recover(y, op, r, method="scaled-subgradient", parameterization="asymmetric", rng=0,
+                  max_iter=800, X_true=X)
+    assert np.linalg.norm(res.X - X) / np.linalg.norm(X) < 1e-5
+    with pytest.raises(DivergenceError):
+        recover(y, op, r, method="scaled-subgradient", parameterization="asymmetric", rng=0,
+                step=1e12, decay=1.0, max_iter=200)
+
+
 def test_subgradient_outliers_overparameterized_below_1e6():
     # Gross outliers on 20% of the measurements and r' = 2r: with the default
     # (adaptive) steps the surplus columns stay small and the error still falls
@@ -396,6 +469,15 @@ def test_bad_input():
         recover(y, op, 2, method="gd", loss="l1")
     with pytest.raises(ValueError, match="asymmetric"):
         recover(y, op, 2, method="gd-onestep", parameterization="symmetric")
+    for bad_damping in (0.0, -1.0, np.nan, np.inf):
+        with pytest.raises(ValueError, match="damping"):
+            recover(y, op, 2, method="scaled-subgradient", damping=bad_damping)
+    with pytest.raises(TypeError, match="damping"):
+        recover(y, op, 2, method="scaled-subgradient", damping="big")
+    with pytest.raises(ValueError, match="damping"):
+        recover(y, op, 2, damping=0.1)  # not a parameter of "subgradient"
+    with pytest.raises(ValueError, match="loss"):
+        recover(y, op, 2, method="scaled-subgradient", loss="l2")
     with pytest.raises(ValueError, match="zeros"):
         recover(np.zeros(20), op, 2)
     with pytest.raises(ValueError, match="X_true"):
@@ -459,7 +541,7 @@ def test_property_operators_and_short_runs(n1, n2, m, symmetric, dtype, order, s
     if not np.any(y):
         return
     k = int(rng.integers(1, min(n1, n2) + 1))
-    method = ["subgradient", "gd", "gd-onestep"][seed % 3]
+    method = ["subgradient", "gd", "gd-onestep", "scaled-subgradient"][seed % 4]
     try:
         res = recover(y, op, k, method=method, parameterization="asymmetric", max_iter=5, rng=seed)
     except DivergenceError:
