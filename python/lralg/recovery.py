@@ -388,12 +388,11 @@ _GROW = {"symmetric": 1.01, "asymmetric": 1.0}
 _STEP = {"symmetric": 0.2, "asymmetric": 0.1}
 # The scaled (preconditioned) sub-gradient method, "scaled-subgradient" (lralg's
 # constants, measured; see recover's Notes): eta_0 in relative units, the damping
-# lambda relative to L2 (about sigma_1(X)), alpha, and the regrowth g of the same
-# adaptive schedule (as for "subgradient": 1.01 for U U^T, 1 for F G^T).
+# lambda relative to L2 (about sigma_1(X)) and alpha; the schedule is that of
+# "subgradient" (_RHO, _GROW).
 _SCALED_STEP = 0.025
 _SCALED_INIT = 1e-30
 _DAMPING = 0.05
-_SCALED_GROW = {"symmetric": 1.01, "asymmetric": 1.0}
 
 
 class _StepSchedule:
@@ -900,8 +899,7 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     switch_iter = None
     message = "max_iter reached"
     t = 0
-    grow = (_SCALED_GROW if method == "scaled-subgradient" else _GROW)[parameterization]
-    schedule = (_StepSchedule(base_step, decay, adaptive, f0, grow)
+    schedule = (_StepSchedule(base_step, decay, adaptive, f0, _GROW[parameterization])
                 if loss == "l1" else None)
     report_every = max(1, max_iter // 20)
     for t in range(1, max_iter + 1):
