@@ -328,7 +328,12 @@ def speed_row(label, A, dim, repeat, weights, beta, authors=True):
 
     def peak_and_time(fn):
         """Peak memory of one warmed run, and the median time of `repeat` more
-        (that first run is their warm-up); at 1e7 the one run gives both."""
+        (that first run is their warm-up); at 1e7 the one run gives both.
+        Below 1e7 an untimed call comes first, so that the peak is the call's
+        own and not the process's one-time costs (thread stacks and arenas,
+        lazy imports), which a first call in a process also pays."""
+        if n < 10**7:
+            fn()
         warm_memory(warm)
         start = time.perf_counter()
         mem, E = peak_rss_increase(fn)

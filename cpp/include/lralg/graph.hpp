@@ -65,31 +65,39 @@ struct FastRPOptions {
 namespace detail {
 
 // An uninitialised, 64-byte aligned buffer (no zero fill: its pages are
-// first touched by the parallel pass that writes them). Large ones are
-// mapped from the system directly, so that release() hands their pages
-// back at once (a freed heap block can stay resident and count against the
-// memory budget); from 2 MiB on, aligned to 2 MiB and offered transparent
-// huge pages: the products gather rows at random, and huge pages save TLB
-// misses.
+// first touched by the parallel pass that writes them). From 64 KiB on,
+// mapped from the system directly, so that release() hands the pages back
+// at once (a freed heap block can stay resident, and one freed in the middle
+// of a call counted against the memory budget: 1e5 nodes went from 1.005 to
+// 1.04 of it); except a `reused` buffer under 32 MiB (the work panel, freed
+// last), left to the heap, which keeps it for the next call: faulting in a
+// fresh one each call cost 10-20% at BlogCatalog. From 2 MiB on, aligned to
+// 2 MiB and offered transparent huge pages over whole 2 MiB pages (the tail
+// stays on 4 KiB pages, so that no more than the buffer is resident): the
+// products gather rows at random, and huge pages save TLB misses.
 template <class T>
 class RawBuffer {
  public:
   RawBuffer() = default;
-  explicit RawBuffer(std::size_t count, bool huge = true) {
+  explicit RawBuffer(std::size_t count, bool huge = true, bool reused = false) {
     std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(T);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (bytes >= kMapFrom) {
-      // Whole 2 MiB pages up to the last full one; the tail (under 2 MiB)
-      // on 4 KiB pages, so that no more than the buffer is resident.
+    if (bytes >= kMapFrom && !(reused && bytes < kHeapReuse)) {
       map((bytes + 4095) / 4096 * 4096, huge);
       return;
     }
 #else
+    (void)reused;
+#endif
+    const std::size_t align = bytes >= kHuge ? kHuge : 64;
+    bytes = (bytes + 4095) / 4096 * 4096;
+    ptr_ = static_cast<T*>(std::aligned_alloc(align, bytes));
+    if (!ptr_) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (align == kHuge) (void)madvise(ptr_, bytes, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+#else
     (void)huge;
 #endif
-    bytes = (bytes + 63) / 64 * 64;
-    ptr_ = static_cast<T*>(std::aligned_alloc(64, bytes));
-    if (!ptr_) throw std::bad_alloc();
   }
   RawBuffer(const RawBuffer&) = delete;
   RawBuffer& operator=(const RawBuffer&) = delete;
@@ -119,7 +127,8 @@ class RawBuffer {
 
  private:
   static constexpr std::size_t kHuge = std::size_t(1) << 21;
-  static constexpr std::size_t kMapFrom = std::size_t(1) << 16;  // 64 KiB
+  static constexpr std::size_t kMapFrom = std::size_t(1) << 16;    // 64 KiB
+  static constexpr std::size_t kHeapReuse = std::size_t(1) << 25;  // 32 MiB: glibc's largest mmap threshold
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   // `bytes` (a multiple of 4 KiB); from 2 MiB on, at a 2 MiB boundary (map
   // 2 MiB more and unmap the unaligned head and the rest of the tail).
@@ -455,6 +464,7 @@ struct SparseRows {
   RawBuffer<std::uint32_t> off;  // offsets: row i's (plain) or the r-th non-empty row's (succinct)
   RawBuffer<std::int32_t> col;
   RawBuffer<Scalar> val;
+  index_t col_count = 0;  // entries
   bool succinct = false;
   bool large = false;  // past the cache: lookups are worth prefetching
 
@@ -516,6 +526,7 @@ struct SparseRows {
     if (succinct) words = std::move(wd_buf);
     const double index_bytes = succinct ? double(nw) * sizeof(Word) + 4.0 * double(rows) : 4.0 * double(n);
     large = index_bytes + double(total) * double(4 + sizeof(Scalar)) > double(std::size_t(1) << 20);
+    col_count = index_t(total);
     col = RawBuffer<std::int32_t>(std::size_t(total));
     val = RawBuffer<Scalar>(std::size_t(total));
     return true;
@@ -673,22 +684,22 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     }
     return m;
   };
-  // dst += w_1 N(U_1[i]) in O(arcs + entries) when the row is sparse (as
-  // U_1 is where R is), by dense passes otherwise. Bit-identical either way:
-  // the squared norm is summed in sq_norm's lanes and order, to which zeros
-  // add nothing.
+  // dst += w_1 N(U_1[i]): in O(arcs + entries) when rows of U_1 are sparse
+  // (as where R is: on average deg * nnz(R) / n entries, under k / 8), by
+  // dense passes otherwise (BlogCatalog: ~80 of 128; the sparse bookkeeping
+  // measured 5-10% slower there). Bit-identical either way: the squared norm
+  // is summed in sq_norm's lanes and order, to which zeros add nothing.
+  const bool u1_sparse = 8.0 * (double(nnz) / double(n)) * (double(G.col_count) / double(n)) < double(k);
   auto add_u1_term = [&](index_t i, Scalar* dst, RowScratch<Scalar>& s) {
+    if (!u1_sparse) {
+      const double sq1 = u1_row(i, s.u.data());
+      axpy(dst, Scalar(row_factor(w[0], std::sqrt(sq1), normalize)), s.u.data());
+      return;
+    }
     Scalar* acc = s.acc.data();
     std::int32_t* cols = s.cols.data();
     const index_t m = u1_entries(i, acc, s.seen.data(), cols);
     const Scalar s1 = Scalar(scale * row_scale(i));
-    if (8 * m > k) {
-      for (index_t c = 0; c < k; ++c) acc[c] *= s1;
-      axpy(dst, Scalar(row_factor(w[0], std::sqrt(sq_norm(acc, k)), normalize)), acc);
-      std::fill(acc, acc + k, Scalar(0));
-      for (index_t t = 0; t < m; ++t) s.seen[std::size_t(cols[t])] = 0;
-      return;
-    }
     std::sort(cols, cols + m);
     const index_t k8 = k - k % 8;
     double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -876,7 +887,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       stats.standardize(E, n);
       return true;
     }
-    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
+    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge, /*reused=*/true);
     X = W.data();
     parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
       double m = 0.0;
@@ -887,7 +898,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     U1.release();  // w_1's term takes U_1[i] from G
     p = 2;
   } else {
-    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge);
+    W = RawBuffer<Scalar>(std::size_t(n) * std::size_t(k), huge, /*reused=*/true);
     // U_1 into W (q = 2) or into E, then W = M E.
     Scalar* U1d = q == 2 ? W.data() : E;
     parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
