@@ -445,8 +445,8 @@ inline index_t popcount64(std::uint64_t x) {
 // per row that says whether it has entries, a count per 64 rows, and offsets
 // for the rows with entries only. At 1e7 nodes that is 4 MB in place of 40,
 // and the bits stay in cache; when most rows have entries, the plain offset
-// per row is as small and its lookups are cheaper (measured: 10-20% of the
-// whole embedding at BlogCatalog and 1e5 nodes). Rows looked up at random
+// per row is about as small and its lookups are cheaper (the succinct index
+// measured slower at BlogCatalog and at 1e5 nodes). Rows looked up at random
 // (by the neighbours of each node) live in huge-page buffers: at 1e7 nodes
 // an n-vector on 4 KiB pages spans 10000 pages, and every lookup was a TLB
 // miss (a nested page walk on a virtual machine).
