@@ -261,6 +261,20 @@ inline double sq_norm(const Scalar* u, index_t k) {
   return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+// sq_norm(u, k) of a row that is zero outside the columns cols[0 .. m)
+// (ascending), in O(m): the same lanes, summed in the same order, and zeros
+// add nothing to them, so the result is bit-identical.
+template <class Scalar>
+inline double sq_norm_sparse(const Scalar* u, const std::int32_t* cols, index_t m, index_t k) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  const index_t k8 = k - k % 8;
+  for (index_t t = 0; t < m; ++t) {
+    const index_t c = cols[t];
+    s[c < k8 ? (c & 7) : 0] += double(u[c]) * double(u[c]);
+  }
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 // The factor a row of U_p enters E with: w / ||row|| (normalize) or w. A
 // row norm <= 0 marks a zero row or one that is rounding noise (see
 // signed_norm): it enters with 0, never scaled up to unit length.
@@ -687,8 +701,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   // dst += w_1 N(U_1[i]): in O(arcs + entries) when rows of U_1 are sparse
   // (as where R is: on average deg * nnz(R) / n entries, under k / 8), by
   // dense passes otherwise (BlogCatalog: ~80 of 128; the sparse bookkeeping
-  // measured 5-10% slower there). Bit-identical either way: the squared norm
-  // is summed in sq_norm's lanes and order, to which zeros add nothing.
+  // measured 5-10% slower there). Bit-identical either way (sq_norm_sparse).
   const bool u1_sparse = 8.0 * (double(nnz) / double(n)) * (double(G.col_count) / double(n)) < double(k);
   auto add_u1_term = [&](index_t i, Scalar* dst, RowScratch<Scalar>& s) {
     if (!u1_sparse) {
@@ -701,16 +714,8 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     const index_t m = u1_entries(i, acc, s.seen.data(), cols);
     const Scalar s1 = Scalar(scale * row_scale(i));
     std::sort(cols, cols + m);
-    const index_t k8 = k - k % 8;
-    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (index_t t = 0; t < m; ++t) {
-      const auto c = cols[t];
-      const Scalar v = acc[c] * s1;
-      acc[c] = v;
-      lane[c < k8 ? (c & 7) : 0] += double(v) * double(v);
-    }
-    const double sq = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
-    const Scalar f = Scalar(row_factor(w[0], std::sqrt(sq), normalize));
+    for (index_t t = 0; t < m; ++t) acc[cols[t]] *= s1;
+    const Scalar f = Scalar(row_factor(w[0], std::sqrt(sq_norm_sparse(acc, cols, m, k)), normalize));
     for (index_t t = 0; t < m; ++t) {
       const auto c = cols[t];
       dst[c] += f * acc[c];
@@ -825,8 +830,9 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
 
   if (sparse) {
     parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
-      std::vector<Scalar> acc(static_cast<std::size_t>(k), Scalar(0));
-      std::vector<unsigned char> seen(static_cast<std::size_t>(k), 0);
+      RowScratch<Scalar> scratch(k);
+      std::vector<Scalar>& acc = scratch.acc;
+      std::vector<unsigned char>& seen = scratch.seen;
       double m = 0.0;
       std::int32_t* const ucol = U1.col.data();
       Scalar* const uval = U1.val.data();
