@@ -222,9 +222,22 @@ def _with_ones(F: np.ndarray) -> np.ndarray:
     return out
 
 
+def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
+    """Top-k singular triplets of sparse A by a randomized range finder with power
+    iterations (Halko, Martinsson and Tropp 2011), in O(nnz(A) (k + oversample))
+    per pass."""
+    n = A.shape[1]
+    Q = np.linalg.qr(A @ rng.standard_normal((n, min(n, k + oversample))).astype(dtype))[0]
+    for _ in range(power):
+        Q = np.linalg.qr(A @ np.linalg.qr(A.T @ Q)[0])[0]
+    u, s, vt = np.linalg.svd((A.T @ Q).T, full_matrices=False)
+    return (Q @ u)[:, :k], s[:k], vt[:k]
+
+
 def _init_svd(csr, mu, k, rng, dtype):
     """Top-k singular vectors of the rescaled observed matrix, rows clipped (JNS13)."""
     from scipy.sparse.linalg import svds
+    from scipy.sparse.linalg import ArpackError
 
     m, n = csr.shape
     p = csr.nnz / (m * n)
@@ -232,7 +245,13 @@ def _init_svd(csr, mu, k, rng, dtype):
                                            shape=csr.shape)
     if k < min(m, n) - 1:
         v0 = rng.standard_normal(min(m, n)).astype(dtype)
-        u, s, vt = svds(A, k=k, v0=v0)
+        try:
+            u, s, vt = svds(A, k=k, v0=v0)
+        except ArpackError:
+            # ARPACK stops when its Krylov space collapses (an observed matrix
+            # of rank below k, e.g. one or two entries); a randomized range
+            # finder has no such failure.
+            u, s, vt = _randomized_svd(A, k, rng, dtype)
         order = np.argsort(s)[::-1]
         u, s, vt = u[:, order], s[order], vt[order]
     else:  # svds needs k < min(m, n) - 1; such ranks only make sense for small matrices
