@@ -79,6 +79,27 @@ def test_kernel_paths_match_oracle(two_hop, strip, q):
         np.testing.assert_allclose(E, ref, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dim", [24, 16400])
+def test_u1_rows_with_and_without_heads_match_oracle(dim):
+    """Rows of U_1 from RowHeads (two entries of each row of R kept in a head,
+    the rest deferred: density 0.3 gives most rows more than two) and, at a
+    dim too wide for a head's column code, from R's rows directly; w_1 != 0
+    takes U_1 a second time in the last pass, on the dense and the sparse
+    route alike."""
+    from lralg import _core
+    from lralg._validate import seed_from_rng
+
+    n = 40 if dim < 1000 else 6
+    A = random_graph(n, 0.3, 8, weighted=True, directed=True)
+    density = 0.3 if dim < 1000 else 2e-4
+    weights = np.array([1.5, 1.0, 2.0, 3.0])
+    ref = oracle(A, dim, weights, -0.5, density=density, rng=6)
+    for two_hop in (0, 1):
+        E = _core.fastrp(A.indptr, A.indices, A.data, n, dim, weights, -0.5, True, True, 0.0,
+                         density, seed_from_rng(6), strip=0, two_hop=two_hop)
+        np.testing.assert_allclose(E, ref, rtol=1e-9, atol=1e-9)
+
+
 @pytest.mark.parametrize("two_hop", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cancelling_paths_give_a_zero_row_not_noise(two_hop, dtype):

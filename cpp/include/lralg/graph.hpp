@@ -29,12 +29,14 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <new>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -427,11 +429,22 @@ namespace detail {
 // The row sum of A and the two per-node factors made from it: the row scale
 // of M (1/deg, 0 for a node without out-weight: no division by zero) and the
 // degree weight of the row of R (deg^beta; 0 for degree <= 0 unless beta == 0).
+// f summed over the row's weights in four partial sums (a fixed order): one
+// running sum is a chain of dependent adds, and the two-panel schedule
+// takes row sums again in every pass rather than keep an n-vector of them.
+template <class Scalar, class Index, class F>
+inline double row_reduce(const CsrView<Scalar, Index>& A, index_t i, F&& f) {
+  double s[4] = {0, 0, 0, 0};
+  index_t p = A.row_begin(i);
+  const index_t end = A.row_end(i);
+  for (; p + 4 <= end; p += 4)
+    for (int j = 0; j < 4; ++j) s[j] += f(double(A.data[p + j]));
+  for (; p < end; ++p) s[0] += f(double(A.data[p]));
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
 template <class Scalar, class Index>
 inline double row_sum(const CsrView<Scalar, Index>& A, index_t i) {
-  double s = 0.0;
-  for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) s += double(A.data[p]);
-  return s;
+  return row_reduce(A, i, [](double x) { return x; });
 }
 inline double transition_scale(double deg, bool transition) {
   return transition ? (deg != 0.0 ? 1.0 / deg : 0.0) : 1.0;
@@ -553,15 +566,80 @@ struct SparseRows {
   }
 };
 
-// Per-block scratch of the last pass: a dense row u, and a sparse row
-// (acc and seen zero between uses, cols its columns).
+// G's rows as U_1's rows use them: U_1[i] sums, for each arc i -> j, the
+// entries of row j of G, about deg(i) * nnz(G) / n of them. Where most rows
+// of G have entries (small graphs: BlogCatalog has 1.3 per row), the loop
+// over a row's entries ran a different, unpredictable number of times per
+// arc, and its mispredictions made U_1 cost as much as half a dense
+// product. So every row keeps its first two entries in a fixed 8-byte head
+// (16 with double), padded with entries into spare columns past k that are
+// thrown away; the arcs whose row has more are deferred and their remaining
+// entries added after those of the row's next 256 arcs, in arc order. Every
+// route sums U_1's rows in this one order, so they agree to the bit.
+//
+// A head: the row's weight g and two codes, bit 0 the sign, bits 1..14 the
+// column, bit 15 (first code) "the row has more than two entries".
+template <class Scalar>
+struct RowHeads {
+  static constexpr index_t kSpare = 16;  // spare columns k .. k + 16: padding spread over 8 rows apart
+  struct Head {
+    std::uint16_t code[2];
+    Scalar g;
+  };
+  RawBuffer<Head> heads;
+  bool built = false;
+
+  static bool fits(index_t k) { return k + kSpare <= (index_t(1) << 14); }
+  // +-g of a slot, by flipping the sign bit: a select compiled to a branch,
+  // taken at random.
+  static Scalar signed_weight(const Head& h, int slot) {
+    using Bits = typename std::conditional<sizeof(Scalar) == 4, std::uint32_t, std::uint64_t>::type;
+    Bits b;
+    std::memcpy(&b, &h.g, sizeof(b));
+    b ^= Bits(h.code[slot] & 1u) << (8 * sizeof(Scalar) - 1);
+    Scalar x;
+    std::memcpy(&x, &b, sizeof(x));
+    return x;
+  }
+  static index_t spare_column(index_t k, index_t j, int slot) { return k + 2 * (j & 7) + slot; }
+
+  // From G (plain row index); values +-g_j.
+  void build(const SparseRows<Scalar>& G, index_t n, index_t k) {
+    heads = RawBuffer<Head>(std::size_t(n));
+    Head* h = heads.data();
+    parallel_for(n, [&](index_t j) {
+      const auto r = G.row(j);
+      Head out{{0, 0}, r.end > r.begin ? std::abs(G.val.data()[r.begin]) : Scalar(0)};
+      for (int t = 0; t < 2; ++t) {
+        const bool real = r.begin + t < r.end;
+        const index_t c = real ? index_t(G.col.data()[r.begin + t]) : spare_column(k, j, t);
+        const bool negative = real && std::signbit(G.val.data()[r.begin + t]);
+        out.code[t] = std::uint16_t((c << 1) | (negative ? 1 : 0));
+      }
+      if (r.end - r.begin > 2) out.code[0] = std::uint16_t(out.code[0] | 0x8000u);
+      h[j] = out;
+    }, 1024);
+    built = true;
+  }
+  void release() {
+    heads.release();
+    built = false;
+  }
+};
+
+// Per-block scratch of the passes that form rows of U_1: a dense row u (k
+// columns and RowHeads' spare ones), and a sparse row (acc and seen zero
+// between uses, cols its columns).
 template <class Scalar>
 struct RowScratch {
   std::vector<Scalar> u, acc;
   std::vector<unsigned char> seen;
   std::vector<std::int32_t> cols;
   explicit RowScratch(index_t k)
-      : u(std::size_t(k)), acc(std::size_t(k), Scalar(0)), seen(std::size_t(k), 0), cols(std::size_t(k)) {}
+      : u(std::size_t(k + RowHeads<Scalar>::kSpare)),
+        acc(std::size_t(k), Scalar(0)),
+        seen(std::size_t(k), 0),
+        cols(std::size_t(k)) {}
 };
 
 // Width of the column strips of a product (tests ask for narrow ones). Whole
@@ -620,11 +698,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       }
     }
   };
-  auto abs_row = [&](index_t i) {
-    double s = 0.0;
-    for (index_t p = A.row_begin(i); p < A.row_end(i); ++p) s += std::abs(double(A.data[p]));
-    return s;
-  };
+  auto abs_row = [&](index_t i) { return row_reduce(A, i, [](double x) { return std::abs(x); }); };
   // Largest of the block maxima (a fixed order).
   auto max_of = [](const std::vector<double>& v) {
     double m = 0.0;
@@ -669,11 +743,73 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       for (index_t t = r.begin; t < r.end; ++t) u[S.col.data()[t]] += a * S.val.data()[t];
     }
   };
-  // U_1[i] (dense, k entries, zeroed here) and its squared norm (sums of
-  // signed equal terms: no rounding noise to tell apart).
+  // Heads of G's rows where most rows have entries (G's plain row index): the
+  // dense rows of U_1 are then made from the heads, and from G only for the
+  // entries past a row's first two.
+  RowHeads<Scalar> heads;
+  if (!G.succinct && RowHeads<Scalar>::fits(k)) heads.build(G, n, k);
+  // Row i's arcs in chunks of kChunk: head(pa) for each arc of a chunk
+  // (true: the arc's row of G has more than two entries), then tail(pa) for
+  // those arcs, in arc order. This is RowHeads' order, with the deferred
+  // arcs kept on the stack.
+  constexpr index_t kChunk = 256;
+  auto by_chunks = [&](index_t i, auto&& head, auto&& tail) {
+    index_t deferred[kChunk];
+    for (index_t lo = A.row_begin(i), end = A.row_end(i); lo < end; lo += kChunk) {
+      const index_t hi = std::min(end, lo + kChunk);
+      index_t m = 0;
+      for (index_t pa = lo; pa < hi; ++pa) {
+        deferred[m] = pa;
+        m += head(pa) ? 1 : 0;
+      }
+      for (index_t d = 0; d < m; ++d) tail(deferred[d]);
+    }
+  };
+  // visit(c, a * G[j, c]) for the entries of the arc's row of G past the first two.
+  auto visit_tail = [&](index_t pa, auto&& visit) {
+    const Scalar a = A.data[pa];
+    const auto r = G.row(index_t(A.indices[pa]));
+    for (index_t t = r.begin + 2; t < r.end; ++t) visit(G.col.data()[t], a * G.val.data()[t]);
+  };
+  // The entries of U_1[i] (unscaled: a * G[j, c] for the arcs i -> j), in
+  // RowHeads' order: visit(c, value).
+  auto for_each_u1_term = [&](index_t i, auto&& visit) {
+    by_chunks(
+        i,
+        [&](index_t pa) {
+          prefetch_rows(G, pa);
+          const Scalar a = A.data[pa];
+          const auto r = G.row(index_t(A.indices[pa]));
+          const index_t head = std::min(r.end, r.begin + 2);
+          for (index_t t = r.begin; t < head; ++t) visit(G.col.data()[t], a * G.val.data()[t]);
+          return r.end > head;
+        },
+        [&](index_t pa) { visit_tail(pa, visit); });
+  };
+  // U_1[i] into u (dense: k entries and RowHeads' spare columns, zeroed here)
+  // and its squared norm (sums of signed equal terms: no rounding noise to
+  // tell apart). With heads, two adds per arc and no loop over the row of G.
+  constexpr index_t kHeadAhead = 8;  // arcs: the head of a later arc's row is prefetched
   auto u1_row = [&](index_t i, Scalar* u) {
-    std::fill(u, u + k, Scalar(0));
-    add_hop(i, G, u);
+    std::fill(u, u + k + RowHeads<Scalar>::kSpare, Scalar(0));
+    auto add = [&](std::int32_t c, Scalar v) { u[c] += v; };
+    if (heads.built) {
+      const auto* h = heads.heads.data();
+      by_chunks(
+          i,
+          [&](index_t pa) {
+            if (pa + kHeadAhead < nnz) __builtin_prefetch(h + A.indices[pa + kHeadAhead]);
+            const auto hd = h[A.indices[pa]];
+            const Scalar a = A.data[pa];
+            // the same expression as G's entries take (u[c] + a * val, fused or not alike)
+            u[(hd.code[0] >> 1) & 0x3fff] += a * RowHeads<Scalar>::signed_weight(hd, 0);
+            u[hd.code[1] >> 1] += a * RowHeads<Scalar>::signed_weight(hd, 1);
+            return (hd.code[0] >> 15) != 0;
+          },
+          [&](index_t pa) { visit_tail(pa, add); });
+    } else {
+      for_each_u1_term(i, add);
+    }
     const Scalar s1 = Scalar(scale * row_scale(i));
     for (index_t c = 0; c < k; ++c) u[c] *= s1;
     return sq_norm(u, k);
@@ -681,21 +817,17 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   // The same row sparse, unscaled: acc[c] for the columns cols[0 .. m) in
   // the order first met, summed in the order u1_row sums them (acc and seen:
   // k entries, zero on entry; the caller zeroes them again).
-  auto u1_entries = [&](index_t i, Scalar* acc, unsigned char* seen, std::int32_t* cols) {
+  auto u1_entries = [&](index_t i, RowScratch<Scalar>& s, std::int32_t* cols) {
+    Scalar* acc = s.acc.data();
+    unsigned char* seen = s.seen.data();
     index_t m = 0;
-    for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
-      prefetch_rows(G, pa);
-      const Scalar a = A.data[pa];
-      const auto r = G.row(index_t(A.indices[pa]));
-      for (index_t t = r.begin; t < r.end; ++t) {
-        const auto c = G.col.data()[t];
-        if (!seen[c]) {
-          seen[c] = 1;
-          cols[m++] = c;
-        }
-        acc[c] += a * G.val.data()[t];
+    for_each_u1_term(i, [&](std::int32_t c, Scalar v) {
+      if (!seen[c]) {
+        seen[c] = 1;
+        cols[m++] = c;
       }
-    }
+      acc[c] += v;
+    });
     return m;
   };
   // dst += w_1 N(U_1[i]): in O(arcs + entries) when rows of U_1 are sparse
@@ -711,7 +843,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     }
     Scalar* acc = s.acc.data();
     std::int32_t* cols = s.cols.data();
-    const index_t m = u1_entries(i, acc, s.seen.data(), cols);
+    const index_t m = u1_entries(i, s, cols);
     const Scalar s1 = Scalar(scale * row_scale(i));
     std::sort(cols, cols + m);
     for (index_t t = 0; t < m; ++t) acc[cols[t]] *= s1;
@@ -781,26 +913,34 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   };
 
   // The route of U_2: sparse when the copy of U_1 (bounded by the R entries
-  // its rows sum) is at most an eighth of a panel (and its offsets fit 32 bits).
+  // its rows sum) is at most an eighth of a panel (and its offsets fit 32
+  // bits). The count stops once the bound is passed (it only grows): on
+  // BlogCatalog that is after about a tenth of the rows.
   bool sparse = false;
   SparseRows<Scalar> U1;  // the sparse route's copy of U_1, kept until U_2 is made
   if (opt.two_hop != 0) {
+    const double limit = opt.two_hop == 1 ? std::numeric_limits<double>::infinity()
+                                          : double(n) * double(k) * double(sizeof(Scalar)) /
+                                                (8.0 * double(sizeof(std::int32_t) + sizeof(Scalar)));
     RawBuffer<std::uint32_t> count{std::size_t(n)};
     std::uint32_t* cnt = count.data();
-    parallel_for(n, [&](index_t i) {
-      index_t c = 0;
-      for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
-        prefetch_rows(G, pa);
-        const auto r = G.row(index_t(A.indices[pa]));
-        c += r.end - r.begin;
+    std::atomic<std::uint64_t> total{0};
+    parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {
+      if (double(total.load(std::memory_order_relaxed)) > limit) return;
+      std::uint64_t sum = 0;
+      for (index_t i = lo; i < hi; ++i) {
+        index_t c = 0;
+        for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa) {
+          prefetch_rows(G, pa);
+          const auto r = G.row(index_t(A.indices[pa]));
+          c += r.end - r.begin;
+        }
+        cnt[i] = std::uint32_t(std::min(c, k));
+        sum += cnt[i];
       }
-      cnt[i] = std::uint32_t(std::min(c, k));
-    }, 4096);
-    double total = 0.0;
-    for (index_t i = 0; i < n; ++i) total += double(cnt[i]);
-    const double copy = total * double(sizeof(std::int32_t) + sizeof(Scalar));
-    sparse = (opt.two_hop == 1 || 8.0 * copy <= double(n) * double(k) * double(sizeof(Scalar))) &&
-             U1.build(n, cnt);
+      total.fetch_add(sum, std::memory_order_relaxed);
+    });
+    sparse = double(total.load()) <= limit && U1.build(n, cnt);
   }
 
   // U_1[i] from the copy (rows read in order).
@@ -838,7 +978,7 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
       Scalar* const uval = U1.val.data();
       for (index_t i = lo; i < hi; ++i) {
         const auto own = U1.row(i);
-        index_t out = own.begin + u1_entries(i, acc.data(), seen.data(), ucol + own.begin);
+        index_t out = own.begin + u1_entries(i, scratch, ucol + own.begin);
         const Scalar s1 = Scalar(scale * row_scale(i));
         double sq = 0.0;
         for (index_t t = own.begin; t < out; ++t) {
@@ -859,7 +999,10 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     });
     // G is kept for the self term, and for w_1's term in the last pass
     // (U_1[i] from G again: the copy is freed once U_2 is made).
-    if (opt.self_influence == 0.0 && (w1 == 0.0 || q == 2)) G.release();
+    if (opt.self_influence == 0.0 && (w1 == 0.0 || q == 2)) {
+      G.release();
+      heads.release();
+    }
     const double max1 = max_of(bmax);
     auto norm1 = [&](index_t j) {
       double sq = 0.0;
@@ -908,8 +1051,12 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     // U_1 into W (q = 2) or into E, then W = M E.
     Scalar* U1d = q == 2 ? W.data() : E;
     parallel_blocks(n, kRows, [&](index_t b, index_t lo, index_t hi) {
+      RowScratch<Scalar> s(k);
       double m = 0.0;
-      for (index_t i = lo; i < hi; ++i) m = std::max(m, std::sqrt(u1_row(i, U1d + i * k)));
+      for (index_t i = lo; i < hi; ++i) {
+        m = std::max(m, std::sqrt(u1_row(i, s.u.data())));
+        std::copy(s.u.data(), s.u.data() + k, U1d + i * k);
+      }
       bmax[std::size_t(b)] = m;
     });
     X = U1d;
