@@ -26,15 +26,16 @@ struct CsrView {
     require(rows >= 0 && cols >= 0, n + ": negative shape");
     if (rows == 0) return;
     require(indptr[0] == 0, n + ": indptr must start at 0");
-    // Scan first, build the message only on failure (no string per entry).
-    bool sorted = true;
-    for (index_t i = 0; i < rows; ++i) sorted = sorted && indptr[i] <= indptr[i + 1];
-    require(sorted, n + ": indptr must be non-decreasing");
+    // Scan first, build the message only on failure (no string per entry);
+    // no early exit, so that the scans vectorise (a branch per entry was 2%
+    // of a FastRP call on BlogCatalog, with the GIL held).
+    bool unsorted = false;
+    for (index_t i = 0; i < rows; ++i) unsorted |= indptr[i] > indptr[i + 1];
+    require(!unsorted, n + ": indptr must be non-decreasing");
     const index_t total = nnz();
-    bool in_range = true;
-    for (index_t p = 0; p < total; ++p)
-      in_range = in_range && indices[p] >= 0 && index_t(indices[p]) < cols;
-    require(in_range, n + ": column index out of range");
+    bool out_of_range = false;
+    for (index_t p = 0; p < total; ++p) out_of_range |= (indices[p] < 0) | (index_t(indices[p]) >= cols);
+    require(!out_of_range, n + ": column index out of range");
   }
 };
 
