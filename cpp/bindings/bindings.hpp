@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "lralg/common.hpp"
@@ -78,10 +79,22 @@ CsrView<T, Index> csr_view(const py::array_t<Index>& indptr, const py::array_t<I
   return v;
 }
 
-// A new uninitialised C-ordered array, filled by the core with the GIL released.
+// A new uninitialised C-ordered array, filled by the core with the GIL
+// released, starting on a 64-byte boundary: numpy's allocations are 16-byte
+// aligned, which makes a row of a panel that the kernels gather 9 cache
+// lines instead of 8 (FastRP on BlogCatalog gathers from the output). The
+// memory is numpy's (its huge-page advice, and the heap's reuse of it from
+// call to call), 64 bytes more, with the array a view into it.
 template <class T>
 py::array_t<T> new_matrix(index_t rows, index_t cols) {
-  return py::array_t<T>({py::ssize_t(rows), py::ssize_t(cols)});
+  constexpr std::size_t kAlign = 64;
+  const std::size_t count = std::size_t(rows) * std::size_t(cols);
+  py::array_t<T> block(py::ssize_t(count + kAlign / sizeof(T)));
+  const auto address = reinterpret_cast<std::uintptr_t>(block.mutable_data());
+  const std::size_t skip = ((kAlign - address % kAlign) % kAlign) / sizeof(T);
+  return py::array_t<T>({py::ssize_t(rows), py::ssize_t(cols)},
+                        {py::ssize_t(cols) * py::ssize_t(sizeof(T)), py::ssize_t(sizeof(T))},
+                        block.mutable_data() + skip, block);
 }
 
 // Calls f(tag) for float and double, so a binder registers both overloads once.
