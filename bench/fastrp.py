@@ -398,7 +398,8 @@ SPEED_COLUMNS = ["graph", "nodes", "arcs", "dim", "lralg s", "scipy s", "speedup
                  "max |diff| same R", "lralg f32 vs f64"]
 SPEED_NOTE = (
     f"weights {list(PAPER_WEIGHTS)}, beta {PAPER_BETA}, float32, lralg on all cores (scipy.sparse "
-    "products are single-threaded); medians of the timed runs. scipy s: the scipy anchor at every "
+    "products are single-threaded); medians of the timed runs (--repeat of them, 5 at 1e6). scipy s: "
+    "the scipy anchor at every "
     "size, the same algorithm with the same scipy.sparse products and sklearn's R written lean (no "
     "copy of the CSR, powers normalised and accumulated in place by row chunks, each next power "
     "made in place by blocks of 32 columns, columns standardised in place: about 2.5 panels, so "
@@ -451,7 +452,7 @@ def main(argv=None):
     sizes = [10**4] if args.quick else [10**5, 10**6]
     for n in sizes:
         G = cached_sbm_graph(n)
-        rows.append(speed_row(f"SBM 1e{len(str(n)) - 1}", G, dim, max(1, repeat if n <= 10**5 else 3),
+        rows.append(speed_row(f"SBM 1e{len(str(n)) - 1}", G, dim, max(1, repeat if n <= 10**5 else 5),
                               PAPER_WEIGHTS, PAPER_BETA))
         del G
         gc.collect()
