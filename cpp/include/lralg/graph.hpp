@@ -496,7 +496,7 @@ struct SparseRows {
 // column, bit 15 (first code) "the row has more than two entries".
 template <class Scalar>
 struct RowHeads {
-  static constexpr index_t kSpare = 16;  // spare columns k .. k + 16: padding spread over 8 rows apart
+  static constexpr index_t kSpare = 16;  // spare columns k .. k + 15, padding spread by row (j mod 8)
   struct Head {
     std::uint16_t code[2];
     Scalar g;
@@ -517,6 +517,8 @@ struct RowHeads {
     return x;
   }
   static index_t spare_column(index_t k, index_t j, int slot) { return k + 2 * (j & 7) + slot; }
+  static index_t column(const Head& h, int slot) { return index_t((h.code[slot] >> 1) & 0x3fffu); }
+  static bool more(const Head& h) { return (h.code[0] >> 15) != 0; }
 
   // From G (plain row index); values +-g_j.
   void build(const SparseRows<Scalar>& G, index_t n, index_t k) {
@@ -717,9 +719,9 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
             const auto hd = h[A.indices[pa]];
             const Scalar a = A.data[pa];
             // the same expression as G's entries take (u[c] + a * val, fused or not alike)
-            u[(hd.code[0] >> 1) & 0x3fff] += a * RowHeads<Scalar>::signed_weight(hd, 0);
-            u[hd.code[1] >> 1] += a * RowHeads<Scalar>::signed_weight(hd, 1);
-            return (hd.code[0] >> 15) != 0;
+            u[RowHeads<Scalar>::column(hd, 0)] += a * RowHeads<Scalar>::signed_weight(hd, 0);
+            u[RowHeads<Scalar>::column(hd, 1)] += a * RowHeads<Scalar>::signed_weight(hd, 1);
+            return RowHeads<Scalar>::more(hd);
           },
           [&](index_t pa) { visit_tail(pa, add); });
     } else {
