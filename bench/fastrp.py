@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import gc
 import os
-import statistics
 import time
 import warnings
 from pathlib import Path
@@ -75,7 +74,7 @@ def fastrp_scipy(A, dim, weights, beta=0.0, seed=42, R=None):
     deg = np.asarray(A.sum(axis=1)).ravel()
     with np.errstate(divide="ignore"):
         inv = np.where(deg != 0, 1.0 / deg, 0.0).astype(np.float32)
-        dbeta = np.where(deg > 0, deg ** beta, 0.0) if beta != 0 else np.ones(n)
+        dbeta = np.where(deg > 0, deg**beta, 0.0) if beta != 0 else np.ones(n)
     M = sp.csr_array(sp.diags_array(inv) @ A)
     if R is None:
         from sklearn.random_projection import SparseRandomProjection
@@ -112,10 +111,11 @@ def fastrp_scipy_lean(A, dim, weights, beta=0.0, seed=42, R=None, block=32, chun
     deg = np.asarray(A.sum(axis=1)).ravel()
     with np.errstate(divide="ignore"):
         inv = np.where(deg != 0, 1.0 / deg, 0.0).astype(np.float32)[:, None]
-        dbeta = np.where(deg > 0, deg ** beta, 0.0) if beta != 0 else np.ones(n)
+        dbeta = np.where(deg > 0, deg**beta, 0.0) if beta != 0 else np.ones(n)
     if R is None:
         proj = SparseRandomProjection(n_components=dim, random_state=seed).fit(
-            sp.csr_array((1, n), dtype=np.float32))  # R depends on the shape and the seed only
+            sp.csr_array((1, n), dtype=np.float32)
+        )  # R depends on the shape and the seed only
         R = proj.components_.T
     R = sp.csr_array(sp.diags_array(dbeta.astype(np.float32)) @ R, dtype=np.float32)
     U = (A @ R).toarray()
@@ -128,28 +128,28 @@ def fastrp_scipy_lean(A, dim, weights, beta=0.0, seed=42, R=None, block=32, chun
                 U *= inv
             else:
                 for c in range(0, dim, block):
-                    V = A @ U[:, c:c + block]
+                    V = A @ U[:, c : c + block]
                     V *= inv
-                    U[:, c:c + block] = V
+                    U[:, c : c + block] = V
                     del V
         for r in range(0, n, chunk):
-            u = U[r:r + chunk]
+            u = U[r : r + chunk]
             norm = np.sqrt(np.einsum("ij,ij->i", u, u))
             f = np.where(norm > 0, np.float32(w) / np.where(norm > 0, norm, 1), 0).astype(np.float32)
-            E[r:r + chunk] += f[:, None] * u
+            E[r : r + chunk] += f[:, None] * u
     del U
     mean = np.zeros(dim)
     for r in range(0, n, chunk):
-        mean += E[r:r + chunk].sum(axis=0, dtype=np.float64)
+        mean += E[r : r + chunk].sum(axis=0, dtype=np.float64)
     mean /= n
     var = np.zeros(dim)
     for r in range(0, n, chunk):
-        d = E[r:r + chunk] - mean
+        d = E[r : r + chunk] - mean
         var += np.einsum("ij,ij->j", d, d)
     std = np.sqrt(var / n)
     std[std < 10 * np.finfo(np.float32).eps] = 1.0  # a constant column is only centred
     for r in range(0, n, chunk):
-        e = E[r:r + chunk]
+        e = E[r : r + chunk]
         e -= mean.astype(np.float32)
         e /= std.astype(np.float32)
     return E
@@ -296,8 +296,7 @@ def accuracy_table(A, Y, dim, splits):
     n = A.shape[0]
     cases = [
         ("lralg.fastrp", lambda: lralg.fastrp(A, dim, weights=PAPER_WEIGHTS, beta=PAPER_BETA, rng=42)),
-        ("scipy + sklearn (authors' way)",
-         lambda: fastrp_scipy(A, dim, PAPER_WEIGHTS, PAPER_BETA, seed=42)),
+        ("scipy + sklearn (authors' way)", lambda: fastrp_scipy(A, dim, PAPER_WEIGHTS, PAPER_BETA, seed=42)),
         ("RandNE (q=3, a=[0, 1, 10, 100])", lambda: randne(A, dim, seed=0)),
     ]
     times = {}
@@ -305,18 +304,31 @@ def accuracy_table(A, Y, dim, splits):
         t, _, E = time_call(fn, repeat=3, warmup=1)
         times[name] = t
         (mi, mi_sd), (ma, ma_sd) = node_classification(E, Y, splits=splits)
-        rows.append({
-            "method": name, "dim": dim, "Micro-F1": f"{mi:.3f} ± {mi_sd:.3f}",
-            "Macro-F1": f"{ma:.3f} ± {ma_sd:.3f}", "embed s": t,
-        })
-    rows.append({"method": "paper (Chen et al. 2019)", "dim": 512,
-                 "Micro-F1": f"{PAPER_F1['micro']:.3f}", "Macro-F1": f"{PAPER_F1['macro']:.3f}",
-                 "embed s": ""})
-    note = (f"BlogCatalog ({n} nodes, {A.nnz} arcs, 39 labels): one-vs-rest logistic regression "
-            f"(C = 0.1, liblinear), top-k prediction, 10% labelled, {splits} splits (seeds 0..{splits - 1}); "
-            f"FastRP with weights {list(PAPER_WEIGHTS)}, beta {PAPER_BETA}, transition matrix, row "
-            "normalisation. lralg and the scipy version draw different random matrices (lralg's "
-            "counter-based R vs sklearn's), so they agree within split/projection noise, not digit by digit.")
+        rows.append(
+            {
+                "method": name,
+                "dim": dim,
+                "Micro-F1": f"{mi:.3f} ± {mi_sd:.3f}",
+                "Macro-F1": f"{ma:.3f} ± {ma_sd:.3f}",
+                "embed s": t,
+            }
+        )
+    rows.append(
+        {
+            "method": "paper (Chen et al. 2019)",
+            "dim": 512,
+            "Micro-F1": f"{PAPER_F1['micro']:.3f}",
+            "Macro-F1": f"{PAPER_F1['macro']:.3f}",
+            "embed s": "",
+        }
+    )
+    note = (
+        f"BlogCatalog ({n} nodes, {A.nnz} arcs, 39 labels): one-vs-rest logistic regression "
+        f"(C = 0.1, liblinear), top-k prediction, 10% labelled, {splits} splits (seeds 0..{splits - 1}); "
+        f"FastRP with weights {list(PAPER_WEIGHTS)}, beta {PAPER_BETA}, transition matrix, row "
+        "normalisation. lralg and the scipy version draw different random matrices (lralg's "
+        "counter-based R vs sklearn's), so they agree within split/projection noise, not digit by digit."
+    )
     return rows, note
 
 
@@ -365,8 +377,9 @@ def speed_row(label, A, dim, repeat, weights, beta, authors=True):
     row["scipy s"] = t_s
     row["speedup"] = t_s / t_l
     if authors and n <= 10**5:
-        t_a, _, _ = time_call(lambda: fastrp_scipy(A, dim, weights, beta, seed=1), repeat=repeat, warmup=0,
-                              warm_bytes=2 * warm)
+        t_a, _, _ = time_call(
+            lambda: fastrp_scipy(A, dim, weights, beta, seed=1), repeat=repeat, warmup=0, warm_bytes=2 * warm
+        )
         row["authors' way s"] = t_a
     if n <= 10**6:
         # the same R on both sides: the two implementations agree to float32 rounding
@@ -393,9 +406,23 @@ def huge_row(dim):
     return speed_row("SBM 1e7", G, dim, 1, PAPER_WEIGHTS, PAPER_BETA, authors=False)
 
 
-SPEED_COLUMNS = ["graph", "nodes", "arcs", "dim", "lralg s", "scipy s", "speedup", "authors' way s",
-                 "lralg peak MB", "scipy peak MB", "CSR MB", "panel MB", "lralg peak / 2 panels",
-                 "max |diff| same R", "lralg f32 vs f64"]
+SPEED_COLUMNS = [
+    "graph",
+    "nodes",
+    "arcs",
+    "dim",
+    "lralg s",
+    "scipy s",
+    "speedup",
+    "authors' way s",
+    "lralg peak MB",
+    "scipy peak MB",
+    "CSR MB",
+    "panel MB",
+    "lralg peak / 2 panels",
+    "max |diff| same R",
+    "lralg f32 vs f64",
+]
 SPEED_NOTE = (
     f"weights {list(PAPER_WEIGHTS)}, beta {PAPER_BETA}, float32, lralg on all cores (scipy.sparse "
     "products are single-threaded); medians of the timed runs (--repeat of them, 5 at 1e6). scipy s: "
@@ -413,14 +440,16 @@ SPEED_NOTE = (
     "1000 nodes, 80% of edges inside, average degree 10. Before each timed call the process writes "
     "and frees 3 panels of memory (bench._harness.warm_memory): on the virtual machine these runs "
     "were made on, freed memory goes back to the host after a few seconds, and the first write to "
-    "it then costs 2-4 s per GB, which falls on whichever side runs first.")
+    "it then costs 2-4 s per GB, which falls on whichever side runs first."
+)
 SPEED_1E7_NOTE = (
     "SBM, 1e7 nodes, average degree 10, dim 128: lralg and the scipy anchor (see the table above) "
     "each run once, memory and time from the same run, each right after the process wrote and "
     "freed 3 panels (15 GB) of memory. Without that, on the virtual machine these runs were made "
     "on, the first write to memory the host has taken back costs 2-4 s per GB (numpy alone: 15-20 s "
     "to fill a fresh 4.8 GiB array, 0.7 s to fill a new one right after freeing the first), and it "
-    "fell on lralg, which ran first.")
+    "fell on lralg, which ran first."
+)
 
 
 def main(argv=None):
@@ -446,8 +475,16 @@ def main(argv=None):
     sizes = [10**4] if args.quick else [10**5, 10**6]
     for n in sizes:
         G = cached_sbm_graph(n)
-        rows.append(speed_row(f"SBM 1e{len(str(n)) - 1}", G, dim, max(1, repeat if n <= 10**5 else 5),
-                              PAPER_WEIGHTS, PAPER_BETA))
+        rows.append(
+            speed_row(
+                f"SBM 1e{len(str(n)) - 1}",
+                G,
+                dim,
+                max(1, repeat if n <= 10**5 else 5),
+                PAPER_WEIGHTS,
+                PAPER_BETA,
+            )
+        )
         del G
         gc.collect()
     if args.huge:

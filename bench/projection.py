@@ -44,12 +44,14 @@ def cases(quick: bool):
 
 def main(argv=None):
     args = parser(__doc__).parse_args(argv)
-    import lralg
     from sklearn.random_projection import SparseRandomProjection
+
+    import lralg
 
     rows_out = []
     sample = np.random.default_rng(1).choice(2000, 200, replace=False)
     for name, X in cases(args.quick):
+
         def run_lralg():
             return lralg.sparse_random_projection(X, N_COMPONENTS, rng=0)
 
@@ -61,10 +63,14 @@ def main(argv=None):
             def run():
                 model = SparseRandomProjection(N_COMPONENTS, dense_output=dense_output, random_state=0)
                 return model.fit_transform(X)
+
             return run
 
-        runs = [("lralg", run_lralg), ("lralg, 1 thread", run_lralg_1thread),
-                ("scikit-learn", run_sklearn(True))]
+        runs = [
+            ("lralg", run_lralg),
+            ("lralg, 1 thread", run_lralg_1thread),
+            ("scikit-learn", run_sklearn(True)),
+        ]
         if sp.issparse(X):
             runs.append(("scikit-learn, sparse output", run_sklearn(False)))
         base = None
@@ -75,16 +81,18 @@ def main(argv=None):
                 base = median
             Y = Y.toarray() if sp.issparse(Y) else Y
             mean_err, max_err = distortion(X, Y, sample)
-            rows_out.append({
-                "input": name,
-                "method": label,
-                "median s": median,
-                "time / lralg": median / base,
-                "peak MiB": peak / 2**20,
-                "mean distortion": mean_err,
-                "max distortion": max_err,
-                "dtype": str(Y.dtype),
-            })
+            rows_out.append(
+                {
+                    "input": name,
+                    "method": label,
+                    "median s": median,
+                    "time / lralg": median / base,
+                    "peak MiB": peak / 2**20,
+                    "mean distortion": mean_err,
+                    "max distortion": max_err,
+                    "dtype": str(Y.dtype),
+                }
+            )
             del Y
     report("projection", rows_out, note="n_components=256, density=1/sqrt(n_features), float32")
 

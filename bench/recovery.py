@@ -89,8 +89,18 @@ def n_measurements(d, r, p, cap):
 CASES = [("outliers", p) for p in (0.0, 0.1, 0.3, 0.5)] + [("gaussian noise", 1e-3)]
 
 
-def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults=(1, 2, 5), seed=0,
-                           parameterization="symmetric", singular_values=None, method="subgradient"):
+def subgradient_experiment(
+    d,
+    r,
+    max_iter,
+    operator="dct",
+    cases=CASES,
+    rp_mults=(1, 2, 5),
+    seed=0,
+    parameterization="symmetric",
+    singular_values=None,
+    method="subgradient",
+):
     rng = np.random.default_rng(seed)
     symmetric = parameterization == "symmetric"
     if singular_values is None:
@@ -125,23 +135,46 @@ def subgradient_experiment(d, r, max_iter, operator="dct", cases=CASES, rp_mults
         for rp_mult in rp_mults:
             rp = rp_mult * r
             start = time.perf_counter()
-            res = lralg.recover(y, op, rp, max_iter=max_iter, tol=0.0, X_true=X, rng=seed,
-                                matrix_shape=shape, parameterization=parameterization, method=method)
+            res = lralg.recover(
+                y,
+                op,
+                rp,
+                max_iter=max_iter,
+                tol=0.0,
+                X_true=X,
+                rng=seed,
+                matrix_shape=shape,
+                parameterization=parameterization,
+                method=method,
+            )
             seconds = time.perf_counter() - start
             err = res.error_history
             hit = first_below(err, 1e-6)
-            rows.append({
-                "method": method, "max_iter": max_iter,
-                "X": "U U^T" if symmetric else "F G^T",
-                "sigma_1/sigma_r": round(float(np.linalg.svd(X, compute_uv=False)[0]
-                                               / np.linalg.svd(X, compute_uv=False)[r - 1]), 1),
-                "operator": operator, "d": d, "r": r, "r'": rp, "m": m,
-                "corruption": f"{kind} {level:g}",
-                "final error": float(err[-1]), "min error": float(err.min()),
-                "iters to 1e-6": hit if hit is not None else f">{max_iter}",
-                "noise level": noise_floor, "s/iter": seconds / max(res.n_iter, 1),
-                "decay from": res.decay_start,
-            })
+            rows.append(
+                {
+                    "method": method,
+                    "max_iter": max_iter,
+                    "X": "U U^T" if symmetric else "F G^T",
+                    "sigma_1/sigma_r": round(
+                        float(
+                            np.linalg.svd(X, compute_uv=False)[0] / np.linalg.svd(X, compute_uv=False)[r - 1]
+                        ),
+                        1,
+                    ),
+                    "operator": operator,
+                    "d": d,
+                    "r": r,
+                    "r'": rp,
+                    "m": m,
+                    "corruption": f"{kind} {level:g}",
+                    "final error": float(err[-1]),
+                    "min error": float(err.min()),
+                    "iters to 1e-6": hit if hit is not None else f">{max_iter}",
+                    "noise level": noise_floor,
+                    "s/iter": seconds / max(res.n_iter, 1),
+                    "decay from": res.decay_start,
+                }
+            )
             curves[(operator, d, rp_mult, kind, level)] = err
     return rows, curves
 
@@ -169,16 +202,28 @@ def gd_experiment(d, r, k, factor, max_iter, seed=0, alphas=(1e-1, 1e-2, 1e-3, 1
     for alpha in alphas:
         row = {"d": d, "r": r, "k": k, "m": m, "alpha": alpha}
         for method in ("gd", "gd-onestep"):
-            res = lralg.recover(y, op, k, method=method, parameterization="asymmetric",
-                                init_scale=alpha, max_iter=max_iter, tol=0.0, X_true=X, rng=seed,
-                                matrix_shape=(d, d))
+            res = lralg.recover(
+                y,
+                op,
+                k,
+                method=method,
+                parameterization="asymmetric",
+                init_scale=alpha,
+                max_iter=max_iter,
+                tol=0.0,
+                X_true=X,
+                rng=seed,
+                matrix_shape=(d, d),
+            )
             err = res.error_history
             hit = first_below(err, 1e-6)
             row[f"{method} iters to 1e-6"] = hit if hit is not None else f">{max_iter}"
             row[f"{method} rate"] = linear_rate(err)
             if method == "gd-onestep":
                 row["switch at"] = res.switch_iter
-                row["after switch to 1e-6"] = (hit - res.switch_iter) if (hit is not None and res.switch_iter is not None) else ""
+                row["after switch to 1e-6"] = (
+                    (hit - res.switch_iter) if (hit is not None and res.switch_iter is not None) else ""
+                )
             else:
                 row["gd final error"] = float(err[-1])
             curves[(method, alpha)] = err
@@ -228,8 +273,16 @@ def speed(sizes, repeat):
         y = op.matvec(X)
         t_mv, _, _ = time_call(lambda: op.matvec(X), repeat=3, warmup=1)
         t_rm, _, _ = time_call(lambda: op.rmatvec(y), repeat=3, warmup=1)
-        rows.append({"operator": "RandomSignDCT (bench)", "d": d, "m": m, "matvec s (2t)": t_mv,
-                     "rmatvec s (2t)": t_rm, "s/iter (2t)": t_mv + t_rm})
+        rows.append(
+            {
+                "operator": "RandomSignDCT (bench)",
+                "d": d,
+                "m": m,
+                "matvec s (2t)": t_mv,
+                "rmatvec s (2t)": t_rm,
+                "s/iter (2t)": t_mv + t_rm,
+            }
+        )
     return rows
 
 
@@ -244,7 +297,7 @@ def rpca_ialm(D, mask, lam, tol=1e-7, max_iter=200):
     S = np.zeros_like(D)
     L = np.zeros_like(D)
     dnorm = np.linalg.norm(D)
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (returned)
         U, sv, Vt = np.linalg.svd(D - S + Y / mu, full_matrices=False)
         keep = sv > 1.0 / mu
         L = (U[:, keep] * (sv[keep] - 1.0 / mu)) @ Vt[keep]
@@ -273,17 +326,34 @@ def completion(n, r, repeat, seed=0, max_iter=800):
         return lralg.recover(y, op, r, parameterization="asymmetric", max_iter=max_iter, rng=seed)
 
     t, _, res = time_call(run_lralg, repeat=repeat, warmup=0)
-    out.append({"method": "lralg.recover (subgradient, l1)", "n": n, "observed": y.size,
-                "iterations": res.n_iter, "seconds": t, "relative error": rel(res.X, X)})
+    out.append(
+        {
+            "method": "lralg.recover (subgradient, l1)",
+            "n": n,
+            "observed": y.size,
+            "iterations": res.n_iter,
+            "seconds": t,
+            "relative error": rel(res.X, X),
+        }
+    )
     # Baseline 1: convex robust PCA with missing entries by the inexact augmented
     # Lagrangian method (Lin, Chen and Ma 2010), lambda = 1/sqrt(p n), in numpy.
     D = np.zeros((n, n))
     D[rows_, cols_] = y
-    t, _, (L, its) = time_call(lambda: rpca_ialm(D, mask, 1.0 / np.sqrt(0.2 * n)),
-                               repeat=max(1, repeat // 2), warmup=0)
-    out.append({"method": "RPCA inexact ALM with mask (numpy)", "n": n, "observed": y.size,
-                "iterations": its, "seconds": t, "relative error": rel(L, X),
-                "time ratio vs lralg": t / out[0]["seconds"]})
+    t, _, (L, its) = time_call(
+        lambda: rpca_ialm(D, mask, 1.0 / np.sqrt(0.2 * n)), repeat=max(1, repeat // 2), warmup=0
+    )
+    out.append(
+        {
+            "method": "RPCA inexact ALM with mask (numpy)",
+            "n": n,
+            "observed": y.size,
+            "iterations": its,
+            "seconds": t,
+            "relative error": rel(L, X),
+            "time ratio vs lralg": t / out[0]["seconds"],
+        }
+    )
     # Baseline 2: tensorly's robust_pca with a mask (tensor RPCA by ALM); its
     # full-size SVDs make it slow here, so it runs only up to n = 300.
     try:
@@ -299,13 +369,28 @@ def completion(n, r, repeat, seed=0, max_iter=800):
     n_iter = 30 if n <= 100 else 100
 
     def run_rpca():
-        return robust_pca(D, mask=mask.astype(float), reg_E=2.0 / np.sqrt(n), mu_init=1e-2,
-                          learning_rate=1.2, n_iter_max=n_iter, verbose=0)
+        return robust_pca(
+            D,
+            mask=mask.astype(float),
+            reg_E=2.0 / np.sqrt(n),
+            mu_init=1e-2,
+            learning_rate=1.2,
+            n_iter_max=n_iter,
+            verbose=0,
+        )
 
     t, _, (Dt, _E) = time_call(run_rpca, repeat=1, warmup=0)
-    out.append({"method": f"tensorly robust_pca (masked, reg_E=2/sqrt(n))", "n": n,
-                "observed": y.size, "iterations": n_iter, "seconds": t, "relative error": rel(Dt, X),
-                "time ratio vs lralg": t / out[0]["seconds"]})
+    out.append(
+        {
+            "method": "tensorly robust_pca (masked, reg_E=2/sqrt(n))",
+            "n": n,
+            "observed": y.size,
+            "iterations": n_iter,
+            "seconds": t,
+            "relative error": rel(Dt, X),
+            "time ratio vs lralg": t / out[0]["seconds"],
+        }
+    )
     return out
 
 
@@ -322,8 +407,11 @@ def plot(sub_curves, gd_curves, path):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), dpi=90)
-    d_big = PLOT_D if any(k[:2] == ("dct", PLOT_D) for k in sub_curves) else max(
-        k[1] for k in sub_curves if k[0] == "dct")
+    d_big = (
+        PLOT_D
+        if any(k[:2] == ("dct", PLOT_D) for k in sub_curves)
+        else max(k[1] for k in sub_curves if k[0] == "dct")
+    )
     for ax, mult in zip(axes[:2], (1, 5)):
         for key, err in sub_curves.items():
             op, d, rp_mult, kind, level = key
@@ -335,10 +423,15 @@ def plot(sub_curves, gd_curves, path):
         ax.legend(fontsize=7)
     axes[0].set_ylabel("||X_t - X*||_F / ||X*||_F")
     ax = axes[2]
-    colors = dict(zip(sorted({a for _, a in gd_curves}, reverse=True), plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    colors = dict(
+        zip(
+            sorted({a for _, a in gd_curves}, reverse=True), plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        )
+    )
     for (method, alpha), err in gd_curves.items():
-        ax.semilogy(err, ls="-" if method == "gd" else "--", color=colors[alpha],
-                    label=f"{method} a={alpha:g}")
+        ax.semilogy(
+            err, ls="-" if method == "gd" else "--", color=colors[alpha], label=f"{method} a={alpha:g}"
+        )
     ax.axhline(1e-6, color="grey", lw=0.5, ls=":")
     ax.set_title("asymmetric GD (l2), d=100: plain -, one-step --")
     ax.set_xlabel("iteration")
@@ -349,8 +442,21 @@ def plot(sub_curves, gd_curves, path):
     plt.close(fig)
 
 
-SUB_COLS = ["X", "operator", "d", "r", "r'", "m", "corruption", "final error", "min error", "iters to 1e-6",
-            "decay from", "noise level", "s/iter"]
+SUB_COLS = [
+    "X",
+    "operator",
+    "d",
+    "r",
+    "r'",
+    "m",
+    "corruption",
+    "final error",
+    "min error",
+    "iters to 1e-6",
+    "decay from",
+    "noise level",
+    "s/iter",
+]
 
 
 def illcond_table(ill, ill_scaled, cols):
@@ -362,28 +468,37 @@ def illcond_table(ill, ill_scaled, cols):
             rows += part
     for kw in ill_scaled:
         for par in ("asymmetric", "symmetric"):
-            part, _ = subgradient_experiment(operator="dct", parameterization=par, method="scaled-subgradient",
-                                             **kw)
+            part, _ = subgradient_experiment(
+                operator="dct", parameterization=par, method="scaled-subgradient", **kw
+            )
             rows += part
-    report("recovery_subgradient_illcond", rows, ["method", "max_iter", "sigma_1/sigma_r"] + cols,
-           note="Ill-conditioned X: singular values 1, 1/2, 1/4 (quick: 1, 1/4), random singular "
-                "vectors, lralg defaults. U U^T fits the weak components in most cases thanks to the "
-                "step's regrowth after falls of the loss (g = 1.01; at d = 30, p = 0, r' = r this seed "
-                "is one that stays unfitted); X = F G^T is still left unfitted by the "
-                "'subgradient' defaults (its weak components would need about 4x the growth budget of the strong one: see "
-                "the recover docstring). method='scaled-subgradient' (sub-gradient blocks preconditioned "
-                "by (G^T G + lambda I)^{-1}, (F^T F + lambda I)^{-1}, or (U^T U + lambda I)^{-1}; defaults "
-                "eta_0 0.025, lambda 0.05 L2, init_scale 1e-30, the same adaptive schedule) at "
-                "sigma_1/sigma_r = 4 and 10 (singular values 1, 10^-1/2, 1/10), r' up to 5r, max_iter 1000.")
+    report(
+        "recovery_subgradient_illcond",
+        rows,
+        ["method", "max_iter", "sigma_1/sigma_r"] + cols,
+        note="Ill-conditioned X: singular values 1, 1/2, 1/4 (quick: 1, 1/4), random singular "
+        "vectors, lralg defaults. U U^T fits the weak components in most cases thanks to the "
+        "step's regrowth after falls of the loss (g = 1.01; at d = 30, p = 0, r' = r this seed "
+        "is one that stays unfitted); X = F G^T is still left unfitted by the "
+        "'subgradient' defaults (its weak components would need about 4x the growth budget of the strong one: see "
+        "the recover docstring). method='scaled-subgradient' (sub-gradient blocks preconditioned "
+        "by (G^T G + lambda I)^{-1}, (F^T F + lambda I)^{-1}, or (U^T U + lambda I)^{-1}; defaults "
+        "eta_0 0.025, lambda 0.05 L2, init_scale 1e-30, the same adaptive schedule) at "
+        "sigma_1/sigma_r = 4 and 10 (singular values 1, 10^-1/2, 1/10), r' up to 5r, max_iter 1000.",
+    )
 
 
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--no-plot", action="store_true", help="do not write the convergence PNG")
-    p.add_argument("--illcond-only", action="store_true",
-                   help="run only the ill-conditioned table (recovery_subgradient_illcond)")
-    p.add_argument("--plot-only", action="store_true",
-                   help="run only the cases the convergence PNG shows, then write it")
+    p.add_argument(
+        "--illcond-only",
+        action="store_true",
+        help="run only the ill-conditioned table (recovery_subgradient_illcond)",
+    )
+    p.add_argument(
+        "--plot-only", action="store_true", help="run only the cases the convergence PNG shows, then write it"
+    )
     args = p.parse_args(argv)
     start = time.perf_counter()
     if args.plot_only:
@@ -396,26 +511,69 @@ def main(argv=None):
         gauss = [dict(d=10, r=1, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
         dct = [dict(d=30, r=2, max_iter=800)]
         asym = [dict(d=30, r=2, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2))]
-        ill = [dict(d=30, r=2, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2),
-                    singular_values=(1.0, 0.25))]
-        ill_scaled = [dict(d=30, r=2, max_iter=1000, cases=[("outliers", 0.0), ("outliers", 0.3)], rp_mults=(1, 2),
-                           singular_values=sv) for sv in [(1.0, 0.25)]]
+        ill = [
+            dict(
+                d=30,
+                r=2,
+                max_iter=800,
+                cases=[("outliers", 0.0), ("outliers", 0.3)],
+                rp_mults=(1, 2),
+                singular_values=(1.0, 0.25),
+            )
+        ]
+        ill_scaled = [
+            dict(
+                d=30,
+                r=2,
+                max_iter=1000,
+                cases=[("outliers", 0.0), ("outliers", 0.3)],
+                rp_mults=(1, 2),
+                singular_values=sv,
+            )
+            for sv in [(1.0, 0.25)]
+        ]
         gd = [dict(d=20, r=2, k=4, factor=8, max_iter=600, alphas=(1e-1, 1e-2))]
         sizes = [(30, 300)]
-        comp_n, repeat = 150, 1
+        comp_n, _repeat = 150, 1
     else:
-        gauss = [dict(d=30, r=2, max_iter=800, cases=[("outliers", 0.0), ("outliers", 0.3), ("gaussian noise", 1e-3)])]
-        dct = [dict(d=100, r=3, max_iter=800), dict(d=200, r=4, max_iter=800),
-               dict(d=500, r=5, max_iter=760, cases=[("outliers", 0.3)])]  # ~30-90 s a run at d = 500
+        gauss = [
+            dict(
+                d=30,
+                r=2,
+                max_iter=800,
+                cases=[("outliers", 0.0), ("outliers", 0.3), ("gaussian noise", 1e-3)],
+            )
+        ]
+        dct = [
+            dict(d=100, r=3, max_iter=800),
+            dict(d=200, r=4, max_iter=800),
+            dict(d=500, r=5, max_iter=760, cases=[("outliers", 0.3)]),
+        ]  # ~30-90 s a run at d = 500
         asym = [dict(d=100, r=3, max_iter=800, cases=[("outliers", p) for p in (0.0, 0.3, 0.5)])]
-        ill = [dict(d=100, r=3, max_iter=800, cases=[("outliers", p) for p in (0.0, 0.3, 0.5)], rp_mults=(1, 2),
-                    singular_values=(1.0, 0.5, 0.25))]
-        ill_scaled = [dict(d=100, r=3, max_iter=1000, cases=[("outliers", p) for p in (0.0, 0.3, 0.5)],
-                           rp_mults=(1, 2, 5), singular_values=sv)
-                      for sv in [(1.0, 0.5, 0.25), (1.0, 10 ** -0.5, 0.1)]]
+        ill = [
+            dict(
+                d=100,
+                r=3,
+                max_iter=800,
+                cases=[("outliers", p) for p in (0.0, 0.3, 0.5)],
+                rp_mults=(1, 2),
+                singular_values=(1.0, 0.5, 0.25),
+            )
+        ]
+        ill_scaled = [
+            dict(
+                d=100,
+                r=3,
+                max_iter=1000,
+                cases=[("outliers", p) for p in (0.0, 0.3, 0.5)],
+                rp_mults=(1, 2, 5),
+                singular_values=sv,
+            )
+            for sv in [(1.0, 0.5, 0.25), (1.0, 10**-0.5, 0.1)]
+        ]
         gd = [dict(d=100, r=3, k=6, factor=8, max_iter=3000), dict(d=200, r=4, k=8, factor=8, max_iter=1500)]
         sizes = [(100, 1000), (100, 3000), (200, 3000), (300, 3000), (500, 1500)]
-        comp_n, repeat = 1000, args.repeat
+        comp_n, _repeat = 1000, args.repeat
 
     section = time.perf_counter()
     if args.illcond_only:
@@ -439,25 +597,33 @@ def main(argv=None):
         rows += part
         sub_curves.update(curves)
     cols = SUB_COLS
-    report("recovery_subgradient", rows, cols,
-           note="Ma-Fattahi SubGM, X = U U^T (U: i.i.d. normal, sigma_1/sigma_r about 2), lralg "
-                "defaults (init_scale 1e-10, eta_0 0.2, adaptive steps: shrunk by 0.93 after each iteration "
-                "whose step raised the l1 loss, grown by 1.01 after any other, never above eta_0; "
-                "'decay from' = the first rise; "
-                "lralg's design, see the recover docstring); outliers: +-10x the mean |y| "
-                "on a fraction p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator: full "
-                "sampling at d = 100, p = 0.5). Gaussian sensing (the papers' model) at d = 30 only: "
-                "at d = 100, 200 each run needs 400+ iterations of two products of m d(d+1)/2 "
-                "normals each (see recovery_speed), minutes per run, too long for this benchmark; "
-                "d = 100..500 use the random-sign DCT user operator (same isotropy).")
+    report(
+        "recovery_subgradient",
+        rows,
+        cols,
+        note="Ma-Fattahi SubGM, X = U U^T (U: i.i.d. normal, sigma_1/sigma_r about 2), lralg "
+        "defaults (init_scale 1e-10, eta_0 0.2, adaptive steps: shrunk by 0.93 after each iteration "
+        "whose step raised the l1 loss, grown by 1.01 after any other, never above eta_0; "
+        "'decay from' = the first rise; "
+        "lralg's design, see the recover docstring); outliers: +-10x the mean |y| "
+        "on a fraction p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator: full "
+        "sampling at d = 100, p = 0.5). Gaussian sensing (the papers' model) at d = 30 only: "
+        "at d = 100, 200 each run needs 400+ iterations of two products of m d(d+1)/2 "
+        "normals each (see recovery_speed), minutes per run, too long for this benchmark; "
+        "d = 100..500 use the random-sign DCT user operator (same isotropy).",
+    )
     rows = []
     for kw in asym:
         part, _ = subgradient_experiment(operator="dct", parameterization="asymmetric", **kw)
         rows += part
-    report("recovery_subgradient_asym", rows, cols,
-           note="The same with X = F G^T (F, G i.i.d. normal) and parameterization='asymmetric': "
-                "defaults init_scale 1e-10, eta_0 0.1, adaptive steps without regrowth (g = 1); "
-                "random-sign DCT operator.")
+    report(
+        "recovery_subgradient_asym",
+        rows,
+        cols,
+        note="The same with X = F G^T (F, G i.i.d. normal) and parameterization='asymmetric': "
+        "defaults init_scale 1e-10, eta_0 0.1, adaptive steps without regrowth (g = 1); "
+        "random-sign DCT operator.",
+    )
     illcond_table(ill, ill_scaled, cols)
     lap("sub-gradient")
     rows, gd_curves = [], {}
@@ -466,21 +632,42 @@ def main(argv=None):
         rows += part
         if not gd_curves:
             gd_curves = curves
-    report("recovery_gd_onestep", rows,
-           ["d", "r", "k", "m", "alpha", "gd iters to 1e-6", "gd rate", "gd final error",
-            "gd-onestep iters to 1e-6", "gd-onestep rate", "switch at", "after switch to 1e-6"],
-           note="Xiong-Ding-Du: asymmetric F G^T, F_0 ~ alpha, G_0 ~ alpha/3, constant step; "
-                "random-sign DCT measurements; rate = error contraction per iteration at the end.")
+    report(
+        "recovery_gd_onestep",
+        rows,
+        [
+            "d",
+            "r",
+            "k",
+            "m",
+            "alpha",
+            "gd iters to 1e-6",
+            "gd rate",
+            "gd final error",
+            "gd-onestep iters to 1e-6",
+            "gd-onestep rate",
+            "switch at",
+            "after switch to 1e-6",
+        ],
+        note="Xiong-Ding-Du: asymmetric F G^T, F_0 ~ alpha, G_0 ~ alpha/3, constant step; "
+        "random-sign DCT measurements; rate = error contraction per iteration at the end.",
+    )
     lap("gd")
-    report("recovery_speed", speed(sizes, max(1, min(args.repeat, 3))),
-           note="Gaussian operator (symmetric): one iteration = one matvec + one rmatvec, each "
-                "regenerating the packed upper triangles of all A_i, m d(d+1)/2 normals (batched, "
-                "vectorised Philox4x32-10 + ziggurat), never stored; Mnormals/s counts those. The two "
-                "products of an iteration cannot be fused: the adjoint's weights sign(A(X_t) - y) "
-                "need the whole forward product first.")
+    report(
+        "recovery_speed",
+        speed(sizes, max(1, min(args.repeat, 3))),
+        note="Gaussian operator (symmetric): one iteration = one matvec + one rmatvec, each "
+        "regenerating the packed upper triangles of all A_i, m d(d+1)/2 normals (batched, "
+        "vectorised Philox4x32-10 + ziggurat), never stored; Mnormals/s counts those. The two "
+        "products of an iteration cannot be fused: the adjoint's weights sign(A(X_t) - y) "
+        "need the whole forward product first.",
+    )
     lap("speed")
-    report("recovery_completion", completion(comp_n, 5, max(1, min(args.repeat, 2))),
-           note="rank 5, 20% observed, 10% of observations corrupted by +-10 max|X|.")
+    report(
+        "recovery_completion",
+        completion(comp_n, 5, max(1, min(args.repeat, 2))),
+        note="rank 5, 20% observed, 10% of observations corrupted by +-10 max|X|.",
+    )
     lap("completion")
     if not args.no_plot:
         try:

@@ -139,8 +139,10 @@ def memory(args):
         for n in ns:
             if n * d > 2e8 and args.quick:
                 continue
-            est = {m: lralg.StreamingTopEigenvector(d, method=m, n_rows=n, rng=0, learning_rate=1e-6)
-                   for m in ("random-order", "oja")}
+            est = {
+                m: lralg.StreamingTopEigenvector(d, method=m, n_rows=n, rng=0, learning_rate=1e-6)
+                for m in ("random-order", "oja")
+            }
             offset = 0
             for X in chunks(n, d, 50_000, seed=1):
                 # 4 heavy rows per stream, at global positions n/8, 3n/8, 5n/8, 7n/8, 100x the norm
@@ -151,14 +153,34 @@ def memory(args):
                 for e in est.values():
                     e.update(X)
             for m, e in est.items():
-                rows.append({"d": d, "n": n, "method": m, "state bytes": e.memory_bytes_,
-                             "heavy rows": e.n_heavy_, "bytes / d": e.memory_bytes_ / d})
-            rows.append({"d": d, "n": n, "method": "exact (A^T A)", "state bytes": 8 * d * d,
-                         "heavy rows": "", "bytes / d": 8 * d})
-    report("streaming_memory", rows, note="State kept across rows (z, running product, heavy rows; "
-           "4 rows of 100x norm planted per stream); flat in n once n >> d log2 d (below that, rows of about the "
-           "mean norm pass the heavy threshold, as at d = 1000, n = 10000). The heavy-row store is a std::vector "
-           "(capacity counted).")
+                rows.append(
+                    {
+                        "d": d,
+                        "n": n,
+                        "method": m,
+                        "state bytes": e.memory_bytes_,
+                        "heavy rows": e.n_heavy_,
+                        "bytes / d": e.memory_bytes_ / d,
+                    }
+                )
+            rows.append(
+                {
+                    "d": d,
+                    "n": n,
+                    "method": "exact (A^T A)",
+                    "state bytes": 8 * d * d,
+                    "heavy rows": "",
+                    "bytes / d": 8 * d,
+                }
+            )
+    report(
+        "streaming_memory",
+        rows,
+        note="State kept across rows (z, running product, heavy rows; "
+        "4 rows of 100x norm planted per stream); flat in n once n >> d log2 d (below that, rows of about the "
+        "mean norm pass the heavy threshold, as at d = 1000, n = 10000). The heavy-row store is a std::vector "
+        "(capacity counted).",
+    )
 
 
 def throughput(args):
@@ -174,8 +196,11 @@ def throughput(args):
     t = {"random-order": [], "oja": [], "A^T A (numpy)": [], "IncrementalPCA": []}
     seen_ipca = 0
     for X in chunks(n, d, chunk, seed=2):
-        for name, fn in (("random-order", lambda: ro.update(X)), ("oja", lambda: oja.update(X)),
-                         ("A^T A (numpy)", lambda: gram.__iadd__(X.T @ X))):
+        for name, fn in (
+            ("random-order", lambda: ro.update(X)),
+            ("oja", lambda: oja.update(X)),
+            ("A^T A (numpy)", lambda: gram.__iadd__(X.T @ X)),
+        ):
             start = time.perf_counter()
             fn()
             t[name].append((time.perf_counter() - start, X.shape[0]))
@@ -193,22 +218,31 @@ def throughput(args):
     median_rate = {name: float(np.median([m / s for s, m in v])) for name, v in t.items()}
     total_eigsh = sum(s for s, _ in t["A^T A (numpy)"]) + eig_time
     rows = []
-    for name, vec in (("random-order", ro.vector_), ("oja", oja.vector_),
-                      ("IncrementalPCA", ipca.components_[0]), ("A^T A (numpy)", v1)):
+    for name, vec in (
+        ("random-order", ro.vector_),
+        ("oja", oja.vector_),
+        ("IncrementalPCA", ipca.components_[0]),
+        ("A^T A (numpy)", v1),
+    ):
         label = "A^T A + eigsh" if name == "A^T A (numpy)" else name
         r = n / total_eigsh if name == "A^T A (numpy)" else rate[name]
-        rows.append({
-            "method": label,
-            "rows/s (total)": r,
-            "rows/s (median chunk)": median_rate[name] if name != "A^T A (numpy)" else "",
-            "x IncrementalPCA": r / rate["IncrementalPCA"],
-            "rows timed": sum(m for _, m in t[name]),
-            "<v, v1(eigsh)>^2": corr(vec, v1),
-        })
-    report("streaming_throughput", rows,
-           note=f"{n} x {d} float32, generated in chunks of {chunk} rows; lralg threads "
-           f"{lralg.get_num_threads()}, BLAS threads {_blas_threads()}; IncrementalPCA (centred, batch {5 * d}) timed on its first "
-           f"{ipca_rows} rows; eigsh time includes accumulating A^T A.")
+        rows.append(
+            {
+                "method": label,
+                "rows/s (total)": r,
+                "rows/s (median chunk)": median_rate[name] if name != "A^T A (numpy)" else "",
+                "x IncrementalPCA": r / rate["IncrementalPCA"],
+                "rows timed": sum(m for _, m in t[name]),
+                "<v, v1(eigsh)>^2": corr(vec, v1),
+            }
+        )
+    report(
+        "streaming_throughput",
+        rows,
+        note=f"{n} x {d} float32, generated in chunks of {chunk} rows; lralg threads "
+        f"{lralg.get_num_threads()}, BLAS threads {_blas_threads()}; IncrementalPCA (centred, batch {5 * d}) timed on its first "
+        f"{ipca_rows} rows; eigsh time includes accumulating A^T A.",
+    )
 
 
 def sparse_throughput(args):
@@ -242,12 +276,16 @@ def sparse_throughput(args):
     rows = []
     for name, secs in t.items():
         timed = dense_rows if "dense" in name else n
-        rows.append({"method": name, "rows timed": timed, "rows/s": timed / secs,
-                     "nnz/s": timed * nnz_row / secs})
-    report("streaming_sparse", rows,
-           note=f"{n} x {d} CSR float32, {nnz_row} non-zeros per row at random columns, chunks of {chunk} "
-           f"rows (generation not timed); lralg threads {lralg.get_num_threads()}. The dense rows are the "
-           "same rows densified (the first 20000, 5000 per chunk).")
+        rows.append(
+            {"method": name, "rows timed": timed, "rows/s": timed / secs, "nnz/s": timed * nnz_row / secs}
+        )
+    report(
+        "streaming_sparse",
+        rows,
+        note=f"{n} x {d} CSR float32, {nnz_row} non-zeros per row at random columns, chunks of {chunk} "
+        f"rows (generation not timed); lralg threads {lralg.get_num_threads()}. The dense rows are the "
+        "same rows densified (the first 20000, 5000 per chunk).",
+    )
 
 
 def _blas_threads():
@@ -257,10 +295,26 @@ def _blas_threads():
 
 
 _DOC_MODULES = (
-    "numpy", "numpy.linalg", "numpy.random", "numpy.fft", "numpy.ma", "scipy.linalg", "scipy.sparse",
-    "scipy.sparse.linalg", "scipy.sparse.csgraph", "scipy.stats", "scipy.optimize", "scipy.signal",
-    "scipy.special", "scipy.interpolate", "scipy.integrate", "scipy.ndimage", "scipy.spatial",
-    "scipy.io", "scipy.cluster.vq", "scipy.fft",
+    "numpy",
+    "numpy.linalg",
+    "numpy.random",
+    "numpy.fft",
+    "numpy.ma",
+    "scipy.linalg",
+    "scipy.sparse",
+    "scipy.sparse.linalg",
+    "scipy.sparse.csgraph",
+    "scipy.stats",
+    "scipy.optimize",
+    "scipy.signal",
+    "scipy.special",
+    "scipy.interpolate",
+    "scipy.integrate",
+    "scipy.ndimage",
+    "scipy.spatial",
+    "scipy.io",
+    "scipy.cluster.vq",
+    "scipy.fft",
 )
 
 
@@ -295,8 +349,11 @@ def real_rows(args):
     seeds = 2 if args.quick else 10
     rows = []
     tfidf = tfidf_rows()
-    for name, X in (("load_digits", load_digits().data), ("TF-IDF (docstrings), dense", tfidf.toarray()),
-                    ("TF-IDF (docstrings), sparse CSR", tfidf)):
+    for name, X in (
+        ("load_digits", load_digits().data),
+        ("TF-IDF (docstrings), dense", tfidf.toarray()),
+        ("TF-IDF (docstrings), sparse CSR", tfidf),
+    ):
         dense = X.toarray() if hasattr(X, "toarray") else X
         v1, lam = exact_top_eigenvector(dense)
         sv = np.linalg.svd(dense, compute_uv=False)
@@ -314,30 +371,50 @@ def real_rows(args):
             if "IncrementalPCA" in res:
                 res["IncrementalPCA"].append(corr(ipca_vector(P, max(5 * X.shape[1], 500)), v1))
         for m, vals in res.items():
-            rows.append({"data": f"{name} {X.shape[0]}x{X.shape[1]}", "R": gap, "method": m,
-                         "mean <v,v1>^2": float(np.mean(vals)), "worst <v,v1>^2": float(np.min(vals)),
-                         "heavy rows kept": float(np.mean(kept)) if m == "random-order" else "",
-                         "target": 0.99 if m == "random-order" else ""})
-    report("streaming_real", rows, note=f"rows in random order, {seeds} orders; exact v1 by eigh of A^T A; "
-           "the sparse rows go through the core's CSR path (never densified). Heavy rows: ||a||^2 >= "
-           "||A||_F^2 / (d log2 d); the TF-IDF rows have unit norm and n < d log2 d, so every row is heavy "
-           "and random-order keeps them all (the paper's O(h d) memory with h = n).")
+            rows.append(
+                {
+                    "data": f"{name} {X.shape[0]}x{X.shape[1]}",
+                    "R": gap,
+                    "method": m,
+                    "mean <v,v1>^2": float(np.mean(vals)),
+                    "worst <v,v1>^2": float(np.min(vals)),
+                    "heavy rows kept": float(np.mean(kept)) if m == "random-order" else "",
+                    "target": 0.99 if m == "random-order" else "",
+                }
+            )
+    report(
+        "streaming_real",
+        rows,
+        note=f"rows in random order, {seeds} orders; exact v1 by eigh of A^T A; "
+        "the sparse rows go through the core's CSR path (never densified). Heavy rows: ||a||^2 >= "
+        "||A||_F^2 / (d log2 d); the TF-IDF rows have unit norm and n < d log2 d, so every row is heavy "
+        "and random-order keeps them all (the paper's O(h d) memory with h = n).",
+    )
 
 
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--only", choices=["accuracy", "memory", "throughput", "sparse", "real"], default=None)
-    p.add_argument("--threads", type=int, default=None,
-                   help="threads for lralg and for BLAS alike (default: each library's own default)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for lralg and for BLAS alike (default: each library's own default)",
+    )
     args = p.parse_args(argv)
-    from threadpoolctl import threadpool_limits
     import scipy.sparse.linalg  # noqa: F401  (load every BLAS before limiting threads)
     import sklearn.decomposition  # noqa: F401
+    from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
     with threadpool_limits(args.threads), lralg.threads(args.threads or lralg.get_num_threads()):
-        for name, fn in (("accuracy", accuracy), ("memory", memory), ("throughput", throughput),
-                         ("sparse", sparse_throughput), ("real", real_rows)):
+        for name, fn in (
+            ("accuracy", accuracy),
+            ("memory", memory),
+            ("throughput", throughput),
+            ("sparse", sparse_throughput),
+            ("real", real_rows),
+        ):
             if args.only in (None, name):
                 fn(args)
     print(f"\n(total {time.perf_counter() - start:.0f} s)")

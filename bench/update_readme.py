@@ -25,7 +25,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 def render(name: str) -> str:
     result = json.loads((RESULTS_DIR / f"{name}.json").read_text())
     machine = result["machine"]
-    parts = [f"*{machine['date']}, {machine['cpu_count']} cores, lralg on {machine['lralg_threads']} threads.*"]
+    parts = [
+        f"*{machine['date']}, {machine['cpu_count']} cores, lralg on {machine['lralg_threads']} threads.*"
+    ]
     if result.get("note"):
         parts.append(result["note"])
     parts.append(markdown_table(result["rows"], result.get("columns")))

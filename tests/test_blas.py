@@ -48,8 +48,9 @@ def test_wrappers_match_numpy(on, dtype):
         G = _fn("syrk", dtype)("T", big)
         np.testing.assert_allclose(G, big.T.astype(np.float64) @ big, rtol=tol, atol=tol * 3000)
         w, V = _fn("syev", dtype)(G)
-        np.testing.assert_allclose(w.ravel(), np.linalg.eigvalsh(G.astype(np.float64)), rtol=tol * 10,
-                                   atol=tol * 1e5)
+        np.testing.assert_allclose(
+            w.ravel(), np.linalg.eigvalsh(G.astype(np.float64)), rtol=tol * 10, atol=tol * 1e5
+        )
         np.testing.assert_allclose(V.T @ V, np.eye(150), atol=tol * 100)
         Q = _fn("qr", dtype)(A)
         np.testing.assert_allclose(Q.T @ Q, np.eye(8), atol=tol * 10)

@@ -5,9 +5,7 @@ import pytest
 
 
 def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "lralg", *args], capture_output=True, text=True, timeout=600
-    )
+    return subprocess.run([sys.executable, "-m", "lralg", *args], capture_output=True, text=True, timeout=600)
 
 
 def test_info_prints_configuration():

@@ -278,8 +278,9 @@ def test_core_rejects_malformed_structure():
     X = np.zeros((2, 1))
     Y = np.ones((3, 1))
     with pytest.raises(ValueError, match="out of range"):
-        _core.completion_solve_rows(indptr, indices, data, None, 2, 3, None, Y, X, 0, 0.0, False,
-                                    0.0, 5, 0.01, 4, 0, 0)
+        _core.completion_solve_rows(
+            indptr, indices, data, None, 2, 3, None, Y, X, 0, 0.0, False, 0.0, 5, 0.01, 4, 0, 0
+        )
     with pytest.raises(ValueError, match="out of range"):
         _core.completion_transpose(indptr, indices, 2, 3)
 
@@ -297,8 +298,17 @@ def test_core_rejects_malformed_structure():
     seed=st.integers(0, 2**16),
 )
 # one observed entry: ARPACK's Krylov space collapses in init="svd" (found by CI)
-@example(m=7, n=12, density=0.00390625, dtype=np.float32, order="C", method="robust-altmin",
-         bias=True, reg=0.0, seed=12)
+@example(
+    m=7,
+    n=12,
+    density=0.00390625,
+    dtype=np.float32,
+    order="C",
+    method="robust-altmin",
+    bias=True,
+    reg=0.0,
+    seed=12,
+)
 def test_property_no_crash_finite_output(m, n, density, dtype, order, method, bias, reg, seed):
     rng = np.random.default_rng(seed)
     values = (rng.standard_normal((m, n)) * 3).astype(dtype)
@@ -310,8 +320,9 @@ def test_property_no_crash_finite_output(m, n, density, dtype, order, method, bi
         with pytest.raises(ValueError):
             lralg.complete(dense, k)
         return
-    res = lralg.complete(dense, k, method=method, bias=bias, reg=reg, rng=seed, max_iter=4,
-                         init=["svd", "random"][seed % 2])
+    res = lralg.complete(
+        dense, k, method=method, bias=bias, reg=reg, rng=seed, max_iter=4, init=["svd", "random"][seed % 2]
+    )
     full = res.to_dense()
     assert full.shape == (m, n)
     assert np.isfinite(full).all()
@@ -350,8 +361,7 @@ def test_cli_complete_and_demo(tmp_path, capsys):
     test = tmp_path / "test.csv"
     test.write_text("\n".join([lines[0]] + lines[-10:]) + "\n")
     out = tmp_path / "f.npz"
-    assert cli_main(["complete", str(train), "--rank", "3", "--out", str(out), "--test",
-                     str(test)]) == 0
+    assert cli_main(["complete", str(train), "--rank", "3", "--out", str(out), "--test", str(test)]) == 0
     text = capsys.readouterr().out
     assert "test RMSE" in text
     with np.load(out) as f:

@@ -31,10 +31,9 @@ def test_threads_context_manager_restores_setting():
     with lralg.threads(1):
         assert lralg.get_num_threads() == 1
     assert lralg.get_num_threads() == before
-    with pytest.raises(RuntimeError):
-        with lralg.threads(3):
-            assert lralg.get_num_threads() == 3
-            raise RuntimeError
+    with pytest.raises(RuntimeError), lralg.threads(3):
+        assert lralg.get_num_threads() == 3
+        raise RuntimeError
     assert lralg.get_num_threads() == before
 
 

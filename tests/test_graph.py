@@ -12,8 +12,17 @@ import lralg
 from lralg.graph import graph_adjacency
 
 
-def oracle(A, dim, weights=(0.0, 1.0, 1.0, 1.0), beta=0.0, transition=True, normalize=True,
-           self_influence=0.0, density="auto", rng=0):
+def oracle(
+    A,
+    dim,
+    weights=(0.0, 1.0, 1.0, 1.0),
+    beta=0.0,
+    transition=True,
+    normalize=True,
+    self_influence=0.0,
+    density="auto",
+    rng=0,
+):
     """FastRP written with scipy.sparse and scikit-learn, in float64."""
     A = sp.csr_array(A, dtype=np.float64)
     n = A.shape[0]
@@ -50,8 +59,9 @@ def random_graph(n, p, seed, weighted=False, directed=False):
 def test_matches_scipy_oracle(transition, normalize, beta):
     A = random_graph(120, 0.05, 1, weighted=True)
     weights = (1.0, 1.0, 7.81, 45.28)
-    E = lralg.fastrp(A, 16, weights=weights, beta=beta, transition=transition,
-                     normalize=normalize, dtype=np.float64, rng=3)
+    E = lralg.fastrp(
+        A, 16, weights=weights, beta=beta, transition=transition, normalize=normalize, dtype=np.float64, rng=3
+    )
     ref = oracle(A, 16, weights, beta, transition, normalize, rng=3)
     assert E.shape == (120, 16) and E.dtype == np.float64 and E.flags.c_contiguous
     np.testing.assert_allclose(E, ref, rtol=1e-9, atol=1e-9)
@@ -71,9 +81,23 @@ def test_kernel_paths_match_oracle(two_hop, strip, q):
     weights = np.linspace(0.5, 2.0, q)
     for dtype, tol in ((np.float64, 1e-9), (np.float32, 2e-4)):
         B = A.astype(dtype)
-        E = _core.fastrp(B.indptr, B.indices, B.data, n, dim, weights, -0.4, True, True, 0.3,
-                         0.2, seed_from_rng(5), strip=strip, two_hop=two_hop,
-                         huge_panels=strip % 2)
+        E = _core.fastrp(
+            B.indptr,
+            B.indices,
+            B.data,
+            n,
+            dim,
+            weights,
+            -0.4,
+            True,
+            True,
+            0.3,
+            0.2,
+            seed_from_rng(5),
+            strip=strip,
+            two_hop=two_hop,
+            huge_panels=strip % 2,
+        )
         ref = oracle(A, dim, weights, -0.4, self_influence=0.3, density=0.2, rng=5)
         assert E.dtype == dtype
         np.testing.assert_allclose(E, ref, rtol=tol, atol=tol)
@@ -95,8 +119,22 @@ def test_u1_rows_with_and_without_heads_match_oracle(dim):
     weights = np.array([1.5, 1.0, 2.0, 3.0])
     ref = oracle(A, dim, weights, -0.5, density=density, rng=6)
     for two_hop in (0, 1):
-        E = _core.fastrp(A.indptr, A.indices, A.data, n, dim, weights, -0.5, True, True, 0.0,
-                         density, seed_from_rng(6), strip=0, two_hop=two_hop)
+        E = _core.fastrp(
+            A.indptr,
+            A.indices,
+            A.data,
+            n,
+            dim,
+            weights,
+            -0.5,
+            True,
+            True,
+            0.0,
+            density,
+            seed_from_rng(6),
+            strip=0,
+            two_hop=two_hop,
+        )
         np.testing.assert_allclose(E, ref, rtol=1e-9, atol=1e-9)
 
 
@@ -118,8 +156,22 @@ def test_cancelling_paths_give_a_zero_row_not_noise(two_hop, dtype):
     A = sp.csr_array((np.array(vals, dtype=dtype), (rows, cols)), shape=(7, 7))
     dim = 16
     for weights in [(0.0, 1.0), (0.0, 1.0, 1.0, 1.0)]:  # two_hop = 1: the sparse U_1 route
-        E = _core.fastrp(A.indptr, A.indices, A.data, 7, dim, np.array(weights), 0.0, False, True,
-                         0.0, 1.0, seed_from_rng(3), strip=0, two_hop=two_hop)
+        E = _core.fastrp(
+            A.indptr,
+            A.indices,
+            A.data,
+            7,
+            dim,
+            np.array(weights),
+            0.0,
+            False,
+            True,
+            0.0,
+            1.0,
+            seed_from_rng(3),
+            strip=0,
+            two_hop=two_hop,
+        )
         ref = oracle(A, dim, weights, transition=False, density=1.0, rng=3)
         np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
     for weights in [(0.0, 1.0, 1.0), (0.0, 1.0, 1.0, 1.0), (1.0, 1.0, 7.81, 45.28)]:
@@ -186,14 +238,34 @@ def test_networkx_node_order_is_list_of_graph():
 def test_isolated_nodes_self_loops_duplicates_negative_weights():
     # node 3 isolated, node 4 has only an in-edge (directed), self-loop on 0,
     # a duplicate edge 1-2, and a negative edge whose row sum is 0 (node 5).
-    edges = np.array([[0, 0, 1.0], [0, 1, 1.0], [1, 2, 1.0], [1, 2, 2.0], [2, 0, 1.0],
-                      [1, 4, 1.0], [5, 0, 1.0], [5, 1, -1.0], [0, 5, 1.0], [2, 5, 1.0]])
+    edges = np.array(
+        [
+            [0, 0, 1.0],
+            [0, 1, 1.0],
+            [1, 2, 1.0],
+            [1, 2, 2.0],
+            [2, 0, 1.0],
+            [1, 4, 1.0],
+            [5, 0, 1.0],
+            [5, 1, -1.0],
+            [0, 5, 1.0],
+            [2, 5, 1.0],
+        ]
+    )
     A = graph_adjacency(edges, n_nodes=6, directed=True)
     assert A[1, 2] == 3.0 and A[0, 0] == 1.0
     for beta in (0.0, -0.5, 1.0):
         for self_influence in (0.0, 1.0):
-            E = lralg.fastrp(edges, 8, n_nodes=6, directed=True, beta=beta,
-                             self_influence=self_influence, dtype=np.float64, rng=4)
+            E = lralg.fastrp(
+                edges,
+                8,
+                n_nodes=6,
+                directed=True,
+                beta=beta,
+                self_influence=self_influence,
+                dtype=np.float64,
+                rng=4,
+            )
             assert np.isfinite(E).all()
             ref = oracle(A, 8, beta=beta, self_influence=self_influence, rng=4)
             np.testing.assert_allclose(E, ref, rtol=1e-9, atol=1e-9)
@@ -324,8 +396,25 @@ def test_demo_and_cli(tmp_path):
     )
     weighted = tmp_path / "w.csv"
     weighted.write_text("0,1,2.0\n1,2,1.0\n")
-    assert main(["fastrp", str(weighted), "--dim", "4", "--out", str(out),
-                 "--weights", "1,2", "--beta", "-0.5", "--n-nodes", "5"]) == 0
+    assert (
+        main(
+            [
+                "fastrp",
+                str(weighted),
+                "--dim",
+                "4",
+                "--out",
+                str(out),
+                "--weights",
+                "1,2",
+                "--beta",
+                "-0.5",
+                "--n-nodes",
+                "5",
+            ]
+        )
+        == 0
+    )
     assert np.load(out).shape == (5, 4)
 
 

@@ -53,8 +53,7 @@ def test_accuracy_ratio_digits(residual):
 def test_axis1_is_transpose_of_axis0():
     X = _low_rank(200, 150, 8, noise=1e-2)
     u0, s0, vt0 = lralg.incremental_svd(np.array_split(X, 4), 5, axis=0, residual="exact")
-    u1, s1, vt1 = lralg.incremental_svd([b.T for b in np.array_split(X, 4)], 5, axis=1,
-                                        residual="exact")
+    u1, s1, vt1 = lralg.incremental_svd([b.T for b in np.array_split(X, 4)], 5, axis=1, residual="exact")
     np.testing.assert_allclose(s0, s1, rtol=1e-10)
     np.testing.assert_allclose(np.abs(u0.T @ vt1.T), np.eye(5), atol=1e-8)
 
@@ -62,7 +61,7 @@ def test_axis1_is_transpose_of_axis0():
 def test_sparse_blocks_match_dense():
     rng = np.random.default_rng(3)
     X = sp.random(200, 60, density=0.1, random_state=rng, format="csr")
-    blocks_sp = [X[i:i + 50] for i in range(0, 200, 50)]
+    blocks_sp = [X[i : i + 50] for i in range(0, 200, 50)]
     blocks_d = [b.toarray() for b in blocks_sp]
     for residual in ("exact", "sketch"):
         a = lralg.incremental_svd(blocks_sp, 6, residual=residual, rng=5)
@@ -77,7 +76,7 @@ def test_sparse_input_is_not_modified():
     X = sp.random(200, 50, density=0.1, random_state=0, format="csr")
     copy = X.copy()
     lralg.incremental_svd([X[:100], X[100:]], 4)
-    assert (X != copy).nnz == 0
+    assert (copy != X).nnz == 0
 
 
 def test_float32_kept_and_mixed_promotes():
@@ -109,7 +108,7 @@ def test_same_seed_same_result_any_threads():
 
 
 def blocks_of_rows(X, size):
-    return [X[i:i + size] for i in range(0, X.shape[0], size)]
+    return [X[i : i + size] for i in range(0, X.shape[0], size)]
 
 
 def test_compute_u_false_and_generator_blocks():
@@ -170,9 +169,13 @@ def test_bad_input():
 
 @settings(max_examples=25, deadline=None)
 @given(
-    n=st.integers(1, 40), d=st.integers(1, 12), nb=st.integers(1, 4),
+    n=st.integers(1, 40),
+    d=st.integers(1, 12),
+    nb=st.integers(1, 4),
     dtype=st.sampled_from([np.float32, np.float64, np.int32]),
-    order=st.sampled_from(["C", "F", "slice"]), sparse=st.booleans(), axis=st.sampled_from([0, 1]),
+    order=st.sampled_from(["C", "F", "slice"]),
+    sparse=st.booleans(),
+    axis=st.sampled_from([0, 1]),
 )
 def test_property_never_crashes(n, d, nb, dtype, order, sparse, axis):
     rng = np.random.default_rng(n * 100 + d)
@@ -197,7 +200,7 @@ def _blocks_with_structure(seed, n_blocks=12, m=40, width=6):
     rng = np.random.default_rng(seed)
     base = rng.standard_normal((m, 5))
     out = []
-    for i in range(n_blocks):
+    for _i in range(n_blocks):
         A = base @ rng.standard_normal((5, width)) + 0.3 * rng.standard_normal((m, width))
         out.append(A * rng.uniform(0.2, 3))
     return out
@@ -228,8 +231,9 @@ def test_bound_ordering_and_axis0():
     true = _exact_concat_error(blocks, r)
     assert true <= est + 1e-9 and est <= res + 1e-9 and res <= w + 1e-9
     # axis=0 on the transposed blocks gives the same numbers
-    assert lralg.svd_error_bound([b.T for b in blocks], r, axis=0, method="residual") == \
-        pytest.approx(res, rel=1e-9)
+    assert lralg.svd_error_bound([b.T for b in blocks], r, axis=0, method="residual") == pytest.approx(
+        res, rel=1e-9
+    )
 
 
 def test_bounds_on_real_data_digits():
@@ -431,7 +435,9 @@ def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream, power_iters=1):
         iterates = [_ref_orth(R @ np.hstack([seeds, omega]).astype(dtype), Q, tol, sq)]
         for _ in range(power_iters):
             Z = R @ (R.T @ iterates[-1])
-            iterates.append(_ref_orth(Z, np.hstack([Q] + iterates), tol, float(np.sum(Z.astype(np.float64) ** 2))))
+            iterates.append(
+                _ref_orth(Z, np.hstack([Q] + iterates), tol, float(np.sum(Z.astype(np.float64) ** 2)))
+            )
         Qr = np.hstack(iterates)
         Bt = R.T @ Qr
     C = np.hstack([Yt, Bt]).astype(np.float64)
@@ -439,8 +445,11 @@ def _ref_update(Q, lam, A, k_keep, exact, tol, seed, stream, power_iters=1):
     S[np.arange(Q.shape[1]), np.arange(Q.shape[1])] += lam
     w, V = np.linalg.eigh(S)
     w, V = w[::-1], V[:, ::-1]
-    kn = 0 if w.size == 0 or w[0] <= 0 else int(
-        min(k_keep, np.count_nonzero(w > max(tol, np.finfo(dtype).eps) * w[0])))
+    kn = (
+        0
+        if w.size == 0 or w[0] <= 0
+        else int(min(k_keep, np.count_nonzero(w > max(tol, np.finfo(dtype).eps) * w[0])))
+    )
     return np.hstack([Q, Qr]) @ V[:, :kn].astype(dtype), w[:kn]
 
 
@@ -449,8 +458,17 @@ def _ref_stream(blocks, k_keep, exact, seed=0, tol=1e-12, power_iters=1):
     dtype = blocks[0].dtype
     Q, lam = np.zeros((blocks[0].shape[1], 0), dtype), np.zeros(0)
     for t, X in enumerate(blocks):
-        Q, lam = _ref_update(Q, lam, np.asarray(X.T.toarray() if sp.issparse(X) else X.T), k_keep,
-                             exact, tol, seed, t, power_iters)
+        Q, lam = _ref_update(
+            Q,
+            lam,
+            np.asarray(X.T.toarray() if sp.issparse(X) else X.T),
+            k_keep,
+            exact,
+            tol,
+            seed,
+            t,
+            power_iters,
+        )
     return Q, lam
 
 
@@ -466,7 +484,7 @@ def test_core_update_matches_numpy_reference(blas, dtype, sparse, residual):
         X = sp.random(240, 70, density=0.15, random_state=rng, format="csr").astype(dtype)
     else:
         X = _low_rank(240, 70, 12, seed=4, noise=0.05).astype(dtype)
-    blocks = [X[i:i + 60] for i in range(0, 240, 60)]
+    blocks = [X[i : i + 60] for i in range(0, 240, 60)]
     k_keep, q = 8, 2 if residual == "sketch2" else 1
     Q_ref, lam_ref = _ref_stream(blocks, k_keep, residual == "exact", seed=5, power_iters=q)
     with use_blas(blas):
@@ -488,7 +506,7 @@ def test_blas_and_eigen_paths_agree_end_to_end(dtype):
     X = _low_rank(1200, 90, 15, noise=0.02, dtype=dtype)
     S = sp.random(1200, 90, density=0.05, random_state=2, format="csr").astype(dtype)
     for data in (X, S):
-        blocks = [data[i:i + 300] for i in range(0, 1200, 300)]
+        blocks = [data[i : i + 300] for i in range(0, 1200, 300)]
         with use_blas(True):
             a = lralg.incremental_svd(blocks, 6, rng=2, residual="sketch")
         with use_blas(False):
@@ -512,12 +530,14 @@ def test_merge_is_an_exact_update_with_the_other_factors(dtype):
     a = lralg.IncrementalSVD(5, residual="exact").fit(X[:200])
     b = lralg.IncrementalSVD(5, residual="exact").fit(X[200:])
     Qa, la = a._summary.Q.copy(), a._summary.lam.copy()
-    F = (b._summary.Q * np.sqrt(b._summary.lam).astype(dtype))  # m x k, the other summary's factors
+    F = b._summary.Q * np.sqrt(b._summary.lam).astype(dtype)  # m x k, the other summary's factors
     Q_ref, lam_ref = _ref_update(Qa, la, F, 10, True, 1e-12, 0, 0)
     a.merge(b)
     rtol = 1e-9 if dtype == np.float64 else 1e-3
     np.testing.assert_allclose(a._summary.lam, lam_ref, rtol=rtol)
-    assert a.n_samples_seen_ == 400 and a._summary.sqnorm == pytest.approx(float(np.sum(X.astype(float) ** 2)), rel=1e-5)
+    assert a.n_samples_seen_ == 400 and a._summary.sqnorm == pytest.approx(
+        float(np.sum(X.astype(float) ** 2)), rel=1e-5
+    )
     assert a.components_.dtype == dtype
 
 
@@ -551,7 +571,7 @@ def test_sketch_close_to_exact_on_a_slowly_decaying_spectrum(dtype):
     rng = np.random.default_rng(1)
     G = rng.standard_normal((2000, 200)) / np.arange(1, 201)
     X = (G @ np.linalg.qr(rng.standard_normal((200, 200)))[0]).astype(dtype)
-    blocks = [X[i:i + 100] for i in range(0, 2000, 100)]
+    blocks = [X[i : i + 100] for i in range(0, 2000, 100)]
     res = lralg.incremental_svd(blocks, 10, rng=0, residual="sketch")
     V = res.vt.T.astype(np.float64)
     Xd = X.astype(np.float64)

@@ -17,6 +17,7 @@ def random_dense(n, d, seed=0, dtype=np.float64):
 
 # --- the matrix R -----------------------------------------------------------
 
+
 def test_projection_matrix_has_the_published_distribution():
     d, k, s = 4000, 300, 0.05
     R = lralg.random_projection_matrix(d, k, density=s, rng=3)
@@ -56,6 +57,7 @@ def test_same_seed_same_matrix_other_seed_other_matrix():
 
 
 # --- the kernel against X @ R -------------------------------------------------
+
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 1e-5)])
 @pytest.mark.parametrize("layout", ["C", "F", "strided"])
@@ -130,6 +132,7 @@ def test_result_does_not_depend_on_thread_count(sparse):
 
 # --- Johnson-Lindenstrauss ----------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(3))
 def test_pairwise_distances_kept_within_the_jl_bound(seed):
     from sklearn.random_projection import johnson_lindenstrauss_min_dim
@@ -145,6 +148,7 @@ def test_pairwise_distances_kept_within_the_jl_bound(seed):
 
 
 # --- bad input ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "X, error, match",
@@ -175,8 +179,17 @@ def test_bad_n_components(k, error):
         lralg.random_projection_matrix(3, k)
 
 
-@pytest.mark.parametrize("density, error", [(0.0, ValueError), (1.01, ValueError), (-0.5, ValueError),
-                                            (float("nan"), ValueError), ("sparse", ValueError), (None, TypeError)])
+@pytest.mark.parametrize(
+    "density, error",
+    [
+        (0.0, ValueError),
+        (1.01, ValueError),
+        (-0.5, ValueError),
+        (float("nan"), ValueError),
+        ("sparse", ValueError),
+        (None, TypeError),
+    ],
+)
 def test_bad_density(density, error):
     with pytest.raises(error, match="density"):
         lralg.sparse_random_projection(np.ones((3, 3)), 2, density=density)
@@ -216,7 +229,9 @@ def arrays_any_layout(draw):
         X = np.empty(shape, dtype=object)
         X.fill(1.0)
     else:
-        X = draw(hnp.arrays(dtype, shape, elements=st.integers(-3, 3).map(float) if dtype != np.bool_ else None))
+        X = draw(
+            hnp.arrays(dtype, shape, elements=st.integers(-3, 3).map(float) if dtype != np.bool_ else None)
+        )
     order = draw(st.sampled_from(["C", "F", "slice"]))
     if order == "F":
         X = np.asfortranarray(X)

@@ -176,12 +176,25 @@ def test_gd_onestep_is_faster_than_gd_at_small_scale():
     y = op.matvec(X.ravel())
     runs = {}
     for method in ("gd", "gd-onestep"):
-        res = recover(y, op, k, method=method, parameterization="asymmetric", init_scale=1e-2,
-                      max_iter=3000, tol=1e-12, rng=0, X_true=X, matrix_shape=(d, d))
+        res = recover(
+            y,
+            op,
+            k,
+            method=method,
+            parameterization="asymmetric",
+            init_scale=1e-2,
+            max_iter=3000,
+            tol=1e-12,
+            rng=0,
+            X_true=X,
+            matrix_shape=(d, d),
+        )
         runs[method] = res
         assert res.F.shape == (d, k)
-    hit = {m: int(np.argmax(r.error_history < 1e-6)) if (r.error_history < 1e-6).any() else 10**9
-           for m, r in runs.items()}
+    hit = {
+        m: int(np.argmax(r.error_history < 1e-6)) if (r.error_history < 1e-6).any() else 10**9
+        for m, r in runs.items()
+    }
     assert runs["gd-onestep"].switch_iter is not None
     assert hit["gd-onestep"] < 10**9
     assert hit["gd-onestep"] < hit["gd"]
@@ -353,12 +366,22 @@ def test_scaled_subgradient_completion_and_divergence():
     y = op.matvec(X)
     bad = rng.random(y.size) < 0.1
     y[bad] += 30 * rng.standard_normal(bad.sum())
-    res = recover(y, op, r, method="scaled-subgradient", parameterization="asymmetric", rng=0,
-                  max_iter=800, X_true=X)
+    res = recover(
+        y, op, r, method="scaled-subgradient", parameterization="asymmetric", rng=0, max_iter=800, X_true=X
+    )
     assert np.linalg.norm(res.X - X) / np.linalg.norm(X) < 1e-5
     with pytest.raises(DivergenceError):
-        recover(y, op, r, method="scaled-subgradient", parameterization="asymmetric", rng=0,
-                step=1e12, decay=1.0, max_iter=200)
+        recover(
+            y,
+            op,
+            r,
+            method="scaled-subgradient",
+            parameterization="asymmetric",
+            rng=0,
+            step=1e12,
+            decay=1.0,
+            max_iter=200,
+        )
 
 
 def test_subgradient_outliers_overparameterized_below_1e6():
@@ -377,8 +400,9 @@ def test_subgradient_outliers_overparameterized_below_1e6():
     assert res.error_history[-1] < 1e-6
     # ... while fixed geometric steps summing to 1.5 log(1/alpha) (a budget half
     # again as long as the former default) stop far above it
-    long = recover(y, op, 2 * r, max_iter=800, tol=0.0, X_true=X, rng=0, step=0.5,
-                   decay=1.0 - 0.5 / (1.5 * np.log(1e10)))
+    long = recover(
+        y, op, 2 * r, max_iter=800, tol=0.0, X_true=X, rng=0, step=0.5, decay=1.0 - 0.5 / (1.5 * np.log(1e10))
+    )
     assert long.error_history.min() > 10 * res.error_history[-1]
 
 
@@ -414,8 +438,15 @@ def test_callback_and_verbose(capsys):
     rows, cols = np.nonzero(rng.random((10, 10)) < 0.7)
     op = EntrySampling(10, rows, cols)
     seen = []
-    res = recover(op.matvec(X), op, 2, parameterization="asymmetric", verbose=True,
-                  callback=lambda s: seen.append(s["iteration"]) or s["iteration"] >= 5, rng=0)
+    res = recover(
+        op.matvec(X),
+        op,
+        2,
+        parameterization="asymmetric",
+        verbose=True,
+        callback=lambda s: seen.append(s["iteration"]) or s["iteration"] >= 5,
+        rng=0,
+    )
     assert res.n_iter == 5 and seen == [1, 2, 3, 4, 5] and "callback" in res.message
     assert "recover[subgradient]" in capsys.readouterr().err
 
@@ -426,8 +457,17 @@ def test_divergence_is_reported():
     rows, cols = np.nonzero(rng.random((10, 10)) < 0.8)
     op = EntrySampling(10, rows, cols)
     with pytest.raises(DivergenceError):
-        recover(op.matvec(X), op, 3, method="gd", parameterization="asymmetric", step=50.0,
-                init_scale=0.5, rng=0, max_iter=200)
+        recover(
+            op.matvec(X),
+            op,
+            3,
+            method="gd",
+            parameterization="asymmetric",
+            step=50.0,
+            init_scale=0.5,
+            rng=0,
+            max_iter=200,
+        )
 
 
 # ----------------------------------------------------------------- bad input

@@ -214,7 +214,10 @@ def test_sparse_blocks_in_a_stream():
     # int64 indices, duplicate entries (summed), caller's matrix untouched
     C = sp.coo_array(A[:1000])
     D = sp.coo_array(
-        (np.concatenate([C.data / 2, C.data / 2]), (np.concatenate([C.row, C.row]), np.concatenate([C.col, C.col]))),
+        (
+            np.concatenate([C.data / 2, C.data / 2]),
+            (np.concatenate([C.row, C.row]), np.concatenate([C.col, C.col])),
+        ),
         shape=C.shape,
     )
     D_copy = D.copy()
@@ -362,10 +365,10 @@ def test_empty_and_zero_streams(method):
         lralg.top_eigenvector(iter([]), method=method, n_rows=3)
     est = lralg.StreamingTopEigenvector(5, method=method, n_rows=10, learning_rate=0.1)
     with pytest.raises(ValueError, match="empty"):
-        est.vector_
+        _ = est.vector_
     est.update(np.zeros((4, 5)))
     with pytest.raises(ValueError, match="zero"):
-        est.vector_
+        _ = est.vector_
     with pytest.raises(ValueError, match="zero"):
         lralg.top_eigenvector(np.zeros((6, 5)), method=method)
 

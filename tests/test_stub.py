@@ -15,11 +15,7 @@ STUB = pathlib.Path(lralg.__file__).with_name("_core.pyi")
 
 def _stub_names() -> set[str]:
     tree = ast.parse(STUB.read_text())
-    return {
-        node.name
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef))
-    }
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
 
 
 def _core_names() -> set[str]:

@@ -52,8 +52,8 @@ void bind_blas(py::module_& m) {
   m.def("_blas_info", [] {
     py::dict info;
     const auto& t = blas::table();
-    const void* ptrs[] = {reinterpret_cast<const void*>(t.dgemm), reinterpret_cast<const void*>(t.sgemm),
-                          reinterpret_cast<const void*>(t.dsyrk), reinterpret_cast<const void*>(t.ssyrk),
+    const void* ptrs[] = {reinterpret_cast<const void*>(t.dgemm),  reinterpret_cast<const void*>(t.sgemm),
+                          reinterpret_cast<const void*>(t.dsyrk),  reinterpret_cast<const void*>(t.ssyrk),
                           reinterpret_cast<const void*>(t.dsyevd), reinterpret_cast<const void*>(t.ssyevd),
                           reinterpret_cast<const void*>(t.dgeqrf), reinterpret_cast<const void*>(t.sgeqrf),
                           reinterpret_cast<const void*>(t.dorgqr), reinterpret_cast<const void*>(t.sorgqr)};
@@ -65,17 +65,18 @@ void bind_blas(py::module_& m) {
   for_each_scalar([&](auto tag) {
     using S = decltype(tag);
     const std::string sfx = std::is_same_v<S, float> ? "_f32" : "_f64";
-    m.def(("_blas_gemm" + sfx).c_str(), [](const std::string& ta, const std::string& tb, S alpha, const FArray<S>& a,
-                           const FArray<S>& b, S beta, const FArray<S>& c) {
-      const auto A = as_mat(a, "A");
-      const auto B = as_mat(b, "B");
-      Mat<S> C = as_mat(c, "C");
-      {
-        py::gil_scoped_release release;
-        blas::gemm<S>(ta == "T" ? 'T' : 'N', tb == "T" ? 'T' : 'N', alpha, A, B, beta, C);
-      }
-      return to_array(C);
-    });
+    m.def(("_blas_gemm" + sfx).c_str(),
+          [](const std::string& ta, const std::string& tb, S alpha, const FArray<S>& a, const FArray<S>& b,
+             S beta, const FArray<S>& c) {
+            const auto A = as_mat(a, "A");
+            const auto B = as_mat(b, "B");
+            Mat<S> C = as_mat(c, "C");
+            {
+              py::gil_scoped_release release;
+              blas::gemm<S>(ta == "T" ? 'T' : 'N', tb == "T" ? 'T' : 'N', alpha, A, B, beta, C);
+            }
+            return to_array(C);
+          });
     m.def(("_blas_syrk" + sfx).c_str(), [](const std::string& trans, const FArray<S>& a) {
       const auto A = as_mat(a, "A");
       const index_t n = trans == "T" ? A.cols() : A.rows();

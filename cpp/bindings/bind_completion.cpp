@@ -68,8 +68,7 @@ void bind_completion(py::module_& m) {
                                 CArray<I>(py::ssize_t(t.indices.size()), t.indices.data()),
                                 CArray<I>(py::ssize_t(t.perm.size()), t.perm.data()));
         },
-        py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("rows"),
-        py::arg("cols"));
+        py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("rows"), py::arg("cols"));
 
     for_each_scalar([&](auto tag) {
       using T = decltype(tag);
@@ -77,9 +76,9 @@ void bind_completion(py::module_& m) {
           "completion_solve_rows",
           [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data,
              const std::optional<CArray<I>>& perm, index_t rows, index_t cols,
-             const std::optional<CArray<T>>& offset, const CArray<T>& Y, CArray<T>& X,
-             int method, double reg, bool reg_per_entry, double mu, int inner_iter, double inner_rtol,
-             int sketch_factor, std::uint64_t seed, std::uint64_t stream) {
+             const std::optional<CArray<T>>& offset, const CArray<T>& Y, CArray<T>& X, int method, double reg,
+             bool reg_per_entry, double mu, int inner_iter, double inner_rtol, int sketch_factor,
+             std::uint64_t seed, std::uint64_t stream) {
             const auto obs = row_observations<T, I>(indptr, indices, data, perm, rows, cols);
             require(X.ndim() == 2 && index_t(X.shape(0)) == rows, "X must have one row per row of M");
             const index_t d = index_t(X.shape(1));
@@ -104,17 +103,16 @@ void bind_completion(py::module_& m) {
             }
             return stats.cg_iterations;
           },
-          py::arg("indptr").noconvert(), py::arg("indices").noconvert(),
-          py::arg("data").noconvert(), py::arg("perm").noconvert(), py::arg("rows"),
-          py::arg("cols"), py::arg("offset").noconvert(), py::arg("Y").noconvert(),
-          py::arg("X").noconvert(), py::arg("method"), py::arg("reg"), py::arg("reg_per_entry"), py::arg("mu"),
-          py::arg("inner_iter"), py::arg("inner_rtol"), py::arg("sketch_factor"), py::arg("seed"),
-          py::arg("stream"));
+          py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
+          py::arg("perm").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("offset").noconvert(),
+          py::arg("Y").noconvert(), py::arg("X").noconvert(), py::arg("method"), py::arg("reg"),
+          py::arg("reg_per_entry"), py::arg("mu"), py::arg("inner_iter"), py::arg("inner_rtol"),
+          py::arg("sketch_factor"), py::arg("seed"), py::arg("stream"));
 
       m.def(
           "completion_squared_residual",
-          [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data,
-             index_t rows, index_t cols, const CArray<T>& U, const CArray<T>& V, double mu,
+          [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data, index_t rows,
+             index_t cols, const CArray<T>& U, const CArray<T>& V, double mu,
              const std::optional<CArray<T>>& a, const std::optional<CArray<T>>& b) {
             const auto obs = row_observations<T, I>(indptr, indices, data, std::nullopt, rows, cols);
             require(U.ndim() == 2, "U must be 2-D");
@@ -126,10 +124,9 @@ void bind_completion(py::module_& m) {
             py::gil_scoped_release release;
             return squared_residual(obs, u, v, k, mu, pa, pb);
           },
-          py::arg("indptr").noconvert(), py::arg("indices").noconvert(),
-          py::arg("data").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("U").noconvert(),
-          py::arg("V").noconvert(), py::arg("mu"), py::arg("a").noconvert(),
-          py::arg("b").noconvert());
+          py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
+          py::arg("rows"), py::arg("cols"), py::arg("U").noconvert(), py::arg("V").noconvert(), py::arg("mu"),
+          py::arg("a").noconvert(), py::arg("b").noconvert());
     });
   };
   for_each_index(bind_index);
@@ -148,8 +145,7 @@ void bind_completion(py::module_& m) {
           const std::int64_t* r = vector_data(rows, count, "rows");
           const std::int64_t* c = vector_data(cols, count, "cols");
           bool ok = true;
-          for (index_t p = 0; p < count; ++p)
-            ok = ok && r[p] >= 0 && r[p] < m_ && c[p] >= 0 && c[p] < n_;
+          for (index_t p = 0; p < count; ++p) ok = ok && r[p] >= 0 && r[p] < m_ && c[p] >= 0 && c[p] < n_;
           require(ok, "rows/cols: index out of range");
           const T* pa = optional_vector(a, m_, "row_bias");
           const T* pb = optional_vector(b, n_, "col_bias");
@@ -159,9 +155,8 @@ void bind_completion(py::module_& m) {
           predict_entries(U.data(), V.data(), k, mu, pa, pb, r, c, count, dst);
           return out;
         },
-        py::arg("U").noconvert(), py::arg("V").noconvert(), py::arg("mu"),
-        py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("rows").noconvert(),
-        py::arg("cols").noconvert());
+        py::arg("U").noconvert(), py::arg("V").noconvert(), py::arg("mu"), py::arg("a").noconvert(),
+        py::arg("b").noconvert(), py::arg("rows").noconvert(), py::arg("cols").noconvert());
   });
 }
 

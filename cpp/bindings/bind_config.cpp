@@ -14,8 +14,8 @@ void bind_config(py::module_& m) {
     py::dict info;
     info["version"] = LRALG_VERSION;
     info["compiler"] = LRALG_CXX_COMPILER;
-    info["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
-                    "." + std::to_string(EIGEN_MINOR_VERSION);
+    info["eigen"] = std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                    std::to_string(EIGEN_MINOR_VERSION);
     info["openmp"] = openmp_enabled();
     info["cuda"] = false;
 #ifdef LRALG_SANITIZED

@@ -13,9 +13,9 @@ void bind_graph(py::module_& m) {
       m.def(
           "fastrp",
           [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
-             index_t n_nodes, index_t dim, const py::array_t<double>& weights, double beta,
-             bool transition, bool normalize, double self_influence, double density,
-             std::uint64_t seed, index_t strip, int two_hop, int huge_panels) {
+             index_t n_nodes, index_t dim, const py::array_t<double>& weights, double beta, bool transition,
+             bool normalize, double self_influence, double density, std::uint64_t seed, index_t strip,
+             int two_hop, int huge_panels) {
             const auto A = csr_view<T, I>(indptr, indices, data, n_nodes, n_nodes, "graph");
             FastRPOptions opt;
             opt.dim = dim;
@@ -37,10 +37,10 @@ void bind_graph(py::module_& m) {
             fastrp(A, opt, dst);
             return out;
           },
-          py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n_nodes"),
-          py::arg("dim"), py::arg("weights"), py::arg("beta"), py::arg("transition"),
-          py::arg("normalize"), py::arg("self_influence"), py::arg("density"), py::arg("seed"),
-          py::arg("strip") = index_t(0), py::arg("two_hop") = -1, py::arg("huge_panels") = 1);
+          py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n_nodes"), py::arg("dim"),
+          py::arg("weights"), py::arg("beta"), py::arg("transition"), py::arg("normalize"),
+          py::arg("self_influence"), py::arg("density"), py::arg("seed"), py::arg("strip") = index_t(0),
+          py::arg("two_hop") = -1, py::arg("huge_panels") = 1);
     };
     for_each_index(bind_csr);
   });

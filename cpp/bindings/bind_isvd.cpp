@@ -64,8 +64,8 @@ void bind_scalar(py::module_& m, const char* suffix) {
     block.def_static(
         "csr",
         [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<S>& data,
-           const py::array_t<I>& t_indptr, const py::array_t<I>& t_indices,
-           const py::array_t<S>& t_data, index_t m, index_t b, double sqnorm) {
+           const py::array_t<I>& t_indptr, const py::array_t<I>& t_indices, const py::array_t<S>& t_data,
+           index_t m, index_t b, double sqnorm) {
           const auto A = csr_view<S, I>(indptr, indices, data, m, b, "block");
           const auto At = csr_view<S, I>(t_indptr, t_indices, t_data, b, m, "block (transposed)");
           auto h = std::make_unique<Holder>();
@@ -73,13 +73,12 @@ void bind_scalar(py::module_& m, const char* suffix) {
           h->op = std::make_unique<IsvdCsrBlock<S, I>>(A, At, sqnorm);
           return h;
         },
-        py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("t_indptr"),
-        py::arg("t_indices"), py::arg("t_data"), py::arg("m"), py::arg("b"), py::arg("sqnorm"));
+        py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("t_indptr"), py::arg("t_indices"),
+        py::arg("t_data"), py::arg("m"), py::arg("b"), py::arg("sqnorm"));
   };
   for_each_index(bind_csr);
-  block.def_property_readonly("shape", [](const Holder& h) {
-    return py::make_tuple(h.op->rows(), h.op->cols());
-  });
+  block.def_property_readonly("shape",
+                              [](const Holder& h) { return py::make_tuple(h.op->rows(), h.op->cols()); });
 
   py::class_<State>(m, (std::string("IsvdState") + suffix).c_str())
       .def(py::init<index_t, index_t, int, double, std::uint64_t, int, index_t>(), py::arg("m"),
@@ -97,12 +96,11 @@ void bind_scalar(py::module_& m, const char* suffix) {
             if (!track) return py::none();
             return py::make_tuple(to_array(step.rot), to_array(step.coef));
           },
-          py::arg("block"), py::arg("exact"), py::arg("n_items"), py::arg("sqnorm"),
-          py::arg("track"))
+          py::arg("block"), py::arg("exact"), py::arg("n_items"), py::arg("sqnorm"), py::arg("track"))
       .def(
           "load",
-          [](State& s, const FArray<S>& Q, const py::array_t<double>& lam, index_t blocks,
-             index_t items, double sqnorm) {
+          [](State& s, const FArray<S>& Q, const py::array_t<double>& lam, index_t blocks, index_t items,
+             double sqnorm) {
             const auto Qm = as_mat(Q, "Q");
             const double* l = vector_data(lam, Qm.cols(), "lam");
             const Vec<double> lv = Eigen::Map<const Vec<double>>(l, Qm.cols());
@@ -111,9 +109,11 @@ void bind_scalar(py::module_& m, const char* suffix) {
           py::arg("Q"), py::arg("lam"), py::arg("blocks"), py::arg("items"), py::arg("sqnorm"))
       .def("copy", [](const State& s) { return State(s); })
       .def_property_readonly("Q", [](const State& s) { return to_array(s.Q); })
-      .def_property_readonly("lam", [](const State& s) {
-        return to_vector(std::vector<double>(s.lam.data(), s.lam.data() + s.lam.size()));
-      })
+      .def_property_readonly(
+          "lam",
+          [](const State& s) {
+            return to_vector(std::vector<double>(s.lam.data(), s.lam.data() + s.lam.size()));
+          })
       .def_property_readonly("k", [](const State& s) { return s.Q.cols(); })
       .def_property_readonly("m", &State::m)
       .def_property_readonly("k_keep", &State::k_keep)

@@ -26,14 +26,13 @@ EntryIndex entry_index(index_t n1, index_t n2, const py::array_t<std::int64_t>& 
 void bind_recovery(py::module_& m) {
   m.def(
       "entry_index_check",
-      [](index_t n1, index_t n2, const py::array_t<std::int64_t>& rows,
-         const py::array_t<std::int64_t>& cols, const py::array_t<std::int64_t>& ptr_r,
-         const py::array_t<std::int64_t>& order_r, const py::array_t<std::int64_t>& ptr_c,
-         const py::array_t<std::int64_t>& order_c) {
+      [](index_t n1, index_t n2, const py::array_t<std::int64_t>& rows, const py::array_t<std::int64_t>& cols,
+         const py::array_t<std::int64_t>& ptr_r, const py::array_t<std::int64_t>& order_r,
+         const py::array_t<std::int64_t>& ptr_c, const py::array_t<std::int64_t>& order_c) {
         entry_index(n1, n2, rows, cols, ptr_r, order_r, ptr_c, order_c).validate();
       },
-      py::arg("n1"), py::arg("n2"), py::arg("rows"), py::arg("cols"), py::arg("ptr_r"),
-      py::arg("order_r"), py::arg("ptr_c"), py::arg("order_c"));
+      py::arg("n1"), py::arg("n2"), py::arg("rows"), py::arg("cols"), py::arg("ptr_r"), py::arg("order_r"),
+      py::arg("ptr_c"), py::arg("order_c"));
 
   m.def(
       "gaussian_measurement_matrix",
@@ -82,8 +81,7 @@ void bind_recovery(py::module_& m) {
         [](index_t n1, index_t n2, const py::array_t<std::int64_t>& rows,
            const py::array_t<std::int64_t>& cols, const py::array_t<std::int64_t>& ptr_r,
            const py::array_t<std::int64_t>& order_r, const py::array_t<std::int64_t>& ptr_c,
-           const py::array_t<std::int64_t>& order_c, const py::array_t<T>& F,
-           const py::array_t<T>& G) {
+           const py::array_t<std::int64_t>& order_c, const py::array_t<T>& F, const py::array_t<T>& G) {
           const EntryIndex idx = entry_index(n1, n2, rows, cols, ptr_r, order_r, ptr_c, order_c);
           require(F.ndim() == 2, "F must be 2-D");
           const index_t k = index_t(F.shape(1));
@@ -95,15 +93,15 @@ void bind_recovery(py::module_& m) {
           entry_forward<T>(idx, k, f, g, dst);
           return y;
         },
-        py::arg("n1"), py::arg("n2"), py::arg("rows"), py::arg("cols"), py::arg("ptr_r"),
-        py::arg("order_r"), py::arg("ptr_c"), py::arg("order_c"), py::arg("F"), py::arg("G"));
+        py::arg("n1"), py::arg("n2"), py::arg("rows"), py::arg("cols"), py::arg("ptr_r"), py::arg("order_r"),
+        py::arg("ptr_c"), py::arg("order_c"), py::arg("F"), py::arg("G"));
     m.def(
         "entry_adjoint_times",
         [](index_t n1, index_t n2, const py::array_t<std::int64_t>& rows,
            const py::array_t<std::int64_t>& cols, const py::array_t<std::int64_t>& ptr_r,
            const py::array_t<std::int64_t>& order_r, const py::array_t<std::int64_t>& ptr_c,
-           const py::array_t<std::int64_t>& order_c, const py::array_t<T>& s,
-           const py::array_t<T>& F, const py::array_t<T>& G) {
+           const py::array_t<std::int64_t>& order_c, const py::array_t<T>& s, const py::array_t<T>& F,
+           const py::array_t<T>& G) {
           const EntryIndex idx = entry_index(n1, n2, rows, cols, ptr_r, order_r, ptr_c, order_c);
           require(F.ndim() == 2, "F must be 2-D");
           const index_t k = index_t(F.shape(1));
@@ -120,9 +118,8 @@ void bind_recovery(py::module_& m) {
           }
           return py::make_tuple(SG, StF);
         },
-        py::arg("n1"), py::arg("n2"), py::arg("rows"), py::arg("cols"), py::arg("ptr_r"),
-        py::arg("order_r"), py::arg("ptr_c"), py::arg("order_c"), py::arg("s"), py::arg("F"),
-        py::arg("G"));
+        py::arg("n1"), py::arg("n2"), py::arg("rows"), py::arg("cols"), py::arg("ptr_r"), py::arg("order_r"),
+        py::arg("ptr_c"), py::arg("order_c"), py::arg("s"), py::arg("F"), py::arg("G"));
   });
 }
 

@@ -18,8 +18,8 @@ struct StreamHandle {
 
 void bind_streaming(py::module_& m) {
   py::class_<StreamHandle>(m, "StreamingTopEig")
-      .def(py::init([](int method, index_t n_features, index_t n_rows, index_t n_blocks,
-                       double heavy_factor, double learning_rate, std::uint64_t seed) {
+      .def(py::init([](int method, index_t n_features, index_t n_rows, index_t n_blocks, double heavy_factor,
+                       double learning_rate, std::uint64_t seed) {
              require(method >= 0 && method <= 2, "unknown method");
              StreamingEigOptions opt;
              opt.method = EigMethod(method);

@@ -45,8 +45,7 @@ Dense<T> dense_view(const py::array_t<T>& a, const char* name) {
 
 template <class T, int Flags>
 const T* vector_data(const py::array_t<T, Flags>& a, index_t expected, const char* name) {
-  require(a.ndim() == 1 && index_t(a.shape(0)) == expected &&
-              (a.flags() & py::array::c_style) != 0,
+  require(a.ndim() == 1 && index_t(a.shape(0)) == expected && (a.flags() & py::array::c_style) != 0,
           std::string(name) + " must be a contiguous 1-D array of length " + std::to_string(expected));
   return a.data();
 }
@@ -56,16 +55,15 @@ template <class T, int Flags>
 const T* matrix_data(const py::array_t<T, Flags>& a, index_t rows, index_t cols, const char* name) {
   require(a.ndim() == 2 && index_t(a.shape(0)) == rows && index_t(a.shape(1)) == cols &&
               (a.flags() & py::array::c_style) != 0,
-          std::string(name) + " must be a C-contiguous array of shape (" + std::to_string(rows) +
-              ", " + std::to_string(cols) + ")");
+          std::string(name) + " must be a C-contiguous array of shape (" + std::to_string(rows) + ", " +
+              std::to_string(cols) + ")");
   return a.data();
 }
 
 // A CSR matrix passed as its three arrays and shape; checked before use.
 template <class T, class Index>
 CsrView<T, Index> csr_view(const py::array_t<Index>& indptr, const py::array_t<Index>& indices,
-                           const py::array_t<T>& data, index_t rows, index_t cols,
-                           const char* name) {
+                           const py::array_t<T>& data, index_t rows, index_t cols, const char* name) {
   CsrView<T, Index> v;
   v.rows = rows;
   v.cols = cols;

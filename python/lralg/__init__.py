@@ -4,8 +4,10 @@ Functions follow SciPy's conventions and estimators scikit-learn's; see the
 README for a tour. ``lralg.show_config()`` tells how this copy was built.
 """
 
-from . import _core
-from . import _blas  # noqa: F401 - hands SciPy's BLAS/LAPACK to the core
+from . import (
+    _blas,  # noqa: F401 - hands SciPy's BLAS/LAPACK to the core
+    _core,
+)
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
 from .completion import CompletionResult, complete
 from .graph import fastrp

@@ -21,7 +21,7 @@ _LAPACK = ("dsyevd", "ssyevd", "dgeqrf", "sgeqrf", "dorgqr", "sorgqr")
 def _load() -> list:
     try:
         from scipy.linalg import cython_blas, cython_lapack
-    except Exception:  # noqa: BLE001 - no SciPy: the core uses Eigen
+    except Exception:
         return []
     capsules = {}
     for module, names in ((cython_blas, _BLAS), (cython_lapack, _LAPACK)):

@@ -1,300 +1,811 @@
 """
 lralg's compiled core. Use the lralg package, not this module.
 """
+
 from __future__ import annotations
+
 import collections.abc
+import typing
+
 import numpy
 import numpy.typing
-import typing
-__all__: list[str] = ['IsvdBlock32', 'IsvdBlock64', 'IsvdState32', 'IsvdState64', 'StreamingTopEig', 'build_info', 'completion_predict', 'completion_solve_rows', 'completion_squared_residual', 'completion_transpose', 'entry_adjoint_times', 'entry_forward', 'entry_index_check', 'fastrp', 'gaussian_matvec', 'gaussian_measurement_matrix', 'gaussian_rmatvec', 'get_num_threads', 'isvd_csr_matmul', 'isvd_gaussian', 'isvd_residual_basis', 'project_csr', 'project_dense', 'projection_matrix', 'set_num_threads', 'streaming_update', 'streaming_update_csr']
+
+__all__: list[str] = [
+    "IsvdBlock32",
+    "IsvdBlock64",
+    "IsvdState32",
+    "IsvdState64",
+    "StreamingTopEig",
+    "build_info",
+    "completion_predict",
+    "completion_solve_rows",
+    "completion_squared_residual",
+    "completion_transpose",
+    "entry_adjoint_times",
+    "entry_forward",
+    "entry_index_check",
+    "fastrp",
+    "gaussian_matvec",
+    "gaussian_measurement_matrix",
+    "gaussian_rmatvec",
+    "get_num_threads",
+    "isvd_csr_matmul",
+    "isvd_gaussian",
+    "isvd_residual_basis",
+    "project_csr",
+    "project_dense",
+    "projection_matrix",
+    "set_num_threads",
+    "streaming_update",
+    "streaming_update_csr",
+]
+
 class StreamingTopEig:
-    def __init__(self, method: typing.SupportsInt | typing.SupportsIndex, n_features: typing.SupportsInt | typing.SupportsIndex, n_rows: typing.SupportsInt | typing.SupportsIndex, n_blocks: typing.SupportsInt | typing.SupportsIndex, heavy_factor: typing.SupportsFloat | typing.SupportsIndex, learning_rate: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> None:
-        ...
-    def result(self) -> tuple[numpy.typing.NDArray[numpy.float64], float]:
-        ...
+    def __init__(
+        self,
+        method: typing.SupportsInt | typing.SupportsIndex,
+        n_features: typing.SupportsInt | typing.SupportsIndex,
+        n_rows: typing.SupportsInt | typing.SupportsIndex,
+        n_blocks: typing.SupportsInt | typing.SupportsIndex,
+        heavy_factor: typing.SupportsFloat | typing.SupportsIndex,
+        learning_rate: typing.SupportsFloat | typing.SupportsIndex,
+        seed: typing.SupportsInt | typing.SupportsIndex,
+    ) -> None: ...
+    def result(self) -> tuple[numpy.typing.NDArray[numpy.float64], float]: ...
     @property
-    def blocks_done(self) -> int:
-        ...
+    def blocks_done(self) -> int: ...
     @property
-    def heavy_factor(self) -> float:
-        ...
+    def heavy_factor(self) -> float: ...
     @property
-    def memory_bytes(self) -> int:
-        ...
+    def memory_bytes(self) -> int: ...
     @property
-    def n_blocks(self) -> int:
-        ...
+    def n_blocks(self) -> int: ...
     @property
-    def n_heavy(self) -> int:
-        ...
+    def n_heavy(self) -> int: ...
     @property
-    def rows_seen(self) -> int:
-        ...
+    def rows_seen(self) -> int: ...
+
 class IsvdBlock32:
     @staticmethod
     @typing.overload
-    def csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], m: typing.SupportsInt | typing.SupportsIndex, b: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> IsvdBlock32:
-        ...
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock32: ...
     @staticmethod
     @typing.overload
-    def csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], m: typing.SupportsInt | typing.SupportsIndex, b: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> IsvdBlock32:
-        ...
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock32: ...
     @staticmethod
-    def dense(X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], axis: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> IsvdBlock32:
-        ...
+    def dense(
+        X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        axis: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock32: ...
     @property
-    def shape(self) -> tuple[int, int]:
-        ...
+    def shape(self) -> tuple[int, int]: ...
+
 class IsvdState32:
-    def __init__(self, m: typing.SupportsInt | typing.SupportsIndex, k_keep: typing.SupportsInt | typing.SupportsIndex, residual: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, power_iters: typing.SupportsInt | typing.SupportsIndex = 1, sketch: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
-        ...
-    def copy(self) -> IsvdState32:
-        ...
-    def load(self, Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], lam: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], blocks: typing.SupportsInt | typing.SupportsIndex, items: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    def update(self, block: IsvdBlock32, exact: typing.SupportsInt | typing.SupportsIndex, n_items: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex, track: bool) -> typing.Any:
-        ...
+    def __init__(
+        self,
+        m: typing.SupportsInt | typing.SupportsIndex,
+        k_keep: typing.SupportsInt | typing.SupportsIndex,
+        residual: typing.SupportsInt | typing.SupportsIndex,
+        tol: typing.SupportsFloat | typing.SupportsIndex,
+        seed: typing.SupportsInt | typing.SupportsIndex,
+        power_iters: typing.SupportsInt | typing.SupportsIndex = 1,
+        sketch: typing.SupportsInt | typing.SupportsIndex = 0,
+    ) -> None: ...
+    def copy(self) -> IsvdState32: ...
+    def load(
+        self,
+        Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        lam: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        blocks: typing.SupportsInt | typing.SupportsIndex,
+        items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> None: ...
+    def update(
+        self,
+        block: IsvdBlock32,
+        exact: typing.SupportsInt | typing.SupportsIndex,
+        n_items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+        track: bool,
+    ) -> typing.Any: ...
     @property
-    def Q(self) -> numpy.typing.NDArray[numpy.float32]:
-        ...
+    def Q(self) -> numpy.typing.NDArray[numpy.float32]: ...
     @property
-    def blocks(self) -> int:
-        ...
+    def blocks(self) -> int: ...
     @property
-    def items(self) -> int:
-        ...
+    def items(self) -> int: ...
     @property
-    def k(self) -> int:
-        ...
+    def k(self) -> int: ...
     @property
-    def k_keep(self) -> int:
-        ...
+    def k_keep(self) -> int: ...
     @property
-    def lam(self) -> numpy.typing.NDArray[numpy.float64]:
-        ...
+    def lam(self) -> numpy.typing.NDArray[numpy.float64]: ...
     @property
-    def m(self) -> int:
-        ...
+    def m(self) -> int: ...
     @property
-    def sqnorm(self) -> float:
-        ...
+    def sqnorm(self) -> float: ...
+
 class IsvdBlock64:
     @staticmethod
     @typing.overload
-    def csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], m: typing.SupportsInt | typing.SupportsIndex, b: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> IsvdBlock64:
-        ...
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
     @staticmethod
     @typing.overload
-    def csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], m: typing.SupportsInt | typing.SupportsIndex, b: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> IsvdBlock64:
-        ...
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
     @staticmethod
-    def dense(X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], axis: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> IsvdBlock64:
-        ...
+    def dense(
+        X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        axis: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
     @property
-    def shape(self) -> tuple[int, int]:
-        ...
+    def shape(self) -> tuple[int, int]: ...
+
 class IsvdState64:
-    def __init__(self, m: typing.SupportsInt | typing.SupportsIndex, k_keep: typing.SupportsInt | typing.SupportsIndex, residual: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, power_iters: typing.SupportsInt | typing.SupportsIndex = 1, sketch: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
-        ...
-    def copy(self) -> IsvdState64:
-        ...
-    def load(self, Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lam: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], blocks: typing.SupportsInt | typing.SupportsIndex, items: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex) -> None:
-        ...
-    def update(self, block: IsvdBlock64, exact: typing.SupportsInt | typing.SupportsIndex, n_items: typing.SupportsInt | typing.SupportsIndex, sqnorm: typing.SupportsFloat | typing.SupportsIndex, track: bool) -> typing.Any:
-        ...
+    def __init__(
+        self,
+        m: typing.SupportsInt | typing.SupportsIndex,
+        k_keep: typing.SupportsInt | typing.SupportsIndex,
+        residual: typing.SupportsInt | typing.SupportsIndex,
+        tol: typing.SupportsFloat | typing.SupportsIndex,
+        seed: typing.SupportsInt | typing.SupportsIndex,
+        power_iters: typing.SupportsInt | typing.SupportsIndex = 1,
+        sketch: typing.SupportsInt | typing.SupportsIndex = 0,
+    ) -> None: ...
+    def copy(self) -> IsvdState64: ...
+    def load(
+        self,
+        Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        lam: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        blocks: typing.SupportsInt | typing.SupportsIndex,
+        items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> None: ...
+    def update(
+        self,
+        block: IsvdBlock64,
+        exact: typing.SupportsInt | typing.SupportsIndex,
+        n_items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+        track: bool,
+    ) -> typing.Any: ...
     @property
-    def Q(self) -> numpy.typing.NDArray[numpy.float64]:
-        ...
+    def Q(self) -> numpy.typing.NDArray[numpy.float64]: ...
     @property
-    def blocks(self) -> int:
-        ...
+    def blocks(self) -> int: ...
     @property
-    def items(self) -> int:
-        ...
+    def items(self) -> int: ...
     @property
-    def k(self) -> int:
-        ...
+    def k(self) -> int: ...
     @property
-    def k_keep(self) -> int:
-        ...
+    def k_keep(self) -> int: ...
     @property
-    def lam(self) -> numpy.typing.NDArray[numpy.float64]:
-        ...
+    def lam(self) -> numpy.typing.NDArray[numpy.float64]: ...
     @property
-    def m(self) -> int:
-        ...
+    def m(self) -> int: ...
     @property
-    def sqnorm(self) -> float:
-        ...
-def _blas_gemm_f32(arg0: str, arg1: str, arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], arg5: typing.SupportsFloat | typing.SupportsIndex, arg6: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
-def _blas_gemm_f64(arg0: str, arg1: str, arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg5: typing.SupportsFloat | typing.SupportsIndex, arg6: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-def _blas_info() -> dict:
-    ...
-def _blas_qr_f32(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
-def _blas_qr_f64(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-def _blas_syev_f32(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]:
-    ...
-def _blas_syev_f64(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
-    ...
-def _blas_syrk_f32(arg0: str, arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
-def _blas_syrk_f64(arg0: str, arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-def _philox4x32(arg0: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(4)"], arg1: typing.Annotated[collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"]) -> typing.Annotated[list[int], "FixedSize(4)"]:
-    ...
+    def sqnorm(self) -> float: ...
+
+def _blas_gemm_f32(
+    arg0: str,
+    arg1: str,
+    arg2: typing.SupportsFloat | typing.SupportsIndex,
+    arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    arg5: typing.SupportsFloat | typing.SupportsIndex,
+    arg6: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
+def _blas_gemm_f64(
+    arg0: str,
+    arg1: str,
+    arg2: typing.SupportsFloat | typing.SupportsIndex,
+    arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    arg5: typing.SupportsFloat | typing.SupportsIndex,
+    arg6: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def _blas_info() -> dict: ...
+def _blas_qr_f32(
+    arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
+def _blas_qr_f64(
+    arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def _blas_syev_f32(
+    arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]: ...
+def _blas_syev_f64(
+    arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]: ...
+def _blas_syrk_f32(
+    arg0: str, arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]
+) -> numpy.typing.NDArray[numpy.float32]: ...
+def _blas_syrk_f64(
+    arg0: str, arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def _philox4x32(
+    arg0: typing.Annotated[
+        collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(4)"
+    ],
+    arg1: typing.Annotated[
+        collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], "FixedSize(2)"
+    ],
+) -> typing.Annotated[list[int], "FixedSize(4)"]: ...
 def _set_blas(capsules: dict) -> list[str]:
     """
     Give the core the BLAS/LAPACK routines {name: PyCapsule} (scipy.linalg.cython_blas / cython_lapack __pyx_capi__ entries); returns the names it took.
     """
-def _uniform(arg0: typing.SupportsInt | typing.SupportsIndex, arg1: typing.SupportsInt | typing.SupportsIndex, arg2: typing.SupportsInt | typing.SupportsIndex) -> float:
-    ...
+
+def _uniform(
+    arg0: typing.SupportsInt | typing.SupportsIndex,
+    arg1: typing.SupportsInt | typing.SupportsIndex,
+    arg2: typing.SupportsInt | typing.SupportsIndex,
+) -> float: ...
 def _use_blas(on: bool) -> None:
     """
     True: use the BLAS/LAPACK pointers where set; False: Eigen everywhere.
     """
-def build_info() -> dict:
-    ...
+
+def build_info() -> dict: ...
 @typing.overload
-def completion_predict(U: numpy.typing.NDArray[numpy.float32], V: numpy.typing.NDArray[numpy.float32], mu: typing.SupportsFloat | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.float32] | None, b: numpy.typing.NDArray[numpy.float32] | None, rows: numpy.typing.NDArray[numpy.int64], cols: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def completion_predict(
+    U: numpy.typing.NDArray[numpy.float32],
+    V: numpy.typing.NDArray[numpy.float32],
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    a: numpy.typing.NDArray[numpy.float32] | None,
+    b: numpy.typing.NDArray[numpy.float32] | None,
+    rows: numpy.typing.NDArray[numpy.int64],
+    cols: numpy.typing.NDArray[numpy.int64],
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def completion_predict(U: numpy.typing.NDArray[numpy.float64], V: numpy.typing.NDArray[numpy.float64], mu: typing.SupportsFloat | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.float64] | None, b: numpy.typing.NDArray[numpy.float64] | None, rows: numpy.typing.NDArray[numpy.int64], cols: numpy.typing.NDArray[numpy.int64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def completion_predict(
+    U: numpy.typing.NDArray[numpy.float64],
+    V: numpy.typing.NDArray[numpy.float64],
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    a: numpy.typing.NDArray[numpy.float64] | None,
+    b: numpy.typing.NDArray[numpy.float64] | None,
+    rows: numpy.typing.NDArray[numpy.int64],
+    cols: numpy.typing.NDArray[numpy.int64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
-def completion_solve_rows(indptr: numpy.typing.NDArray[numpy.int32], indices: numpy.typing.NDArray[numpy.int32], data: numpy.typing.NDArray[numpy.float32], perm: numpy.typing.NDArray[numpy.int32] | None, rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, offset: numpy.typing.NDArray[numpy.float32] | None, Y: numpy.typing.NDArray[numpy.float32], X: numpy.typing.NDArray[numpy.float32], method: typing.SupportsInt | typing.SupportsIndex, reg: typing.SupportsFloat | typing.SupportsIndex, reg_per_entry: bool, mu: typing.SupportsFloat | typing.SupportsIndex, inner_iter: typing.SupportsInt | typing.SupportsIndex, inner_rtol: typing.SupportsFloat | typing.SupportsIndex, sketch_factor: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex) -> int:
-    ...
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float32] | None,
+    Y: numpy.typing.NDArray[numpy.float32],
+    X: numpy.typing.NDArray[numpy.float32],
+    method: typing.SupportsInt | typing.SupportsIndex,
+    reg: typing.SupportsFloat | typing.SupportsIndex,
+    reg_per_entry: bool,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    inner_iter: typing.SupportsInt | typing.SupportsIndex,
+    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
+    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    stream: typing.SupportsInt | typing.SupportsIndex,
+) -> int: ...
 @typing.overload
-def completion_solve_rows(indptr: numpy.typing.NDArray[numpy.int32], indices: numpy.typing.NDArray[numpy.int32], data: numpy.typing.NDArray[numpy.float64], perm: numpy.typing.NDArray[numpy.int32] | None, rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, offset: numpy.typing.NDArray[numpy.float64] | None, Y: numpy.typing.NDArray[numpy.float64], X: numpy.typing.NDArray[numpy.float64], method: typing.SupportsInt | typing.SupportsIndex, reg: typing.SupportsFloat | typing.SupportsIndex, reg_per_entry: bool, mu: typing.SupportsFloat | typing.SupportsIndex, inner_iter: typing.SupportsInt | typing.SupportsIndex, inner_rtol: typing.SupportsFloat | typing.SupportsIndex, sketch_factor: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex) -> int:
-    ...
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float64] | None,
+    Y: numpy.typing.NDArray[numpy.float64],
+    X: numpy.typing.NDArray[numpy.float64],
+    method: typing.SupportsInt | typing.SupportsIndex,
+    reg: typing.SupportsFloat | typing.SupportsIndex,
+    reg_per_entry: bool,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    inner_iter: typing.SupportsInt | typing.SupportsIndex,
+    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
+    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    stream: typing.SupportsInt | typing.SupportsIndex,
+) -> int: ...
 @typing.overload
-def completion_solve_rows(indptr: numpy.typing.NDArray[numpy.int64], indices: numpy.typing.NDArray[numpy.int64], data: numpy.typing.NDArray[numpy.float32], perm: numpy.typing.NDArray[numpy.int64] | None, rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, offset: numpy.typing.NDArray[numpy.float32] | None, Y: numpy.typing.NDArray[numpy.float32], X: numpy.typing.NDArray[numpy.float32], method: typing.SupportsInt | typing.SupportsIndex, reg: typing.SupportsFloat | typing.SupportsIndex, reg_per_entry: bool, mu: typing.SupportsFloat | typing.SupportsIndex, inner_iter: typing.SupportsInt | typing.SupportsIndex, inner_rtol: typing.SupportsFloat | typing.SupportsIndex, sketch_factor: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex) -> int:
-    ...
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float32] | None,
+    Y: numpy.typing.NDArray[numpy.float32],
+    X: numpy.typing.NDArray[numpy.float32],
+    method: typing.SupportsInt | typing.SupportsIndex,
+    reg: typing.SupportsFloat | typing.SupportsIndex,
+    reg_per_entry: bool,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    inner_iter: typing.SupportsInt | typing.SupportsIndex,
+    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
+    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    stream: typing.SupportsInt | typing.SupportsIndex,
+) -> int: ...
 @typing.overload
-def completion_solve_rows(indptr: numpy.typing.NDArray[numpy.int64], indices: numpy.typing.NDArray[numpy.int64], data: numpy.typing.NDArray[numpy.float64], perm: numpy.typing.NDArray[numpy.int64] | None, rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, offset: numpy.typing.NDArray[numpy.float64] | None, Y: numpy.typing.NDArray[numpy.float64], X: numpy.typing.NDArray[numpy.float64], method: typing.SupportsInt | typing.SupportsIndex, reg: typing.SupportsFloat | typing.SupportsIndex, reg_per_entry: bool, mu: typing.SupportsFloat | typing.SupportsIndex, inner_iter: typing.SupportsInt | typing.SupportsIndex, inner_rtol: typing.SupportsFloat | typing.SupportsIndex, sketch_factor: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex) -> int:
-    ...
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float64] | None,
+    Y: numpy.typing.NDArray[numpy.float64],
+    X: numpy.typing.NDArray[numpy.float64],
+    method: typing.SupportsInt | typing.SupportsIndex,
+    reg: typing.SupportsFloat | typing.SupportsIndex,
+    reg_per_entry: bool,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    inner_iter: typing.SupportsInt | typing.SupportsIndex,
+    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
+    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    stream: typing.SupportsInt | typing.SupportsIndex,
+) -> int: ...
 @typing.overload
-def completion_squared_residual(indptr: numpy.typing.NDArray[numpy.int32], indices: numpy.typing.NDArray[numpy.int32], data: numpy.typing.NDArray[numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, U: numpy.typing.NDArray[numpy.float32], V: numpy.typing.NDArray[numpy.float32], mu: typing.SupportsFloat | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.float32] | None, b: numpy.typing.NDArray[numpy.float32] | None) -> float:
-    ...
+def completion_squared_residual(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    U: numpy.typing.NDArray[numpy.float32],
+    V: numpy.typing.NDArray[numpy.float32],
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    a: numpy.typing.NDArray[numpy.float32] | None,
+    b: numpy.typing.NDArray[numpy.float32] | None,
+) -> float: ...
 @typing.overload
-def completion_squared_residual(indptr: numpy.typing.NDArray[numpy.int32], indices: numpy.typing.NDArray[numpy.int32], data: numpy.typing.NDArray[numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, U: numpy.typing.NDArray[numpy.float64], V: numpy.typing.NDArray[numpy.float64], mu: typing.SupportsFloat | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.float64] | None, b: numpy.typing.NDArray[numpy.float64] | None) -> float:
-    ...
+def completion_squared_residual(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    U: numpy.typing.NDArray[numpy.float64],
+    V: numpy.typing.NDArray[numpy.float64],
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    a: numpy.typing.NDArray[numpy.float64] | None,
+    b: numpy.typing.NDArray[numpy.float64] | None,
+) -> float: ...
 @typing.overload
-def completion_squared_residual(indptr: numpy.typing.NDArray[numpy.int64], indices: numpy.typing.NDArray[numpy.int64], data: numpy.typing.NDArray[numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, U: numpy.typing.NDArray[numpy.float32], V: numpy.typing.NDArray[numpy.float32], mu: typing.SupportsFloat | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.float32] | None, b: numpy.typing.NDArray[numpy.float32] | None) -> float:
-    ...
+def completion_squared_residual(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    U: numpy.typing.NDArray[numpy.float32],
+    V: numpy.typing.NDArray[numpy.float32],
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    a: numpy.typing.NDArray[numpy.float32] | None,
+    b: numpy.typing.NDArray[numpy.float32] | None,
+) -> float: ...
 @typing.overload
-def completion_squared_residual(indptr: numpy.typing.NDArray[numpy.int64], indices: numpy.typing.NDArray[numpy.int64], data: numpy.typing.NDArray[numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, U: numpy.typing.NDArray[numpy.float64], V: numpy.typing.NDArray[numpy.float64], mu: typing.SupportsFloat | typing.SupportsIndex, a: numpy.typing.NDArray[numpy.float64] | None, b: numpy.typing.NDArray[numpy.float64] | None) -> float:
-    ...
+def completion_squared_residual(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    U: numpy.typing.NDArray[numpy.float64],
+    V: numpy.typing.NDArray[numpy.float64],
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    a: numpy.typing.NDArray[numpy.float64] | None,
+    b: numpy.typing.NDArray[numpy.float64] | None,
+) -> float: ...
 @typing.overload
-def completion_transpose(indptr: numpy.typing.NDArray[numpy.int32], indices: numpy.typing.NDArray[numpy.int32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int32]]:
-    ...
+def completion_transpose(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int32]
+]: ...
 @typing.overload
-def completion_transpose(indptr: numpy.typing.NDArray[numpy.int64], indices: numpy.typing.NDArray[numpy.int64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]]:
-    ...
+def completion_transpose(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]
+]: ...
 @typing.overload
-def entry_adjoint_times(n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], s: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], F: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], G: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]:
-    ...
+def entry_adjoint_times(
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    s: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    F: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    G: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]: ...
 @typing.overload
-def entry_adjoint_times(n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], F: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], G: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
-    ...
+def entry_adjoint_times(
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    s: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    F: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    G: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]: ...
 @typing.overload
-def entry_forward(n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], F: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], G: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def entry_forward(
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    F: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    G: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def entry_forward(n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], F: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], G: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-def entry_index_check(n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64]) -> None:
-    ...
+def entry_forward(
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    F: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    G: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def entry_index_check(
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_r: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    ptr_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    order_c: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+) -> None: ...
 @typing.overload
-def fastrp(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], n_nodes: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], beta: typing.SupportsFloat | typing.SupportsIndex, transition: bool, normalize: bool, self_influence: typing.SupportsFloat | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, strip: typing.SupportsInt | typing.SupportsIndex = 0, two_hop: typing.SupportsInt | typing.SupportsIndex = -1, huge_panels: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n_nodes: typing.SupportsInt | typing.SupportsIndex,
+    dim: typing.SupportsInt | typing.SupportsIndex,
+    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    beta: typing.SupportsFloat | typing.SupportsIndex,
+    transition: bool,
+    normalize: bool,
+    self_influence: typing.SupportsFloat | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    strip: typing.SupportsInt | typing.SupportsIndex = 0,
+    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
+    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def fastrp(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], n_nodes: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], beta: typing.SupportsFloat | typing.SupportsIndex, transition: bool, normalize: bool, self_influence: typing.SupportsFloat | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, strip: typing.SupportsInt | typing.SupportsIndex = 0, two_hop: typing.SupportsInt | typing.SupportsIndex = -1, huge_panels: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n_nodes: typing.SupportsInt | typing.SupportsIndex,
+    dim: typing.SupportsInt | typing.SupportsIndex,
+    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    beta: typing.SupportsFloat | typing.SupportsIndex,
+    transition: bool,
+    normalize: bool,
+    self_influence: typing.SupportsFloat | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    strip: typing.SupportsInt | typing.SupportsIndex = 0,
+    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
+    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def fastrp(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], n_nodes: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], beta: typing.SupportsFloat | typing.SupportsIndex, transition: bool, normalize: bool, self_influence: typing.SupportsFloat | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, strip: typing.SupportsInt | typing.SupportsIndex = 0, two_hop: typing.SupportsInt | typing.SupportsIndex = -1, huge_panels: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n_nodes: typing.SupportsInt | typing.SupportsIndex,
+    dim: typing.SupportsInt | typing.SupportsIndex,
+    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    beta: typing.SupportsFloat | typing.SupportsIndex,
+    transition: bool,
+    normalize: bool,
+    self_influence: typing.SupportsFloat | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    strip: typing.SupportsInt | typing.SupportsIndex = 0,
+    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
+    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
-def fastrp(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], n_nodes: typing.SupportsInt | typing.SupportsIndex, dim: typing.SupportsInt | typing.SupportsIndex, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], beta: typing.SupportsFloat | typing.SupportsIndex, transition: bool, normalize: bool, self_influence: typing.SupportsFloat | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, strip: typing.SupportsInt | typing.SupportsIndex = 0, two_hop: typing.SupportsInt | typing.SupportsIndex = -1, huge_panels: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n_nodes: typing.SupportsInt | typing.SupportsIndex,
+    dim: typing.SupportsInt | typing.SupportsIndex,
+    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    beta: typing.SupportsFloat | typing.SupportsIndex,
+    transition: bool,
+    normalize: bool,
+    self_influence: typing.SupportsFloat | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    strip: typing.SupportsInt | typing.SupportsIndex = 0,
+    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
+    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
-def gaussian_matvec(seed: typing.SupportsInt | typing.SupportsIndex, n_measurements: typing.SupportsInt | typing.SupportsIndex, symmetric: bool, X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def gaussian_matvec(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    n_measurements: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def gaussian_matvec(seed: typing.SupportsInt | typing.SupportsIndex, n_measurements: typing.SupportsInt | typing.SupportsIndex, symmetric: bool, X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-def gaussian_measurement_matrix(seed: typing.SupportsInt | typing.SupportsIndex, n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, i: typing.SupportsInt | typing.SupportsIndex, symmetric: bool) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def gaussian_matvec(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    n_measurements: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def gaussian_measurement_matrix(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    i: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
-def gaussian_rmatvec(seed: typing.SupportsInt | typing.SupportsIndex, n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, symmetric: bool, y: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def gaussian_rmatvec(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    y: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def gaussian_rmatvec(seed: typing.SupportsInt | typing.SupportsIndex, n1: typing.SupportsInt | typing.SupportsIndex, n2: typing.SupportsInt | typing.SupportsIndex, symmetric: bool, y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def gaussian_rmatvec(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
 def get_num_threads() -> int:
     """
     Threads used by the core's parallel loops.
     """
+
 @typing.overload
-def isvd_csr_matmul(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def isvd_csr_matmul(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def isvd_csr_matmul(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def isvd_csr_matmul(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def isvd_csr_matmul(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def isvd_csr_matmul(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
-def isvd_csr_matmul(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-def isvd_gaussian(seed: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex, rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, single: bool) -> typing.Any:
-    ...
+def isvd_csr_matmul(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def isvd_gaussian(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    stream: typing.SupportsInt | typing.SupportsIndex,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    single: bool,
+) -> typing.Any: ...
 @typing.overload
-def isvd_residual_basis(Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], block: IsvdBlock32, tol: typing.SupportsFloat | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float64]]:
-    ...
+def isvd_residual_basis(
+    Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    block: IsvdBlock32,
+    tol: typing.SupportsFloat | typing.SupportsIndex,
+) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float64]]: ...
 @typing.overload
-def isvd_residual_basis(Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], block: IsvdBlock64, tol: typing.SupportsFloat | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
-    ...
+def isvd_residual_basis(
+    Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    block: IsvdBlock64,
+    tol: typing.SupportsFloat | typing.SupportsIndex,
+) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]: ...
 @typing.overload
-def project_csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, n_components: typing.SupportsInt | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def project_csr(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def project_csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, n_components: typing.SupportsInt | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def project_csr(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def project_csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, n_components: typing.SupportsInt | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def project_csr(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
-def project_csr(indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex, n_components: typing.SupportsInt | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
-    ...
+def project_csr(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
-def project_dense(X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], n_components: typing.SupportsInt | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float32]:
-    ...
+def project_dense(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
-def project_dense(X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], n_components: typing.SupportsInt | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
-    ...
-def projection_matrix(n_features: typing.SupportsInt | typing.SupportsIndex, n_components: typing.SupportsInt | typing.SupportsIndex, density: typing.SupportsFloat | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int8], float]:
-    ...
-def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
-    ...
+def project_dense(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def projection_matrix(
+    n_features: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.int64],
+    numpy.typing.NDArray[numpy.int64],
+    numpy.typing.NDArray[numpy.int8],
+    float,
+]: ...
+def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None: ...
 @typing.overload
-def streaming_update(stream: StreamingTopEig, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> None:
-    ...
+def streaming_update(
+    stream: StreamingTopEig, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]
+) -> None: ...
 @typing.overload
-def streaming_update(stream: StreamingTopEig, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
-    ...
+def streaming_update(
+    stream: StreamingTopEig, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
+) -> None: ...
 @typing.overload
-def streaming_update_csr(stream: StreamingTopEig, indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex) -> None:
-    ...
+def streaming_update_csr(
+    stream: StreamingTopEig,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
 @typing.overload
-def streaming_update_csr(stream: StreamingTopEig, indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex) -> None:
-    ...
+def streaming_update_csr(
+    stream: StreamingTopEig,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
 @typing.overload
-def streaming_update_csr(stream: StreamingTopEig, indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex) -> None:
-    ...
+def streaming_update_csr(
+    stream: StreamingTopEig,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
 @typing.overload
-def streaming_update_csr(stream: StreamingTopEig, indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], rows: typing.SupportsInt | typing.SupportsIndex, cols: typing.SupportsInt | typing.SupportsIndex) -> None:
-    ...
+def streaming_update_csr(
+    stream: StreamingTopEig,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...

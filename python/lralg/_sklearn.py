@@ -54,4 +54,5 @@ except ImportError:  # pragma: no cover
                 f"This {type(estimator).__name__} instance is not fitted yet; call fit first"
             )
 
+
 __all__ = ["BaseEstimator", "TransformerMixin", "check_is_fitted", "HAS_SKLEARN"]

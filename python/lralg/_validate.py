@@ -28,9 +28,7 @@ def check_dtype(dtype, name: str) -> np.dtype:
         return dtype
     if dtype.kind in "biu":
         return np.dtype(np.float64)
-    raise TypeError(
-        f"{name} must hold real numbers (float32, float64, integer or bool), got dtype {dtype}"
-    )
+    raise TypeError(f"{name} must hold real numbers (float32, float64, integer or bool), got dtype {dtype}")
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:

@@ -25,7 +25,6 @@ import scipy.sparse as sp
 from . import _core
 from ._validate import (
     check_array,
-    check_dtype,
     check_int,
     check_rank,
     check_real,
@@ -70,8 +69,7 @@ def _observations(M, name: str, *, shape=None, dtype=None) -> sp.csr_array:
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {csr.shape}")
     if csr.indptr.dtype != csr.indices.dtype:
         index = np.result_type(csr.indptr.dtype, csr.indices.dtype)
-        csr = sp.csr_array((csr.data, csr.indices.astype(index), csr.indptr.astype(index)),
-                           shape=csr.shape)
+        csr = sp.csr_array((csr.data, csr.indices.astype(index), csr.indptr.astype(index)), shape=csr.shape)
     return csr
 
 
@@ -114,8 +112,20 @@ class CompletionResult:
     ``mean`` plus the other side's offset: finite and documented.
     """
 
-    def __init__(self, U, V, *, mean=0.0, row_bias=None, col_bias=None, n_iter=0,
-                 converged=False, history=None, method="robust-altmin", reg=0.0):
+    def __init__(
+        self,
+        U,
+        V,
+        *,
+        mean=0.0,
+        row_bias=None,
+        col_bias=None,
+        n_iter=0,
+        converged=False,
+        history=None,
+        method="robust-altmin",
+        reg=0.0,
+    ):
         self.U = U
         self.V = V
         self.mean = float(mean)
@@ -148,8 +158,10 @@ class CompletionResult:
 
     def __repr__(self) -> str:
         m, n = self.shape
-        return (f"CompletionResult(shape=({m}, {n}), rank={self.rank}, method={self.method!r}, "
-                f"bias={self.bias}, n_iter={self.n_iter}, converged={self.converged})")
+        return (
+            f"CompletionResult(shape=({m}, {n}), rank={self.rank}, method={self.method!r}, "
+            f"bias={self.bias}, n_iter={self.n_iter}, converged={self.converged})"
+        )
 
     def predict(self, rows, cols) -> np.ndarray:
         """Completed entries at (rows[p], cols[p]), as a 1-D array of the factors' dtype."""
@@ -162,8 +174,7 @@ class CompletionResult:
             raise ValueError(f"rows must be in [0, {m}), got values in [{r.min()}, {r.max()}]")
         if c.size and (c.min() < 0 or c.max() >= n):
             raise ValueError(f"cols must be in [0, {n}), got values in [{c.min()}, {c.max()}]")
-        return _core.completion_predict(self.U, self.V, self.mean, self.row_bias, self.col_bias,
-                                        r, c)
+        return _core.completion_predict(self.U, self.V, self.mean, self.row_bias, self.col_bias, r, c)
 
     def to_dense(self, *, max_bytes: int = DENSE_LIMIT_BYTES) -> np.ndarray:
         """The full m x n completed matrix; refused (ValueError) above ``max_bytes``."""
@@ -172,7 +183,8 @@ class CompletionResult:
         if need > max_bytes:
             raise ValueError(
                 f"to_dense: the {m} x {n} result needs {need / 2**20:.1f} MiB, over the limit of "
-                f"{max_bytes / 2**20:.1f} MiB; use predict(rows, cols) or raise max_bytes")
+                f"{max_bytes / 2**20:.1f} MiB; use predict(rows, cols) or raise max_bytes"
+            )
         out = self.U @ self.V.T
         if self.bias:
             out += self.mean
@@ -186,11 +198,19 @@ class CompletionResult:
         if test.nnz == 0:
             raise ValueError("M_test has no observed entries")
         sq = _core.completion_squared_residual(
-            test.indptr, test.indices, test.data, *self.shape, self.U, self.V, self.mean,
-            self.row_bias, self.col_bias)
+            test.indptr,
+            test.indices,
+            test.data,
+            *self.shape,
+            self.U,
+            self.V,
+            self.mean,
+            self.row_bias,
+            self.col_bias,
+        )
         return math.sqrt(sq / test.nnz)
 
-    def fold_in(self, rows) -> "CompletionResult":
+    def fold_in(self, rows) -> CompletionResult:
         """Factors for new rows of observations, with V (and the offsets) held fixed.
 
         ``rows`` is (n_new, n): sparse (stored entries observed) or dense with
@@ -206,13 +226,38 @@ class CompletionResult:
         X = np.zeros((new.shape[0], k + (1 if self.bias else 0)), dtype=self.dtype)
         Y = _with_ones(self.V) if self.bias else self.V
         _core.completion_solve_rows(
-            new.indptr, new.indices, new.data, None, new.shape[0], new.shape[1],
-            self.col_bias, Y, X, METHODS["altmin"], self.reg, REG_PER_ENTRY, self.mean, 0, 0.0, 1, 0, 0)
+            new.indptr,
+            new.indices,
+            new.data,
+            None,
+            new.shape[0],
+            new.shape[1],
+            self.col_bias,
+            Y,
+            X,
+            METHODS["altmin"],
+            self.reg,
+            REG_PER_ENTRY,
+            self.mean,
+            0,
+            0.0,
+            1,
+            0,
+            0,
+        )
         U = np.ascontiguousarray(X[:, :k])
         row_bias = np.ascontiguousarray(X[:, k]) if self.bias else None
-        return CompletionResult(U, self.V, mean=self.mean, row_bias=row_bias,
-                                col_bias=self.col_bias, n_iter=0, converged=True,
-                                method=self.method, reg=self.reg)
+        return CompletionResult(
+            U,
+            self.V,
+            mean=self.mean,
+            row_bias=row_bias,
+            col_bias=self.col_bias,
+            n_iter=0,
+            converged=True,
+            method=self.method,
+            reg=self.reg,
+        )
 
 
 def _with_ones(F: np.ndarray) -> np.ndarray:
@@ -236,13 +281,15 @@ def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
 
 def _init_svd(csr, mu, k, rng, dtype):
     """Top-k singular vectors of the rescaled observed matrix, rows clipped (JNS13)."""
-    from scipy.sparse.linalg import svds
-    from scipy.sparse.linalg import ArpackError
+    from scipy.sparse.linalg import ArpackError, svds
 
     m, n = csr.shape
     p = csr.nnz / (m * n)
-    A = csr if mu == 0.0 else sp.csr_array((csr.data - dtype.type(mu), csr.indices, csr.indptr),
-                                           shape=csr.shape)
+    A = (
+        csr
+        if mu == 0.0
+        else sp.csr_array((csr.data - dtype.type(mu), csr.indices, csr.indptr), shape=csr.shape)
+    )
     if k < min(m, n) - 1:
         v0 = rng.standard_normal(min(m, n)).astype(dtype)
         try:
@@ -291,9 +338,11 @@ class _Progress:
         done = state["sweep"]
         width = 30
         filled = int(width * done / max(self.total, 1))
-        sys.stderr.write(f"\rcomplete [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{self.total} rmse={state['rmse']:.3e} "
-                         f"({state['seconds']:.2f}s/sweep)")
+        sys.stderr.write(
+            f"\rcomplete [{'#' * filled}{'.' * (width - filled)}] "
+            f"{done}/{self.total} rmse={state['rmse']:.3e} "
+            f"({state['seconds']:.2f}s/sweep)"
+        )
         sys.stderr.flush()
 
     def close(self):
@@ -302,8 +351,21 @@ class _Progress:
             sys.stderr.flush()
 
 
-def complete(M, rank, *, method="robust-altmin", reg=0.0, bias=False, max_iter=100, tol=1e-6,
-             init="svd", warm_start=None, rng=None, verbose=False, callback=None):
+def complete(
+    M,
+    rank,
+    *,
+    method="robust-altmin",
+    reg=0.0,
+    bias=False,
+    max_iter=100,
+    tol=1e-6,
+    init="svd",
+    warm_start=None,
+    rng=None,
+    verbose=False,
+    callback=None,
+):
     """Complete a partially observed matrix with a rank-``rank`` factorization.
 
     Minimizes ``sum_{(i,j) observed} (M_ij - mu - a_i - b_j - u_i^T v_j)^2 +
@@ -392,7 +454,8 @@ def complete(M, rank, *, method="robust-altmin", reg=0.0, bias=False, max_iter=1
         if warm_start.shape != (m, n) or warm_start.rank != k or warm_start.bias != bool(bias):
             raise ValueError(
                 f"warm_start has shape {warm_start.shape}, rank {warm_start.rank}, bias "
-                f"{warm_start.bias}; this fit needs shape {(m, n)}, rank {k}, bias {bool(bias)}")
+                f"{warm_start.bias}; this fit needs shape {(m, n)}, rank {k}, bias {bool(bias)}"
+            )
         U = np.array(warm_start.U, dtype=dtype, order="C")
         V = np.array(warm_start.V, dtype=dtype, order="C")
         a = np.array(warm_start.row_bias, dtype=dtype) if bias else None
@@ -416,8 +479,7 @@ def complete(M, rank, *, method="robust-altmin", reg=0.0, bias=False, max_iter=1
     scale = data_rms if data_rms > 0 else 1.0
 
     def training_rmse():
-        sq = _core.completion_squared_residual(csr.indptr, csr.indices, csr.data, m, n, U, V, mu,
-                                               a, b)
+        sq = _core.completion_squared_residual(csr.indptr, csr.indices, csr.data, m, n, U, V, mu, a, b)
         return math.sqrt(sq / csr.nnz)
 
     history = []
@@ -432,25 +494,27 @@ def complete(M, rank, *, method="robust-altmin", reg=0.0, bias=False, max_iter=1
             common = (method_id, reg, REG_PER_ENTRY, mu, INNER_ITER, INNER_RTOL, SKETCH_FACTOR, seed)
             if bias:
                 Yu[:, :k] = U
-                iters += _core.completion_solve_rows(t_indptr, t_indices, csr.data, perm, n, m, a,
-                                                     Yu, Xv, *common, 2 * sweep)
+                iters += _core.completion_solve_rows(
+                    t_indptr, t_indices, csr.data, perm, n, m, a, Yu, Xv, *common, 2 * sweep
+                )
                 V[...], b[...] = Xv[:, :k], Xv[:, k]
                 Yv[:, :k] = V
-                iters += _core.completion_solve_rows(csr.indptr, csr.indices, csr.data, None, m,
-                                                     n, b, Yv, Xu, *common, 2 * sweep + 1)
+                iters += _core.completion_solve_rows(
+                    csr.indptr, csr.indices, csr.data, None, m, n, b, Yv, Xu, *common, 2 * sweep + 1
+                )
                 U[...], a[...] = Xu[:, :k], Xu[:, k]
             else:
-                iters += _core.completion_solve_rows(t_indptr, t_indices, csr.data, perm, n, m,
-                                                     None, U, V, *common, 2 * sweep)
-                iters += _core.completion_solve_rows(csr.indptr, csr.indices, csr.data, None, m,
-                                                     n, None, V, U, *common, 2 * sweep + 1)
+                iters += _core.completion_solve_rows(
+                    t_indptr, t_indices, csr.data, perm, n, m, None, U, V, *common, 2 * sweep
+                )
+                iters += _core.completion_solve_rows(
+                    csr.indptr, csr.indices, csr.data, None, m, n, None, V, U, *common, 2 * sweep + 1
+                )
             seconds = time.perf_counter() - start
             current = training_rmse()
             if not np.isfinite(current):
-                raise FloatingPointError("complete: the factors diverged (non-finite RMSE); "
-                                         "try reg > 0")
-            state = {"sweep": sweep, "rmse": current, "seconds": seconds,
-                     "cg_iterations": int(iters)}
+                raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
+            state = {"sweep": sweep, "rmse": current, "seconds": seconds, "cg_iterations": int(iters)}
             history.append(dict(state))
             progress.update(state)
             converged = current <= tol * scale or abs(previous - current) <= tol * previous
@@ -464,8 +528,18 @@ def complete(M, rank, *, method="robust-altmin", reg=0.0, bias=False, max_iter=1
     finally:
         progress.close()
 
-    return CompletionResult(U, V, mean=mu, row_bias=a, col_bias=b, n_iter=len(history),
-                            converged=converged, history=history, method=method, reg=reg)
+    return CompletionResult(
+        U,
+        V,
+        mean=mu,
+        row_bias=a,
+        col_bias=b,
+        n_iter=len(history),
+        converged=converged,
+        history=history,
+        method=method,
+        reg=reg,
+    )
 
 
 def _demo() -> dict:
@@ -522,12 +596,24 @@ def complete_ratings_file(args) -> int:
     M = sp.coo_array((ratings, (u, i)), shape=(user_ids.size, item_ids.size)).tocsr()
     rank = min(args.rank, min(M.shape))
     start = time.perf_counter()
-    res = complete(M, rank, method=args.method, reg=args.reg, bias=args.bias,
-                   max_iter=args.max_iter, tol=args.tol, rng=args.seed, verbose=args.verbose)
+    res = complete(
+        M,
+        rank,
+        method=args.method,
+        reg=args.reg,
+        bias=args.bias,
+        max_iter=args.max_iter,
+        tol=args.tol,
+        rng=args.seed,
+        verbose=args.verbose,
+    )
     seconds = time.perf_counter() - start
-    print(f"{M.shape[0]} users x {M.shape[1]} items, {M.nnz} ratings; rank {rank}, "
-          f"{res.n_iter} sweeps in {seconds:.2f} s; training RMSE {res.history[-1]['rmse']:.4f}"
-          if res.history else f"{M.shape[0]} x {M.shape[1]}, no sweeps run")
+    print(
+        f"{M.shape[0]} users x {M.shape[1]} items, {M.nnz} ratings; rank {rank}, "
+        f"{res.n_iter} sweeps in {seconds:.2f} s; training RMSE {res.history[-1]['rmse']:.4f}"
+        if res.history
+        else f"{M.shape[0]} x {M.shape[1]}, no sweeps run"
+    )
     if args.test:
         tu, ti, tr = _read_ratings(args.test, args.delimiter)
         pu = np.searchsorted(user_ids, tu).clip(0, user_ids.size - 1)
@@ -535,12 +621,20 @@ def complete_ratings_file(args) -> int:
         known = (user_ids[pu] == tu) & (item_ids[pi] == ti)
         pred = res.predict(pu[known], pi[known])
         rmse = float(np.sqrt(np.mean((pred - tr[known]) ** 2))) if known.any() else float("nan")
-        print(f"test RMSE {rmse:.4f} on {int(known.sum())} ratings"
-              f" ({int((~known).sum())} with an unseen user or item skipped)")
-    np.savez(args.out, U=res.U, V=res.V, mean=res.mean,
-             user_bias=res.row_bias if res.bias else np.zeros(0),
-             item_bias=res.col_bias if res.bias else np.zeros(0),
-             user_ids=user_ids, item_ids=item_ids)
+        print(
+            f"test RMSE {rmse:.4f} on {int(known.sum())} ratings"
+            f" ({int((~known).sum())} with an unseen user or item skipped)"
+        )
+    np.savez(
+        args.out,
+        U=res.U,
+        V=res.V,
+        mean=res.mean,
+        user_bias=res.row_bias if res.bias else np.zeros(0),
+        item_bias=res.col_bias if res.bias else np.zeros(0),
+        user_ids=user_ids,
+        item_ids=item_ids,
+    )
     print(f"factors written to {args.out}")
     return 0
 

@@ -10,7 +10,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._validate import FLOAT_DTYPES, check_array, check_dtype, check_int, check_real, check_sparse, seed_from_rng
+from ._validate import (
+    FLOAT_DTYPES,
+    check_array,
+    check_dtype,
+    check_int,
+    check_real,
+    check_sparse,
+    seed_from_rng,
+)
 from .projection import _density
 
 __all__ = ["fastrp", "graph_adjacency"]
@@ -36,13 +44,17 @@ def _edge_list_adjacency(edges, n_nodes, directed: bool, dtype) -> sp.csr_array:
     n_nodes = check_int(n_nodes, "n_nodes", low=1)
     arr = check_array(edges, "graph", allow_empty=True, dtype=None)
     if arr.shape[1] not in (2, 3):
-        raise ValueError(f"an edge list must have 2 columns (i, j) or 3 (i, j, weight), got shape {arr.shape}")
+        raise ValueError(
+            f"an edge list must have 2 columns (i, j) or 3 (i, j, weight), got shape {arr.shape}"
+        )
     ids = arr[:, :2]
     if ids.size and not np.all(ids == np.round(ids)):
         raise ValueError("graph: node ids in an edge list must be integers")
     if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
-        raise ValueError(f"graph: node ids must be in [0, n_nodes) = [0, {n_nodes}), "
-                         f"got ids in [{ids.min():.0f}, {ids.max():.0f}]")
+        raise ValueError(
+            f"graph: node ids must be in [0, n_nodes) = [0, {n_nodes}), "
+            f"got ids in [{ids.min():.0f}, {ids.max():.0f}]"
+        )
     index = np.int32 if n_nodes < 2**31 else np.int64
     rows = ids[:, 0].astype(index)
     cols = ids[:, 1].astype(index)
@@ -221,8 +233,18 @@ def fastrp(
     dens = _density(density, n)
     seed = seed_from_rng(rng)
     return _core.fastrp(
-        A.indptr, A.indices, A.data, n, dim, w, beta, bool(transition), bool(normalize),
-        self_influence, dens, seed,
+        A.indptr,
+        A.indices,
+        A.data,
+        n,
+        dim,
+        w,
+        beta,
+        bool(transition),
+        bool(normalize),
+        self_influence,
+        dens,
+        seed,
     )
 
 
@@ -246,6 +268,7 @@ def _demo() -> dict:
 
 # --- command line: python -m lralg fastrp ---------------------------------------
 
+
 def _read_graph(path: str, n_nodes):
     """An edge list (text: 'i j' or 'i j weight' per line, '#' comments, comma or
     whitespace separated) or a scipy.sparse .npz adjacency."""
@@ -266,9 +289,17 @@ def _cmd_fastrp(args) -> int:
     weights = [float(w) for w in args.weights.split(",") if w.strip()]
     start = time.perf_counter()
     emb = fastrp(
-        graph, args.dim, weights=weights, beta=args.beta, transition=not args.adjacency,
-        normalize=not args.no_normalize, self_influence=args.self_influence,
-        dtype=np.dtype(args.dtype), rng=args.seed, n_nodes=n_nodes, directed=args.directed,
+        graph,
+        args.dim,
+        weights=weights,
+        beta=args.beta,
+        transition=not args.adjacency,
+        normalize=not args.no_normalize,
+        self_influence=args.self_influence,
+        dtype=np.dtype(args.dtype),
+        rng=args.seed,
+        n_nodes=n_nodes,
+        directed=args.directed,
     )
     elapsed = time.perf_counter() - start
     np.save(args.out, emb)
@@ -288,11 +319,13 @@ def _add_command(commands) -> None:
     frp.add_argument("--beta", type=float, default=0.0, help="degree weighting exponent (0)")
     frp.add_argument("--self-influence", type=float, default=0.0, dest="self_influence")
     frp.add_argument("--adjacency", action="store_true", help="use A instead of D^-1 A")
-    frp.add_argument("--no-normalize", action="store_true", dest="no_normalize",
-                     help="do not row-normalise each power")
+    frp.add_argument(
+        "--no-normalize", action="store_true", dest="no_normalize", help="do not row-normalise each power"
+    )
     frp.add_argument("--directed", action="store_true", help="edges are i -> j only")
-    frp.add_argument("--n-nodes", type=int, default=None, dest="n_nodes",
-                     help="number of nodes (default: largest id + 1)")
+    frp.add_argument(
+        "--n-nodes", type=int, default=None, dest="n_nodes", help="number of nodes (default: largest id + 1)"
+    )
     frp.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     frp.add_argument("--seed", type=int, default=None, help="random seed")
     frp.set_defaults(run=_cmd_fastrp)

@@ -31,7 +31,6 @@ validates, converts blocks and keeps the bookkeeping of the items' vectors.
 
 from __future__ import annotations
 
-import numbers
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -125,14 +124,23 @@ class _Block:
             self.A_csr = self.At_csr = None
             self.m, self.b = self.A.shape
             flat = X.ravel(order="K")
-            self.sqnorm = float(np.dot(flat, flat)) if X.dtype == np.float64 else float(
-                np.dot(flat.astype(np.float64), flat.astype(np.float64)))
+            self.sqnorm = (
+                float(np.dot(flat, flat))
+                if X.dtype == np.float64
+                else float(np.dot(flat.astype(np.float64), flat.astype(np.float64)))
+            )
 
     def astype(self, dtype):
         if dtype == self.dtype:
             return self
         new = object.__new__(_Block)
-        new.dtype, new.sparse, new.m, new.b, new.sqnorm = np.dtype(dtype), self.sparse, self.m, self.b, self.sqnorm
+        new.dtype, new.sparse, new.m, new.b, new.sqnorm = (
+            np.dtype(dtype),
+            self.sparse,
+            self.m,
+            self.b,
+            self.sqnorm,
+        )
         new.axis, new._core, new.X = self.axis, None, None
         if self.sparse:
             new.A = None
@@ -150,8 +158,9 @@ class _Block:
             cls = _core.IsvdBlock32 if self.dtype == np.float32 else _core.IsvdBlock64
             if self.sparse:
                 a, t = self.A_csr, self.At_csr
-                self._core = cls.csr(a.indptr, a.indices, a.data, t.indptr, t.indices, t.data,
-                                     self.m, self.b, self.sqnorm)
+                self._core = cls.csr(
+                    a.indptr, a.indices, a.data, t.indptr, t.indices, t.data, self.m, self.b, self.sqnorm
+                )
             else:
                 self._core = cls.dense(self.X, self.axis, self.sqnorm)
         return self._core
@@ -250,8 +259,9 @@ class _Summary:
         self.__dict__.update(d)
         self.state = None
         if saved is not None:
-            self.state = _new_state(self.m, self.k_keep, self.residual, self.tol, self.seed, self.dtype,
-                                    self.power_iters)
+            self.state = _new_state(
+                self.m, self.k_keep, self.residual, self.tol, self.seed, self.dtype, self.power_iters
+            )
             self.state.load(*saved)
 
     @property
@@ -273,16 +283,18 @@ class _Summary:
     def _start(self, m, dtype):
         self.m = m
         self.dtype = np.dtype(dtype)
-        self.state = _new_state(m, self.k_keep, self.residual, self.tol, self.seed, self.dtype,
-                                self.power_iters)
+        self.state = _new_state(
+            m, self.k_keep, self.residual, self.tol, self.seed, self.dtype, self.power_iters
+        )
 
     def _promote(self, dtype):
         dtype = np.promote_types(self.dtype, dtype)
         if dtype != self.dtype:  # float32 -> float64: carry the summary over
             old = self.state
             self.dtype = dtype
-            self.state = _new_state(self.m, self.k_keep, self.residual, self.tol, self.seed, dtype,
-                                    self.power_iters)
+            self.state = _new_state(
+                self.m, self.k_keep, self.residual, self.tol, self.seed, dtype, self.power_iters
+            )
             self.state.load(old.Q.astype(dtype), old.lam, old.blocks, old.items, old.sqnorm)
 
     def push(self, blk: _Block, name="block"):
@@ -301,7 +313,7 @@ class _Summary:
             self.rots.append(out[0])
             self.coefs.append(out[1])
 
-    def merge(self, other: "_Summary"):
+    def merge(self, other: _Summary):
         if other.m is None or other.n == 0:
             return
         if self.track and not other.track:  # refuse before any state changes
@@ -368,8 +380,18 @@ def _complete(Q, r):
 
 
 @one_blas_thread
-def incremental_svd(blocks, rank, *, axis=0, oversampling=5, tol=1e-12, compute_u=True, rng=None,
-                    residual="auto", power_iters=1) -> SVDResult:
+def incremental_svd(
+    blocks,
+    rank,
+    *,
+    axis=0,
+    oversampling=5,
+    tol=1e-12,
+    compute_u=True,
+    rng=None,
+    residual="auto",
+    power_iters=1,
+) -> SVDResult:
     """Truncated SVD of a matrix given as a stream of blocks, in one pass.
 
     Implements the incremental truncated SVD of Shamrai (2026, arXiv
@@ -482,9 +504,7 @@ def _collect(blocks, axis, name="blocks"):
         if m is None:
             m = blk.m
         elif blk.m != m:
-            raise ValueError(
-                f"{name}[{i}] has {blk.m} entries along the non-stacked axis, {name}[0] has {m}"
-            )
+            raise ValueError(f"{name}[{i}] has {blk.m} entries along the non-stacked axis, {name}[0] has {m}")
         out.append(blk)
     if not out:
         raise ValueError(f"{name} is empty")
@@ -604,8 +624,9 @@ def _check_method(method):
 
 
 @one_blas_thread
-def svd_error_bound(blocks, rank, *, axis=0, method="residual", order="norm", oversampling=5,
-                    tol=1e-12) -> float:
+def svd_error_bound(
+    blocks, rank, *, axis=0, method="residual", order="norm", oversampling=5, tol=1e-12
+) -> float:
     """Upper bound on the relative error of the best rank-``rank`` approximation
     of the stacked blocks, without computing their SVD (Shamrai 2026).
 
@@ -661,7 +682,7 @@ def svd_error_bound(blocks, rank, *, axis=0, method="residual", order="norm", ov
     seed = _seed_prefix(blks, idx, rank)
     state = _make_state(method, blks, seed, rank, tol, oversampling)
     if method != "weyl":
-        for j in idx[len(seed):]:
+        for j in idx[len(seed) :]:
             state = state.add(blks[j])
     return _relative(total, state.lower_bound(rank))
 
@@ -682,7 +703,9 @@ def _exact_error(blks, idx, r):
             G = np.zeros((m, m))
             for j in idx:
                 A = blks[j].A if not blks[j].sparse else blks[j].A_csr
-                G += np.asarray((A @ A.T).toarray() if sp.issparse(A) else A.astype(np.float64) @ A.T.astype(np.float64))
+                G += np.asarray(
+                    (A @ A.T).toarray() if sp.issparse(A) else A.astype(np.float64) @ A.T.astype(np.float64)
+                )
         else:
             mats = [blks[j].A_csr.toarray() if blks[j].sparse else blks[j].A for j in idx]
             M = np.hstack(mats).astype(np.float64)
@@ -699,8 +722,9 @@ def _exact_error(blks, idx, r):
 
 
 @one_blas_thread
-def cluster_matrices(matrices, rank, eps, *, axis=1, method="residual", order="norm", patience=10,
-                     oversampling=5, tol=1e-12) -> ClusteringResult:
+def cluster_matrices(
+    matrices, rank, eps, *, axis=1, method="residual", order="norm", patience=10, oversampling=5, tol=1e-12
+) -> ClusteringResult:
     """Compression-aware clustering of matrices under an SVD error constraint.
 
     The paper's greedy scheme (Shamrai 2026): take the remaining matrix of
@@ -753,7 +777,7 @@ def cluster_matrices(matrices, rank, eps, *, axis=1, method="residual", order="n
     ones = 0
     while avail:
         seed = _seed_prefix(blks, avail, rank)
-        rest = avail[len(seed):]
+        rest = avail[len(seed) :]
         state = _make_state(method, blks, seed, rank, tol, oversampling)
         total = sum(blks[j].sqnorm for j in seed)
         if order == "norm":
@@ -800,8 +824,13 @@ def cluster_matrices(matrices, rank, eps, *, axis=1, method="residual", order="n
         K = sum(blks[j].b for j in c)
         params += K * m if len(c) == 1 else min(rank * (m + K), K * m)
     ratio = float(m * N / params) if params else 1.0
-    return ClusteringResult(labels, [np.asarray(c, dtype=np.intp) for c in clusters], errors, ratio,
-                            np.asarray(bounds, dtype=np.float64))
+    return ClusteringResult(
+        labels,
+        [np.asarray(c, dtype=np.intp) for c in clusters],
+        errors,
+        ratio,
+        np.asarray(bounds, dtype=np.float64),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -823,9 +852,13 @@ def _check_samples(X):
         )
     if shape is not None and len(shape) == 2:
         if shape[0] == 0:
-            raise ValueError(f"Found array with 0 sample(s) (shape={tuple(shape)}) while a minimum of 1 is required.")
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={tuple(shape)}) while a minimum of 1 is required."
+            )
         if shape[1] == 0:
-            raise ValueError(f"Found array with 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 is required.")
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 is required."
+            )
     return check_matrix(X, "X")
 
 
@@ -869,8 +902,18 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
     u_ : ndarray (n_samples_seen_, rank), only with compute_u=True
     """
 
-    def __init__(self, rank, *, oversampling=5, tol=1e-12, compute_u=False, residual="auto",
-                 batch_size=None, rng=None, power_iters=1):
+    def __init__(
+        self,
+        rank,
+        *,
+        oversampling=5,
+        tol=1e-12,
+        compute_u=False,
+        residual="auto",
+        batch_size=None,
+        rng=None,
+        power_iters=1,
+    ):
         self.rank = rank
         self.oversampling = oversampling
         self.tol = tol
@@ -897,8 +940,14 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
 
     def _start(self):
         rank = self._validate_params()
-        self._summary = _Summary(rank + self.oversampling, self.residual, float(self.tol),
-                                 seed_from_rng(self.rng), bool(self.compute_u), int(self.power_iters))
+        self._summary = _Summary(
+            rank + self.oversampling,
+            self.residual,
+            float(self.tol),
+            seed_from_rng(self.rng),
+            bool(self.compute_u),
+            int(self.power_iters),
+        )
 
     def _check_X(self, X, reset):
         X = _check_samples(X)
@@ -906,9 +955,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         if reset:
             rank = check_rank(self.rank)
             if rank > d:
-                raise ValueError(
-                    f"rank={rank} must be <= n_features = {d}"
-                )
+                raise ValueError(f"rank={rank} must be <= n_features = {d}")
         elif d != self.n_features_in_:
             raise ValueError(
                 f"X has {d} features, but {type(self).__name__} is expecting "
@@ -936,7 +983,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         batch = 1000 if self.batch_size is None else check_int(self.batch_size, "batch_size", low=1)
         for lo in range(0, X.shape[0], batch):
-            self._summary.push(_Block(X[lo:lo + batch], 0), "X")
+            self._summary.push(_Block(X[lo : lo + batch], 0), "X")
         self._publish()
         return self
 
@@ -971,13 +1018,11 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         Z = check_matrix(Z, "Z")
         if Z.shape[1] != self.components_.shape[0]:
-            raise ValueError(
-                f"Z has {Z.shape[1]} columns, expected {self.components_.shape[0]} (rank)"
-            )
+            raise ValueError(f"Z has {Z.shape[1]} columns, expected {self.components_.shape[0]} (rank)")
         return np.asarray(Z @ self.components_.astype(Z.dtype, copy=False))
 
     @one_blas_thread
-    def merge(self, other: "IncrementalSVD") -> "IncrementalSVD":
+    def merge(self, other: IncrementalSVD) -> IncrementalSVD:
         """Fold the summary of ``other`` (fitted on other rows) into this one; returns self.
 
         The result summarises the rows seen by both, as if they had been
@@ -992,9 +1037,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
             self._start()
             self.n_features_in_ = other.n_features_in_
         if other.n_features_in_ != self.n_features_in_:
-            raise ValueError(
-                f"other has {other.n_features_in_} features, self has {self.n_features_in_}"
-            )
+            raise ValueError(f"other has {other.n_features_in_} features, self has {self.n_features_in_}")
         self._summary.merge(other._summary)
         self._publish()
         return self

@@ -99,8 +99,10 @@ class GaussianSensing:
         self.seed = seed_from_rng(rng)
 
     def __repr__(self):
-        return (f"GaussianSensing(shape={self.shape}, n_measurements={self.n_measurements}, "
-                f"symmetric={self.symmetric})")
+        return (
+            f"GaussianSensing(shape={self.shape}, n_measurements={self.n_measurements}, "
+            f"symmetric={self.symmetric})"
+        )
 
     def measurement_matrix(self, i) -> np.ndarray:
         """The matrix ``A_i`` (float64), regenerated from the key; for inspection."""
@@ -112,16 +114,14 @@ class GaussianSensing:
         X = check_array(X, "X")
         if X.shape != self.shape:
             raise ValueError(f"X must have shape {self.shape}, got {X.shape}")
-        return _core.gaussian_matvec(self.seed, self.n_measurements, self.symmetric,
-                                     np.ascontiguousarray(X))
+        return _core.gaussian_matvec(self.seed, self.n_measurements, self.symmetric, np.ascontiguousarray(X))
 
     def rmatvec(self, y) -> np.ndarray:
         """The adjoint ``sum_i y_i A_i``, shape ``self.shape``, in y's floating dtype."""
         y = check_array(y, "y", ndim=1)
         if y.shape[0] != self.n_measurements:
             raise ValueError(f"y must have length {self.n_measurements}, got {y.shape[0]}")
-        return _core.gaussian_rmatvec(self.seed, *self.shape, self.symmetric,
-                                      np.ascontiguousarray(y))
+        return _core.gaussian_rmatvec(self.seed, *self.shape, self.symmetric, np.ascontiguousarray(y))
 
     # -- the two products the iterations need, from the factors
     def _forward(self, F, G):
@@ -165,8 +165,7 @@ class EntrySampling:
         self._order_c = np.argsort(cols, kind="stable").astype(np.int64)
         self._ptr_r = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n1))]).astype(np.int64)
         self._ptr_c = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n2))]).astype(np.int64)
-        self._index = (n1, n2, self.rows, self.cols, self._ptr_r, self._order_r, self._ptr_c,
-                       self._order_c)
+        self._index = (n1, n2, self.rows, self.cols, self._ptr_r, self._order_r, self._ptr_c, self._order_c)
 
     @staticmethod
     def _indices(a, name, n):
@@ -237,7 +236,11 @@ class _UserOperator:
         self._flat = False
         if matrix_shape is not None:
             self.shape = _check_shape(matrix_shape, "matrix_shape")
-            if shape is not None and len(shape) == 2 and tuple(shape) == (n_measurements, self.shape[0] * self.shape[1]):
+            if (
+                shape is not None
+                and len(shape) == 2
+                and tuple(shape) == (n_measurements, self.shape[0] * self.shape[1])
+            ):
                 self._flat = True  # LinearOperator-like: vectors of length n1*n2
         elif shape is not None and len(shape) == 2:
             self.shape = _check_shape(tuple(shape), "operator.shape")
@@ -410,13 +413,13 @@ class _StepSchedule:
         self.adaptive = adaptive
         self.grow = grow
         self.eta = base_step
-        self.start = None       # first iteration whose step raised the loss
+        self.start = None  # first iteration whose step raised the loss
         self.t = 0
         self.f = f0
 
     def step(self):
         if not self.adaptive:
-            return self.base_step * self.decay ** self.t
+            return self.base_step * self.decay**self.t
         return self.eta
 
     def observe(self, f):
@@ -450,10 +453,27 @@ def _precondition(grad, factor, lam):
     return grad @ np.linalg.inv(P).astype(grad.dtype, copy=False)
 
 
-def recover(y, operator, rank, *, loss=None, parameterization=None, method="subgradient",
-            init_scale=None, step=None, decay=None, damping=None, max_iter=1000, tol=1e-8,
-            rng=None, verbose=False, callback=None, X_true=None, switch_tol=1e-2,
-            matrix_shape=None) -> RecoveryResult:
+def recover(
+    y,
+    operator,
+    rank,
+    *,
+    loss=None,
+    parameterization=None,
+    method="subgradient",
+    init_scale=None,
+    step=None,
+    decay=None,
+    damping=None,
+    max_iter=1000,
+    tol=1e-8,
+    rng=None,
+    verbose=False,
+    callback=None,
+    X_true=None,
+    switch_tol=1e-2,
+    matrix_shape=None,
+) -> RecoveryResult:
     """Recover a low-rank matrix X from measurements ``y = A(X) + noise``.
 
     Parameters
@@ -799,7 +819,6 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     if parameterization == "symmetric" and n1 != n2:
         raise ValueError(f"parameterization='symmetric' needs a square matrix, the operator's is {op.shape}")
     rank = check_rank(rank, "rank", upper=min(n1, n2))
-    symmetric = parameterization == "symmetric"
     if init_scale is None:
         init_scale = {"subgradient": 1e-10, "scaled-subgradient": _SCALED_INIT}.get(method, 1e-3)
     alpha = check_real(init_scale, "init_scale", low=0.0, low_open=True)
@@ -899,8 +918,9 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
     switch_iter = None
     message = "max_iter reached"
     t = 0
-    schedule = (_StepSchedule(base_step, decay, adaptive, f0, _GROW[parameterization])
-                if loss == "l1" else None)
+    schedule = (
+        _StepSchedule(base_step, decay, adaptive, f0, _GROW[parameterization]) if loss == "l1" else None
+    )
     report_every = max(1, max_iter // 20)
     for t in range(1, max_iter + 1):
         if loss == "l1":
@@ -928,16 +948,17 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
                     raise DivergenceError(f"{method} diverged at iteration {t} (the factors blew up)")
             F_new = F - eta * SG
             G_new = G - eta * StF
-            change = math.sqrt(float(np.sum((F_new - F) ** 2) + np.sum((G_new - G) ** 2))
-                               / max(float(np.sum(F**2) + np.sum(G**2)), 1e-300))
+            change = math.sqrt(
+                float(np.sum((F_new - F) ** 2) + np.sum((G_new - G) ** 2))
+                / max(float(np.sum(F**2) + np.sum(G**2)), 1e-300)
+            )
             F, G = F_new, G_new
         r, f = evaluate(F, G)
         if not (math.isfinite(f) and f <= 1e8 * max(f0, 1e-300)) or not (
             np.isfinite(F).all() and np.isfinite(G).all()
         ):
             raise DivergenceError(
-                f"{method} diverged at iteration {t} (loss {f:.3g}, initial {f0:.3g}); "
-                "use a smaller step"
+                f"{method} diverged at iteration {t} (loss {f:.3g}, initial {f0:.3g}); use a smaller step"
             )
         # Xiong, Ding and Du's one-step modification (see Notes).
         if method == "gd-onestep" and switch_iter is None and float(np.linalg.norm(r)) <= switch_tol * y_norm:
@@ -956,11 +977,18 @@ def recover(y, operator, rank, *, loss=None, parameterization=None, method="subg
         errors.append(error_of(F, G, change))
         steps.append(eta)
         if verbose and (t % report_every == 0 or t == 1):
-            print(f"recover[{method}] iter {t:6d}  loss {f:.4e}  error {errors[-1]:.3e}  step {eta:.3e}",
-                  file=sys.stderr)
+            print(
+                f"recover[{method}] iter {t:6d}  loss {f:.4e}  error {errors[-1]:.3e}  step {eta:.3e}",
+                file=sys.stderr,
+            )
         if callback is not None:
-            state = {"iteration": t, "loss": f, "error": errors[-1], "step": eta,
-                     "factors": (U,) if parameterization == "symmetric" else (F, G)}
+            state = {
+                "iteration": t,
+                "loss": f,
+                "error": errors[-1],
+                "step": eta,
+                "factors": (U,) if parameterization == "symmetric" else (F, G),
+            }
             if callback(state):
                 message = "stopped by callback"
                 break

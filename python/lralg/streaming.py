@@ -295,7 +295,7 @@ class StreamingTopEigenvector:
         self._buffer, self._buffered = [], 0
         return True
 
-    def update(self, block) -> "StreamingTopEigenvector":
+    def update(self, block) -> StreamingTopEigenvector:
         """Feed a 2-D block of rows (or one 1-D row), dense or scipy.sparse. Returns self.
 
         Dense float32 and float64 blocks are read without a copy when C- or
@@ -321,10 +321,9 @@ class StreamingTopEigenvector:
         return self
 
     def _result(self):
-        if self._stream is None and self._buffered > 0:
-            # The stream ended (or is read) before the warm-up filled.
-            if not self._start_oja():
-                raise ValueError("every row seen is zero: A^T A = 0 has no top eigenvector")
+        # The stream ended (or is read) before the warm-up filled.
+        if self._stream is None and self._buffered > 0 and not self._start_oja():
+            raise ValueError("every row seen is zero: A^T A = 0 has no top eigenvector")
         if self._stream is None and self._skipped > 0:
             raise ValueError("every row seen is zero: A^T A = 0 has no top eigenvector")
         if self._stream is None or self._stream.rows_seen == 0:

@@ -57,19 +57,18 @@ namespace blas {
 
 // The Fortran signatures as SciPy's cython_blas / cython_lapack export them.
 template <class S>
-using gemm_fn = void(const char*, const char*, const int*, const int*, const int*, const S*,
-                     const S*, const int*, const S*, const int*, const S*, S*, const int*);
+using gemm_fn = void(const char*, const char*, const int*, const int*, const int*, const S*, const S*,
+                     const int*, const S*, const int*, const S*, S*, const int*);
 template <class S>
-using syrk_fn = void(const char*, const char*, const int*, const int*, const S*, const S*,
-                     const int*, const S*, S*, const int*);
+using syrk_fn = void(const char*, const char*, const int*, const int*, const S*, const S*, const int*,
+                     const S*, S*, const int*);
 template <class S>
-using syevd_fn = void(const char*, const char*, const int*, S*, const int*, S*, S*, const int*,
-                      int*, const int*, int*);
+using syevd_fn = void(const char*, const char*, const int*, S*, const int*, S*, S*, const int*, int*,
+                      const int*, int*);
 template <class S>
 using geqrf_fn = void(const int*, const int*, S*, const int*, S*, S*, const int*, int*);
 template <class S>
-using orgqr_fn = void(const int*, const int*, const int*, S*, const int*, const S*, S*,
-                      const int*, int*);
+using orgqr_fn = void(const int*, const int*, const int*, S*, const int*, const S*, S*, const int*, int*);
 
 // The table of pointers (null: not given). Filled once at import; read-only afterwards.
 struct Table {
@@ -85,9 +84,9 @@ struct Table {
   orgqr_fn<float>* sorgqr = nullptr;
 };
 
-Table& table();                 // cpp/src/blas.cpp
-bool enabled();                 // use the table where a pointer is set (default true)
-void use_blas(bool on);         // false: Eigen everywhere (tests compare both paths)
+Table& table();          // cpp/src/blas.cpp
+bool enabled();          // use the table where a pointer is set (default true)
+void use_blas(bool on);  // false: Eigen everywhere (tests compare both paths)
 // Sets the pointer of a routine by its name ("dgemm", "ssyrk", ...); false if the name is unknown.
 bool set_pointer(const char* name, void* pointer);
 // The names the table knows, for the binding.
@@ -114,8 +113,7 @@ inline int ld_of(index_t stride, index_t rows) { return to_int(std::max<index_t>
 
 // C = alpha op(A) op(B) + beta C.
 template <class S>
-void gemm(char ta, char tb, S alpha, const ConstMatRef<S>& A, const ConstMatRef<S>& B, S beta,
-          MatRef<S> C) {
+void gemm(char ta, char tb, S alpha, const ConstMatRef<S>& A, const ConstMatRef<S>& B, S beta, MatRef<S> C) {
   const bool tA = ta == 'T', tB = tb == 'T';
   const index_t m = tA ? A.cols() : A.rows();
   const index_t k = tA ? A.rows() : A.cols();
@@ -124,7 +122,10 @@ void gemm(char ta, char tb, S alpha, const ConstMatRef<S>& A, const ConstMatRef<
   require(k == kb && C.rows() == m && C.cols() == n, "gemm: shapes do not match");
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    if (beta == S(0)) C.setZero(); else C *= beta;
+    if (beta == S(0))
+      C.setZero();
+    else
+      C *= beta;
     return;
   }
   auto* f = detail::pick<S>(table().dgemm, table().sgemm);
@@ -145,17 +146,28 @@ void gemm(char ta, char tb, S alpha, const ConstMatRef<S>& A, const ConstMatRef<
     auto Cb = by_rows ? C.block(lo, 0, w, n) : C.block(0, lo, m, w);
     Mat<S> P;
     if (by_rows) {  // rows lo..hi of op(A), all of op(B)
-      if (tA && tB) P.noalias() = A.block(0, lo, k, w).transpose() * B.transpose();
-      else if (tA) P.noalias() = A.block(0, lo, k, w).transpose() * B;
-      else if (tB) P.noalias() = A.block(lo, 0, w, k) * B.transpose();
-      else P.noalias() = A.block(lo, 0, w, k) * B;
+      if (tA && tB)
+        P.noalias() = A.block(0, lo, k, w).transpose() * B.transpose();
+      else if (tA)
+        P.noalias() = A.block(0, lo, k, w).transpose() * B;
+      else if (tB)
+        P.noalias() = A.block(lo, 0, w, k) * B.transpose();
+      else
+        P.noalias() = A.block(lo, 0, w, k) * B;
     } else {  // all of op(A), columns lo..hi of op(B)
-      if (tA && tB) P.noalias() = A.transpose() * B.block(lo, 0, w, k).transpose();
-      else if (tA) P.noalias() = A.transpose() * B.block(0, lo, k, w);
-      else if (tB) P.noalias() = A * B.block(lo, 0, w, k).transpose();
-      else P.noalias() = A * B.block(0, lo, k, w);
+      if (tA && tB)
+        P.noalias() = A.transpose() * B.block(lo, 0, w, k).transpose();
+      else if (tA)
+        P.noalias() = A.transpose() * B.block(0, lo, k, w);
+      else if (tB)
+        P.noalias() = A * B.block(lo, 0, w, k).transpose();
+      else
+        P.noalias() = A * B.block(0, lo, k, w);
     }
-    if (beta == S(0)) Cb = alpha * P; else Cb = beta * Cb + alpha * P;
+    if (beta == S(0))
+      Cb = alpha * P;
+    else
+      Cb = beta * Cb + alpha * P;
   });
 }
 
@@ -168,7 +180,10 @@ void syrk(char trans, S alpha, const ConstMatRef<S>& A, S beta, MatRef<S> C) {
   require(C.rows() == n && C.cols() == n, "syrk: shapes do not match");
   if (n == 0) return;
   if (k == 0) {
-    if (beta == S(0)) C.setZero(); else C *= beta;
+    if (beta == S(0))
+      C.setZero();
+    else
+      C *= beta;
     return;
   }
   auto* f = detail::pick<S>(table().dsyrk, table().ssyrk);
@@ -180,8 +195,14 @@ void syrk(char trans, S alpha, const ConstMatRef<S>& A, S beta, MatRef<S> C) {
     f(&uplo, &tr, &N, &K, &alpha, A.data(), &lda, &beta, C.data(), &ldc);
   } else {
     Mat<S> P;
-    if (t) P.noalias() = A.transpose() * A; else P.noalias() = A * A.transpose();
-    if (beta == S(0)) C = alpha * P; else C = beta * C + alpha * P;
+    if (t)
+      P.noalias() = A.transpose() * A;
+    else
+      P.noalias() = A * A.transpose();
+    if (beta == S(0))
+      C = alpha * P;
+    else
+      C = beta * C + alpha * P;
   }
   for (index_t j = 1; j < n; ++j)  // lower triangle -> upper
     for (index_t i = 0; i < j; ++i) C(i, j) = C(j, i);
@@ -207,15 +228,13 @@ void syev(Mat<S>& A, Vec<S>& w) {
       liwork = std::max(1, iwq);
       std::vector<S> work(std::size_t(lwork) + 1);
       std::vector<int> iwork(std::size_t(liwork) + 1);
-      f(&jobz, &uplo, &N, A.data(), &lda, w.data(), work.data(), &lwork, iwork.data(), &liwork,
-        &info);
+      f(&jobz, &uplo, &N, A.data(), &lda, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
     }
     require(info == 0, "syev: the eigendecomposition did not converge (non-finite entries?)");
     return;
   }
   Eigen::SelfAdjointEigenSolver<Mat<S>> es(A, Eigen::ComputeEigenvectors);
-  require(es.info() == Eigen::Success,
-          "syev: the eigendecomposition did not converge (non-finite entries?)");
+  require(es.info() == Eigen::Success, "syev: the eigendecomposition did not converge (non-finite entries?)");
   w = es.eigenvalues();
   A = es.eigenvectors();
 }

@@ -91,12 +91,12 @@ struct HalfSweepOptions {
   CompletionMethod method = CompletionMethod::robust_altmin;
   double reg = 0.0;
   bool reg_per_entry = false;  // weighted-lambda: row i uses reg * |Omega_i| (Zhou et al. 2008)
-  double mu = 0.0;          // global offset subtracted from every value
-  int inner_iter = 10;      // robust-altmin: at most this many CG iterations per row
-  double inner_rtol = 1e-2; // robust-altmin: stop once the residual fell by this factor
-  int sketch_factor = 4;    // robust-altmin: sketch rows per unknown
-  std::uint64_t seed = 0;   // robust-altmin: key of the sketch
-  std::uint64_t stream = 0; // robust-altmin: one stream per half-sweep
+  double mu = 0.0;             // global offset subtracted from every value
+  int inner_iter = 10;         // robust-altmin: at most this many CG iterations per row
+  double inner_rtol = 1e-2;    // robust-altmin: stop once the residual fell by this factor
+  int sketch_factor = 4;       // robust-altmin: sketch rows per unknown
+  std::uint64_t seed = 0;      // robust-altmin: key of the sketch
+  std::uint64_t stream = 0;    // robust-altmin: one stream per half-sweep
 };
 
 // Statistics of one half-sweep (robust-altmin): CG iterations over all rows.
@@ -109,8 +109,7 @@ namespace detail {
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
 using VecD = Eigen::Matrix<double, Eigen::Dynamic, 1>;
 template <class Scalar>
-using RowMajorMap =
-    Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+using RowMajorMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
 template <class Scalar>
 using ConstRowMajorMap =
     Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
@@ -175,8 +174,8 @@ MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSwee
 // Gathers row i's regressors (rows of Y at its observed columns, in double)
 // into B and its targets t_ij = M_ij - mu - offset_j into t.
 template <class Scalar, class Index>
-void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scalar* offset,
-                const Scalar* Y, index_t d, double mu, MatD& B, VecD& t) {
+void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scalar* offset, const Scalar* Y,
+                index_t d, double mu, MatD& B, VecD& t) {
   const index_t begin = obs.begin(i), nnz = obs.end(i) - begin;
   B.resize(nnz, d);
   t.resize(nnz);
@@ -191,8 +190,8 @@ void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scal
 
 // Exact solve of every row: normal matrix + Cholesky.
 template <class Scalar, class Index>
-void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
-                      const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
+void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
+                      index_t d, Scalar* X, const HalfSweepOptions& opt) {
   parallel_blocks(obs.rows, 64, [&](index_t, index_t lo, index_t hi) {
     MatD B;  // the row's regressors, gathered
     VecD t, x;
@@ -226,8 +225,7 @@ void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* o
 // warm-started from the current X.
 template <class Scalar, class Index>
 HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
-                                 const Scalar* Y, index_t d, Scalar* X,
-                                 const HalfSweepOptions& opt) {
+                                 const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
   const index_t n = obs.cols;
   const MatD R = sketch_preconditioner(Y, n, d, opt);
   // W = Y R^{-1}, row by row in blocks: W^T = R^{-T} Y^T.
@@ -299,8 +297,8 @@ HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, cons
 // Updates every row of X (obs.rows x d, row-major) given Y (obs.cols x d,
 // row-major) and the per-column offsets `offset` (obs.cols, or null).
 template <class Scalar, class Index>
-HalfSweepStats solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
-                          const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
+HalfSweepStats solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
+                          index_t d, Scalar* X, const HalfSweepOptions& opt) {
   require(d >= 1, "completion: the factors need at least one column");
   require(opt.reg >= 0.0 && std::isfinite(opt.reg), "reg must be finite and >= 0");
   require(opt.inner_iter >= 0 && opt.sketch_factor >= 1, "completion: bad solver settings");
@@ -314,8 +312,8 @@ HalfSweepStats solve_rows(const RowObservations<Scalar, Index>& obs, const Scala
 // Sum of squared residuals of the model mu + a_i + b_j + u_i^T v_j over the
 // observations (CSR by rows); a, b may be null. Deterministic in the thread count.
 template <class Scalar, class Index>
-double squared_residual(const RowObservations<Scalar, Index>& obs, const Scalar* U,
-                        const Scalar* V, index_t k, double mu, const Scalar* a, const Scalar* b) {
+double squared_residual(const RowObservations<Scalar, Index>& obs, const Scalar* U, const Scalar* V,
+                        index_t k, double mu, const Scalar* a, const Scalar* b) {
   constexpr index_t block = 256;
   const index_t n_blocks = (obs.rows + block - 1) / block;
   std::vector<double> partial(std::size_t(std::max<index_t>(n_blocks, 1)), 0.0);
@@ -342,17 +340,19 @@ double squared_residual(const RowObservations<Scalar, Index>& obs, const Scalar*
 
 // out[p] = mu + a[rows[p]] + b[cols[p]] + U[rows[p]] . V[cols[p]] (indices checked by the caller).
 template <class Scalar>
-void predict_entries(const Scalar* U, const Scalar* V, index_t k, double mu, const Scalar* a,
-                     const Scalar* b, const std::int64_t* rows, const std::int64_t* cols,
-                     index_t count, Scalar* out) {
-  parallel_for(count, [&](index_t p) {
-    const index_t i = index_t(rows[p]), j = index_t(cols[p]);
-    const Scalar* u = U + i * k;
-    const Scalar* v = V + j * k;
-    double pred = mu + (a ? double(a[i]) : 0.0) + (b ? double(b[j]) : 0.0);
-    for (index_t c = 0; c < k; ++c) pred += double(u[c]) * double(v[c]);
-    out[p] = Scalar(pred);
-  }, 4096);
+void predict_entries(const Scalar* U, const Scalar* V, index_t k, double mu, const Scalar* a, const Scalar* b,
+                     const std::int64_t* rows, const std::int64_t* cols, index_t count, Scalar* out) {
+  parallel_for(
+      count,
+      [&](index_t p) {
+        const index_t i = index_t(rows[p]), j = index_t(cols[p]);
+        const Scalar* u = U + i * k;
+        const Scalar* v = V + j * k;
+        double pred = mu + (a ? double(a[i]) : 0.0) + (b ? double(b[j]) : 0.0);
+        for (index_t c = 0; c < k; ++c) pred += double(u[c]) * double(v[c]);
+        out[p] = Scalar(pred);
+      },
+      4096);
 }
 
 }  // namespace lralg

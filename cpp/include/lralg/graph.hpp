@@ -60,9 +60,9 @@ struct FastRPOptions {
   double self_influence = 0.0;
   double density = -1.0;  // <= 0: 1 / sqrt(n)
   std::uint64_t seed = 0;
-  index_t strip = 0;      // column strip width of the in-place products; 0: automatic
-  int two_hop = -1;       // U_2 by two hops into R: 1 always, 0 never, -1 when cheaper
-  int huge_panels = 1;    // the two panels on transparent huge pages: 1 yes, 0 no (4 KiB pages)
+  index_t strip = 0;    // column strip width of the in-place products; 0: automatic
+  int two_hop = -1;     // U_2 by two hops into R: 1 always, 0 never, -1 when cheaper
+  int huge_panels = 1;  // the two panels on transparent huge pages: 1 yes, 0 no (4 KiB pages)
 };
 
 namespace detail {
@@ -93,8 +93,8 @@ constexpr index_t kAhead = 12;
 // out[0 .. NV * lanes) = rs * sum_p A.data[p] * src[A.indices[p] * ld + (0 .. NV * lanes)]
 // over the arcs p of row i: NV register accumulators, one pass over the row.
 template <int NV, class Scalar, class Index>
-inline void gather_fixed(const CsrView<Scalar, Index>& A, index_t nnz, index_t i,
-                         const Scalar* src, index_t ld, Scalar rs, Scalar* out) {
+inline void gather_fixed(const CsrView<Scalar, Index>& A, index_t nnz, index_t i, const Scalar* src,
+                         index_t ld, Scalar rs, Scalar* out) {
   constexpr index_t L = kLanes<Scalar>;
   constexpr index_t bytes = NV * L * index_t(sizeof(Scalar));
   const index_t end = A.row_end(i);
@@ -147,8 +147,8 @@ inline void gather_any(const CsrView<Scalar, Index>& A, index_t i, const Scalar*
 // out[0 .. width) = rs * (row i of A) times src[:, 0 .. width) (src has row
 // stride ld): chunks of 8, 4, 2, 1 register packs, then the remainder.
 template <class Scalar, class Index>
-inline void gather(const CsrView<Scalar, Index>& A, index_t nnz, index_t i, const Scalar* src,
-                   index_t ld, index_t width, Scalar rs, Scalar* out) {
+inline void gather(const CsrView<Scalar, Index>& A, index_t nnz, index_t i, const Scalar* src, index_t ld,
+                   index_t width, Scalar rs, Scalar* out) {
   constexpr index_t L = kLanes<Scalar>;
   index_t c = 0;
   for (; c + 8 * L <= width; c += 8 * L) gather_fixed<8>(A, nnz, i, src + c, ld, rs, out + c);
@@ -288,8 +288,8 @@ struct ColumnStats {
     }
     for (index_t c = 0; c < k; ++c) {
       const double sd = std::sqrt(m[std::size_t(c)] / double(n));
-      const double floor = 10.0 * double(std::numeric_limits<Scalar>::epsilon()) *
-                           std::max(1.0, std::abs(mu[std::size_t(c)]));
+      const double floor =
+          10.0 * double(std::numeric_limits<Scalar>::epsilon()) * std::max(1.0, std::abs(mu[std::size_t(c)]));
       inv_std[std::size_t(c)] = sd > floor ? 1.0 / sd : 1.0;
     }
     parallel_blocks(n, 2048, [&](index_t, index_t lo, index_t hi) {
@@ -411,7 +411,8 @@ struct SparseRows {
   bool large = false;  // past the cache: lookups are worth prefetching
 
   const void* word_of(index_t i) const {
-    return succinct ? static_cast<const void*>(words.data() + (i >> 6)) : static_cast<const void*>(off.data() + i);
+    return succinct ? static_cast<const void*>(words.data() + (i >> 6))
+                    : static_cast<const void*>(off.data() + i);
   }
   // Where row i's begin and end offsets sit (nullptr: no entries).
   const std::uint32_t* offset_of(index_t i) const {
@@ -434,15 +435,18 @@ struct SparseRows {
     RawBuffer<std::uint64_t> base{std::size_t(nw)};  // entries before each word
     Word* wd = wd_buf.data();
     std::uint64_t* bs = base.data();
-    parallel_for(nw, [&](index_t v) {
-      std::uint64_t bits = 0, sum = 0;
-      for (index_t i = 64 * v; i < std::min(n, 64 * v + 64); ++i) {
-        if (count[i] != 0) bits |= std::uint64_t(1) << (i & 63);
-        sum += count[i];
-      }
-      wd[v] = Word{bits, std::uint32_t(popcount64(bits)), 0};
-      bs[v] = sum;
-    }, 1024);
+    parallel_for(
+        nw,
+        [&](index_t v) {
+          std::uint64_t bits = 0, sum = 0;
+          for (index_t i = 64 * v; i < std::min(n, 64 * v + 64); ++i) {
+            if (count[i] != 0) bits |= std::uint64_t(1) << (i & 63);
+            sum += count[i];
+          }
+          wd[v] = Word{bits, std::uint32_t(popcount64(bits)), 0};
+          bs[v] = sum;
+        },
+        1024);
     std::uint64_t rows = 0, total = 0;
     for (index_t v = 0; v < nw; ++v) {
       const std::uint64_t r = wd[v].rank, t = bs[v];
@@ -455,15 +459,18 @@ struct SparseRows {
     succinct = 2 * rows < std::uint64_t(n);
     off = RawBuffer<std::uint32_t>(std::size_t(succinct ? rows : std::uint64_t(n)) + 1);
     std::uint32_t* of = off.data();
-    parallel_for(nw, [&](index_t v) {
-      std::uint32_t* o = of + (succinct ? index_t(wd[v].rank) : 64 * v);
-      std::uint64_t at = bs[v];
-      for (index_t i = 64 * v; i < std::min(n, 64 * v + 64); ++i)
-        if (count[i] != 0 || !succinct) {
-          *o++ = std::uint32_t(at);
-          at += count[i];
-        }
-    }, 1024);
+    parallel_for(
+        nw,
+        [&](index_t v) {
+          std::uint32_t* o = of + (succinct ? index_t(wd[v].rank) : 64 * v);
+          std::uint64_t at = bs[v];
+          for (index_t i = 64 * v; i < std::min(n, 64 * v + 64); ++i)
+            if (count[i] != 0 || !succinct) {
+              *o++ = std::uint32_t(at);
+              at += count[i];
+            }
+        },
+        1024);
     of[succinct ? rows : std::uint64_t(n)] = std::uint32_t(total);
     if (succinct) words = std::move(wd_buf);
     const double index_bytes = succinct ? double(nw) * sizeof(Word) + 4.0 * double(rows) : 4.0 * double(n);
@@ -524,18 +531,21 @@ struct RowHeads {
   void build(const SparseRows<Scalar>& G, index_t n, index_t k) {
     heads = RawBuffer<Head>(std::size_t(n));
     Head* h = heads.data();
-    parallel_for(n, [&](index_t j) {
-      const auto r = G.row(j);
-      Head out{{0, 0}, r.end > r.begin ? std::abs(G.val.data()[r.begin]) : Scalar(0)};
-      for (int t = 0; t < 2; ++t) {
-        const bool real = r.begin + t < r.end;
-        const index_t c = real ? index_t(G.col.data()[r.begin + t]) : spare_column(k, j, t);
-        const bool negative = real && std::signbit(G.val.data()[r.begin + t]);
-        out.code[t] = std::uint16_t((c << 1) | (negative ? 1 : 0));
-      }
-      if (r.end - r.begin > 2) out.code[0] = std::uint16_t(out.code[0] | 0x8000u);
-      h[j] = out;
-    }, 1024);
+    parallel_for(
+        n,
+        [&](index_t j) {
+          const auto r = G.row(j);
+          Head out{{0, 0}, r.end > r.begin ? std::abs(G.val.data()[r.begin]) : Scalar(0)};
+          for (int t = 0; t < 2; ++t) {
+            const bool real = r.begin + t < r.end;
+            const index_t c = real ? index_t(G.col.data()[r.begin + t]) : spare_column(k, j, t);
+            const bool negative = real && std::signbit(G.val.data()[r.begin + t]);
+            out.code[t] = std::uint16_t((c << 1) | (negative ? 1 : 0));
+          }
+          if (r.end - r.begin > 2) out.code[0] = std::uint16_t(out.code[0] | 0x8000u);
+          h[j] = out;
+        },
+        1024);
     built = true;
   }
   void release() {
@@ -577,8 +587,7 @@ inline index_t product_strip(index_t n, index_t k, index_t requested) {
 // rounding noise (negative signed_norm) is stored as zeros, so every stored
 // row's norm is its true one, taken again (k flops) by whoever reads it.
 template <class Scalar, class Index>
-bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, double density,
-                       Scalar* E) {
+bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, double density, Scalar* E) {
   const index_t n = A.rows;
   const index_t k = opt.dim;
   const int q = int(opt.weights.size());
@@ -631,24 +640,30 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     const CounterRng rng(opt.seed);
     RawBuffer<std::uint32_t> count{std::size_t(n)};
     std::uint32_t* cnt = count.data();
-    parallel_for(n, [&](index_t j) {
-      std::uint32_t c = 0;
-      for_each_projection_entry(rng, j, k, density, [&](index_t, std::int8_t) { ++c; });
-      cnt[j] = c;
-    }, 1024);
+    parallel_for(
+        n,
+        [&](index_t j) {
+          std::uint32_t c = 0;
+          for_each_projection_entry(rng, j, k, density, [&](index_t, std::int8_t) { ++c; });
+          cnt[j] = c;
+        },
+        1024);
     if (!G.build(n, cnt)) return false;
     count.release();
-    parallel_for(n, [&](index_t j) {
-      const std::uint32_t* o = G.offset_of(j);
-      if (!o) return;
-      const Scalar gj = Scalar(degree_weight(row_sum(A, j), opt.beta));
-      std::uint32_t t = *o;
-      for_each_projection_entry(rng, j, k, density, [&](index_t c, std::int8_t sign) {
-        G.col.data()[t] = std::int32_t(c);
-        G.val.data()[t] = sign > 0 ? gj : -gj;
-        ++t;
-      });
-    }, 1024);
+    parallel_for(
+        n,
+        [&](index_t j) {
+          const std::uint32_t* o = G.offset_of(j);
+          if (!o) return;
+          const Scalar gj = Scalar(degree_weight(row_sum(A, j), opt.beta));
+          std::uint32_t t = *o;
+          for_each_projection_entry(rng, j, k, density, [&](index_t c, std::int8_t sign) {
+            G.col.data()[t] = std::int32_t(c);
+            G.val.data()[t] = sign > 0 ? gj : -gj;
+            ++t;
+          });
+        },
+        1024);
   }
   // u += (row i of A) S, u of k entries; prefetching the rows of S ahead.
   auto add_hop = [&](index_t i, const SparseRows<Scalar>& S, Scalar* u) {
@@ -777,7 +792,8 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
     if (opt.self_influence == 0.0) return;
     const double own = scale * degree_weight(row_sum(A, i), opt.beta);
     const auto r = G.row(i);
-    const double f0 = row_factor(opt.self_influence, std::sqrt(double(r.end - r.begin)) * std::abs(own), normalize);
+    const double f0 =
+        row_factor(opt.self_influence, std::sqrt(double(r.end - r.begin)) * std::abs(own), normalize);
     const Scalar x = Scalar(f0 * scale);
     for (index_t t = r.begin; t < r.end; ++t) e[G.col.data()[t]] += x * G.val.data()[t];
   };
@@ -995,7 +1011,8 @@ bool fastrp_two_panels(const CsrView<Scalar, Index>& A, const FastRPOptions& opt
   };
   // dst += [w_1 N(U_1[i])] + self + w_q N((M src)[i]), src holding U_{q-1}:
   // the terms of row i beside the powers kept in the panels.
-  auto add_outer_terms = [&](index_t i, Scalar* dst, const Scalar* src, double max_src, RowScratch<Scalar>& s) {
+  auto add_outer_terms = [&](index_t i, Scalar* dst, const Scalar* src, double max_src,
+                             RowScratch<Scalar>& s) {
     if (p > 1 && w1 != 0.0) add_u1_term(i, dst, s);
     Scalar* u = s.u.data();
     add_self(i, dst);
@@ -1080,11 +1097,14 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
   // for neighbours.
   std::vector<double> row_scale(static_cast<std::size_t>(n)), feature_scale;
   if (opt.beta != 0.0) feature_scale.resize(std::size_t(n));
-  parallel_for(n, [&](index_t i) {
-    const double d = detail::row_sum(A, i);
-    row_scale[std::size_t(i)] = detail::transition_scale(d, opt.transition);
-    if (opt.beta != 0.0) feature_scale[std::size_t(i)] = detail::degree_weight(d, opt.beta);
-  }, 4096);
+  parallel_for(
+      n,
+      [&](index_t i) {
+        const double d = detail::row_sum(A, i);
+        row_scale[std::size_t(i)] = detail::transition_scale(d, opt.transition);
+        if (opt.beta != 0.0) feature_scale[std::size_t(i)] = detail::degree_weight(d, opt.beta);
+      },
+      4096);
   const double* rs = row_scale.data();
   const double* g = opt.beta != 0.0 ? feature_scale.data() : nullptr;
 
@@ -1098,20 +1118,22 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
       two_hop = true;
     } else {
       std::vector<index_t> reach(static_cast<std::size_t>(n));
-      parallel_for(n, [&](index_t j) {
-        index_t c = 0;
-        for (index_t p = A.row_begin(j); p < A.row_end(j); ++p) {
-          const auto l = std::size_t(A.indices[p]);
-          c += R.indptr[l + 1] - R.indptr[l] + (A.row_end(index_t(l)) - A.row_begin(index_t(l)));
-        }
-        reach[std::size_t(j)] = c;
-      }, 4096);
+      parallel_for(
+          n,
+          [&](index_t j) {
+            index_t c = 0;
+            for (index_t p = A.row_begin(j); p < A.row_end(j); ++p) {
+              const auto l = std::size_t(A.indices[p]);
+              c += R.indptr[l + 1] - R.indptr[l] + (A.row_end(index_t(l)) - A.row_begin(index_t(l)));
+            }
+            reach[std::size_t(j)] = c;
+          },
+          4096);
       constexpr index_t kBlock = 4096;
       std::vector<double> partial(std::size_t((n + kBlock - 1) / kBlock), 0.0);
       parallel_blocks(n, kBlock, [&](index_t b, index_t lo, index_t hi) {
         index_t c = 0;
-        for (index_t p = A.row_begin(lo); p < A.row_end(hi - 1); ++p)
-          c += reach[std::size_t(A.indices[p])];
+        for (index_t p = A.row_begin(lo); p < A.row_end(hi - 1); ++p) c += reach[std::size_t(A.indices[p])];
         partial[std::size_t(b)] = double(c);
       });
       double cost = 0.0;
@@ -1242,10 +1264,13 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
         });
         std::swap(blk[std::size_t(c)], blk[std::size_t(strips)]);
       }
-      parallel_for(n, [&](index_t i) {
-        nsq_next[std::size_t(i)] = detail::signed_norm<Scalar>(
-            nsq_next[std::size_t(i)], bound[std::size_t(i)], A.row_end(i) - A.row_begin(i));
-      }, 4096);
+      parallel_for(
+          n,
+          [&](index_t i) {
+            nsq_next[std::size_t(i)] = detail::signed_norm<Scalar>(
+                nsq_next[std::size_t(i)], bound[std::size_t(i)], A.row_end(i) - A.row_begin(i));
+          },
+          4096);
       std::swap(nrm, nsq_next);  // now the signed norms of U_{p+1}
     }
     // 3. The last power by rows (u never stored), or only the last
@@ -1267,8 +1292,7 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastRPOptions& opt, Scalar* E
         }
         if (product) {
           for (index_t c = 0; c < strips; ++c)
-            detail::gather(A, nnz, i, blk[std::size_t(c)], s, strip_cols(c), Scalar(rs[i]),
-                           u.data() + c * s);
+            detail::gather(A, nnz, i, blk[std::size_t(c)], s, strip_cols(c), Scalar(rs[i]), u.data() + c * s);
           double b = 0.0;
           for (index_t pa = A.row_begin(i); pa < A.row_end(i); ++pa)
             b += std::abs(double(A.data[pa]) * nrm[std::size_t(A.indices[pa])]);

@@ -65,8 +65,7 @@ void isvd_csr_matmul(const CsrView<Scalar, Index>& X, const Scalar* W, index_t c
 // out (rows x cols, row-major): independent standard normals; entry (i, j)
 // is a function of (seed, stream, i * cols + j) only.
 template <class Scalar>
-void isvd_gaussian(std::uint64_t seed, std::uint64_t stream, index_t rows, index_t cols,
-                   Scalar* out) {
+void isvd_gaussian(std::uint64_t seed, std::uint64_t stream, index_t rows, index_t cols, Scalar* out) {
   require(rows >= 0 && cols >= 0, "isvd_gaussian: negative shape");
   const CounterRng rng(seed);
   const index_t n = rows * cols;
@@ -79,7 +78,6 @@ void isvd_gaussian(std::uint64_t seed, std::uint64_t stream, index_t rows, index
     }
   });
 }
-
 
 // ---------------------------------------------------------------- blocks
 
@@ -127,7 +125,10 @@ class IsvdDenseBlock final : public IsvdBlock<S> {
     blas::gemm<S>(trans_ ? 'N' : 'T', 'N', S(1), M_, Z, S(0), out);
   }
   void to_dense(MatRef<S> out) const override {
-    if (trans_) out = M_.transpose(); else out = M_;
+    if (trans_)
+      out = M_.transpose();
+    else
+      out = M_;
   }
   double apply_work() const override { return double(this->m_) * double(this->b_); }
   double gram_work() const override { return apply_work() * double(this->b_) / 2; }
@@ -158,12 +159,8 @@ class IsvdCsrBlock final : public IsvdBlock<S> {
     this->b_ = A.cols;
     this->sqnorm_ = sqnorm;
   }
-  void apply(const ConstMatRef<S>& W, bool wt, MatRef<S> out) const override {
-    product(A_, W, wt, out);
-  }
-  void apply_t(const ConstMatRef<S>& Z, MatRef<S> out) const override {
-    product(At_, Z, false, out);
-  }
+  void apply(const ConstMatRef<S>& W, bool wt, MatRef<S> out) const override { product(A_, W, wt, out); }
+  void apply_t(const ConstMatRef<S>& Z, MatRef<S> out) const override { product(At_, Z, false, out); }
   void to_dense(MatRef<S> out) const override {
     out.setZero();
     parallel_blocks(A_.rows, 256, [&](index_t, index_t lo, index_t hi) {
@@ -234,8 +231,10 @@ const Mat<double>& as_double(const Mat<S>& Z, Mat<double>& tmp) {
 
 template <class S>
 Mat<S> from_double(Mat<double>&& Z) {
-  if constexpr (std::is_same_v<S, double>) return std::move(Z);
-  else return Z.template cast<S>();
+  if constexpr (std::is_same_v<S, double>)
+    return std::move(Z);
+  else
+    return Z.template cast<S>();
 }
 
 // Z <- Z - Q (Q^T Z).
@@ -359,10 +358,16 @@ class IsvdState {
 
   // power_iters: depth q of the residual's block Krylov space; sketch: its number of Gaussian
   // columns ell (0: k_keep).
-  IsvdState(index_t m, index_t k_keep, int residual, double tol, std::uint64_t seed,
-            int power_iters = 1, index_t sketch = 0)
-      : m_(m), k_keep_(k_keep), residual_(residual), tol_(tol), seed_(seed),
-        power_iters_(power_iters), ell_(sketch > 0 ? sketch : k_keep), Q(m, 0) {
+  IsvdState(index_t m, index_t k_keep, int residual, double tol, std::uint64_t seed, int power_iters = 1,
+            index_t sketch = 0)
+      : m_(m),
+        k_keep_(k_keep),
+        residual_(residual),
+        tol_(tol),
+        seed_(seed),
+        power_iters_(power_iters),
+        ell_(sketch > 0 ? sketch : k_keep),
+        Q(m, 0) {
     require(m >= 0, "m must be >= 0");
     require(power_iters >= 0, "power_iters must be >= 0");
     require(sketch >= 0, "sketch must be >= 0");
@@ -375,8 +380,8 @@ class IsvdState {
   index_t k_keep() const { return k_keep_; }
 
   // Replaces the summary (used when the dtype is promoted).
-  void load(const ConstMatRef<S>& Q_in, const Vec<double>& lam_in, index_t blocks_in,
-            index_t items_in, double sqnorm_in) {
+  void load(const ConstMatRef<S>& Q_in, const Vec<double>& lam_in, index_t blocks_in, index_t items_in,
+            double sqnorm_in) {
     require(Q_in.rows() == m_ && Q_in.cols() == lam_in.size() && Q_in.cols() <= k_keep_,
             "load: Q must be m x k and lam of length k <= k_keep");
     Q = Q_in;
@@ -389,18 +394,17 @@ class IsvdState {
   // Folds the block A (m x b) in. exact: -1 as the residual setting says, 0 sketch, 1 exact.
   // n_items and block_sqnorm are what the block adds to the counts (for a merge: the other
   // summary's). With `step`, the rotation and the block's coefficients are returned.
-  void update(const IsvdBlock<S>& A, int exact, index_t n_items, double block_sqnorm,
-              Step* step = nullptr) {
+  void update(const IsvdBlock<S>& A, int exact, index_t n_items, double block_sqnorm, Step* step = nullptr) {
     using isvd_detail::project_out;
     require(A.rows() == m_, "block size along the non-stacked axis differs from the summary's");
     const index_t b = A.cols(), k0 = Q.cols();
     Mat<S> Yt(b, k0);
     if (k0) A.apply_t(Q, Yt);
     // auto: the exact factorisation once the residual's rank is within the Krylov basis' width
-    const bool ex = exact == 1 ||
-                    (exact == -1 && (residual_ == kExact ||
-                                     (residual_ == kAuto &&
-                                      std::min(m_, b) <= (power_iters_ + 1) * (k_keep_ + ell_))));
+    const bool ex =
+        exact == 1 ||
+        (exact == -1 && (residual_ == kExact ||
+                         (residual_ == kAuto && std::min(m_, b) <= (power_iters_ + 1) * (k_keep_ + ell_))));
     // The residual's basis Q_r and coefficients B^T = R^T Q_r, except on the Gram path, where
     // Q_r = R T is kept implicit (T, b x kr) and only formed in the rotated result.
     Mat<S> Qr;
@@ -433,8 +437,7 @@ class IsvdState {
     blas::syev(E, w);
     index_t kn = 0;
     if (K > 0 && w(K - 1) > 0) {
-      const double threshold =
-          std::max(tol_, double(std::numeric_limits<S>::epsilon())) * w(K - 1);
+      const double threshold = std::max(tol_, double(std::numeric_limits<S>::epsilon())) * w(K - 1);
       index_t count = 0;
       for (index_t i = 0; i < K; ++i) count += w(i) > threshold;
       kn = std::min(k_keep_, count);
@@ -483,8 +486,10 @@ class IsvdState {
     const S gauss_norm = S(std::sqrt(double(b)));
     for (index_t j = 0; j < k0; ++j) {
       const S nrm = Yt.col(j).norm();
-      if (nrm > S(0)) W.col(j) = Yt.col(j) * (gauss_norm / nrm);
-      else W.col(j).setZero();
+      if (nrm > S(0))
+        W.col(j) = Yt.col(j) * (gauss_norm / nrm);
+      else
+        W.col(j).setZero();
     }
     W.rightCols(ell_) = omega_t.transpose();
     return W;
@@ -540,10 +545,9 @@ class IsvdState {
   bool use_gram(const IsvdBlock<S>& A) const {
     const index_t b = A.cols();
     if (!std::is_same_v<S, double> || b > kGramWidth) return false;
-    const double q = power_iters_, k0 = double(Q.cols()), w = k0 + double(ell_),
-                 c = (q + 1) * w, m = double(m_), bb = double(b) * double(b);
-    const double m_side = (2 + 3 * q) * w * A.apply_work() +
-                          (q + 1) * m * (4 * (k0 + c) * w + 3 * w * w);
+    const double q = power_iters_, k0 = double(Q.cols()), w = k0 + double(ell_), c = (q + 1) * w,
+                 m = double(m_), bb = double(b) * double(b);
+    const double m_side = (2 + 3 * q) * w * A.apply_work() + (q + 1) * m * (4 * (k0 + c) * w + 3 * w * w);
     const double gram = A.gram_work() + bb * (k0 / 2 + c * (q + 2)) + m * k0 * double(k_keep_);
     return gram < m_side;
   }
@@ -623,11 +627,11 @@ class IsvdState {
   index_t ell_;
 
  public:
-  Mat<S> Q;                 // m x k, orthonormal columns
-  Vec<double> lam;          // k, descending: the squared singular values
-  index_t blocks = 0;       // updates done (the stream of the Gaussian test matrix)
-  index_t items = 0;        // columns (items) seen
-  double sqnorm = 0;        // ||data||_F^2 seen
+  Mat<S> Q;            // m x k, orthonormal columns
+  Vec<double> lam;     // k, descending: the squared singular values
+  index_t blocks = 0;  // updates done (the stream of the Gaussian test matrix)
+  index_t items = 0;   // columns (items) seen
+  double sqnorm = 0;   // ||data||_F^2 seen
 };
 
 }  // namespace lralg

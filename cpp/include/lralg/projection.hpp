@@ -49,8 +49,8 @@ inline double projection_scale(double density, index_t n_components) {
 namespace detail {
 // Visits the non-zeros of row `row` of R in ascending column order.
 template <class Visit>
-void for_each_projection_entry(const CounterRng& rng, index_t row, index_t n_components,
-                               double density, Visit&& visit) {
+void for_each_projection_entry(const CounterRng& rng, index_t row, index_t n_components, double density,
+                               Visit&& visit) {
   const double log_keep = density < 1.0 ? std::log1p(-density) : 0.0;
   index_t col = -1;
   for (std::uint64_t draw = 0;; ++draw) {
@@ -81,24 +81,29 @@ inline SignPattern projection_pattern(index_t n_features, index_t n_components, 
   R.indptr.assign(std::size_t(n_features) + 1, 0);
   // Two passes over the same draws (count, then fill) keep the fill parallel
   // and the result independent of the thread count.
-  parallel_for(n_features, [&](index_t j) {
-    index_t count = 0;
-    detail::for_each_projection_entry(rng, j, n_components, density,
-                                      [&](index_t, std::int8_t) { ++count; });
-    R.indptr[std::size_t(j) + 1] = count;
-  }, 1024);
+  parallel_for(
+      n_features,
+      [&](index_t j) {
+        index_t count = 0;
+        detail::for_each_projection_entry(rng, j, n_components, density,
+                                          [&](index_t, std::int8_t) { ++count; });
+        R.indptr[std::size_t(j) + 1] = count;
+      },
+      1024);
   for (index_t j = 0; j < n_features; ++j) R.indptr[std::size_t(j) + 1] += R.indptr[std::size_t(j)];
   R.indices.resize(std::size_t(R.indptr.back()));
   R.signs.resize(std::size_t(R.indptr.back()));
-  parallel_for(n_features, [&](index_t j) {
-    index_t p = R.indptr[std::size_t(j)];
-    detail::for_each_projection_entry(rng, j, n_components, density,
-                                      [&](index_t c, std::int8_t s) {
-                                        R.indices[std::size_t(p)] = c;
-                                        R.signs[std::size_t(p)] = s;
-                                        ++p;
-                                      });
-  }, 1024);
+  parallel_for(
+      n_features,
+      [&](index_t j) {
+        index_t p = R.indptr[std::size_t(j)];
+        detail::for_each_projection_entry(rng, j, n_components, density, [&](index_t c, std::int8_t s) {
+          R.indices[std::size_t(p)] = c;
+          R.signs[std::size_t(p)] = s;
+          ++p;
+        });
+      },
+      1024);
   return R;
 }
 
@@ -131,8 +136,7 @@ inline SplitColumns split_columns(const SignPattern& R) {
 // Samples are taken in panels of kPanel, laid out feature-major, so each
 // signed sum over a column of R is a run of contiguous vector additions.
 template <class Scalar>
-void project_dense(const Scalar* X, index_t n, index_t d, bool row_major, const SignPattern& R,
-                   Scalar* out) {
+void project_dense(const Scalar* X, index_t n, index_t d, bool row_major, const SignPattern& R, Scalar* out) {
   require(d == R.rows, "X has a different number of features than the projection");
   constexpr index_t kPanel = 16;
   const index_t k = R.cols;

@@ -45,10 +45,9 @@ class CounterRng {
 
   // 128 random bits as two 64-bit words.
   std::array<std::uint64_t, 2> bits(std::uint64_t stream, std::uint64_t counter) const {
-    const auto out = Philox4x32::encrypt(
-        {std::uint32_t(counter), std::uint32_t(counter >> 32), std::uint32_t(stream),
-         std::uint32_t(stream >> 32)},
-        key_);
+    const auto out = Philox4x32::encrypt({std::uint32_t(counter), std::uint32_t(counter >> 32),
+                                          std::uint32_t(stream), std::uint32_t(stream >> 32)},
+                                         key_);
     return {(std::uint64_t(out[1]) << 32) | out[0], (std::uint64_t(out[3]) << 32) | out[2]};
   }
 
@@ -70,9 +69,7 @@ class CounterRng {
     return {radius * std::cos(angle), radius * std::sin(angle)};
   }
 
-  double normal(std::uint64_t stream, std::uint64_t counter) const {
-    return normal_pair(stream, counter)[0];
-  }
+  double normal(std::uint64_t stream, std::uint64_t counter) const { return normal_pair(stream, counter)[0]; }
 
   // Four independent standard normals from one 128-bit draw, by the ziggurat
   // method (Marsaglia and Tsang 2000, in the form of Doornik 2005: 128
@@ -83,8 +80,8 @@ class CounterRng {
   // (seed, stream, counter). Several times faster than normal_pair.
   std::array<double, 4> normal_quad(std::uint64_t stream, std::uint64_t counter) const {
     const auto w = bits(stream, counter);
-    const std::uint32_t words[4] = {std::uint32_t(w[0]), std::uint32_t(w[0] >> 32),
-                                    std::uint32_t(w[1]), std::uint32_t(w[1] >> 32)};
+    const std::uint32_t words[4] = {std::uint32_t(w[0]), std::uint32_t(w[0] >> 32), std::uint32_t(w[1]),
+                                    std::uint32_t(w[1] >> 32)};
     const Ziggurat& z = ziggurat();
     std::array<double, 4> out;
     for (int slot = 0; slot < 4; ++slot) {
@@ -103,8 +100,8 @@ class CounterRng {
  private:
   struct Ziggurat {
     static constexpr int kLayers = 128;
-    static constexpr double kR = 3.442619855899;           // start of the tail
-    static constexpr double kV = 9.91256303526217e-3;      // area of each layer
+    static constexpr double kR = 3.442619855899;       // start of the tail
+    static constexpr double kV = 9.91256303526217e-3;  // area of each layer
     double x[kLayers + 1];
     double ratio[kLayers];
     Ziggurat() {

@@ -96,8 +96,8 @@ constexpr index_t kGaussianChunk = 256;
 
 // The matrix A_i (row-major, n1 x n2). For inspection and tests.
 template <class Scalar>
-void gaussian_measurement_matrix(std::uint64_t seed, index_t n1, index_t n2, index_t i,
-                                 bool symmetric, Scalar* out) {
+void gaussian_measurement_matrix(std::uint64_t seed, index_t n1, index_t n2, index_t i, bool symmetric,
+                                 Scalar* out) {
   detail::check_gaussian_shape(n1, n2, 1, symmetric);
   require(i >= 0, "measurement index must be >= 0");
   const CounterRng rng(seed);
@@ -109,8 +109,8 @@ void gaussian_measurement_matrix(std::uint64_t seed, index_t n1, index_t n2, ind
 
 // y[i] = <A_i, X> for X row-major n1 x n2 (in the symmetric form, <A_i, (X + X^T) / 2>).
 template <class Scalar>
-void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric,
-                     const Scalar* X, Scalar* y) {
+void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric, const Scalar* X,
+                     Scalar* y) {
   detail::check_gaussian_shape(n1, n2, m, symmetric);
   const CounterRng rng(seed);
   const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
@@ -138,8 +138,8 @@ void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool
 
 // out (row-major n1 x n2) = sum_i y[i] A_i.
 template <class Scalar>
-void gaussian_rmatvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric,
-                      const Scalar* y, Scalar* out) {
+void gaussian_rmatvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric, const Scalar* y,
+                      Scalar* out) {
   detail::check_gaussian_shape(n1, n2, m, symmetric);
   const CounterRng rng(seed);
   const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
@@ -178,8 +178,7 @@ struct EntryIndex {
     require(ptr_r[0] == 0 && ptr_r[n1] == m && ptr_c[0] == 0 && ptr_c[n2] == m,
             "entry index pointers are inconsistent");
     for (index_t k = 0; k < m; ++k)
-      require(rows[k] >= 0 && rows[k] < n1 && cols[k] >= 0 && cols[k] < n2,
-              "entry indices out of range");
+      require(rows[k] >= 0 && rows[k] < n1 && cols[k] >= 0 && cols[k] < n2, "entry indices out of range");
     for (index_t a = 0; a < n1; ++a) require(ptr_r[a] <= ptr_r[a + 1], "row pointers must not decrease");
     for (index_t b = 0; b < n2; ++b) require(ptr_c[b] <= ptr_c[b + 1], "column pointers must not decrease");
     for (index_t a = 0; a < n1; ++a)
@@ -187,8 +186,7 @@ struct EntryIndex {
         require(order_r[p] >= 0 && order_r[p] < m && rows[order_r[p]] == a, "row order is inconsistent");
     for (index_t b = 0; b < n2; ++b)
       for (index_t p = ptr_c[b]; p < ptr_c[b + 1]; ++p)
-        require(order_c[p] >= 0 && order_c[p] < m && cols[order_c[p]] == b,
-                "column order is inconsistent");
+        require(order_c[p] >= 0 && order_c[p] < m && cols[order_c[p]] == b, "column order is inconsistent");
   }
 };
 
@@ -211,8 +209,8 @@ void entry_forward(const EntryIndex& idx, index_t rank, const Scalar* F, const S
 template <class Scalar>
 void entry_adjoint_times(const EntryIndex& idx, index_t rank, const Scalar* s, const Scalar* F,
                          const Scalar* G, Scalar* SG, Scalar* StF) {
-  auto side = [&](index_t n, const std::int64_t* ptr, const std::int64_t* order,
-                  const std::int64_t* other, const Scalar* factor, Scalar* out) {
+  auto side = [&](index_t n, const std::int64_t* ptr, const std::int64_t* order, const std::int64_t* other,
+                  const Scalar* factor, Scalar* out) {
     parallel_blocks(n, 64, [&](index_t, index_t lo, index_t hi) {
       std::vector<double> acc(static_cast<std::size_t>(rank));
       for (index_t a = lo; a < hi; ++a) {

@@ -57,10 +57,10 @@ enum class EigMethod { RandomOrder = 0, Oja = 1, Exact = 2 };
 struct StreamingEigOptions {
   EigMethod method = EigMethod::RandomOrder;
   index_t n_features = 0;
-  index_t n_rows = 0;         // stream length n (random-order: required; else 0 = unknown)
-  index_t n_blocks = 0;       // random-order: number of power-iteration blocks P
-  double heavy_factor = 0.0;  // random-order: row heavy iff ||a||^2 >= ||A||_F^2 / (d * factor)
-  double learning_rate = 0.0; // oja: eta (> 0)
+  index_t n_rows = 0;          // stream length n (random-order: required; else 0 = unknown)
+  index_t n_blocks = 0;        // random-order: number of power-iteration blocks P
+  double heavy_factor = 0.0;   // random-order: row heavy iff ||a||^2 >= ||A||_F^2 / (d * factor)
+  double learning_rate = 0.0;  // oja: eta (> 0)
   std::uint64_t seed = 0;
 };
 
@@ -246,10 +246,12 @@ class StreamingTopEig {
     require(rows >= 1, "block has no rows");
     if (opt_.method == EigMethod::RandomOrder)
       require(rows_seen_ + rows <= opt_.n_rows,
-              "the stream was declared with n_rows=" + std::to_string(opt_.n_rows) + " but this block brings it to " +
-                  std::to_string(rows_seen_ + rows) + " rows");
+              "the stream was declared with n_rows=" + std::to_string(opt_.n_rows) +
+                  " but this block brings it to " + std::to_string(rows_seen_ + rows) + " rows");
     switch (opt_.method) {
-      case EigMethod::Exact: update_exact(X); break;
+      case EigMethod::Exact:
+        update_exact(X);
+        break;
       case EigMethod::Oja: {
         // Oja can refuse mid-block (overflow): keep the state to restore it.
         const Eigen::VectorXd z = z_;
@@ -268,7 +270,8 @@ class StreamingTopEig {
         // A block may span power steps; refusing it (overflow) restores every counter.
         const Eigen::VectorXd z = z_, acc = acc_;
         const std::size_t heavy = heavy_.size();
-        const index_t rows_seen = rows_seen_, block = block_, in_block = in_block_, light_count = light_count_;
+        const index_t rows_seen = rows_seen_, block = block_, in_block = in_block_,
+                      light_count = light_count_;
         const double sumsq = sumsq_, light_mass = light_mass_, last_value = last_value_;
         try {
           update_random_order(X);
@@ -392,7 +395,8 @@ class StreamingTopEig {
       znorm2 += 2.0 * step * s + step * step * aa;
       if (znorm2 > 1e100 || znorm2 < 1e-100) {
         znorm2 = z_.squaredNorm();
-        require(znorm2 > 0.0 && std::isfinite(znorm2), "Oja iterate over- or underflowed; lower learning_rate");
+        require(znorm2 > 0.0 && std::isfinite(znorm2),
+                "Oja iterate over- or underflowed; lower learning_rate");
         z_ /= std::sqrt(znorm2);
         znorm2 = 1.0;
       }
@@ -475,7 +479,8 @@ class StreamingTopEig {
       std::fill(partial_.begin() + c * d, partial_.begin() + (c + 1) * d, 0.0);
       sum_chunk(c, &heavy);
     }
-    for (index_t c = 0; c < n_chunks; ++c) acc_ += Eigen::Map<const Eigen::VectorXd>(partial_.data() + c * d, d);
+    for (index_t c = 0; c < n_chunks; ++c)
+      acc_ += Eigen::Map<const Eigen::VectorXd>(partial_.data() + c * d, d);
   }
 
   void finish_block() {
