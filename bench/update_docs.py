@@ -1,6 +1,6 @@
-"""Copy the latest benchmark tables from bench/results/*.json into README.md.
+"""Copy the latest benchmark tables from bench/results/*.json into docs/benchmarks.md.
 
-The README marks where each table goes with a pair of comments:
+The page marks where each table goes with a pair of comments:
 
     <!-- bench:NAME -->
     ...replaced...
@@ -8,7 +8,7 @@ The README marks where each table goes with a pair of comments:
 
 where NAME is the name a benchmark passed to bench._harness.report().
 
-    python -m bench.update_readme
+    python -m bench.update_docs
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench._harness import RESULTS_DIR, markdown_table
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 
 def render(name: str) -> str:
@@ -35,7 +35,7 @@ def render(name: str) -> str:
 
 
 def main() -> None:
-    text = README.read_text()
+    text = PAGE.read_text()
     pattern = re.compile(r"(<!-- bench:([\w.-]+) -->\n)(.*?)(<!-- /bench:\2 -->)", re.S)
 
     def replace(match):
@@ -46,7 +46,7 @@ def main() -> None:
         print(f"updated {name}")
         return match.group(1) + render(name) + "\n" + match.group(4)
 
-    README.write_text(pattern.sub(replace, text))
+    PAGE.write_text(pattern.sub(replace, text))
 
 
 if __name__ == "__main__":
