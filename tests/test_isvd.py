@@ -488,9 +488,9 @@ def test_core_update_matches_numpy_reference(blas, dtype, sparse, residual):
     k_keep, q = 8, 2 if residual == "sketch2" else 1
     Q_ref, lam_ref = _ref_stream(blocks, k_keep, residual == "exact", seed=5, power_iters=q)
     with use_blas(blas):
-        summary = lralg.isvd._Summary(k_keep, residual.rstrip("2"), 1e-12, 5, False, q)
+        summary = lralg.isvd._summary._Summary(k_keep, residual.rstrip("2"), 1e-12, 5, False, q)
         for b in blocks:
-            summary.push(lralg.isvd._Block(b, 0))
+            summary.push(lralg.isvd._blocks._Block(b, 0))
     rtol = 1e-9 if dtype == np.float64 else 2e-3
     np.testing.assert_allclose(summary.lam, lam_ref, rtol=rtol, atol=rtol * lam_ref[0])
     assert summary.Q.dtype == dtype

@@ -119,10 +119,10 @@ def test_entry_sampling_ops():
     np.add.at(S, (rows, cols), w)
     assert np.allclose(op.rmatvec(w), S)
     F, G = rng.standard_normal((8, 3)), rng.standard_normal((5, 3))
-    assert np.allclose(op._forward(F, G), (F @ G.T)[rows, cols])
-    SG, StF = op._adjoint_times(w, F, G)
+    assert np.allclose(op.forward(F, G), (F @ G.T)[rows, cols])
+    SG, StF = op.adjoint_times(w, F, G)
     assert np.allclose(SG, S @ G) and np.allclose(StF, S.T @ F)
-    assert np.isclose(op._adjoint_norm(w), np.linalg.norm(S, 2), rtol=1e-3)
+    assert np.isclose(op.adjoint_norm(w), np.linalg.norm(S, 2), rtol=1e-3)
 
 
 # ----------------------------------------------------------------- recovery
@@ -417,6 +417,41 @@ def test_user_operator_matches_builtin():
     a = recover(y, g, 3, **kw)
     b = recover(y, spla.aslinearoperator(A), 3, matrix_shape=(d, d), **kw)
     assert np.allclose(a.X, b.X, rtol=1e-7, atol=1e-9)
+
+
+class _DenseSensing(lralg.MeasurementOperator):
+    """A user operator written to the protocol: an explicit stack of measurement matrices."""
+
+    def __init__(self, A):
+        self.A = A
+        self.n_measurements, *self.shape = A.shape
+        self.shape = tuple(self.shape)
+
+    def matvec(self, X):
+        return np.einsum("mij,ij->m", self.A, X)
+
+    def rmatvec(self, y):
+        return np.einsum("m,mij->ij", y, self.A)
+
+
+def test_measurement_operator_protocol():
+    rng = np.random.default_rng(4)
+    d = 10
+    g = GaussianSensing((d, d), 120, symmetric=False, rng=9)
+    op = _DenseSensing(explicit(g))
+    F, G, s = rng.standard_normal((d, 2)), rng.standard_normal((d, 2)), rng.standard_normal(120)
+    # the protocol's default factored products agree with the built-in operator's
+    np.testing.assert_allclose(op.forward(F, G), g.forward(F, G), rtol=1e-10)
+    for a, b in zip(op.adjoint_times(s, F, G), g.adjoint_times(s, F, G)):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert op.adjoint_norm(s) == pytest.approx(g.adjoint_norm(s), rel=1e-10)
+    X = low_rank(rng, d, d, 2)
+    kw = dict(method="gd", parameterization="asymmetric", max_iter=30, rng=1)
+    np.testing.assert_allclose(
+        recover(g.matvec(X), op, 3, **kw).X, recover(g.matvec(X), g, 3, **kw).X, rtol=1e-7, atol=1e-9
+    )
+    with pytest.raises(TypeError, match="abstract"):
+        lralg.MeasurementOperator()
 
 
 def test_float32_kept_and_threads_identical():

@@ -10,7 +10,7 @@ from . import (
 )
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
 from .completion import CompletionResult, complete
-from .graph import fastrp
+from .graph import fastrp, graph_adjacency
 from .isvd import (
     ClusteringResult,
     IncrementalSVD,
@@ -20,7 +20,14 @@ from .isvd import (
     svd_error_bound,
 )
 from .projection import random_projection_matrix, sparse_random_projection
-from .recovery import DivergenceError, EntrySampling, GaussianSensing, RecoveryResult, recover
+from .recovery import (
+    DivergenceError,
+    EntrySampling,
+    GaussianSensing,
+    MeasurementOperator,
+    RecoveryResult,
+    recover,
+)
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
 
 __version__ = _core.build_info()["version"]
@@ -54,8 +61,10 @@ __all__ = [
     "DivergenceError",
     "EntrySampling",
     "GaussianSensing",
+    "MeasurementOperator",
     "RecoveryResult",
     "recover",
     # graph embeddings
     "fastrp",
+    "graph_adjacency",
 ]

@@ -1,0 +1,294 @@
+"""Measurement operators of robust recovery: the protocol and the built-in operators."""
+
+from __future__ import annotations
+
+import abc
+import math
+
+import numpy as np
+
+from .. import _core
+from .._validate import check_array, check_int, seed_from_rng
+
+__all__ = ["EntrySampling", "GaussianSensing", "MeasurementOperator"]
+
+
+class MeasurementOperator(abc.ABC):
+    """A linear measurement operator ``A``: ``(n1, n2)`` matrices to ``R^m``.
+
+    :func:`recover` works with any subclass. A subclass sets ``shape`` (the
+    matrix shape ``(n1, n2)``) and ``n_measurements`` (m) and implements
+    :meth:`matvec` and :meth:`rmatvec`; the three products the iterations
+    need have default implementations through those two, which an operator
+    with a faster way to apply itself to factors overrides. Objects that only
+    have ``matvec`` and ``rmatvec`` (a ``scipy.sparse.linalg.LinearOperator``
+    on the flattened matrix among them) are wrapped in one by :func:`recover`.
+
+    Attributes
+    ----------
+    shape : (int, int)
+        Shape of the measured matrices.
+    n_measurements : int
+        Number of measurements m.
+    measures_product : bool
+        True when the operator measures the matrix ``F G^T`` itself, which
+        :func:`recover` then forms once per iteration and passes to
+        :meth:`matvec`; False when :meth:`forward` works from the factors.
+    """
+
+    shape: tuple
+    n_measurements: int
+    measures_product = True
+
+    @abc.abstractmethod
+    def matvec(self, X) -> np.ndarray:
+        """``y = A(X)`` for an ``(n1, n2)`` matrix X: shape (m,)."""
+
+    @abc.abstractmethod
+    def rmatvec(self, y) -> np.ndarray:
+        """The adjoint ``A*(y) = sum_i y_i A_i``: an ``(n1, n2)`` matrix."""
+
+    def forward(self, F, G) -> np.ndarray:
+        """``A(F G^T)`` for factors F (n1 x k) and G (n2 x k)."""
+        return self.matvec(F @ G.T)
+
+    def adjoint_times(self, s, F, G) -> tuple:
+        """``(S G, S^T F)`` with ``S = A*(s)``: the blocks of the factored gradient."""
+        S = self.rmatvec(s)
+        return S @ G, S.T @ F
+
+    def adjoint_norm(self, s) -> float:
+        """The spectral norm ``||A*(s)||_2``."""
+        return float(np.linalg.norm(self.rmatvec(s), 2))
+
+
+def _check_shape(shape, name="shape"):
+    if isinstance(shape, (tuple, list)):
+        if len(shape) != 2:
+            raise ValueError(f"{name} must be an int or a pair (n1, n2), got {shape!r}")
+        n1 = check_int(shape[0], f"{name}[0]", low=1)
+        n2 = check_int(shape[1], f"{name}[1]", low=1)
+        return n1, n2
+    n = check_int(shape, name, low=1)
+    return n, n
+
+
+# --------------------------------------------------------------------------- operators
+
+
+class GaussianSensing(MeasurementOperator):
+    """Gaussian linear measurements ``A(X)_i = <A_i, X>``, i = 0..m-1.
+
+    The entries of ``A_i`` are i.i.d. standard normal, drawn by the core's
+    counter-based generator keyed by ``(seed, i, entry)``: the m matrices are
+    never stored (an ``m x n1 x n2`` tensor would not fit in memory at the
+    papers' sizes), each product regenerates them, and the result does not
+    depend on the number of threads.
+
+    With ``symmetric=True`` the operator acts on symmetric ``n x n`` matrices
+    with ``A_i = (G_i + G_i^T) / 2``, ``G_i`` the i.i.d. Gaussian matrix. For a
+    symmetric X, ``<A_i, X> = <G_i, X>``: the measurements are exactly those of
+    Ma and Fattahi's i.i.d. Gaussian model for a PSD ground truth, and the
+    adjoint ``rmatvec(y) = sum_i y_i A_i`` is symmetric.
+
+    Parameters
+    ----------
+    shape : int or (int, int)
+        Shape of the unknown matrix (an int n means ``(n, n)``).
+    n_measurements : int
+        Number of measurements m >= 1.
+    symmetric : bool
+        Symmetrised measurement matrices (needs a square shape).
+    rng : None, int or numpy.random.Generator
+        Source of the 64-bit key of the generator.
+    """
+
+    def __init__(self, shape, n_measurements, *, symmetric=True, rng=None):
+        self.shape = _check_shape(shape)
+        self.n_measurements = check_int(n_measurements, "n_measurements", low=1)
+        if not isinstance(symmetric, (bool, np.bool_)):
+            raise TypeError(f"symmetric must be a bool, got {type(symmetric).__name__}")
+        self.symmetric = bool(symmetric)
+        if self.symmetric and self.shape[0] != self.shape[1]:
+            raise ValueError(f"symmetric=True needs a square shape, got {self.shape}")
+        self.seed = seed_from_rng(rng)
+
+    def __repr__(self):
+        return (
+            f"GaussianSensing(shape={self.shape}, n_measurements={self.n_measurements}, "
+            f"symmetric={self.symmetric})"
+        )
+
+    def measurement_matrix(self, i) -> np.ndarray:
+        """The matrix ``A_i`` (float64), regenerated from the key; for inspection."""
+        i = check_int(i, "i", low=0, high=self.n_measurements - 1)
+        return _core.gaussian_measurement_matrix(self.seed, *self.shape, i, self.symmetric)
+
+    def matvec(self, X) -> np.ndarray:
+        """``y = A(X)``, shape (m,), in X's floating dtype."""
+        X = check_array(X, "X")
+        if X.shape != self.shape:
+            raise ValueError(f"X must have shape {self.shape}, got {X.shape}")
+        return _core.gaussian_matvec(self.seed, self.n_measurements, self.symmetric, np.ascontiguousarray(X))
+
+    def rmatvec(self, y) -> np.ndarray:
+        """The adjoint ``sum_i y_i A_i``, shape ``self.shape``, in y's floating dtype."""
+        y = check_array(y, "y", ndim=1)
+        if y.shape[0] != self.n_measurements:
+            raise ValueError(f"y must have length {self.n_measurements}, got {y.shape[0]}")
+        return _core.gaussian_rmatvec(self.seed, *self.shape, self.symmetric, np.ascontiguousarray(y))
+
+
+class EntrySampling(MeasurementOperator):
+    """Observed entries: ``A(X)_k = X[rows[k], cols[k]]`` (matrix completion).
+
+    With ``loss="l1"`` in :func:`recover` this is robust matrix completion:
+    a fraction of the observed entries may be grossly corrupted.
+
+    Parameters
+    ----------
+    shape : int or (int, int)
+        Shape of the matrix.
+    rows, cols : array_like of int, shape (m,)
+        Positions of the observed entries (repeats are allowed and count twice).
+    """
+
+    measures_product = False
+
+    def __init__(self, shape, rows, cols):
+        self.shape = _check_shape(shape)
+        rows = self._indices(rows, "rows", self.shape[0])
+        cols = self._indices(cols, "cols", self.shape[1])
+        if rows.shape != cols.shape:
+            raise ValueError(f"rows and cols must have the same length, got {rows.size} and {cols.size}")
+        self.rows, self.cols = rows, cols
+        self.n_measurements = int(rows.size)
+        n1, n2 = self.shape
+        self._order_r = np.argsort(rows, kind="stable").astype(np.int64)
+        self._order_c = np.argsort(cols, kind="stable").astype(np.int64)
+        self._ptr_r = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n1))]).astype(np.int64)
+        self._ptr_c = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n2))]).astype(np.int64)
+        self._index = (n1, n2, self.rows, self.cols, self._ptr_r, self._order_r, self._ptr_c, self._order_c)
+
+    @staticmethod
+    def _indices(a, name, n):
+        if isinstance(a, (str, bytes)) or a is None:
+            raise TypeError(f"{name} must be an array of integers")
+        arr = np.asarray(a)
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+        if arr.size == 0:
+            raise ValueError(f"{name} is empty")
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
+        if arr.min() < 0 or arr.max() >= n:
+            raise ValueError(f"{name} must lie in [0, {n - 1}]")
+        return np.ascontiguousarray(arr, dtype=np.int64)
+
+    def __repr__(self):
+        return f"EntrySampling(shape={self.shape}, n_measurements={self.n_measurements})"
+
+    def matvec(self, X) -> np.ndarray:
+        X = check_array(X, "X")
+        if X.shape != self.shape:
+            raise ValueError(f"X must have shape {self.shape}, got {X.shape}")
+        return X[self.rows, self.cols]
+
+    def rmatvec(self, y) -> np.ndarray:
+        y = check_array(y, "y", ndim=1)
+        if y.shape[0] != self.n_measurements:
+            raise ValueError(f"y must have length {self.n_measurements}, got {y.shape[0]}")
+        n1, n2 = self.shape
+        flat = np.bincount(self.rows * n2 + self.cols, weights=y, minlength=n1 * n2)
+        return flat.reshape(n1, n2).astype(y.dtype, copy=False)
+
+    def forward(self, F, G):
+        return _core.entry_forward(*self._index, F, G)
+
+    def adjoint_times(self, s, F, G):
+        return _core.entry_adjoint_times(*self._index, s, F, G)
+
+    def adjoint_norm(self, s):
+        # Spectral norm of the sparse S = A*(s) by power iteration from a fixed start.
+        n1, n2 = self.shape
+        v = np.ones((n2, 1), dtype=s.dtype) / math.sqrt(n2)
+        u1 = np.ones((n1, 1), dtype=s.dtype)
+        est = 0.0
+        for _ in range(30):
+            u, _ = _core.entry_adjoint_times(*self._index, s, u1, v)
+            nu = float(np.linalg.norm(u))
+            if nu == 0.0:
+                return 0.0
+            u /= nu
+            _, v = _core.entry_adjoint_times(*self._index, s, u, v)
+            est = float(np.linalg.norm(v))
+            if est == 0.0:
+                return 0.0
+            v /= est
+        return est
+
+
+class _UserOperator(MeasurementOperator):
+    """Any object with matvec/rmatvec: the generic (Python) path."""
+
+    def __init__(self, op, n_measurements, matrix_shape):
+        self.op = op
+        self.n_measurements = n_measurements
+        self.symmetric = False
+        shape = getattr(op, "shape", None)
+        self._flat = False
+        if matrix_shape is not None:
+            self.shape = _check_shape(matrix_shape, "matrix_shape")
+            if (
+                shape is not None
+                and len(shape) == 2
+                and tuple(shape) == (n_measurements, self.shape[0] * self.shape[1])
+            ):
+                self._flat = True  # LinearOperator-like: vectors of length n1*n2
+        elif shape is not None and len(shape) == 2:
+            self.shape = _check_shape(tuple(shape), "operator.shape")
+        else:
+            raise ValueError("operator has no 2-D `shape`; pass matrix_shape=(n1, n2)")
+
+    def matvec(self, X):
+        out = self.op.matvec(X.ravel() if self._flat else X)
+        y = np.asarray(out, dtype=np.float64).reshape(-1)
+        if y.shape[0] != self.n_measurements:
+            raise ValueError(f"operator.matvec returned {y.shape[0]} values, expected {self.n_measurements}")
+        if not np.isfinite(y).all():
+            raise ValueError("operator.matvec returned NaN or Inf")
+        return y
+
+    def rmatvec(self, s):
+        out = np.asarray(self.op.rmatvec(s), dtype=np.float64)
+        if out.size != self.shape[0] * self.shape[1]:
+            raise ValueError(f"operator.rmatvec returned {out.size} values, expected a {self.shape} matrix")
+        out = out.reshape(self.shape)
+        if not np.isfinite(out).all():
+            raise ValueError("operator.rmatvec returned NaN or Inf")
+        return out
+
+
+def _as_operator(operator, n_measurements, matrix_shape):
+    if isinstance(operator, MeasurementOperator):
+        if matrix_shape is not None and _check_shape(matrix_shape, "matrix_shape") != operator.shape:
+            raise ValueError(f"matrix_shape {matrix_shape} differs from operator.shape {operator.shape}")
+        if operator.n_measurements != n_measurements:
+            raise ValueError(
+                f"y has {n_measurements} measurements but the operator makes {operator.n_measurements}"
+            )
+        return operator
+    if not (callable(getattr(operator, "matvec", None)) and callable(getattr(operator, "rmatvec", None))):
+        raise TypeError(
+            "operator must be a MeasurementOperator (GaussianSensing, EntrySampling, ...) "
+            "or an object with matvec and rmatvec, "
+            f"got {type(operator).__name__}"
+        )
+    n_op = getattr(operator, "n_measurements", None)
+    if n_op is None:
+        shape = getattr(operator, "shape", None)
+        if matrix_shape is not None and shape is not None and len(shape) == 2:
+            n_op = shape[0]
+    if n_op is not None and int(n_op) != n_measurements:
+        raise ValueError(f"y has {n_measurements} measurements but the operator makes {n_op}")
+    return _UserOperator(operator, n_measurements, matrix_shape)
