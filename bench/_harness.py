@@ -74,9 +74,9 @@ def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
             if 0.99 < v < 1.01 and v != 1.0:  # ratios near 1: keep the digits that differ
                 return f"{v:.6f}"
             return f"{v:.4g}"
-        return str(v)
+        return str(v).replace("|", "\\|")  # a bar inside a cell (|Omega|) would split it
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines = ["| " + " | ".join(map(fmt, columns)) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(fmt(row.get(c, "")) for c in columns) + " |")
     return "\n".join(lines)

@@ -13,7 +13,7 @@
    lralg against a lean scipy anchor at every size (fastrp_scipy_lean: the
    same algorithm and products, in place, about 2.5 panels, so it fits at
    1e7), and the authors'-way version on the small graphs. Peak memory is
-   set against the budget of the issue: the CSR plus two n x dim float32
+   set against the memory budget: the CSR plus two n x dim float32
    panels.
 
 The scipy version ("the authors' way", after the authors' published code):

@@ -481,7 +481,7 @@ def illcond_table(ill, ill_scaled, cols):
         "step's regrowth after falls of the loss (g = 1.01; at d = 30, p = 0, r' = r this seed "
         "is one that stays unfitted); X = F G^T is still left unfitted by the "
         "'subgradient' defaults (its weak components would need about 4x the growth budget of the strong one: see "
-        "the recover docstring). method='scaled-subgradient' (sub-gradient blocks preconditioned "
+        "docs/recovery.md). method='scaled-subgradient' (sub-gradient blocks preconditioned "
         "by (G^T G + lambda I)^{-1}, (F^T F + lambda I)^{-1}, or (U^T U + lambda I)^{-1}; defaults "
         "eta_0 0.025, lambda 0.05 L2, init_scale 1e-30, the same adaptive schedule) at "
         "sigma_1/sigma_r = 4 and 10 (singular values 1, 10^-1/2, 1/10), r' up to 5r, max_iter 1000.",
@@ -605,7 +605,7 @@ def main(argv=None):
         "defaults (init_scale 1e-10, eta_0 0.2, adaptive steps: shrunk by 0.93 after each iteration "
         "whose step raised the l1 loss, grown by 1.01 after any other, never above eta_0; "
         "'decay from' = the first rise; "
-        "lralg's design, see the recover docstring); outliers: +-10x the mean |y| "
+        "lralg's design, see docs/recovery.md); outliers: +-10x the mean |y| "
         "on a fraction p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator: full "
         "sampling at d = 100, p = 0.5). Gaussian sensing (the papers' model) at d = 30 only: "
         "at d = 100, 200 each run needs 400+ iterations of two products of m d(d+1)/2 "

@@ -58,10 +58,10 @@ def one_blas_thread(func):
     """Run ``func`` with the BLAS libraries (SciPy's, NumPy's) limited to one thread.
 
     The core's updates call BLAS on skinny products (a block of rows against a basis
-    of a few dozen columns) between its own OpenMP loops; there a threaded OpenBLAS
-    measured about 2x slower than one thread on two cores (incremental SVD, 20000 x
-    2000 dense and 50000 x 20000 sparse), and its threads compete with the core's.
-    One level of parallelism at a time: the core's. Uses threadpoolctl.
+    of a few dozen columns) between its own OpenMP loops; a threaded BLAS gains
+    little on such products and its threads compete with the core's (see the
+    incremental SVD docs page). One level of parallelism at a time: the core's.
+    Uses threadpoolctl; the limit is process-wide while ``func`` runs.
     """
 
     @functools.wraps(func)

@@ -14,18 +14,92 @@ __all__ = ["config", "get_num_threads", "set_num_threads", "show_config", "threa
 
 
 def get_num_threads() -> int:
-    """Number of threads the core's parallel loops use."""
+    """Number of threads the core's parallel loops use.
+
+    Returns
+    -------
+    int
+        The current setting: all cores, ``OMP_NUM_THREADS`` when set, or
+        what :func:`set_num_threads` last chose.
+
+    See Also
+    --------
+    set_num_threads, threads
+
+    Examples
+    --------
+    >>> import lralg
+    >>> lralg.get_num_threads() >= 1
+    True
+    """
     return _core.get_num_threads()
 
 
 def set_num_threads(n: int) -> None:
-    """Set the number of threads of the core (default: all cores, or OMP_NUM_THREADS)."""
+    """Set the number of threads of the core's parallel loops.
+
+    The default is all cores, or ``OMP_NUM_THREADS`` when it is set. Results
+    do not depend on the setting: the same seed gives the same numbers on any
+    number of threads.
+
+    Parameters
+    ----------
+    n : int
+        Number of threads, at least 1.
+
+    Raises
+    ------
+    ValueError
+        ``n < 1``.
+    TypeError
+        ``n`` is not an integer.
+
+    See Also
+    --------
+    get_num_threads, threads : the same for a block of code.
+
+    Examples
+    --------
+    >>> import lralg
+    >>> before = lralg.get_num_threads()
+    >>> lralg.set_num_threads(1)
+    >>> lralg.get_num_threads()
+    1
+    >>> lralg.set_num_threads(before)
+    """
     _core.set_num_threads(check_int(n, "n", low=1))
 
 
 @contextlib.contextmanager
 def threads(n: int):
-    """Run the enclosed block with the core on `n` threads, then restore the setting."""
+    """Context manager: run the enclosed block with the core on ``n`` threads.
+
+    The previous setting is restored on leaving the block, also after an
+    exception.
+
+    Parameters
+    ----------
+    n : int
+        Number of threads inside the block, at least 1.
+
+    Raises
+    ------
+    ValueError
+        ``n < 1``.
+    TypeError
+        ``n`` is not an integer.
+
+    See Also
+    --------
+    set_num_threads, get_num_threads
+
+    Examples
+    --------
+    >>> import lralg
+    >>> with lralg.threads(1):
+    ...     lralg.get_num_threads()
+    1
+    """
     n = check_int(n, "n", low=1)
     previous = get_num_threads()
     _core.set_num_threads(n)
@@ -36,7 +110,28 @@ def threads(n: int):
 
 
 def config() -> dict:
-    """How this copy of lralg was built and how it runs, as a dict."""
+    """How this copy of lralg was built and how it runs.
+
+    Returns
+    -------
+    dict
+        Version, compiler, Eigen and OpenMP versions, whether the build is
+        sanitized, CUDA support, the thread setting, ``OMP_NUM_THREADS``, and
+        the versions of Python, NumPy and SciPy.
+
+    See Also
+    --------
+    show_config : the same, printed.
+
+    Examples
+    --------
+    >>> import lralg
+    >>> info = lralg.config()
+    >>> info["version"] == lralg.__version__
+    True
+    >>> info["threads"] == lralg.get_num_threads()
+    True
+    """
     info = dict(_core.build_info())
     info["threads"] = get_num_threads()
     info["omp_num_threads_env"] = os.environ.get("OMP_NUM_THREADS")
@@ -51,7 +146,25 @@ def config() -> dict:
 
 
 def show_config(file=None) -> None:
-    """Print the build and runtime configuration (compiler, Eigen, OpenMP, threads, CUDA)."""
+    """Print the build and runtime configuration, one ``key : value`` a line.
+
+    Parameters
+    ----------
+    file : file-like object, optional
+        Where to print; standard output by default.
+
+    See Also
+    --------
+    config : the same as a dict.
+
+    Examples
+    --------
+    >>> import io, lralg
+    >>> out = io.StringIO()
+    >>> lralg.show_config(file=out)
+    >>> "version" in out.getvalue()
+    True
+    """
     info = config()
     width = max(map(len, info))
     for key, value in info.items():

@@ -3,7 +3,7 @@
 A result is a dataclass deriving from :class:`Result`: its fields are
 attributes, it prints as a short readable summary (arrays by shape and dtype),
 and where SciPy would return a tuple it unpacks as one, in the order its
-``_unpack`` names (``u, s, vt = lralg.truncated_svd(A, 5)``).
+``_unpack`` names (``u, s, vt = lralg.incremental_svd(A, 5)``).
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def _index_array(x, name: str) -> np.ndarray:
 
 @dataclass(repr=False, eq=False)
 class CompletionResult(Result):
-    """A completed low-rank matrix ``M ~ mu + a 1^T + 1 b^T + U V^T``.
+    """A completed low-rank matrix ``M ~ mu + a 1^T + 1 b^T + U V^T``, returned by :func:`complete`.
 
     ``U, V = result`` unpacks the factors. Rows or columns without any
     observation have zero factors (and zero offsets), so their predictions are
@@ -115,8 +115,18 @@ class CompletionResult(Result):
         Per sweep: ``sweep``, ``rmse`` (training RMSE after it), ``seconds``
         (wall time of the sweep) and ``cg_iterations`` (robust-altmin).
     method : str
+        The method that fitted it.
     reg : float
-    shape, rank, bias, dtype : properties, as fitted.
+        The regularization it was fitted with.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> M = np.array([[5.0, 3.0, np.nan], [4.0, np.nan, 1.0], [np.nan, 1.0, 1.0]])
+    >>> res = lralg.complete(M, 1, reg=0.1, rng=0)
+    >>> U, V = res
+    >>> U.shape, V.shape, res.shape, res.rank
+    ((3, 1), (3, 1), (3, 3), 1)
     """
 
     _unpack = ("U", "V")
@@ -137,22 +147,54 @@ class CompletionResult(Result):
 
     @property
     def shape(self) -> tuple:
+        """``(m, n)``, the shape of the completed matrix."""
         return (self.U.shape[0], self.V.shape[0])
 
     @property
     def rank(self) -> int:
+        """The rank k of the factors."""
         return self.U.shape[1]
 
     @property
     def bias(self) -> bool:
+        """Whether the mean and the row and column offsets were fitted."""
         return self.row_bias is not None
 
     @property
     def dtype(self) -> np.dtype:
+        """The dtype of the factors (that of the observations)."""
         return self.U.dtype
 
     def predict(self, rows, cols) -> np.ndarray:
-        """Completed entries at (rows[p], cols[p]), as a 1-D array of the factors' dtype."""
+        """Completed entries at the positions ``(rows[p], cols[p])``.
+
+        Parameters
+        ----------
+        rows, cols : array_like of int, shape (p,)
+            Row and column indices, of the same length.
+
+        Returns
+        -------
+        numpy.ndarray of shape (p,)
+            ``mean + row_bias[rows] + col_bias[cols] + sum_j U[rows, j] V[cols, j]``,
+            in the factors' dtype.
+
+        Raises
+        ------
+        ValueError
+            Indices out of range, or ``rows`` and ``cols`` of different lengths.
+        TypeError
+            Indices that are not integers.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> M = np.outer([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])
+        >>> M[0, 2] = np.nan
+        >>> res = lralg.complete(M, 1, rng=0)
+        >>> np.round(res.predict([0], [2]), 3)
+        array([2.])
+        """
         r = _index_array(rows, "rows")
         c = _index_array(cols, "cols")
         if r.shape != c.shape:
@@ -165,7 +207,32 @@ class CompletionResult(Result):
         return _core.completion_predict(self.U, self.V, self.mean, self.row_bias, self.col_bias, r, c)
 
     def to_dense(self, *, max_bytes: int = _DENSE_LIMIT_BYTES) -> np.ndarray:
-        """The full m x n completed matrix; refused (ValueError) above ``max_bytes``."""
+        """The full m x n completed matrix.
+
+        Parameters
+        ----------
+        max_bytes : int, default 2**30
+            Largest result allowed, in bytes.
+
+        Returns
+        -------
+        numpy.ndarray of shape (m, n)
+
+        Raises
+        ------
+        ValueError
+            The result would need more than ``max_bytes``; use :meth:`predict`.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> M = np.outer([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])
+        >>> M[0, 2] = np.nan
+        >>> np.round(lralg.complete(M, 1, rng=0).to_dense(), 3)
+        array([[1., 1., 2.],
+               [2., 2., 4.],
+               [3., 3., 6.]])
+        """
         m, n = self.shape
         need = m * n * self.dtype.itemsize
         if need > max_bytes:
@@ -181,7 +248,32 @@ class CompletionResult(Result):
         return out
 
     def rmse(self, M_test) -> float:
-        """Root mean squared error at the observed entries of ``M_test`` (same shape as M)."""
+        """Root mean squared error at the observed entries of ``M_test``.
+
+        Parameters
+        ----------
+        M_test : scipy.sparse matrix or array_like, shape (m, n)
+            Held-out entries, read as ``M`` is by :func:`complete` (stored
+            entries of a sparse matrix, non-NaN entries of a dense one).
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ValueError
+            A shape other than the fitted one, or no observed entry.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> M = np.outer([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])
+        >>> test = np.full_like(M, np.nan)
+        >>> test[0, 2], M[0, 2] = M[0, 2], np.nan
+        >>> round(lralg.complete(M, 1, rng=0).rmse(test), 3)
+        0.0
+        """
         test = _observations(M_test, "M_test", shape=self.shape, dtype=self.dtype)
         if test.nnz == 0:
             raise ValueError("M_test has no observed entries")
@@ -199,13 +291,37 @@ class CompletionResult(Result):
         return math.sqrt(sq / test.nnz)
 
     def fold_in(self, rows) -> CompletionResult:
-        """Factors for new rows of observations, with V (and the offsets) held fixed.
+        """Factors for new rows of observations, with V and the offsets held fixed.
 
-        ``rows`` is (n_new, n): sparse (stored entries observed) or dense with
-        NaN for missing entries. Each new row is solved exactly (its k x k
-        regularized least-squares problem). Returns a CompletionResult whose U
-        (and row_bias) belong to the new rows and whose V is shared, so
-        ``result.fold_in(new).predict(i, j)`` predicts for the new rows.
+        Each new row is solved exactly: its k x k regularized least-squares
+        problem, with the ``reg`` of the fit.
+
+        Parameters
+        ----------
+        rows : scipy.sparse matrix or array_like, shape (n_new, n)
+            Observations of the new rows: the stored entries of a sparse
+            matrix, or the non-NaN entries of a dense one.
+
+        Returns
+        -------
+        CompletionResult
+            ``U`` (and ``row_bias``) of the new rows, ``V`` shared with this
+            result, so ``result.fold_in(new).predict(i, j)`` predicts for
+            new row i.
+
+        Raises
+        ------
+        ValueError
+            A number of columns other than n, or NaN/Inf in sparse input.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> M = np.outer([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])
+        >>> res = lralg.complete(M, 1, rng=0)
+        >>> new = res.fold_in(np.array([[4.0, np.nan, np.nan]]))
+        >>> np.round(new.predict([0], [2]), 3)
+        array([8.])
         """
         new = _observations(rows, "rows", dtype=self.dtype)
         if new.shape[1] != self.shape[1]:
@@ -373,8 +489,9 @@ def complete(
         Rank k of the factorization, 1 <= k <= min(m, n).
     method : {"robust-altmin", "altmin"}
         "robust-altmin": approximate per-row solves (conjugate gradients,
-        warm-started, preconditioned by a sketch of the fixed factor), O(|Omega| k)
-        per sweep. "altmin": exact per-row solves, O(|Omega| k^2) per sweep.
+        warm-started, preconditioned by a sketch of the fixed factor),
+        ``O(|Omega| k)`` per sweep. "altmin": exact per-row solves,
+        ``O(|Omega| k^2)`` per sweep.
     reg : float >= 0
         Tikhonov regularization of the factors (and offsets).
     bias : bool
@@ -403,13 +520,57 @@ def complete(
     Returns
     -------
     CompletionResult
+        The factors (``U, V = result``), offsets, history and the methods
+        ``predict``, ``rmse``, ``to_dense`` and ``fold_in``.
+
+    Raises
+    ------
+    ValueError
+        No observed entry, NaN or Inf among the observed values, a rank out
+        of range, an unknown method or init, a ``warm_start`` of another shape.
+    TypeError
+        Complex, object or string input, a non-callable callback.
+    FloatingPointError
+        The factors diverged (try ``reg > 0``).
+
+    See Also
+    --------
+    recover : robust completion (l1 loss) with ``EntrySampling``.
 
     Notes
     -----
-    Memory: the observations once in CSR order plus the pattern of the
-    transpose with a permutation into the same values, and the factors; no
-    dense m x n array. Rows or columns without observations get zero factors
-    and offsets.
+    "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
+    "altmin" ``O(|Omega| k^2)``. Both halves of a sweep run in parallel over
+    rows, and the result is the same for any number of threads. Memory: the
+    observations once in CSR order, the pattern of the transpose with a
+    permutation into the same values, and the factors; no dense m x n array.
+    Rows or columns without observations get zero factors and offsets.
+
+    References
+    ----------
+    .. [1] Y. Gu, Z. Song, J. Yin and L. Zhang, "Low rank matrix completion
+       via robust alternating minimization in nearly linear time", ICLR 2024,
+       arXiv:2302.11068.
+    .. [2] P. Jain, P. Netrapalli and S. Sanghavi, "Low-rank matrix
+       completion using alternating minimization", STOC 2013, arXiv:1212.0467.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> rng = np.random.default_rng(0)
+    >>> M = rng.standard_normal((200, 5)) @ rng.standard_normal((5, 150))
+    >>> observed = np.where(rng.random(M.shape) < 0.3, M, np.nan)  # NaN: missing
+    >>> res = lralg.complete(observed, 5, tol=1e-10, rng=0)
+    >>> error = np.linalg.norm(res.to_dense() - M) / np.linalg.norm(M)
+    >>> bool(error < 1e-8), res.converged
+    (True, True)
+
+    Ratings with a global mean and per-user and per-item offsets:
+
+    >>> ratings = np.array([[5, 4, np.nan], [4, np.nan, 2], [np.nan, 2, 1.0]])
+    >>> fit = lralg.complete(ratings, 1, bias=True, reg=0.5, rng=0)
+    >>> round(fit.mean, 4)
+    3.0
     """
     if isinstance(method, str) and method in _METHODS:
         method_id = _METHODS[method]

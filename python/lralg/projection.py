@@ -22,22 +22,55 @@ def _density(density, n_features: int) -> float:
 
 
 def random_projection_matrix(n_features, n_components, *, density="auto", rng=None) -> sp.csr_array:
-    """The projection matrix R used by :func:`sparse_random_projection`, as CSR.
+    """The very sparse random matrix R that :func:`sparse_random_projection` applies, as CSR.
 
-    R is ``n_features x n_components`` with entries ``+s`` or ``-s`` with
-    probability ``density / 2`` each and 0 otherwise, ``s = sqrt(1 / (density *
-    n_components))``. The same ``rng`` gives the same R as
-    ``sparse_random_projection`` uses, so ``X @ random_projection_matrix(...)``
-    equals ``sparse_random_projection(X, ...)``.
+    R is ``n_features x n_components``; each entry is ``+s`` or ``-s`` with
+    probability ``density / 2`` each and 0 otherwise, ``s = sqrt(1 / (density
+    * n_components))``. The same ``rng`` gives the same R as
+    :func:`sparse_random_projection` draws.
 
     Parameters
     ----------
     n_features, n_components : int
-        Shape of R, both >= 1.
-    density : "auto" or float in (0, 1]
+        Shape of R, both at least 1.
+    density : "auto" or float in (0, 1], default "auto"
         Probability that an entry is non-zero; "auto" is ``1 / sqrt(n_features)``.
     rng : None, int or numpy.random.Generator
-        Source of the 64-bit key of the counter-based generator.
+        Source of the key of the counter-based generator (SPEC 7).
+
+    Returns
+    -------
+    scipy.sparse.csr_array of shape (n_features, n_components), float64
+
+    Raises
+    ------
+    ValueError
+        A size below 1 or a density outside (0, 1].
+    TypeError
+        A size that is not an integer.
+
+    See Also
+    --------
+    sparse_random_projection : ``X @ R`` without storing R.
+
+    References
+    ----------
+    .. [1] D. Achlioptas, "Database-friendly random projections:
+       Johnson-Lindenstrauss with binary coins", J. Comput. Syst. Sci. 66(4), 2003.
+    .. [2] P. Li, T. J. Hastie and K. W. Church, "Very sparse random
+       projections", KDD 2006.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> R = lralg.random_projection_matrix(10000, 64, rng=0)
+    >>> R.shape
+    (10000, 64)
+    >>> bool(abs(R.nnz / (10000 * 64) - 0.01) < 0.001)  # density 1/sqrt(10000)
+    True
+    >>> X = np.random.default_rng(1).standard_normal((3, 10000))
+    >>> np.allclose(X @ R, lralg.sparse_random_projection(X, 64, rng=0))
+    True
     """
     n_features = check_int(n_features, "n_features", low=1)
     n_components = check_int(n_components, "n_components", low=1)
@@ -52,26 +85,69 @@ def random_projection_matrix(n_features, n_components, *, density="auto", rng=No
 def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np.ndarray:
     """Project the rows of X with a very sparse random matrix: ``X @ R``.
 
-    The entries of R come from a counter-based generator keyed by (seed, row
-    of R), so R is never stored densely and the result is the same for any
-    number of threads. Pairwise distances between rows are kept up to the
-    Johnson-Lindenstrauss distortion.
+    R (see :func:`random_projection_matrix`) is drawn row by row from a
+    counter-based generator keyed by the seed and the row, so it is never
+    stored densely, drawing it costs O(nnz(R)), and the result is the same
+    for any number of threads. Pairwise distances between the rows of X are
+    kept up to the Johnson-Lindenstrauss distortion.
 
     Parameters
     ----------
     X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
-        Input. float32 stays float32; integer and bool input become float64.
+        Input; float32 stays float32, integer and bool become float64.
         Sparse input (CSR, CSC, COO) is never densified.
     n_components : int
-        Dimension of the projection, >= 1.
-    density : "auto" or float in (0, 1]
+        Dimension of the projection, at least 1.
+    density : "auto" or float in (0, 1], default "auto"
         Probability that an entry of R is non-zero; "auto" is ``1 / sqrt(n_features)``.
     rng : None, int or numpy.random.Generator
-        Seed source; see :func:`random_projection_matrix` for the matrix used.
+        Source of the key of the generator (SPEC 7).
 
     Returns
     -------
-    numpy.ndarray, shape (n_samples, n_components), C order, the dtype of X.
+    numpy.ndarray of shape (n_samples, n_components)
+        C order, in the dtype of X.
+
+    Raises
+    ------
+    ValueError
+        X with NaN or Inf, an empty X, ``n_components < 1`` or a density
+        outside (0, 1].
+    TypeError
+        Complex, object or string input.
+
+    See Also
+    --------
+    random_projection_matrix : the matrix R itself.
+
+    Notes
+    -----
+    Each entry of R is non-zero with probability ``density``; the scale
+    ``sqrt(1 / (density * n_components))`` makes ``E ||x R||^2 = ||x||^2``.
+    Li, Hastie and Church show that ``density = 1 / sqrt(n_features)`` keeps
+    the distortion of the dense Gaussian projection at a fraction of its cost.
+
+    References
+    ----------
+    .. [1] D. Achlioptas, "Database-friendly random projections:
+       Johnson-Lindenstrauss with binary coins", J. Comput. Syst. Sci. 66(4), 2003.
+    .. [2] P. Li, T. J. Hastie and K. W. Church, "Very sparse random
+       projections", KDD 2006.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> X = np.random.default_rng(0).standard_normal((100, 5000), dtype=np.float32)
+    >>> Y = lralg.sparse_random_projection(X, 1000, rng=0)
+    >>> Y.shape, Y.dtype
+    ((100, 1000), dtype('float32'))
+    >>> ratio = np.linalg.norm(Y[0] - Y[1]) / np.linalg.norm(X[0] - X[1])
+    >>> bool(0.8 < ratio < 1.2)
+    True
+    >>> with lralg.threads(1):  # the same numbers on any number of threads
+    ...     same = lralg.sparse_random_projection(X, 1000, rng=0)
+    >>> np.array_equal(Y, same)
+    True
     """
     X = check_matrix(X, "X")
     n_components = check_int(n_components, "n_components", low=1)

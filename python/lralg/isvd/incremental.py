@@ -19,7 +19,9 @@ __all__ = ["IncrementalSVD", "SVDResult", "incremental_svd"]
 
 @dataclass(repr=False, eq=False)
 class SVDResult(Result):
-    """Truncated SVD ``X ~ u @ diag(s) @ vt``; unpacks as ``u, s, vt``.
+    """Truncated SVD ``X ~ u @ diag(s) @ vt``, returned by :func:`incremental_svd`.
+
+    Unpacks as ``u, s, vt``, in the order of ``numpy.linalg.svd``.
 
     Attributes
     ----------
@@ -33,6 +35,14 @@ class SVDResult(Result):
     error_estimate : float or None
         An estimate of the relative error ``||X - u diag(s) vt||_F / ||X||_F``
         where the method computes one.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> X = np.diag([3.0, 2.0, 1.0])
+    >>> u, s, vt = lralg.incremental_svd(X, 2)
+    >>> s
+    array([3., 2.])
     """
 
     _unpack = ("u", "s", "vt")
@@ -116,6 +126,40 @@ def incremental_svd(
         Blocks of mismatched widths, no data, NaN/Inf, rank out of range.
     TypeError
         Complex, object or string blocks.
+
+    See Also
+    --------
+    IncrementalSVD : the same as a scikit-learn transformer.
+    svd_error_bound : bounds on the error of the stacked matrix's truncation.
+
+    Notes
+    -----
+    The summary ``(Q, S)``, ``Q S Q^T`` close to the Gram matrix of the data
+    seen, is updated by each block A with ``Y = Q^T A``, the residual
+    ``A - Q Y = Q_r B`` and the eigendecomposition of ``[[S + Y Y^T, Y B^T],
+    [B Y^T, B B^T]]``, truncated to ``rank + oversampling``. A block of b
+    items costs ``O(m b (rank + oversampling))`` with the sketched residual.
+    float32 blocks stay float32 in the products; the small eigenproblems run
+    in float64.
+
+    References
+    ----------
+    .. [1] M. Shamrai, "Concatenated matrix SVD: compression bounds,
+       incremental approximation, and error-constrained clustering", 2026,
+       arXiv:2601.11626.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((600, 8)) @ rng.standard_normal((8, 40))  # rank 8
+    >>> u, s, vt = lralg.incremental_svd(np.array_split(X, 6), 8, rng=0)
+    >>> u.shape, s.shape, vt.shape
+    ((600, 8), (8,), (8, 40))
+    >>> np.allclose(s, np.linalg.svd(X, compute_uv=False)[:8])
+    True
+    >>> np.allclose(u * s @ vt, X)
+    True
     """
     axis = _check_axis(axis)
     rank = check_rank(rank)
@@ -171,9 +215,9 @@ def _check_samples(X):
 
 
 class IncrementalSVD(TransformerMixin, BaseEstimator):
-    """Incremental truncated SVD as a scikit-learn transformer (Shamrai 2026).
+    """Incremental truncated SVD as a scikit-learn transformer.
 
-    Like ``sklearn.decomposition.IncrementalPCA`` but without centring (as
+    The estimator form of :func:`incremental_svd` (Shamrai 2026). Like ``sklearn.decomposition.IncrementalPCA`` but without centring (as
     ``TruncatedSVD``): the rows of X are the samples, and
     ``components_`` are the top right singular vectors of all rows seen.
     Sparse input is accepted and never densified.
@@ -207,7 +251,30 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         (uncentred) sum of squares each component carries.
     n_samples_seen_ : int
     n_features_in_ : int
-    u_ : ndarray (n_samples_seen_, rank), only with compute_u=True
+    u_ : ndarray of shape (``n_samples_seen_``, rank)
+        Left singular vectors of the rows seen, only with ``compute_u=True``.
+
+    See Also
+    --------
+    incremental_svd : the one-pass function.
+
+    References
+    ----------
+    .. [1] M. Shamrai, "Concatenated matrix SVD: compression bounds,
+       incremental approximation, and error-constrained clustering", 2026,
+       arXiv:2601.11626.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((300, 5)) @ rng.standard_normal((5, 30))
+    >>> est = lralg.IncrementalSVD(5, rng=0).partial_fit(X[:150]).partial_fit(X[150:])
+    >>> est.components_.shape, est.n_samples_seen_
+    ((5, 30), 300)
+    >>> Z = est.transform(X)
+    >>> np.allclose(est.inverse_transform(Z), X)
+    True
     """
 
     def __init__(
@@ -273,7 +340,31 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
 
     @one_blas_thread
     def partial_fit(self, X, y=None):
-        """Update the summary with the rows of X."""
+        """Update the summary with the rows of X.
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            New rows; the first call fixes ``n_features``.
+        y : ignored
+
+        Returns
+        -------
+        IncrementalSVD
+            self.
+
+        Raises
+        ------
+        ValueError
+            Empty X, NaN/Inf, a number of features other than the first call's.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> est = lralg.IncrementalSVD(1).partial_fit(np.array([[3.0, 0.0]]))
+        >>> est.partial_fit(np.array([[0.0, 1.0]])).singular_values_
+        array([3.])
+        """
         first = not hasattr(self, "_summary")
         X = self._check_X(X, reset=first)
         if first:
@@ -285,7 +376,29 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
 
     @one_blas_thread
     def fit(self, X, y=None):
-        """Fit on X from scratch, in blocks of ``batch_size`` rows."""
+        """Fit on X from scratch, in blocks of ``batch_size`` rows.
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        IncrementalSVD
+            self.
+
+        Raises
+        ------
+        ValueError
+            Empty X, NaN/Inf, or ``rank > n_features``.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> lralg.IncrementalSVD(2).fit(np.diag([4.0, 3.0, 1.0])).singular_values_
+        array([4., 3.])
+        """
         X = self._check_X(X, reset=True)
         self._start()
         self.n_features_in_ = X.shape[1]
@@ -310,7 +423,30 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
             self.u_ = items
 
     def transform(self, X):
-        """Coordinates of the rows of X on the components: ``X @ components_.T``."""
+        """Coordinates of the rows of X on the components: ``X @ components_.T``.
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, rank)
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            Before a fit (a ValueError where scikit-learn is missing).
+        ValueError
+            A number of features other than the fit's.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> est = lralg.IncrementalSVD(1).fit(np.diag([4.0, 3.0]))
+        >>> np.abs(est.transform(np.array([[2.0, 5.0]])))
+        array([[2.]])
+        """
         check_is_fitted(self)
         X = _check_samples(X)
         if X.shape[1] != self.n_features_in_:
@@ -322,7 +458,28 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         return np.asarray(X @ C.T)
 
     def inverse_transform(self, Z):
-        """Rows back in feature space: ``Z @ components_``."""
+        """Rows back in feature space: ``Z @ components_``.
+
+        Parameters
+        ----------
+        Z : array_like, shape (n_samples, rank)
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features)
+
+        Raises
+        ------
+        ValueError
+            Z with a number of columns other than ``rank``.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> est = lralg.IncrementalSVD(1).fit(np.diag([4.0, 3.0]))
+        >>> np.abs(est.inverse_transform(np.array([[2.0]])))
+        array([[2., 0.]])
+        """
         check_is_fitted(self)
         Z = check_matrix(Z, "Z")
         if Z.shape[1] != self.components_.shape[0]:
@@ -331,12 +488,37 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
 
     @one_blas_thread
     def merge(self, other: IncrementalSVD) -> IncrementalSVD:
-        """Fold the summary of ``other`` (fitted on other rows) into this one; returns self.
+        """Fold the summary of ``other`` (fitted on other rows) into this one.
 
         The result summarises the rows seen by both, as if they had been
         streamed through one estimator (up to the truncation to ``rank +
         oversampling``). ``u_`` is kept when both have ``compute_u=True``;
         the rows of ``other`` come after those of self.
+
+        Parameters
+        ----------
+        other : IncrementalSVD
+            A fitted estimator with the same number of features.
+
+        Returns
+        -------
+        IncrementalSVD
+            self.
+
+        Raises
+        ------
+        TypeError
+            ``other`` is not an IncrementalSVD.
+        ValueError
+            A different number of features.
+
+        Examples
+        --------
+        >>> import numpy as np, lralg
+        >>> a = lralg.IncrementalSVD(2).fit(np.array([[3.0, 0.0]]))
+        >>> b = lralg.IncrementalSVD(2).fit(np.array([[0.0, 2.0]]))
+        >>> a.merge(b).singular_values_, a.n_samples_seen_
+        (array([3., 2.]), 2)
         """
         if not isinstance(other, IncrementalSVD):
             raise TypeError(f"other must be an IncrementalSVD, got {type(other).__name__}")

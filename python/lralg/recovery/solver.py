@@ -16,7 +16,22 @@ __all__ = ["DivergenceError", "RecoveryResult", "recover"]
 
 
 class DivergenceError(RuntimeError):
-    """The iteration diverged (loss or factors blew up); no result is returned."""
+    """Raised by :func:`recover` when the iteration diverges; no result is returned.
+
+    The loss or the factors became non-finite, or the loss grew 1e8-fold
+    over its initial value: the step is too large for the problem.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> op = lralg.GaussianSensing(6, 60, rng=0)
+    >>> y = op.matvec(np.eye(6))
+    >>> try:
+    ...     lralg.recover(y, op, 2, method="gd", step=1e4, rng=0)
+    ... except lralg.DivergenceError:
+    ...     print("diverged: use a smaller step")
+    diverged: use a smaller step
+    """
 
 
 # --------------------------------------------------------------------------- result
@@ -24,7 +39,7 @@ class DivergenceError(RuntimeError):
 
 @dataclass(repr=False, eq=False)
 class RecoveryResult(Result):
-    """Result of :func:`recover`.
+    """Factors and histories returned by :func:`recover`.
 
     Attributes
     ----------
@@ -42,9 +57,25 @@ class RecoveryResult(Result):
         Iterations run.
     converged : bool
         Whether the tolerance was met (otherwise max_iter or the callback stopped it).
+    method : str
+        The method that ran.
+    parameterization : str
+        "symmetric" (X = U U^T) or "asymmetric" (X = F G^T).
     switch_iter : int or None
         Iteration at which "gd-onestep" applied its one-step modification.
+    decay_start : int or None
+        First iteration whose step raised the loss (adaptive sub-gradient steps).
     message : str
+        Why the run stopped.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> op = lralg.EntrySampling((3, 3), rows=[0, 0, 1, 1, 2, 2, 0], cols=[0, 1, 1, 2, 0, 2, 2])
+    >>> X = np.ones((3, 3))
+    >>> res = lralg.recover(op.matvec(X), op, 1, rng=0)
+    >>> res.U.shape, res.n_iter < 1000, np.allclose(res.X, X, atol=1e-6)
+    ((3, 1), True, True)
     """
 
     factors: tuple
@@ -71,16 +102,19 @@ class RecoveryResult(Result):
 
     @property
     def U(self):
+        """The factor U of ``X = U U^T`` (symmetric parameterization only)."""
         if self.parameterization != "symmetric":
             raise AttributeError("U exists for parameterization='symmetric'; use F and G")
         return self.factors[0]
 
     @property
     def F(self):
+        """The left factor (U for the symmetric parameterization)."""
         return self.factors[0]
 
     @property
     def G(self):
+        """The right factor (U for the symmetric parameterization)."""
         return self.factors[-1]
 
 
@@ -98,15 +132,15 @@ def _check_choice(value, name, choices):
     return value
 
 
-# Adaptive steps of the sub-gradient method (lralg's design, see recover's Notes):
+# Adaptive steps of the sub-gradient method (see recover's Notes and docs/recovery.md):
 # the step shrinks by _RHO at each iteration whose step raised the loss and grows
 # by _GROW at each other iteration, never above eta_0 ("bold driver"; _GROW = 1
 # holds it). _STEP: the default eta_0 (relative units).
 _RHO = 0.93
 _GROW = {"symmetric": 1.01, "asymmetric": 1.0}
 _STEP = {"symmetric": 0.2, "asymmetric": 0.1}
-# The scaled (preconditioned) sub-gradient method, "scaled-subgradient" (lralg's
-# constants, measured; see recover's Notes): eta_0 in relative units, the damping
+# The scaled (preconditioned) sub-gradient method, "scaled-subgradient" (constants
+# chosen on the benchmark's problems, see docs/recovery.md): eta_0 in relative units, the damping
 # lambda relative to L2 (about sigma_1(X)) and alpha; the schedule is that of
 # "subgradient" (_RHO, _GROW).
 _SCALED_STEP = 0.025
@@ -190,328 +224,103 @@ def recover(
     switch_tol=1e-2,
     matrix_shape=None,
 ) -> RecoveryResult:
-    """Recover a low-rank matrix X from measurements ``y = A(X) + noise``.
+    """Recover a low-rank matrix from linear measurements, a fraction of them grossly corrupted.
+
+    Fits ``X = U U^T`` or ``X = F G^T``, with factors of a rank that may
+    over-estimate the true one, to ``y = A(X) + noise`` from a small random start.
 
     Parameters
     ----------
     y : array_like, shape (m,)
-        Measurements (float32 stays float32). Outliers and noise allowed.
-    operator : GaussianSensing, EntrySampling or object with matvec/rmatvec
-        The measurement operator A. A user operator needs ``matvec(X)`` for an
-        ``(n1, n2)`` matrix and ``rmatvec(y)`` returning the adjoint as a matrix,
-        and a ``shape`` of ``(n1, n2)``; a ``scipy.sparse.linalg.LinearOperator``
-        of shape ``(m, n1*n2)`` works on the row-major flattened matrix when
-        ``matrix_shape=(n1, n2)`` is given.
+        Measurements; float32 stays float32. Outliers and noise are allowed.
+    operator : MeasurementOperator or object with matvec and rmatvec
+        The operator A (:class:`GaussianSensing`, :class:`EntrySampling`, ...),
+        or an object with ``matvec``, ``rmatvec`` and a 2-D ``shape``.
     rank : int
-        Rank r' of the factors, >= the true rank (over-parameterization is
-        what the algorithms are built for).
-    loss : {"l1", "l2"} or None
-        Defaults to the method's loss: "l1" for "subgradient", "l2" for GD.
-    parameterization : {"symmetric", "asymmetric"} or None
-        ``X = U U^T`` or ``X = F G^T``. Default "symmetric" for "subgradient"
-        and "gd", "asymmetric" for "gd-onestep" (which needs it).
+        Rank r' of the factors, at least the true rank.
+    loss : {"l1", "l2"}, optional
+        The method's loss (the default); another raises ValueError.
+    parameterization : {"symmetric", "asymmetric"}, optional
+        ``X = U U^T`` (the default) or ``X = F G^T`` (needed by "gd-onestep").
     method : {"subgradient", "scaled-subgradient", "gd", "gd-onestep"}
-        "subgradient": Ma and Fattahi's sub-gradient method (SubGM) on the l1
-        loss, ``U_{t+1} = U_t - eta_t Q_t`` with ``Q_t`` a sub-gradient and
-        steps that start at eta_0 and decay (see ``decay``).
-        "scaled-subgradient": the same l1 loss and schedule with each factor's
-        sub-gradient preconditioned by the damped Gram matrix of the other
-        factor, ``F <- F - eta Q_F (G^T G + lambda I)^{-1}``, ``G <- G - eta
-        Q_G (F^T F + lambda I)^{-1}`` (``U <- U - eta Q_U (U^T U + lambda
-        I)^{-1}`` for X = U U^T), after Tong, Ma and Chi's scaled sub-gradient
-        method and Xu, Shen, Ma and Chi's damped ScaledGD(lambda); its rate
-        does not depend on the condition number of X (see Notes and
-        ``damping``). "gd": gradient descent on the l2 loss with a constant
-        step. "gd-onestep": "gd" with Xiong, Ding and Du's one-step
-        modification (see Notes).
-    init_scale : float > 0 or None
-        alpha: U_0 = alpha * s * B (subgradient, both factors alike), or
-        F_0 = alpha * s * B_F, G_0 = (alpha / 3) * s * B_G (GD, as in Xiong et
-        al.), with B's entries i.i.d. N(0, 1/n) and s = sqrt of the spectral
-        norm of the normalised back-projection of y (a scale of the factors).
-        Default: 1e-10 for "subgradient" (both parameterizations), 1e-30 for
-        "scaled-subgradient", 1e-3 for GD (see Notes).
-    step : float > 0 or None
-        eta_0 for "subgradient" (default 0.2 for X = U U^T, 0.1 for X = F G^T)
-        and "scaled-subgradient" (default 0.025), or the constant step of GD
-        (default 0.25), in units relative to the data (see Notes).
-    decay : float in (0, 1] or None
-        rho of the sub-gradient steps. A number: plain geometric steps
-        ``eta_t = eta_0 rho^t``. None (the default): adaptive, ``rho = 0.93``:
-        after an iteration whose step raised the l1 loss the step is
-        multiplied by rho; after any other it is multiplied by ``g`` (1.01
-        for X = U U^T, 1 for X = F G^T) but never above eta_0. The step stays
-        at eta_0 while the signal grows out of the small initialization,
-        shrinks once steps overshoot, and (U U^T) grows back while the loss
-        falls, which lets weak components of an ill-conditioned X grow (see
-        Notes). Ignored by GD. For an ill-conditioned X = F G^T (sigma_1 /
-        sigma_r of 3 or more) the defaults of "subgradient" leave the weak
-        components unfitted (see Notes); "scaled-subgradient" fits them (same
-        rule and g).
-    damping : float > 0 or None
-        lambda of "scaled-subgradient" relative to ``L2`` (about sigma_1(X),
-        see Notes): ``lambda = damping * L2``. Default 0.05. Components of X
-        with singular values below about ``2 lambda`` grow out of the small
-        initialization at the unscaled rate, so for sigma_1 / sigma_r of about
-        10 or more pass a smaller damping (0.02 fitted all the small
-        condition-10 problems measured; it costs accuracy with many outliers
-        and r' > r, see Notes). Only for "scaled-subgradient" (ValueError
-        otherwise).
-    max_iter : int
-    tol : float >= 0
-        Stops when the residual falls below ``tol`` relative to the initial one
-        (the l1 loss, or the root of the l2 loss) or the factors change by less
-        than ``tol`` (relative) in one step.
+        "subgradient": SubGM on the l1 loss [1]_. "scaled-subgradient": the
+        same with each factor's step preconditioned by the damped Gram matrix
+        of the other [2]_ [3]_, a rate free of the condition number of X.
+        "gd": gradient descent on the l2 loss. "gd-onestep": "gd" with the
+        one-step rebalancing of [4]_, a rate free of ``init_scale``.
+    init_scale : float, optional
+        alpha, the size of the random start relative to the data. Default
+        1e-10 ("subgradient"), 1e-30 ("scaled-subgradient"), 1e-3 (GD).
+    step : float, optional
+        eta_0, relative to the data scale. Default 0.2 ("subgradient", U U^T),
+        0.1 ("subgradient", F G^T), 0.025 ("scaled-subgradient"), 0.25 (GD).
+    decay : float in (0, 1], optional
+        Sub-gradient methods: a number gives geometric steps ``eta_0
+        decay^t``; None (default) the adaptive schedule of the Notes.
+    damping : float, optional
+        "scaled-subgradient" only: lambda relative to the data scale,
+        default 0.05. Pass 0.02 for X with sigma_1 / sigma_r near 10 or more.
+    max_iter : int, default 1000
+    tol : float, default 1e-8
+        Relative residual, or relative change of the factors, that stops the run.
     rng : None, int or numpy.random.Generator
-        Seed of the random initialization.
-    verbose : bool
-        Print progress lines.
-    callback : callable(state) -> bool or None
-        Called after every iteration with a dict (iteration, loss, error, step,
-        factors); returning True stops the run.
-    X_true : array_like or None
+        Seed of the random start (SPEC 7).
+    verbose : bool, default False
+        Print progress lines to stderr.
+    callback : callable, optional
+        Called after every iteration with a dict of the state; True stops.
+    X_true : array_like, optional
         Ground truth, only to record ``error_history``.
-    switch_tol : float in (0, 1)
-        "gd-onestep" applies its modification at the first iterate whose
-        relative residual ``||A(X_t) - y|| / ||y||`` is below switch_tol.
-    matrix_shape : (int, int) or None
-        Matrix shape for user operators acting on flattened vectors.
+    switch_tol : float in (0, 1), default 1e-2
+        "gd-onestep" rebalances once ``||A(X_t) - y|| / ||y||`` falls below it.
+    matrix_shape : (int, int), optional
+        The matrix shape of an operator on flattened vectors (a LinearOperator).
 
     Returns
     -------
     RecoveryResult
+        The factors, the recovered ``X`` and the per-iteration histories.
 
     Raises
     ------
     DivergenceError
-        When the loss or the factors become non-finite or the loss grows by a
-        factor 1e8 over its initial value (step too large).
+        The loss or the factors blew up (step too large).
+    ValueError
+        Bad sizes or values (NaN/Inf, y all zero, a rank out of range).
+    TypeError
+        An operator without matvec and rmatvec, complex input.
 
     Notes
     -----
-    Step-size units. Let ``gamma = ||A(Z)||^2 / (m ||Z||_F^2)`` for a random
-    Z (1 for Gaussian sensing, about ``1/(n1 n2)`` for entry sampling) and
-    ``L2 = ||A*(y)||_2 / (m gamma)`` (about sigma_1(X) for Gaussian sensing).
-    GD uses the constant step ``step / (gamma L2)``; the sub-gradient method
-    uses ``eta_t = step * decay^{k_t} / L1`` with
-    ``L1 = ||A*(sign(y))||_2 / m``, so that the first step changes the factors
-    by about ``step`` relative to their size whatever the operator. These
-    normalisations are lralg's (they make the defaults independent of the data
-    scale); the rules themselves, geometric decay for SubGM and a constant step
-    for GD, are the papers'.
+    Steps are scaled by the operator and the data, so the defaults do not
+    depend on the scale of y. The adaptive schedule multiplies the step by
+    0.93 after each iteration whose step raised the l1 loss and otherwise by
+    1.01 (U U^T) or 1 (F G^T), never above eta_0. The docs page gives the
+    measurements behind the defaults, and the limits.
 
-    The sub-gradient step schedule (lralg's design, measured; the paper's
-    rule is geometric decay from the first step, whose constants could not be
-    read). Both parameterizations start at alpha = 1e-10 and use the same
-    adaptive rule, O(1) per iteration (one comparison): after an iteration
-    whose step raised the l1 loss, ``eta_{t+1} = rho eta_t`` (rho = 0.93);
-    after any other, ``eta_{t+1} = min(g eta_t, eta_0)``, a "bold driver"
-    with g = 1.01 for X = U U^T and g = 1 (the step held) for X = F G^T.
-    ``RecoveryResult.step_history`` records every step and ``decay_start``
-    the first iteration whose step raised the loss.
-    Three phases follow from it: (1) while the signal grows out of the
-    alpha-sized initialization the loss does not rise and the step stays at
-    eta_0, however long the growth takes on the given operator; (2) once the
-    leading components are fitted, overshooting steps raise the loss and the
-    step shrinks by rho at each of them; (3) when the step has become too
-    small for the remaining distance (the iterate moving steadily), the loss
-    falls at every step and the step is held (F G^T) or grows back by g per
-    step (U U^T) until it overshoots again. Phase (3) is what lets slowly
-    contracting problems (robust completion) converge with a fast rho, and
-    (U U^T) what leaves weak components of an ill-conditioned X the step
-    they need to grow after the strong ones are fitted: with g = 1 the step
-    only ever shrinks once the fitted part zigzags (a sub-gradient step
-    raises the l1 loss at about every other iteration there, whatever its
-    size), so the budget left after the fit is about 2 eta_0 / (1 - rho) and
-    a component kappa times weaker, which needs about kappa times the budget
-    of the strong one's growth, stays at its initial size. Phase (1) removes
-    the dependence on log(1/alpha) and on the operator's normalisation that a
-    budget fixed in advance has.
+    References
+    ----------
+    .. [1] J. Ma and S. Fattahi, "Global convergence of sub-gradient method
+       for robust matrix recovery: small initialization, noisy measurements,
+       and over-parameterization", arXiv:2202.08788.
+    .. [2] T. Tong, C. Ma and Y. Chi, "Low-rank matrix recovery with scaled
+       subgradient methods", arXiv:2010.13364.
+    .. [3] X. Xu, Y. Shen, Y. Chi and C. Ma, "The power of preconditioning in
+       overparameterized low-rank matrix sensing", arXiv:2302.01186.
+    .. [4] N. Xiong, L. Ding and S. S. Du, "How over-parameterization slows
+       down gradient descent in matrix sensing", arXiv:2310.01769.
 
-    Why the former fixed budget could not serve every case (measured): with
-    ``eta_t = eta_0 rho^t`` summing to K log(1/alpha), the budget left after
-    the signal is fitted decides two competing things. With r' > r, gross
-    outliers add a fixed matrix S_out = -(1/m) sum_outliers sign(o_i) A_i to
-    every sub-gradient (spectral norm about 2 sqrt(p d / m)), along whose
-    negative directions the r' - r surplus columns grow by about
-    exp(2 |lambda| eta_t) per step; the clean measurements pull them back only
-    once they are a sizeable part of the error, so they freeze where the steps
-    die out and the error levels off there: the budget must be short. U U^T,
-    DCT operator, d = 100, r = 3: alpha = 1e-7 with K = 1.5 froze at 2e-5
-    (p = 0.3) and 3e-3 (p = 0.5) with r' = 2r against 1e-9 with r' = r, and
-    slower decay made it worse (rho = 0.99: 3e-3 at p = 0.3), so neither the
-    iteration cap nor rounding was the cause; with alpha = 1e-10, K = 0.75
-    left the signal unfitted (0.5), K = 1 gave 2e-12 .. 3e-8, K = 1.1 1e-13 ..
-    4e-7 and K = 1.25 already 1e-5 at p = 0.5. Smaller alpha lowers the floors
-    (alpha = 1e-13, K = 1: 2e-10 at p = 0.5, r' = 2r); so does it under the
-    adaptive rule (F G^T, p = 0.5, r' = 5r: alpha = 1e-6, 1e-8, 1e-10 give
-    4e-4, 2e-5, 7e-7), hence alpha = 1e-10 for both parameterizations. The weakest signal component needs the budget to be long
-    enough to grow (K = 1 left sigma_1 / sigma_r = 2.5 unfitted). For
-    X = F G^T no K served both: alpha = 1e-4, K = 2.5 froze at 1e-4 .. 9e-2 on
-    DCT sensing with r' > r even without outliers, while alpha = 1e-10 with
-    K = 1.5 left a component of the 80 x 70 robust completion test unfitted
-    (2e-2; it needs K = 1.75 and about 1500 iterations). The adaptive rule
-    keeps the short post-fit budget (eta_0 / (1 - rho) in relative units,
-    plus the held steps) but no longer spends budget during the growth.
-
-    Measured with the defaults (random-sign DCT operator of bench/recovery.py,
-    m = 12 d r / (1-p)^2 capped at d^2, outliers +-10 x mean |y| on a
-    fraction p, max_iter 800, float64): X = U U^T, d = 100 (r = 3) and
-    d = 200 (r = 4), p in {0, 0.1, 0.3, 0.5}, r' in {r, 2r, 5r}: final
-    errors 3e-11 .. 1.3e-7 (the largest at d = 100, p = 0.5, r' > r), 1e-6
-    reached in 462-499 iterations (g = 1: 2e-12 .. 3.3e-8 in 414-440; the
-    former fixed budget: 640-690, final errors up to 3.5e-7); Gaussian noise
-    1e-3 (noise level 7.9e-4): 3.0e-4 whatever the rule.
-    X = F G^T on the same operator at d = 100, p in {0, 0.3, 0.5}: 6e-10 ..
-    6.5e-7 (the largest at p = 0.5, r' > r), 590-630 iterations; on
-    Gaussian sensing (d = 24, r = 2, p in {0, 0.3}, r' up to 5r) 2e-9 ..
-    7e-8 in about 610-650 iterations; robust completion (the 80 x 70 test,
-    and 1000 x 1000 rank 5 with 20% observed, 10% corrupted) 1.6e-9 and
-    8.3e-9 (1e-6 at 624 and 611; the latter stops at tol after 743).
-    Ill-conditioned X = U U^T, singular values 1, 1/2, 1/4 (d = 100, r = 3,
-    p in {0, 0.3, 0.5}, r' in {r, 2r}): 1.1e-10 .. 6.6e-9, 1e-6 in 508-545
-    iterations (g = 1: 5e-12 .. 1.2e-9 in 464-518). Small problems with
-    sigma_1 / sigma_r = 4 (r = 2): Gaussian sensing, d = 20, no outliers,
-    six seeds: all six below 1e-6 (7e-11 .. 1e-8, 1e-6 in 487-599
-    iterations; g = 1: two of six, the others at 0.25-0.3); DCT, d = 30,
-    p in {0, 0.3}, r' in {r, 2r}, six seeds (24 runs): 18 below 1e-6 (1e-6
-    in 515-697 iterations), one at 4.3e-6, five left at 0.2-0.3 (g = 1: 7 of
-    24 below 1e-6). Singular values 1, 1/sqrt(10), 1/10, max_iter 1500:
-    three of the six DCT d = 100 cases reach 8e-16 .. 8e-9 (p = 0.3 both r',
-    p = 0.5 with r' = 2r; 1e-6 in 785-901 iterations), the others and both
-    small Gaussian problems stay at 0.1 (g = 1: all at 0.1).
-    The regrowth costs where gross outliers already left a floor: d = 30,
-    p = 0.5 with full sampling (m = d^2), r' in {2r, 5r}, three seeds: 3.3e-6
-    .. 1.4e-3 (g = 1: 5.2e-7 .. 9.2e-3; g = 1.02: 2.2e-4 .. 2.3e-2).
-    What remains: an ill-conditioned X = F G^T. Its default step (eta_0
-    0.1, needed by the surplus floors below) makes the growth phase about
-    four times longer than for U U^T (first rise near iteration 285 against
-    80), so a component four times weaker needs about 1100 iterations at
-    eta_0 after that, which no rule that still converges the other cases in
-    800 iterations keeps: with the defaults all six cases above stay at
-    0.50-0.52 (condition 10: 0.33) even with max_iter 1500. Measured
-    alternatives for F G^T (1500 iterations on the ill-conditioned cases,
-    800 on the F G^T grid above): g = 1.01 or 1.02 fits at most one of six
-    (g = 1.01 also slows the grid to 630-690 iterations); g = 1.03 fits four
-    but leaves the grid at 7e-7 .. 4.4e-6; g = 1.02 with rho = 0.97 fits
-    five (in 1310-1430 iterations) but leaves the grid at 6e-5 .. 3e-4;
-    eta_0 0.2 with g = 1.01 fits four and speeds the grid up (1e-6 in
-    514-551 iterations) but lifts its p = 0.5, r' > r floors to 9e-6 ..
-    2.5e-5, and a cap of 4 eta_0 reached by g = 1.01 during the growth does
-    the same (7e-4 .. 2e-3). The case p = 0.5, r' = 2r stayed above 1e-5 in
-    every variant: the surplus columns' growth along the outliers' matrix
-    outruns the weak component's. For U U^T, g = 1.02 fits more weak
-    components (condition 4: 23 of the 24 small DCT runs; condition 10: 5
-    of the 6 DCT cases) but slows the grid to 536-575 iterations (floors up
-    to 3.1e-7) and raises the d = 30, p = 0.5 floors above (2.2e-4 .. 2.3e-2
-    against 3.3e-6 .. 1.4e-3 with 1.01); g = 1.015 lies between (21 of 24
-    small DCT runs, one more at 1.0e-6; one Gaussian problem needs 704
-    iterations); g = 1.005 left a condition-4 Gaussian problem unfitted. Also tried and dropped: shrinking
-    only when the mean loss over the last 10 iterations rose above that of
-    the 10 before (the step stays large: 2e-4 .. 2e-2 on the F G^T cases).
-    So eta_0 and rho still trade the same two effects: they set the post-fit
-    budget, and rho must also stay above what the slowest contraction
-    allows (robust completion stalled at 2e-4 .. 2e-3 with rho = 0.9); the
-    defaults lie inside the window on all the well-conditioned cases above.
-    Earlier rules tried and dropped: hold until the loss first falls by 1%,
-    then geometric; hold while consecutive sub-gradients agree (cosine >=
-    0.3); pause the decay while the best loss falls by 0.3% per 20
-    iterations; a larger ``step`` for ill-conditioned X (0.3 fits the U U^T
-    cases but lifts the U U^T floors with outliers and r' > r to 8e-6 ..
-    2e-5 at d = 30, p = 0.5). Each served either robust completion or
-    F G^T with p = 0.5, r' > r, not both.
-
-    Provenance. The l1 objective ``f(U) = (1/m) ||y - A(U U^T)||_1``,
-    SubGM ``U_{t+1} = U_t - eta_t Q_t`` with the sub-gradient
-    ``Q_t = (1/m) sum_i sign(<A_i, U_t U_t^T> - y_i) (A_i + A_i^T) U_t``,
-    small initialization ``U_0 = alpha B`` and geometric steps
-    ``eta_t = eta_0 rho^t`` are Ma and Fattahi's (arXiv 2202.08788, as
-    stated in its abstract and introduction); Xiong, Ding and Du (arXiv
-    2310.01769) initialise F and G at scales alpha and alpha/3 and apply their
-    modification once, as step (5.1) of their Section 5, when the iterate is
-    close to the solution (both as cited by the paper's ICLR 2024 reviews).
-    The bodies of the papers (their algorithm boxes, equations and constants)
-    could not be read when this was written: the stored copies reachable
-    (ar5iv and markdown mirrors of both arXiv ids, the SPIQA text of
-    2202.08788) gave only their openings. The step-size normalisations, the
-    default eta_0, decay and alpha, and the rebalancing below are therefore
-    lralg's; the rebalancing reproduces the published behaviour (an
-    alpha-independent linear rate after the switch, see bench/recovery.py
-    and tests/test_recovery.py) but is to be checked against (5.1).
-
-    The one-step modification of "gd-onestep": at the first iterate with
-    relative residual below ``switch_tol``, replace ``(F, G)`` by
-    ``(F P^{-1/2} c, G P^{1/2} / c)`` with ``P = F^T F`` and ``c = sqrt(L2)``.
-    The product ``F G^T`` is unchanged; F becomes perfectly conditioned
-    (all its singular values equal c), which removes the dependence of the
-    later linear rate on the (alpha-sized) smallest singular values of F. Then
-    plain GD resumes.
-
-    "scaled-subgradient" (preconditioned sub-gradient steps). With
-    ``Q_F = S G`` and ``Q_G = S^T F`` the blocks of the l1 sub-gradient
-    (``S = A*(sign(A(F G^T) - y)) / m``), each iteration is
-    ``F <- F - eta_t Q_F (G^T G + lambda I)^{-1}``,
-    ``G <- G - eta_t Q_G (F^T F + lambda I)^{-1}`` (both from the current
-    F, G), and ``U <- U - eta_t (S + S^T) U (U^T U + lambda I)^{-1}`` for
-    X = U U^T: one k x k solve per factor (k = r'), O((n1 + n2) k^2 + k^3)
-    on top of the sub-gradient. The undamped update
-    ``L <- L - eta S R (R^T R)^{-1}``, ``R <- R - eta S^T L (L^T L)^{-1}``
-    is Tong, Ma and Chi's ScaledSM (arXiv 2010.13364), which starts from a
-    spectral initialization with the true rank and uses Polyak's or
-    geometrically decaying steps normalised by the scaled norm of the
-    sub-gradient (as in the authors' published experiment code; the stored
-    copies of the paper gave only its abstract). The damping ``lambda I``,
-    which keeps the step bounded from a small random initialization and with
-    an over-estimated rank, is that of Xu, Shen, Ma and Chi's ScaledGD(lambda)
-    (arXiv 2302.01186, gradient descent on the l2 loss; only its abstract
-    could be read: "damped preconditioning", small random initialization,
-    over-parameterization, a rate logarithmic in the condition number).
-    lralg's choices, measured: the sub-gradient of the l1 loss in place of
-    the gradient with the damped preconditioner, the step units
-    ``eta_0 = step * L2 / L1`` (the preconditioner divides by factor Gram
-    matrices, which have the units of X), the adaptive schedule of
-    "subgradient" (same rule, rho and g), eta_0 = 0.025, lambda = 0.05 L2
-    and alpha = 1e-30. While a column of the factors is below about
-    ``sqrt(lambda)`` it grows as in "subgradient" with the step scaled by
-    ``1 / lambda``; above, the preconditioner equalises the rates of strong
-    and weak components, which is what removes the condition number. The
-    damping trades two effects: the surplus columns (r' > r) grow along the
-    outliers' matrix at a rate ``1 / lambda``, and a component with
-    ``sigma_i`` below about ``2 lambda`` grows as slowly as without
-    preconditioning. The tiny alpha keeps the surplus columns small (the
-    growth phase costs only about ``log(1/alpha)`` times a constant in
-    iterations). Measured on the DCT operator of bench/recovery.py, d = 100,
-    r = 3, p in {0, 0.3, 0.5}, r' in {r, 2r, 5r}, max_iter 1000, singular
-    values 1, kappa^-1/2, 1/kappa, two seeds: X = F G^T with kappa = 1, 4
-    and 10: 53 of 54 runs below 1e-6 (final 6e-15 .. 1e-7; 1e-6 in 477-697
-    iterations, against 590-630 for "subgradient" at kappa = 1, which leaves
-    kappa = 4 and 10 at 0.5 and 0.33); the 54th (kappa = 10, p = 0.5,
-    r' = r) is at 3e-6 after 1000 and reaches 1e-6 at iteration 1032.
-    X = U U^T with g = 1.01: 54 of 54 (3e-14 .. 6e-12, 1e-6 in 443-555
-    iterations). The benchmark's table (its own draws, seed 0, r' up to 5r):
-    F G^T 18 of 18 (1e-13 .. 5e-8, 1e-6 in 560-650), U U^T 18 of 18.
-    Extra cost per iteration: the two k x k Gram matrices, inverses and
-    products, 20-45 us at d = 100 (k = 3 .. 15) and 35-160 us at n = 1000
-    (k = 5 .. 25), against about 0.5 ms (DCT, d = 100) and 10 ms
-    (completion, n = 1000) for the sub-gradient itself. Robust completion 1000 x 1000
-    (rank 5, 20% observed, 10% corrupted): 2.9e-14, 1e-6 at iteration 511
-    (against 611 for "subgradient"); the 80 x 70 test 3.5e-11 (1e-6 at 518
-    against 624). Alternatives measured on the
-    F G^T grid (eta_0 in {0.02, 0.03, 0.05}): lambda = 0.1 L2 leaves
-    kappa = 10 unfitted (lambda equals sigma_r); lambda = 0.03 L2 leaves
-    p = 0.5, r' > r at 4e-5 or above; alpha = 1e-20 at 4e-5 .. 1e-3 and
-    with alpha = 1e-10 no lambda in 0.01 .. 1 L2 fitted all of them; with
-    the other defaults, eta_0 = 0.05 leaves them at 3e-6 .. 4e-4, eta_0 = 0.02 one
-    kappa = 10 case unfitted in 1000 iterations (it needs 1450), and g = 1.01
-    the kappa = 10 ones at 4e-6 .. 7e-6. Limits: small
-    problems (Gaussian sensing, d = 12, r = 2, m = 12 d r / (1-p)^2,
-    p in {0, 0.2}, r' = 2r, 12 runs each): sigma_1 / sigma_r = 4 fitted in
-    10 of 12 (F G^T; U U^T 10 of 12), sigma_1 / sigma_r = 10 in 0 of 12 (F
-    G^T; U U^T 3 of 12): there lambda = 0.05 L2 is above sigma_r / 2.
-    ``damping=0.02`` fits all 48 (both conditionings), but a damping of 0.03 (with
-    eta_0 0.02 .. 0.05) left the d = 100, p = 0.5, r' > r cases at
-    4e-5 or above: pass a smaller damping for strongly ill-conditioned X with
-    few outliers.
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> U = np.random.default_rng(0).standard_normal((12, 2))
+    >>> X = U @ U.T  # PSD, rank 2
+    >>> op = lralg.GaussianSensing(12, 300, rng=1)
+    >>> y = op.matvec(X)
+    >>> y[::10] += 100.0  # 10% gross outliers
+    >>> res = lralg.recover(y, op, rank=4, rng=0)  # rank over-estimated
+    >>> bool(np.linalg.norm(res.X - X) / np.linalg.norm(X) < 1e-6)
+    True
     """
     # ---- arguments
     method = _check_choice(method, "method", _METHODS)

@@ -1,0 +1,116 @@
+"""The docstrings are reference: every public name documents itself and its Examples run.
+
+The examples of every module of the installed package are collected with
+doctest, one test per docstring. Modules of lralg.nn are skipped where torch
+is missing.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import importlib.util
+import inspect
+import os
+import pkgutil
+import pydoc
+
+import pytest
+
+import lralg
+
+_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+# Not imported: the command-line entry point, and the compiled core (its
+# docstrings are pybind11 signatures).
+_NOT_COLLECTED = {"lralg.__main__", "lralg._core"}
+_NEEDS_TORCH = "lralg.nn"
+_HAS_TORCH = importlib.util.find_spec("torch") is not None
+# A docstring is a page of reference; the rest is on the docs pages.
+_MAX_HELP_LINES = 100
+
+
+def _module_names() -> list[str]:
+    """Every module of the package, found on disk without importing them."""
+    names = ["lralg"]
+
+    def visit(prefix: str, paths) -> None:
+        for info in pkgutil.iter_modules(paths, prefix + "."):
+            if info.name in _NOT_COLLECTED:
+                continue
+            names.append(info.name)
+            if info.ispkg:
+                last = info.name.rpartition(".")[2]
+                visit(info.name, [os.path.join(info.module_finder.path, last)])
+
+    visit("lralg", lralg.__path__)
+    return sorted(names)
+
+
+def _needs_torch(module_name: str) -> bool:
+    return module_name == _NEEDS_TORCH or module_name.startswith(_NEEDS_TORCH + ".")
+
+
+def _doctest_cases():
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    cases, seen = [], set()
+    for module_name in _module_names():
+        if _needs_torch(module_name) and not _HAS_TORCH:
+            mark = pytest.mark.skip(reason="lralg.nn needs torch")
+            cases.append(pytest.param(None, id=module_name, marks=mark))
+            continue
+        module = importlib.import_module(module_name)
+        for test in finder.find(module, module_name):
+            if test.examples and test.name not in seen:
+                seen.add(test.name)
+                cases.append(pytest.param(test, id=test.name))
+    return cases
+
+
+@pytest.mark.parametrize("test", _doctest_cases())
+def test_docstring_examples_run(test):
+    output: list[str] = []
+    runner = doctest.DocTestRunner(optionflags=_FLAGS)
+    result = runner.run(test, out=output.append, clear_globs=True)
+    assert result.failed == 0, "".join(output)
+
+
+def _public_objects():
+    """Every name of lralg.__all__ (but the version), and the public methods and properties of its classes."""
+    for name in lralg.__all__:
+        if name == "__version__":
+            continue
+        obj = getattr(lralg, name)
+        yield name, obj, True
+        if inspect.isclass(obj):
+            for attr, value in vars(obj).items():
+                if not attr.startswith("_") and (inspect.isfunction(value) or isinstance(value, property)):
+                    yield f"{name}.{attr}", value, False
+
+
+_PUBLIC = list(_public_objects())
+
+
+@pytest.mark.parametrize(("name", "obj", "top_level"), _PUBLIC, ids=[p[0] for p in _PUBLIC])
+def test_public_names_document_themselves(name, obj, top_level):
+    doc = inspect.getdoc(obj)
+    assert doc and doc.strip(), f"{name} has no docstring"
+    if top_level:
+        assert "\nExamples\n--------\n" in doc, f"{name} has no Examples section"
+        assert ">>> " in doc.split("\nExamples\n--------\n", 1)[1], f"{name}'s Examples run nothing"
+
+
+@pytest.mark.parametrize(("name", "obj"), [p[:2] for p in _PUBLIC], ids=[p[0] for p in _PUBLIC])
+def test_docstrings_are_short(name, obj):
+    lines = len(inspect.getdoc(obj).splitlines())
+    assert lines <= _MAX_HELP_LINES, f"{name}'s docstring has {lines} lines"
+
+
+def test_help_of_recover_is_a_page():
+    text = pydoc.render_doc(lralg.recover, renderer=pydoc.plaintext)
+    assert text.count("\n") <= _MAX_HELP_LINES
+
+
+def test_every_module_is_collected():
+    names = _module_names()
+    assert "lralg.recovery.solver" in names and "lralg.isvd.incremental" in names
+    assert not any(n in names for n in _NOT_COLLECTED)
