@@ -80,7 +80,7 @@ CsrView<T, Index> csr_view(const py::array_t<Index>& indptr, const py::array_t<I
 // A new uninitialised C-ordered array, filled by the core with the GIL
 // released, starting on a 64-byte boundary: numpy's allocations are 16-byte
 // aligned, which makes a row of a panel that the kernels gather 9 cache
-// lines instead of 8 (FastRP on BlogCatalog gathers from the output). The
+// lines instead of 8 (FastRP gathers rows of its output). The
 // memory is numpy's (its huge-page advice, and the heap's reuse of it from
 // call to call), 64 bytes more, with the array a view into it.
 template <class T>

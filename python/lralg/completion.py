@@ -526,10 +526,10 @@ def complete(
     Raises
     ------
     ValueError
-        No observed entry, NaN or Inf among the observed values, a rank out
-        of range, an unknown method or init, a ``warm_start`` of another shape.
+        No observed entry, NaN/Inf among the observed values, a rank out of
+        range, an unknown method or init, a ``warm_start`` that does not fit.
     TypeError
-        Complex, object or string input, a non-callable callback.
+        Complex, object or string input.
     FloatingPointError
         The factors diverged (try ``reg > 0``).
 
@@ -541,10 +541,8 @@ def complete(
     -----
     "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
     "altmin" ``O(|Omega| k^2)``. Both halves of a sweep run in parallel over
-    rows, and the result is the same for any number of threads. Memory: the
-    observations once in CSR order, the pattern of the transpose with a
-    permutation into the same values, and the factors; no dense m x n array.
-    Rows or columns without observations get zero factors and offsets.
+    rows; the result is the same for any number of threads. No dense m x n
+    array is formed. Rows or columns without observations get zero factors.
 
     References
     ----------
@@ -565,7 +563,7 @@ def complete(
     >>> bool(error < 1e-8), res.converged
     (True, True)
 
-    Ratings with a global mean and per-user and per-item offsets:
+    Ratings, with a global mean and per-row and per-column offsets:
 
     >>> ratings = np.array([[5, 4, np.nan], [4, np.nan, 2], [np.nan, 2, 1.0]])
     >>> fit = lralg.complete(ratings, 1, bias=True, reg=0.5, rng=0)

@@ -339,7 +339,7 @@ class StreamingTopEigenvector:
         Returns
         -------
         StreamingTopEigenvector
-            self.
+            The estimator itself.
 
         Raises
         ------
@@ -519,7 +519,7 @@ def top_eigenvector(
         "random-order" when ``rows`` is an iterable.
     rng : None, int or numpy.random.Generator
         Seed of the random start vector (SPEC 7).
-    n_blocks, heavy_factor, learning_rate, top_eigenvalue
+    n_blocks, heavy_factor, learning_rate, top_eigenvalue : int or float or None
         See :class:`StreamingTopEigenvector`.
     block_size : int, default 4096
         Rows per call to the core.

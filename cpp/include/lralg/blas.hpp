@@ -1,6 +1,6 @@
 // Dense BLAS/LAPACK for the core: the one shared way to multiply and factor dense matrices.
 //
-// Eigen's own GEMM is about 3x slower than OpenBLAS on this project's machines, and linking a
+// Eigen's own GEMM is several times slower than OpenBLAS on large products, and linking a
 // BLAS at build time would tie the wheel to one library. Instead the core holds FUNCTION
 // POINTERS to the BLAS/LAPACK routines that SciPy already ships: at import, the Python layer
 // (python/lralg/_blas.py) reads them from the PyCapsules of `scipy.linalg.cython_blas` and

@@ -20,10 +20,10 @@ namespace detail {
 // first touched by the parallel pass that writes them). From 64 KiB on,
 // mapped from the system directly, so that release() hands the pages back
 // at once (a freed heap block can stay resident, and one freed in the middle
-// of a call counted against the memory budget: 1e5 nodes went from 1.005 to
-// 1.04 of it); except a `reused` buffer under 32 MiB (the work panel, freed
-// last), left to the heap, which keeps it for the next call: faulting in a
-// fresh one each call cost 10-20% at BlogCatalog. From 2 MiB on, aligned to
+// of a call would count against the call's peak memory); except a `reused`
+// buffer under 32 MiB (the work panel, freed last), left to the heap, which
+// keeps it for the next call, so that small graphs do not fault in a fresh
+// panel at every call. From 2 MiB on, aligned to
 // 2 MiB and offered transparent huge pages over whole 2 MiB pages (the tail
 // stays on 4 KiB pages, so that no more than the buffer is resident): the
 // products gather rows at random, and huge pages save TLB misses.

@@ -27,8 +27,8 @@ struct CsrView {
     if (rows == 0) return;
     require(indptr[0] == 0, n + ": indptr must start at 0");
     // Scan first, build the message only on failure (no string per entry);
-    // no early exit, so that the scans vectorise (a branch per entry was 2%
-    // of a FastRP call on BlogCatalog, with the GIL held).
+    // no early exit, so that the scans vectorise (they run with the GIL held,
+    // before the call releases it).
     bool unsorted = false;
     for (index_t i = 0; i < rows; ++i) unsorted |= indptr[i] > indptr[i + 1];
     require(!unsorted, n + ": indptr must be non-decreasing");

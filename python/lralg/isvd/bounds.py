@@ -199,6 +199,8 @@ def svd_error_bound(
         The blocks; see :func:`incremental_svd` for ``axis``.
     rank : int
         The target rank r >= 1.
+    axis : {0, 1}
+        Stacking axis, as in :func:`incremental_svd`.
     method : {"weyl", "residual", "estimate"}
         - "weyl": Weyl-type monotonicity ``sigma_i([A, B]) >= sigma_i(A)``
           applied to the largest-norm blocks whose joint rank cap is <= r
@@ -219,8 +221,6 @@ def svd_error_bound(
     order : {"norm", "given"}
         Order in which the blocks are taken: largest Frobenius norm first
         (the paper's seed) or as given. Any order gives a valid bound.
-    axis : {0, 1}
-        Stacking axis, as in :func:`incremental_svd`.
     oversampling : int, default 5
         Extra eigenpairs of the "estimate" summary.
     tol : float, default 1e-12

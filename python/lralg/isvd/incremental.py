@@ -237,10 +237,10 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         See :func:`incremental_svd`.
     batch_size : int or None, default None
         Rows per block in ``fit`` (None: 1000).
-    power_iters : int, default 1
-        Depth of the residual's Krylov space, see :func:`incremental_svd`.
     rng : None, int or numpy.random.Generator
         Seed of the residual sketch.
+    power_iters : int, default 1
+        Depth of the residual's Krylov space, see :func:`incremental_svd`.
 
     Attributes
     ----------
@@ -346,12 +346,13 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         ----------
         X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
             New rows; the first call fixes ``n_features``.
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
         IncrementalSVD
-            self.
+            The estimator itself.
 
         Raises
         ------
@@ -381,12 +382,14 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
-        y : ignored
+            The rows to fit; float32 stays float32.
+        y : None
+            Ignored.
 
         Returns
         -------
         IncrementalSVD
-            self.
+            The estimator itself.
 
         Raises
         ------
@@ -428,6 +431,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            Rows to project.
 
         Returns
         -------
@@ -463,6 +467,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         Z : array_like, shape (n_samples, rank)
+            Coordinates on the components.
 
         Returns
         -------
@@ -503,7 +508,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         Returns
         -------
         IncrementalSVD
-            self.
+            The estimator itself.
 
         Raises
         ------

@@ -65,6 +65,7 @@ class MeasurementOperator(abc.ABC):
         Parameters
         ----------
         X : numpy.ndarray of shape ``shape``
+            The matrix to measure.
 
         Returns
         -------
@@ -78,6 +79,7 @@ class MeasurementOperator(abc.ABC):
         Parameters
         ----------
         y : numpy.ndarray of shape (m,)
+            Weights of the measurement matrices.
 
         Returns
         -------
@@ -90,7 +92,9 @@ class MeasurementOperator(abc.ABC):
         Parameters
         ----------
         F : numpy.ndarray of shape (n1, k)
+            Left factor.
         G : numpy.ndarray of shape (n2, k)
+            Right factor.
 
         Returns
         -------
@@ -104,8 +108,11 @@ class MeasurementOperator(abc.ABC):
         Parameters
         ----------
         s : numpy.ndarray of shape (m,)
+            Weights of the measurement matrices.
         F : numpy.ndarray of shape (n1, k)
+            Left factor.
         G : numpy.ndarray of shape (n2, k)
+            Right factor.
 
         Returns
         -------
@@ -121,6 +128,7 @@ class MeasurementOperator(abc.ABC):
         Parameters
         ----------
         s : numpy.ndarray of shape (m,)
+            Weights of the measurement matrices.
 
         Returns
         -------
@@ -245,6 +253,7 @@ class GaussianSensing(MeasurementOperator):
         Parameters
         ----------
         X : array_like of shape ``shape``
+            The matrix to measure.
 
         Returns
         -------
@@ -266,6 +275,7 @@ class GaussianSensing(MeasurementOperator):
         Parameters
         ----------
         y : array_like of shape (m,)
+            Weights of the measurement matrices.
 
         Returns
         -------

@@ -226,8 +226,7 @@ def recover(
 ) -> RecoveryResult:
     """Recover a low-rank matrix from linear measurements, a fraction of them grossly corrupted.
 
-    Fits ``X = U U^T`` or ``X = F G^T``, with factors of a rank that may
-    over-estimate the true one, to ``y = A(X) + noise`` from a small random start.
+    Fits ``X = U U^T`` or ``X = F G^T`` to ``y = A(X) + noise`` from a small random start.
 
     Parameters
     ----------
@@ -261,10 +260,11 @@ def recover(
         "scaled-subgradient" only: lambda relative to the data scale,
         default 0.05. Pass 0.02 for X with sigma_1 / sigma_r near 10 or more.
     max_iter : int, default 1000
+        Largest number of iterations.
     tol : float, default 1e-8
         Relative residual, or relative change of the factors, that stops the run.
     rng : None, int or numpy.random.Generator
-        Seed of the random start (SPEC 7).
+        Seed of the random start.
     verbose : bool, default False
         Print progress lines to stderr.
     callback : callable, optional
@@ -313,12 +313,12 @@ def recover(
     Examples
     --------
     >>> import numpy as np, lralg
-    >>> U = np.random.default_rng(0).standard_normal((12, 2))
-    >>> X = U @ U.T  # PSD, rank 2
-    >>> op = lralg.GaussianSensing(12, 300, rng=1)
+    >>> u = np.random.default_rng(0).standard_normal((8, 1))
+    >>> X = u @ u.T  # PSD, rank 1
+    >>> op = lralg.GaussianSensing(8, 120, rng=1)
     >>> y = op.matvec(X)
     >>> y[::10] += 100.0  # 10% gross outliers
-    >>> res = lralg.recover(y, op, rank=4, rng=0)  # rank over-estimated
+    >>> res = lralg.recover(y, op, rank=2, rng=0)  # rank over-estimated
     >>> bool(np.linalg.norm(res.X - X) / np.linalg.norm(X) < 1e-6)
     True
     """
