@@ -12,8 +12,10 @@ import importlib
 import importlib.util
 import inspect
 import os
+import pathlib
 import pkgutil
 import pydoc
+import re
 
 import pytest
 
@@ -74,17 +76,29 @@ def test_docstring_examples_run(test):
     assert result.failed == 0, "".join(output)
 
 
+def _public_modules():
+    """lralg, and lralg.nn where torch is installed."""
+    modules = [lralg]
+    if _HAS_TORCH:
+        modules.append(importlib.import_module(_NEEDS_TORCH))
+    return modules
+
+
 def _public_objects():
-    """Every name of lralg.__all__ (but the version), and the public methods and properties of its classes."""
-    for name in lralg.__all__:
-        if name == "__version__":
-            continue
-        obj = getattr(lralg, name)
-        yield name, obj, True
-        if inspect.isclass(obj):
-            for attr, value in vars(obj).items():
-                if not attr.startswith("_") and (inspect.isfunction(value) or isinstance(value, property)):
-                    yield f"{name}.{attr}", value, False
+    """Every name of the public modules' __all__ (but the version), and the public methods and properties of its classes."""
+    for module in _public_modules():
+        for name in module.__all__:
+            if name == "__version__":
+                continue
+            obj = getattr(module, name)
+            qualified = f"{module.__name__}.{name}"
+            yield qualified, obj, True
+            if inspect.isclass(obj):
+                for attr, value in vars(obj).items():
+                    if not attr.startswith("_") and (
+                        inspect.isfunction(value) or isinstance(value, property)
+                    ):
+                        yield f"{qualified}.{attr}", value, False
 
 
 _PUBLIC = list(_public_objects())
@@ -114,3 +128,19 @@ def test_every_module_is_collected():
     names = _module_names()
     assert "lralg.recovery.solver" in names and "lralg.isvd.incremental" in names
     assert not any(n in names for n in _NOT_COLLECTED)
+
+
+def test_api_page_lists_every_public_name():
+    page = pathlib.Path(__file__).resolve().parents[1] / "docs" / "api.md"
+    if not page.is_file():
+        pytest.skip("the docs are not beside the tests")
+    listed, module = [], "lralg"
+    for line in page.read_text().splitlines():
+        if m := re.match(r"\.\. currentmodule:: ([\w.]+)$", line):
+            module = m.group(1)
+        elif m := re.match(r"\.\. auto(?:function|class|exception):: ([\w.]+)$", line):
+            listed.append(f"{module}.{m.group(1)}")
+    assert len(listed) == len(set(listed)), "a name is listed twice"
+    public = {f"{m.__name__}.{n}" for m in _public_modules() for n in m.__all__ if n != "__version__"}
+    documented = {name for name in listed if not _needs_torch(name) or _HAS_TORCH}
+    assert documented == public
