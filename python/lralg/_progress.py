@@ -21,6 +21,7 @@ class ProgressBar:
         self.total, self.label, self.enabled = max(int(total), 1), label, bool(enabled)
         self.file = sys.stderr if file is None else file
         self._drawn = False
+        self._last = 0
 
     def update(self, done: int, **status) -> None:
         if not self.enabled:
@@ -28,7 +29,10 @@ class ProgressBar:
         filled = int(self.width * min(done, self.total) / self.total)
         extra = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in status.items())
         bar = "#" * filled + "." * (self.width - filled)
-        self.file.write(f"\r{self.label} [{bar}] {done}/{self.total} {extra}".rstrip())
+        line = f"{self.label} [{bar}] {done}/{self.total} {extra}".rstrip()
+        # pad over what a longer previous line left on the terminal
+        self.file.write("\r" + line.ljust(self._last))
+        self._last = len(line)
         self.file.flush()
         self._drawn = True
 
@@ -37,6 +41,7 @@ class ProgressBar:
             self.file.write("\n")
             self.file.flush()
             self._drawn = False
+            self._last = 0
 
     def __enter__(self):
         return self

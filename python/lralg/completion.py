@@ -16,7 +16,6 @@ and then U from V, one independent least-squares problem per row, in parallel.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._progress import ProgressBar
 from ._result import Result
 
 __all__ = ["CompletionResult", "complete"]
@@ -432,29 +432,6 @@ def _init_random(csr, mu, k, rng, dtype):
     return U, np.zeros((n, k), dtype=dtype)
 
 
-class _Progress:
-    def __init__(self, total, enabled):
-        self.total, self.enabled = total, enabled
-
-    def update(self, state):
-        if not self.enabled:
-            return
-        done = state["sweep"]
-        width = 30
-        filled = int(width * done / max(self.total, 1))
-        sys.stderr.write(
-            f"\rcomplete [{'#' * filled}{'.' * (width - filled)}] "
-            f"{done}/{self.total} rmse={state['rmse']:.3e} "
-            f"({state['seconds']:.2f}s/sweep)"
-        )
-        sys.stderr.flush()
-
-    def close(self):
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 def complete(
     M,
     rank,
@@ -632,7 +609,7 @@ def complete(
     history = []
     converged = False
     previous = training_rmse()
-    progress = _Progress(max_iter, bool(verbose))
+    progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
     sweep = 0
     try:
         for sweep in range(1, max_iter + 1):
@@ -663,7 +640,7 @@ def complete(
                 raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
             state = {"sweep": sweep, "rmse": current, "seconds": seconds, "cg_iterations": int(iters)}
             history.append(dict(state))
-            progress.update(state)
+            progress.update(sweep, rmse=current, s_per_sweep=seconds)
             converged = current <= tol * scale or abs(previous - current) <= tol * previous
             previous = current
             if callback is not None:

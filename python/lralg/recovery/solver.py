@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._progress import ProgressBar
 from .._result import Result
 from .._validate import check_array, check_dtype, check_int, check_rank, check_real, seed_from_rng
 from .operators import _as_operator
@@ -266,7 +266,7 @@ def recover(
     rng : None, int or numpy.random.Generator
         Seed of the random start.
     verbose : bool, default False
-        Print progress lines to stderr.
+        Show a progress bar on stderr.
     callback : callable, optional
         Called after every iteration with a dict of the state; True stops.
     X_true : array_like, optional
@@ -447,82 +447,84 @@ def recover(
         _StepSchedule(base_step, decay, adaptive, f0, _GROW[parameterization]) if loss == "l1" else None
     )
     report_every = max(1, max_iter // 20)
-    for t in range(1, max_iter + 1):
-        if loss == "l1":
-            s = np.sign(r).astype(dtype) / m  # Q_t = A*(sign(A(X_t) - y)) / m, times the factors
-            eta = schedule.step()
-        else:
-            s = (r / m).astype(dtype)
-            eta = base_step
-        SG, StF = op.adjoint_times(s, F, G)
-        if parameterization == "symmetric":
-            grad = SG + StF  # d/dU of loss(A(U U^T)) = (S + S^T) U
-            if lam:
-                grad = _precondition(grad, U, lam)  # (S + S^T) U (U^T U + lambda I)^{-1}
-                if grad is None:
-                    raise DivergenceError(f"{method} diverged at iteration {t} (the factors blew up)")
-            U_new = U - eta * grad
-            change = float(np.linalg.norm(U_new - U)) / max(float(np.linalg.norm(U)), 1e-300)
-            U = U_new
-            F = G = U
-        else:
-            if lam:
-                # S G (G^T G + lambda I)^{-1} and S^T F (F^T F + lambda I)^{-1}
-                SG, StF = _precondition(SG, G, lam), _precondition(StF, F, lam)
-                if SG is None or StF is None:
-                    raise DivergenceError(f"{method} diverged at iteration {t} (the factors blew up)")
-            F_new = F - eta * SG
-            G_new = G - eta * StF
-            change = math.sqrt(
-                float(np.sum((F_new - F) ** 2) + np.sum((G_new - G) ** 2))
-                / max(float(np.sum(F**2) + np.sum(G**2)), 1e-300)
-            )
-            F, G = F_new, G_new
-        r, f = evaluate(F, G)
-        if not (math.isfinite(f) and f <= 1e8 * max(f0, 1e-300)) or not (
-            np.isfinite(F).all() and np.isfinite(G).all()
-        ):
-            raise DivergenceError(
-                f"{method} diverged at iteration {t} (loss {f:.3g}, initial {f0:.3g}); use a smaller step"
-            )
-        # Xiong, Ding and Du's one-step modification (see Notes).
-        if method == "gd-onestep" and switch_iter is None and float(np.linalg.norm(r)) <= switch_tol * y_norm:
-            P = (F.T @ F).astype(np.float64)
-            w, V = np.linalg.eigh(P)
-            w = np.maximum(w, np.finfo(np.float64).tiny * max(w.max(), 1.0) * 1e3)
-            P_isqrt = (V / np.sqrt(w)) @ V.T
-            P_sqrt = (V * np.sqrt(w)) @ V.T
-            F = (F @ P_isqrt * scale).astype(dtype)
-            G = (G @ P_sqrt / scale).astype(dtype)
+    with ProgressBar(max_iter, f"recover[{method}]", enabled=bool(verbose)) as progress:
+        for t in range(1, max_iter + 1):
+            if loss == "l1":
+                s = np.sign(r).astype(dtype) / m  # Q_t = A*(sign(A(X_t) - y)) / m, times the factors
+                eta = schedule.step()
+            else:
+                s = (r / m).astype(dtype)
+                eta = base_step
+            SG, StF = op.adjoint_times(s, F, G)
+            if parameterization == "symmetric":
+                grad = SG + StF  # d/dU of loss(A(U U^T)) = (S + S^T) U
+                if lam:
+                    grad = _precondition(grad, U, lam)  # (S + S^T) U (U^T U + lambda I)^{-1}
+                    if grad is None:
+                        raise DivergenceError(f"{method} diverged at iteration {t} (the factors blew up)")
+                U_new = U - eta * grad
+                change = float(np.linalg.norm(U_new - U)) / max(float(np.linalg.norm(U)), 1e-300)
+                U = U_new
+                F = G = U
+            else:
+                if lam:
+                    # S G (G^T G + lambda I)^{-1} and S^T F (F^T F + lambda I)^{-1}
+                    SG, StF = _precondition(SG, G, lam), _precondition(StF, F, lam)
+                    if SG is None or StF is None:
+                        raise DivergenceError(f"{method} diverged at iteration {t} (the factors blew up)")
+                F_new = F - eta * SG
+                G_new = G - eta * StF
+                change = math.sqrt(
+                    float(np.sum((F_new - F) ** 2) + np.sum((G_new - G) ** 2))
+                    / max(float(np.sum(F**2) + np.sum(G**2)), 1e-300)
+                )
+                F, G = F_new, G_new
             r, f = evaluate(F, G)
-            switch_iter = t
-        if schedule is not None:
-            schedule.observe(f)
-        losses.append(f)
-        errors.append(error_of(F, G, change))
-        steps.append(eta)
-        if verbose and (t % report_every == 0 or t == 1):
-            print(
-                f"recover[{method}] iter {t:6d}  loss {f:.4e}  error {errors[-1]:.3e}  step {eta:.3e}",
-                file=sys.stderr,
-            )
-        if callback is not None:
-            state = {
-                "iteration": t,
-                "loss": f,
-                "error": errors[-1],
-                "step": eta,
-                "factors": (U,) if parameterization == "symmetric" else (F, G),
-            }
-            if callback(state):
-                message = "stopped by callback"
+            if not (math.isfinite(f) and f <= 1e8 * max(f0, 1e-300)) or not (
+                np.isfinite(F).all() and np.isfinite(G).all()
+            ):
+                raise DivergenceError(
+                    f"{method} diverged at iteration {t} (loss {f:.3g}, initial {f0:.3g}); use a smaller step"
+                )
+            # Xiong, Ding and Du's one-step modification (see Notes).
+            if (
+                method == "gd-onestep"
+                and switch_iter is None
+                and float(np.linalg.norm(r)) <= switch_tol * y_norm
+            ):
+                P = (F.T @ F).astype(np.float64)
+                w, V = np.linalg.eigh(P)
+                w = np.maximum(w, np.finfo(np.float64).tiny * max(w.max(), 1.0) * 1e3)
+                P_isqrt = (V / np.sqrt(w)) @ V.T
+                P_sqrt = (V * np.sqrt(w)) @ V.T
+                F = (F @ P_isqrt * scale).astype(dtype)
+                G = (G @ P_sqrt / scale).astype(dtype)
+                r, f = evaluate(F, G)
+                switch_iter = t
+            if schedule is not None:
+                schedule.observe(f)
+            losses.append(f)
+            errors.append(error_of(F, G, change))
+            steps.append(eta)
+            if t % report_every == 0 or t == 1:
+                progress.update(t, loss=f, error=errors[-1], step=eta)
+            if callback is not None:
+                state = {
+                    "iteration": t,
+                    "loss": f,
+                    "error": errors[-1],
+                    "step": eta,
+                    "factors": (U,) if parameterization == "symmetric" else (F, G),
+                }
+                if callback(state):
+                    message = "stopped by callback"
+                    break
+            fit = f / f0 if loss == "l1" else math.sqrt(f / f0)
+            if fit <= tol or change <= tol:
+                converged = True
+                message = "residual below tol (relative)" if fit <= tol else "relative change below tol"
                 break
-        fit = f / f0 if loss == "l1" else math.sqrt(f / f0)
-        if fit <= tol or change <= tol:
-            converged = True
-            message = "residual below tol (relative)" if fit <= tol else "relative change below tol"
-            break
-    factors = (U,) if parameterization == "symmetric" else (F, G)
+        factors = (U,) if parameterization == "symmetric" else (F, G)
     return RecoveryResult(
         factors=factors,
         loss_history=np.asarray(losses),
