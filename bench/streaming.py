@@ -32,7 +32,7 @@ import numpy as np
 
 import lralg
 from bench._harness import parser, report
-from lralg.streaming import exact_top_eigenvector
+from lralg.streaming import _exact_top_eigenvector
 
 
 def gapped(n, d, R, *, heavy, seed, heavy_scale=30.0):
@@ -85,7 +85,7 @@ def accuracy(args):
         heavy_counts = []
         for seed in range(seeds):
             A = gapped(n, d, R, heavy=heavy, seed=seed)
-            v1, lam = exact_top_eigenvector(A)
+            v1, lam = _exact_top_eigenvector(A)
             ro = lralg.top_eigenvector(A, rng=seed)
             heavy_counts.append(ro.n_heavy)
             res["random-order"].append(corr(ro.vector, v1))
@@ -355,7 +355,7 @@ def real_rows(args):
         ("TF-IDF (docstrings), sparse CSR", tfidf),
     ):
         dense = X.toarray() if hasattr(X, "toarray") else X
-        v1, lam = exact_top_eigenvector(dense)
+        v1, lam = _exact_top_eigenvector(dense)
         sv = np.linalg.svd(dense, compute_uv=False)
         gap = float((sv[0] / sv[1]) ** 2)
         res = {"random-order": [], "oja": []}

@@ -15,21 +15,18 @@ def test_info_prints_configuration():
 
 
 def test_demo_prints_a_row_per_capability():
-    from lralg.__main__ import DEMO_MODULES
+    from lralg._cli.demo import DEMOS
 
     out = run_cli("demo")
     assert out.returncode == 0, out.stderr
-    for name in DEMO_MODULES:
+    for name in DEMOS:
         assert f"| {name}" in out.stdout
 
 
 def _commands():
-    import argparse
+    from lralg._cli import COMMANDS
 
-    from lralg.__main__ import build_parser
-
-    (sub,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    return list(sub.choices)
+    return [c.name for c in COMMANDS]
 
 
 @pytest.mark.parametrize("args", [["--help"]] + [[c, "--help"] for c in _commands()])

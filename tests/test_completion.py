@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import lralg
-from lralg.__main__ import main as cli_main
+from lralg._cli import main as cli_main
 
 METHODS = ["robust-altmin", "altmin"]
 

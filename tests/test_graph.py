@@ -381,10 +381,10 @@ def test_property_any_graph_finite_and_matches(n, dim, p, q, dtype, beta, fmt, s
 
 
 def test_demo_and_cli(tmp_path):
-    from lralg.__main__ import main
-    from lralg.graph import _demo
+    from lralg._cli import main
+    from lralg._cli.demo import DEMOS
 
-    row = _demo()
+    row = DEMOS["fastrp"]()
     assert set(row) == {"problem", "result"}
     edges = tmp_path / "edges.txt"
     edges.write_text("# a triangle plus a tail\n0 1\n1 2\n2 0\n2 3\n")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lralg
-from lralg.streaming import exact_top_eigenvector
+from lralg.streaming import _exact_top_eigenvector
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -57,7 +57,7 @@ def corr(v, w):
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_exact_matches_numpy(dtype, order):
     A = np.asarray(gapped(500, 20, 4.0, seed=1), dtype=dtype, order=order)
-    v1, lam = exact_top_eigenvector(A)
+    v1, lam = _exact_top_eigenvector(A)
     res = lralg.top_eigenvector(A, method="exact", block_size=77)
     tol = 1e-4 if dtype == np.float32 else 1e-10
     assert res.vector.dtype == np.float64
@@ -71,7 +71,7 @@ def test_exact_matches_numpy(dtype, order):
 def test_random_order_correlation_bound(R):
     # The paper's guarantee: correlation 1 - O(1/sqrt(R)) with heavy rows present.
     A = exact_gap(20000, 50, R, heavy=4, seed=2)
-    v1, lam = exact_top_eigenvector(A)
+    v1, lam = _exact_top_eigenvector(A)
     res = lralg.top_eigenvector(A, rng=0)
     assert corr(res.vector, v1) >= 1.0 - 1.0 / math.sqrt(R)
     assert res.n_heavy >= 4
@@ -81,7 +81,7 @@ def test_random_order_correlation_bound(R):
 
 def test_heavy_rows_beat_oja_small_gap():
     A = exact_gap(20000, 50, 2.0, heavy=5, seed=3)
-    v1, lam = exact_top_eigenvector(A)
+    v1, lam = _exact_top_eigenvector(A)
     ro = [corr(lralg.top_eigenvector(A, rng=s).vector, v1) for s in range(3)]
     oja = [corr(lralg.top_eigenvector(A, method="oja", rng=s).vector, v1) for s in range(3)]
     assert np.mean(ro) > np.mean(oja)
@@ -94,13 +94,13 @@ def test_heavy_rows_are_stored_exactly():
     assert res.n_heavy >= 3
     # z and the running product, plus the heavy rows (std::vector capacity)
     assert 8 * (2 + res.n_heavy) * 30 <= res.memory_bytes <= 8 * (2 + 2 * res.n_heavy) * 30
-    v1, _ = exact_top_eigenvector(A)
+    v1, _ = _exact_top_eigenvector(A)
     assert corr(res.vector, v1) > 0.99
 
 
 def test_oja_large_gap():
     A = gapped(20000, 40, 100.0, seed=5)
-    v1, lam = exact_top_eigenvector(A)
+    v1, lam = _exact_top_eigenvector(A)
     res = lralg.top_eigenvector(A, method="oja", learning_rate=2 * math.log(40) / lam, rng=0)
     assert corr(res.vector, v1) > 0.98
     assert res.n_heavy == 0 and res.memory_bytes == 8 * 2 * 40
@@ -110,7 +110,7 @@ def test_real_rows_digits():
     datasets = pytest.importorskip("sklearn.datasets")
     X = datasets.load_digits().data
     X = X[np.random.default_rng(0).permutation(X.shape[0])]
-    v1, _ = exact_top_eigenvector(X)
+    v1, _ = _exact_top_eigenvector(X)
     res = lralg.top_eigenvector(X, rng=0)
     assert corr(res.vector, v1) >= 0.99
 
@@ -141,7 +141,7 @@ def test_heavy_rows_follow_the_papers_definition():
 
 def test_oja_default_rate_is_two_log_d_over_lambda1():
     A = gapped(6000, 30, 10.0, seed=14)
-    v1, lam = exact_top_eigenvector(A)
+    v1, lam = _exact_top_eigenvector(A)
     est = lralg.StreamingTopEigenvector(30, method="oja", top_eigenvalue=lam, rng=0)
     assert est.learning_rate_ == pytest.approx(2.0 * math.log(30) / lam)
     est.update(A)
@@ -157,7 +157,7 @@ def test_oja_default_rate_is_two_log_d_over_lambda1():
 def test_oja_default_rate_accuracy(R):
     # The default step recovers v1 where the old ln(d)/||A||_F^2 step did not (R >> log n log d: Price-Xun's regime).
     A = exact_gap(20000, 50, R, heavy=0, seed=15)
-    v1, _ = exact_top_eigenvector(A)
+    v1, _ = _exact_top_eigenvector(A)
     res = lralg.top_eigenvector(A, method="oja", rng=0)
     assert corr(res.vector, v1) > (0.9 if R == 5.0 else 0.99)
 
@@ -175,13 +175,13 @@ def test_oja_warmup_buffer():
     assert est.learning_rate_ > 0 and early.shape == (10,)
     est.update(A[500:])
     assert est.memory_bytes_ == 8 * 2 * 10
-    v1, _ = exact_top_eigenvector(A)
+    v1, _ = _exact_top_eigenvector(A)
     assert corr(est.vector_, v1) > 0.95
     # leading zero rows do not stop the warm-up
     Z = np.vstack([np.zeros((1100, 10)), A[:1900]])
     res = lralg.top_eigenvector(Z, method="oja", rng=0, block_size=100)
     assert res.n_rows_seen == 3000
-    assert corr(res.vector, exact_top_eigenvector(A[:1900])[0]) > 0.9
+    assert corr(res.vector, _exact_top_eigenvector(A[:1900])[0]) > 0.9
 
 
 # ---------------------------------------------------------------- sparse input
@@ -276,13 +276,14 @@ def test_streaming_estimator_attributes():
         assert est.n_rows_seen_ == lo + 500
         v = est.vector_
         assert v.shape == (20,) and np.linalg.norm(v) == pytest.approx(1.0)
-    v1, lam = exact_top_eigenvector(A)
+    v1, lam = _exact_top_eigenvector(A)
     assert corr(est.vector_, v1) > 0.99
     assert est.value_ == pytest.approx(lam, rel=0.2)
     res = est.result()
     assert isinstance(res, lralg.EigResult)
-    vector, value, n_seen, n_heavy, mem = res
-    assert n_seen == 4000 and mem == est.memory_bytes_
+    value, vector = res
+    assert value == res.value and vector is res.vector
+    assert res.n_rows_seen == 4000 and res.memory_bytes == est.memory_bytes_
     # one 1-D row is accepted as a block
     est2 = lralg.StreamingTopEigenvector(20, n_rows=5)
     est2.update(A[0])
@@ -302,7 +303,7 @@ def test_oja_learning_rate_from_first_block():
 def test_integer_input_becomes_float64():
     A = np.random.default_rng(0).integers(0, 5, size=(300, 8))
     res = lralg.top_eigenvector(A, method="exact")
-    v1, _ = exact_top_eigenvector(A.astype(float))
+    v1, _ = _exact_top_eigenvector(A.astype(float))
     assert np.allclose(res.vector, v1, atol=1e-10)
 
 
@@ -353,7 +354,7 @@ def test_refused_block_leaves_state_usable(bad, err, match):
     after = (est.vector_, est.value_, est.n_rows_seen_, est.n_heavy_)
     assert np.array_equal(before[0], after[0]) and before[1:] == after[1:]
     est.update(A[300:])  # the stream goes on
-    v1, _ = exact_top_eigenvector(A)
+    v1, _ = _exact_top_eigenvector(A)
     assert corr(est.vector_, v1) > 0.9
 
 
@@ -450,7 +451,7 @@ def test_any_shape_dtype_layout(n, d, dtype, order, method, block, seed):
     assert np.linalg.norm(res.vector) == pytest.approx(1.0)
     assert np.isfinite(res.value) and res.n_rows_seen == n
     if method == "exact":
-        v1, lam = exact_top_eigenvector(Af)
+        v1, lam = _exact_top_eigenvector(Af)
         assert res.value == pytest.approx(lam, rel=1e-4, abs=1e-8 * lam)
         # compare the Rayleigh quotient: v1 may not be unique when eigenvalues tie
         tol = 1e-3 if A.dtype == np.float32 else 1e-8

@@ -14,6 +14,8 @@ import functools
 
 from . import _core
 
+__all__ = ["info", "one_blas_thread", "use_blas"]
+
 _BLAS = ("dgemm", "sgemm", "dsyrk", "ssyrk")
 _LAPACK = ("dsyevd", "ssyevd", "dgeqrf", "sgeqrf", "dorgqr", "sorgqr")
 

@@ -10,6 +10,8 @@ import sys
 from . import _core
 from ._validate import check_int
 
+__all__ = ["config", "get_num_threads", "set_num_threads", "show_config", "threads"]
+
 
 def get_num_threads() -> int:
     """Number of threads the core's parallel loops use."""

@@ -14,6 +14,19 @@ import operator
 import numpy as np
 import scipy.sparse as sp
 
+__all__ = [
+    "check_array",
+    "check_dtype",
+    "check_int",
+    "check_matrix",
+    "check_rank",
+    "check_real",
+    "check_rng",
+    "check_sparse",
+    "is_sparse",
+    "seed_from_rng",
+]
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 

@@ -18,11 +18,15 @@ from __future__ import annotations
 import math
 import sys
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._result import Result
+
+__all__ = ["CompletionResult", "complete"]
 from ._validate import (
     check_array,
     check_int,
@@ -34,19 +38,19 @@ from ._validate import (
     seed_from_rng,
 )
 
-METHODS = {"robust-altmin": 0, "altmin": 1}
-INITS = ("svd", "random")
+_METHODS = {"robust-altmin": 0, "altmin": 1}
+_INITS = ("svd", "random")
 
-# robust-altmin's inner solver: at most INNER_ITER conjugate-gradient steps per
-# row and half-sweep, stopping early once the residual fell by INNER_RTOL;
-# the sketch has SKETCH_FACTOR rows per unknown.
-INNER_ITER = 10
-INNER_RTOL = 1e-2
-SKETCH_FACTOR = 4
-REG_PER_ENTRY = False
+# robust-altmin's inner solver: at most _INNER_ITER conjugate-gradient steps per
+# row and half-sweep, stopping early once the residual fell by _INNER_RTOL;
+# the sketch has _SKETCH_FACTOR rows per unknown.
+_INNER_ITER = 10
+_INNER_RTOL = 1e-2
+_SKETCH_FACTOR = 4
+_REG_PER_ENTRY = False
 
 # to_dense() refuses results larger than this many bytes unless told otherwise.
-DENSE_LIMIT_BYTES = 2**30
+_DENSE_LIMIT_BYTES = 2**30
 
 
 def _observations(M, name: str, *, shape=None, dtype=None) -> sp.csr_array:
@@ -85,8 +89,13 @@ def _index_array(x, name: str) -> np.ndarray:
     return np.ascontiguousarray(arr.reshape(-1), dtype=np.int64)
 
 
-class CompletionResult:
+@dataclass(repr=False, eq=False)
+class CompletionResult(Result):
     """A completed low-rank matrix ``M ~ mu + a 1^T + 1 b^T + U V^T``.
+
+    ``U, V = result`` unpacks the factors. Rows or columns without any
+    observation have zero factors (and zero offsets), so their predictions are
+    ``mean`` plus the other side's offset.
 
     Attributes
     ----------
@@ -105,37 +114,26 @@ class CompletionResult:
     history : list of dict
         Per sweep: ``sweep``, ``rmse`` (training RMSE after it), ``seconds``
         (wall time of the sweep) and ``cg_iterations`` (robust-altmin).
-    method, rank, reg, shape : as fitted.
-
-    ``U, V = result`` unpacks the factors. Rows or columns without any
-    observation have zero factors (and zero offsets), so their predictions are
-    ``mean`` plus the other side's offset: finite and documented.
+    method : str
+    reg : float
+    shape, rank, bias, dtype : properties, as fitted.
     """
 
-    def __init__(
-        self,
-        U,
-        V,
-        *,
-        mean=0.0,
-        row_bias=None,
-        col_bias=None,
-        n_iter=0,
-        converged=False,
-        history=None,
-        method="robust-altmin",
-        reg=0.0,
-    ):
-        self.U = U
-        self.V = V
-        self.mean = float(mean)
-        self.row_bias = row_bias
-        self.col_bias = col_bias
-        self.n_iter = n_iter
-        self.converged = converged
-        self.history = [] if history is None else history
-        self.method = method
-        self.reg = reg
+    _unpack = ("U", "V")
+
+    U: np.ndarray
+    V: np.ndarray
+    mean: float = 0.0
+    row_bias: np.ndarray | None = None
+    col_bias: np.ndarray | None = None
+    n_iter: int = 0
+    converged: bool = False
+    history: list = field(default_factory=list)
+    method: str = "robust-altmin"
+    reg: float = 0.0
+
+    def __post_init__(self):
+        self.mean = float(self.mean)
 
     @property
     def shape(self) -> tuple:
@@ -153,16 +151,6 @@ class CompletionResult:
     def dtype(self) -> np.dtype:
         return self.U.dtype
 
-    def __iter__(self):
-        return iter((self.U, self.V))
-
-    def __repr__(self) -> str:
-        m, n = self.shape
-        return (
-            f"CompletionResult(shape=({m}, {n}), rank={self.rank}, method={self.method!r}, "
-            f"bias={self.bias}, n_iter={self.n_iter}, converged={self.converged})"
-        )
-
     def predict(self, rows, cols) -> np.ndarray:
         """Completed entries at (rows[p], cols[p]), as a 1-D array of the factors' dtype."""
         r = _index_array(rows, "rows")
@@ -176,7 +164,7 @@ class CompletionResult:
             raise ValueError(f"cols must be in [0, {n}), got values in [{c.min()}, {c.max()}]")
         return _core.completion_predict(self.U, self.V, self.mean, self.row_bias, self.col_bias, r, c)
 
-    def to_dense(self, *, max_bytes: int = DENSE_LIMIT_BYTES) -> np.ndarray:
+    def to_dense(self, *, max_bytes: int = _DENSE_LIMIT_BYTES) -> np.ndarray:
         """The full m x n completed matrix; refused (ValueError) above ``max_bytes``."""
         m, n = self.shape
         need = m * n * self.dtype.itemsize
@@ -235,9 +223,9 @@ class CompletionResult:
             self.col_bias,
             Y,
             X,
-            METHODS["altmin"],
+            _METHODS["altmin"],
             self.reg,
-            REG_PER_ENTRY,
+            _REG_PER_ENTRY,
             self.mean,
             0,
             0.0,
@@ -423,12 +411,12 @@ def complete(
     dense m x n array. Rows or columns without observations get zero factors
     and offsets.
     """
-    if isinstance(method, str) and method in METHODS:
-        method_id = METHODS[method]
+    if isinstance(method, str) and method in _METHODS:
+        method_id = _METHODS[method]
     else:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    if not isinstance(init, str) or init not in INITS:
-        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    if not isinstance(init, str) or init not in _INITS:
+        raise ValueError(f"init must be one of {_INITS}, got {init!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     if not isinstance(bias, (bool, np.bool_)):
@@ -491,7 +479,7 @@ def complete(
         for sweep in range(1, max_iter + 1):
             start = time.perf_counter()
             iters = 0
-            common = (method_id, reg, REG_PER_ENTRY, mu, INNER_ITER, INNER_RTOL, SKETCH_FACTOR, seed)
+            common = (method_id, reg, _REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
             if bias:
                 Yu[:, :k] = U
                 iters += _core.completion_solve_rows(
@@ -540,120 +528,3 @@ def complete(
         method=method,
         reg=reg,
     )
-
-
-def _demo() -> dict:
-    """A small run for ``python -m lralg demo``: exact recovery of a rank-5 matrix."""
-    rng = np.random.default_rng(0)
-    m, n, k = 400, 300, 5
-    A = rng.standard_normal((m, k)) @ rng.standard_normal((k, n))
-    mask = rng.random((m, n)) < 0.15
-    M = sp.csr_array((A[mask], np.nonzero(mask)), shape=(m, n))
-    res = complete(M, k, rng=0, tol=1e-10)
-    err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
-    return {
-        "problem": f"rank-{k} {m}x{n}, 15% of entries seen",
-        "result": f"relative error {err:.1e} after {res.n_iter} sweeps",
-    }
-
-
-def _read_ratings(path: str, delimiter=None):
-    """(users, items, ratings) columns of a CSV file; a non-numeric first line is a header."""
-    import csv
-
-    with open(path, newline="") as fh:
-        sample = fh.read(4096)
-        fh.seek(0)
-        if delimiter is None:
-            try:
-                delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
-            except csv.Error:
-                delimiter = ","
-        rows = [r for r in csv.reader(fh, delimiter=delimiter) if r and any(c.strip() for c in r)]
-    if rows:
-        try:
-            float(rows[0][2])
-        except (ValueError, IndexError):
-            rows = rows[1:]  # header
-    if not rows:
-        raise ValueError(f"{path}: no ratings found")
-    if any(len(r) < 3 for r in rows):
-        raise ValueError(f"{path}: every line needs three columns user,item,rating")
-    users = np.array([r[0].strip() for r in rows])
-    items = np.array([r[1].strip() for r in rows])
-    try:
-        ratings = np.array([float(r[2]) for r in rows])
-    except ValueError as exc:
-        raise ValueError(f"{path}: rating column is not numeric ({exc})") from None
-    return users, items, ratings
-
-
-def complete_ratings_file(args) -> int:
-    """``python -m lralg complete``: fit a ratings CSV, save the factors, report test RMSE."""
-    users, items, ratings = _read_ratings(args.ratings, args.delimiter)
-    user_ids, u = np.unique(users, return_inverse=True)
-    item_ids, i = np.unique(items, return_inverse=True)
-    M = sp.coo_array((ratings, (u, i)), shape=(user_ids.size, item_ids.size)).tocsr()
-    rank = min(args.rank, min(M.shape))
-    start = time.perf_counter()
-    res = complete(
-        M,
-        rank,
-        method=args.method,
-        reg=args.reg,
-        bias=args.bias,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        rng=args.seed,
-        verbose=args.verbose,
-    )
-    seconds = time.perf_counter() - start
-    print(
-        f"{M.shape[0]} users x {M.shape[1]} items, {M.nnz} ratings; rank {rank}, "
-        f"{res.n_iter} sweeps in {seconds:.2f} s; training RMSE {res.history[-1]['rmse']:.4f}"
-        if res.history
-        else f"{M.shape[0]} x {M.shape[1]}, no sweeps run"
-    )
-    if args.test:
-        tu, ti, tr = _read_ratings(args.test, args.delimiter)
-        pu = np.searchsorted(user_ids, tu).clip(0, user_ids.size - 1)
-        pi = np.searchsorted(item_ids, ti).clip(0, item_ids.size - 1)
-        known = (user_ids[pu] == tu) & (item_ids[pi] == ti)
-        pred = res.predict(pu[known], pi[known])
-        rmse = float(np.sqrt(np.mean((pred - tr[known]) ** 2))) if known.any() else float("nan")
-        print(
-            f"test RMSE {rmse:.4f} on {int(known.sum())} ratings"
-            f" ({int((~known).sum())} with an unseen user or item skipped)"
-        )
-    np.savez(
-        args.out,
-        U=res.U,
-        V=res.V,
-        mean=res.mean,
-        user_bias=res.row_bias if res.bias else np.zeros(0),
-        item_bias=res.col_bias if res.bias else np.zeros(0),
-        user_ids=user_ids,
-        item_ids=item_ids,
-    )
-    print(f"factors written to {args.out}")
-    return 0
-
-
-def _add_command(commands) -> None:
-    """The `python -m lralg complete` subcommand."""
-    comp = commands.add_parser(
-        "complete", help="complete a ratings matrix given as a CSV file (user,item,rating)"
-    )
-    comp.add_argument("ratings", help="CSV file with columns user,item,rating (header optional)")
-    comp.add_argument("--rank", type=int, default=20, help="rank of the factorization")
-    comp.add_argument("--out", required=True, help="output .npz (U, V, offsets, user/item ids)")
-    comp.add_argument("--test", help="CSV file of held-out ratings: prints their RMSE")
-    comp.add_argument("--method", default="robust-altmin", choices=["robust-altmin", "altmin"])
-    comp.add_argument("--reg", type=float, default=10.0, help="Tikhonov regularization")
-    comp.add_argument("--no-bias", dest="bias", action="store_false", help="no mean/user/item offsets")
-    comp.add_argument("--max-iter", type=int, default=30, help="maximum sweeps")
-    comp.add_argument("--tol", type=float, default=1e-4, help="stopping tolerance")
-    comp.add_argument("--seed", type=int, default=0, help="random seed")
-    comp.add_argument("--delimiter", default=None, help="field separator (default: sniffed)")
-    comp.add_argument("--verbose", action="store_true", help="show a progress bar")
-    comp.set_defaults(run=complete_ratings_file)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import numbers
-import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -246,86 +244,3 @@ def fastrp(
         dens,
         seed,
     )
-
-
-def _demo() -> dict:
-    """A small run for ``python -m lralg demo``: two communities, embedded and separated."""
-    rng = np.random.default_rng(0)
-    n, half = 400, 200
-    block = np.arange(n) // half
-    p = np.where(block[:, None] == block[None, :], 0.1, 0.005)
-    upper = np.triu(rng.random((n, n)) < p, 1)
-    A = sp.csr_array((upper | upper.T).astype(np.float64))
-    E = fastrp(A, 32, rng=0)
-    centroids = np.stack([E[block == b].mean(0) for b in (0, 1)])
-    nearest = np.argmin(((E[:, None, :] - centroids[None]) ** 2).sum(-1), axis=1)
-    accuracy = (nearest == block).mean()
-    return {
-        "problem": "2-block SBM, 400 nodes -> 32-D FastRP",
-        "result": f"nearest-centroid accuracy {accuracy:.3f}",
-    }
-
-
-# --- command line: python -m lralg fastrp ---------------------------------------
-
-
-def _read_graph(path: str, n_nodes):
-    """An edge list (text: 'i j' or 'i j weight' per line, '#' comments, comma or
-    whitespace separated) or a scipy.sparse .npz adjacency."""
-    if path.endswith(".npz"):
-        return sp.load_npz(path), None
-    with open(path) as fh:
-        text = fh.read().replace(",", " ")
-    edges = np.loadtxt(io.StringIO(text), comments="#", ndmin=2)
-    if edges.size == 0:
-        raise SystemExit(f"{path}: no edges")
-    if n_nodes is None:
-        n_nodes = int(edges[:, :2].max()) + 1
-    return edges, n_nodes
-
-
-def _cmd_fastrp(args) -> int:
-    graph, n_nodes = _read_graph(args.edges, args.n_nodes)
-    weights = [float(w) for w in args.weights.split(",") if w.strip()]
-    start = time.perf_counter()
-    emb = fastrp(
-        graph,
-        args.dim,
-        weights=weights,
-        beta=args.beta,
-        transition=not args.adjacency,
-        normalize=not args.no_normalize,
-        self_influence=args.self_influence,
-        dtype=np.dtype(args.dtype),
-        rng=args.seed,
-        n_nodes=n_nodes,
-        directed=args.directed,
-    )
-    elapsed = time.perf_counter() - start
-    np.save(args.out, emb)
-    print(f"embedded {emb.shape[0]} nodes into {emb.shape[1]} dimensions in {elapsed:.3f} s -> {args.out}")
-    return 0
-
-
-def _add_command(commands) -> None:
-    """The `python -m lralg fastrp` subcommand."""
-    frp = commands.add_parser(
-        "fastrp", help="FastRP node embeddings of an edge list (or .npz adjacency) into a .npy file"
-    )
-    frp.add_argument("edges", help="edge list 'i j [weight]' per line, or a scipy.sparse .npz")
-    frp.add_argument("--dim", type=int, default=128, help="embedding dimension (128)")
-    frp.add_argument("--out", required=True, help="output .npy file (n_nodes x dim)")
-    frp.add_argument("--weights", default="0,1,1,1", help="comma-separated weights of M^1..M^q")
-    frp.add_argument("--beta", type=float, default=0.0, help="degree weighting exponent (0)")
-    frp.add_argument("--self-influence", type=float, default=0.0, dest="self_influence")
-    frp.add_argument("--adjacency", action="store_true", help="use A instead of D^-1 A")
-    frp.add_argument(
-        "--no-normalize", action="store_true", dest="no_normalize", help="do not row-normalise each power"
-    )
-    frp.add_argument("--directed", action="store_true", help="edges are i -> j only")
-    frp.add_argument(
-        "--n-nodes", type=int, default=None, dest="n_nodes", help="number of nodes (default: largest id + 1)"
-    )
-    frp.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    frp.add_argument("--seed", type=int, default=None, help="random seed")
-    frp.set_defaults(run=_cmd_fastrp)

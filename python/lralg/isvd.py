@@ -31,13 +31,15 @@ validates, converts blocks and keeps the bookkeeping of the items' vectors.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
 from ._blas import one_blas_thread
+from ._result import Result
 from ._sklearn import BaseEstimator, TransformerMixin, check_is_fitted
 from ._validate import check_int, check_matrix, check_rank, check_real, is_sparse, seed_from_rng
 
@@ -53,19 +55,34 @@ __all__ = [
 _RESIDUAL_MODES = ("auto", "exact", "sketch")
 
 
-class SVDResult(NamedTuple):
+@dataclass(repr=False, eq=False)
+class SVDResult(Result):
     """Truncated SVD ``X ~ u @ diag(s) @ vt``; unpacks as ``u, s, vt``.
 
-    ``s`` is descending. ``u`` (n x rank) or ``vt`` (rank x n) is None where it
-    was not asked for (``compute_u=False``).
+    Attributes
+    ----------
+    u : ndarray of shape (m, rank) or None
+        Left singular vectors; None where they were not asked for
+        (``compute_u=False``).
+    s : ndarray of shape (rank,)
+        Singular values, descending.
+    vt : ndarray of shape (rank, n) or None
+        Right singular vectors, as rows.
+    error_estimate : float or None
+        An estimate of the relative error ``||X - u diag(s) vt||_F / ||X||_F``
+        where the method computes one.
     """
+
+    _unpack = ("u", "s", "vt")
 
     u: Optional[np.ndarray]
     s: np.ndarray
     vt: Optional[np.ndarray]
+    error_estimate: Optional[float] = None
 
 
-class ClusteringResult(NamedTuple):
+@dataclass(repr=False, eq=False)
+class ClusteringResult(Result):
     """Result of :func:`cluster_matrices`.
 
     Attributes
@@ -1041,18 +1058,3 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         self._summary.merge(other._summary)
         self._publish()
         return self
-
-
-def _demo() -> dict:
-    """A small run for ``python -m lralg demo``: streaming digits-like data."""
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((2000, 30)) @ rng.standard_normal((30, 300))
-    X += 0.01 * rng.standard_normal(X.shape)
-    u, s, vt = incremental_svd(np.array_split(X, 10), 10, rng=0)
-    exact = np.linalg.svd(X, compute_uv=False)
-    err = np.linalg.norm(X - (u * s) @ vt) / np.linalg.norm(X)
-    best = np.sqrt(np.sum(exact[10:] ** 2) / np.sum(exact**2))
-    return {
-        "problem": "2000 x 300 rank-30 matrix in 10 row blocks, rank 10",
-        "result": f"relative error {err:.4f} (exact SVD {best:.4f})",
-    }

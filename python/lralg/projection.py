@@ -10,6 +10,8 @@ import scipy.sparse as sp
 from . import _core
 from ._validate import check_int, check_matrix, check_real, is_sparse, seed_from_rng
 
+__all__ = ["random_projection_matrix", "sparse_random_projection"]
+
 
 def _density(density, n_features: int) -> float:
     if isinstance(density, str):
@@ -80,17 +82,3 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
             X.indptr, X.indices, X.data, X.shape[0], X.shape[1], n_components, density, seed
         )
     return _core.project_dense(X, n_components, density, seed)
-
-
-def _demo() -> dict:
-    """A small run for ``python -m lralg demo``: distance distortion on random points."""
-    from scipy.spatial.distance import pdist
-
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((300, 5000))
-    Y = sparse_random_projection(X, 1000, rng=0)
-    ratio = pdist(Y) / pdist(X)
-    return {
-        "problem": "300 points in 5000-D -> 1000-D",
-        "result": f"distance ratios in [{ratio.min():.3f}, {ratio.max():.3f}]",
-    }

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _core
+from ._result import Result
 from ._validate import (
     check_array,
     check_dtype,
@@ -306,8 +307,8 @@ def _as_operator(operator, n_measurements, matrix_shape):
 # --------------------------------------------------------------------------- result
 
 
-@dataclass
-class RecoveryResult:
+@dataclass(repr=False, eq=False)
+class RecoveryResult(Result):
     """Result of :func:`recover`.
 
     Attributes
@@ -1011,21 +1012,3 @@ def recover(
         decay_start=None if schedule is None else schedule.start,
         message=message,
     )
-
-
-def _demo() -> dict:
-    """A small run for ``python -m lralg demo``: robust sensing with 20% outliers."""
-    rng = np.random.default_rng(0)
-    d, r, m = 16, 2, 640
-    U = rng.standard_normal((d, r))
-    X = U @ U.T
-    op = GaussianSensing(d, m, rng=1)
-    y = op.matvec(X)
-    bad = rng.random(y.size) < 0.2
-    y[bad] += 20 * rng.standard_normal(bad.sum()) * np.abs(y).mean()
-    res = recover(y, op, 2 * r, rng=2, max_iter=800)
-    err = np.linalg.norm(res.X - X) / np.linalg.norm(X)
-    return {
-        "problem": f"{d}x{d} rank {r} PSD, {m} Gaussian measurements, 20% outliers, rank 2r",
-        "result": f"relative error {err:.1e} after {res.n_iter} sub-gradient steps",
-    }

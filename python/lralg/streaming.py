@@ -20,7 +20,7 @@ Methods
 "oja"
     Oja's rule with a fixed learning rate, the arbitrary-order baseline
     analysed by Price and Xun (arXiv 2408.10332). Memory ``O(d)``. Default
-    step ``2 ln(d) / lambda_1`` (:func:`default_learning_rate`), lambda_1
+    step ``2 ln(d) / lambda_1`` (:func:`_default_learning_rate`), lambda_1
     given or estimated from the first rows.
 "exact"
     Accumulates ``A^T A`` (``d x d``) and returns its top eigenvector: the
@@ -34,19 +34,23 @@ the GIL released.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._result import Result
 from ._validate import check_array, check_int, check_real, check_sparse, is_sparse, seed_from_rng
+
+__all__ = ["EigResult", "StreamingTopEigenvector", "top_eigenvector"]
 
 _METHODS = {"random-order": 0, "oja": 1, "exact": 2}
 
 
-class EigResult(NamedTuple):
-    """Result of :func:`top_eigenvector`.
+@dataclass(repr=False, eq=False)
+class EigResult(Result):
+    """Result of :func:`top_eigenvector`; unpacks as ``value, vector`` (as ``scipy.sparse.linalg.eigsh``).
 
     Attributes
     ----------
@@ -65,6 +69,8 @@ class EigResult(NamedTuple):
         Bytes of state kept across rows (vectors, heavy rows, Gram matrix).
     """
 
+    _unpack = ("value", "vector")
+
     vector: np.ndarray
     value: float
     n_rows_seen: int
@@ -79,10 +85,10 @@ def _method(method) -> str:
 
 
 #: The constant C of the default Oja step ``eta = C ln(d) / lambda_1``.
-OJA_RATE_CONSTANT = 2.0
+_OJA_RATE_CONSTANT = 2.0
 
 
-def default_learning_rate(n_features: int, top_eigenvalue: float) -> float:
+def _default_learning_rate(n_features: int, top_eigenvalue: float) -> float:
     """The default fixed Oja step ``eta = 2 ln(max(d, 2)) / lambda_1``.
 
     ``lambda_1 = sigma_1(A)^2`` is the top eigenvalue of ``A^T A`` (the
@@ -95,10 +101,10 @@ def default_learning_rate(n_features: int, top_eigenvalue: float) -> float:
     (best of 0.5 ... 16 at every gap tried, bench/streaming.py); the paper's
     own constant could not be checked (its body was not available).
     """
-    return OJA_RATE_CONSTANT * math.log(max(n_features, 2)) / top_eigenvalue
+    return _OJA_RATE_CONSTANT * math.log(max(n_features, 2)) / top_eigenvalue
 
 
-def oja_warmup_rows(n_features: int, n_rows: int) -> int:
+def _oja_warmup_rows(n_features: int, n_rows: int) -> int:
     """Rows buffered to estimate lambda_1 when Oja's step is not given."""
     return min(n_rows, max(1024, 4 * n_features))
 
@@ -153,10 +159,10 @@ class StreamingTopEigenvector:
         ``||A||_F^2`` is estimated on the fly (rows seen plus the unseen rows
         at the mean light-row mass).
     learning_rate : float or None
-        "oja": the fixed step eta. Default :func:`default_learning_rate`
+        "oja": the fixed step eta. Default :func:`_default_learning_rate`
         ``2 ln(d) / lambda_1`` with ``lambda_1 = top_eigenvalue`` when given,
         else estimated as ``n_rows / m`` times the top eigenvalue of the
-        first ``m = oja_warmup_rows(d, n_rows)`` rows, which are buffered
+        first ``m = _oja_warmup_rows(d, n_rows)`` rows, which are buffered
         (``O(m d)`` memory, flat in n) until then. The estimate assumes those
         rows are a fair sample (random order); for an adversarial order pass
         ``top_eigenvalue`` or ``learning_rate``, as the analysis assumes.
@@ -215,7 +221,7 @@ class StreamingTopEigenvector:
         )
         eta = self.learning_rate
         if self.method == "oja" and eta is None and self.top_eigenvalue is not None:
-            eta = default_learning_rate(self.n_features, self.top_eigenvalue)
+            eta = _default_learning_rate(self.n_features, self.top_eigenvalue)
         if self.method == "oja" and eta is None and self.n_rows is None:
             raise ValueError(
                 "method='oja' needs learning_rate, top_eigenvalue, or n_rows (to estimate "
@@ -285,7 +291,7 @@ class StreamingTopEigenvector:
         if not lam > 0.0:
             return False
         lam *= self.n_rows / (self._buffered + self._skipped)
-        self._stream = self._make(default_learning_rate(self.n_features, lam))
+        self._stream = self._make(_default_learning_rate(self.n_features, lam))
         try:
             for block in self._buffer:
                 self._feed(block)
@@ -307,7 +313,7 @@ class StreamingTopEigenvector:
             self._buffer.append(block.astype(np.float64, copy=True))
             self._buffered += block.shape[0]
             try:
-                started = self._buffered < oja_warmup_rows(self.n_features, self.n_rows) or self._start_oja()
+                started = self._buffered < _oja_warmup_rows(self.n_features, self.n_rows) or self._start_oja()
             except Exception:  # refused: the stream stays as it was before this block
                 self._buffer.pop()
                 self._buffered -= block.shape[0]
@@ -508,7 +514,7 @@ def _chain(first, rest):
     yield from rest
 
 
-def exact_top_eigenvector(A) -> tuple[np.ndarray, float]:
+def _exact_top_eigenvector(A) -> tuple[np.ndarray, float]:
     """(v_1, sigma_1^2) of a dense in-memory A by LAPACK (numpy.linalg.eigh of A^T A).
 
     A reference for tests and benchmarks; sign as in :class:`EigResult`.
@@ -519,22 +525,3 @@ def exact_top_eigenvector(A) -> tuple[np.ndarray, float]:
     if v[np.argmax(np.abs(v))] < 0:
         v = -v
     return v, float(w[-1])
-
-
-def _demo() -> dict:
-    """``python -m lralg demo``: a random-order stream with heavy rows, small gap."""
-    rng = np.random.default_rng(0)
-    n, d = 10000, 100
-    U, _ = np.linalg.qr(rng.standard_normal((d, d)))
-    scales = np.concatenate([[math.sqrt(5.0)], np.linspace(1.0, 0.3, d - 1)])
-    A = (rng.standard_normal((n, d)) * scales) @ U.T
-    A[:5] *= 30.0
-    A = A[rng.permutation(n)]
-    v1, _ = exact_top_eigenvector(A)
-    res = top_eigenvector(A, rng=0)
-    oja = top_eigenvector(A, method="oja", rng=0)
-    return {
-        "problem": f"{n}x{d} rows in random order, gap 5, 5 heavy rows",
-        "result": f"<v,v1>^2 random-order {np.dot(res.vector, v1) ** 2:.4f} "
-        f"({res.n_heavy} heavy kept), oja (default eta) {np.dot(oja.vector, v1) ** 2:.4f}",
-    }
