@@ -7,7 +7,7 @@ namespace lralg::bindings {
 
 namespace {
 
-using CArray = py::array::c_style;
+constexpr int CArray = py::array::c_style;
 
 template <class S>
 struct Outputs {

@@ -21,6 +21,9 @@ from .isvd import (
 )
 from .projection import random_projection_matrix, sparse_random_projection
 from .recovery import DivergenceError, EntrySampling, GaussianSensing, RecoveryResult, recover
+from .nuclear_norm import matrix_entropy, matrix_nuclear_norm
+from .quantize import QuantizedMatrix, quantize_gptq, quantize_rtn
+from .svd import truncated_svd
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
 
 __version__ = _core.build_info()["version"]
@@ -58,4 +61,11 @@ __all__ = [
     "recover",
     # graph embeddings
     "fastrp",
+    # compression: truncated SVD, quantization, matrix nuclear norm
+    "QuantizedMatrix",
+    "matrix_entropy",
+    "matrix_nuclear_norm",
+    "quantize_gptq",
+    "quantize_rtn",
+    "truncated_svd",
 ]

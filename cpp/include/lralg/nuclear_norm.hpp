@@ -74,7 +74,7 @@ double matrix_nuclear_norm(const S* X, index_t m, index_t n, index_t D) {
   std::vector<double> partial(std::size_t(blocks * n), 0.0);
   parallel_blocks(m, kRowBlock, [&](index_t b, index_t lo, index_t hi) {
     double* acc = partial.data() + b * n;
-    std::vector<double> z(std::size_t(n));
+    std::vector<double> z(static_cast<std::size_t>(n));
     for (index_t i = lo; i < hi; ++i) {
       normalised_row(X, i, n, mean, z.data());
       for (index_t j = 0; j < n; ++j) acc[j] += z[std::size_t(j)] * z[std::size_t(j)];
