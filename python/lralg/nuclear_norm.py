@@ -43,9 +43,10 @@ def matrix_nuclear_norm(X, *, rank=None) -> float:
     Notes
     -----
     ``O(m n)`` time. Every row of Z has norm 1, so the value lies between
-    ``sqrt(m)`` and ``m`` for ``rank = min(m, n) = n <= m``; divide by m for
-    the paper's length-normalised score. A larger value means a more spread
-    out (less compressed) response.
+    ``sqrt(m)`` (all rows on one feature) and ``sqrt(rank m)`` (spread evenly
+    over the features); the paper divides it by m to compare responses of
+    different lengths. A larger value means a more spread out (less
+    compressed) response.
 
     References
     ----------
@@ -56,8 +57,8 @@ def matrix_nuclear_norm(X, *, rank=None) -> float:
     --------
     >>> import numpy as np, lralg
     >>> X = np.random.default_rng(0).standard_normal((500, 16))
-    >>> round(lralg.matrix_nuclear_norm(X) / 500, 2)
-    0.97
+    >>> round(lralg.matrix_nuclear_norm(X) / np.sqrt(500 * 16), 2)
+    1.0
     """
     X = np.ascontiguousarray(check_array(X, "X"))
     m, n = X.shape

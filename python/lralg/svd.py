@@ -79,8 +79,8 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None) -> SVDRe
     >>> u, s, vt = lralg.truncated_svd(A, 5, rng=0)
     >>> bool(np.allclose((u * s) @ vt, A))
     True
-    >>> lralg.truncated_svd(A, 3, rng=0).error_estimate  # doctest: +ELLIPSIS
-    0.2...
+    >>> round(lralg.truncated_svd(A, 3, rng=0).error_estimate, 3)
+    0.521
     """
     A = check_matrix(A, "A")
     m, n = A.shape

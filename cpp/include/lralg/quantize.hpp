@@ -156,11 +156,13 @@ void quantize_gptq(const S* W, const double* H_in, index_t rows, index_t cols, c
 
   Mat<double> H = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       H_in, cols, cols);
-  // The processing order: act_order sorts by decreasing H[j, j] (ties keep their order).
+  // The processing order: act_order sorts by decreasing H[j, j], a dead column's counted as 1
+  // (ties keep their order).
   std::vector<index_t> perm(static_cast<std::size_t>(cols));
   std::iota(perm.begin(), perm.end(), index_t(0));
+  auto diag = [&](index_t c) { return H(c, c) == 0.0 ? 1.0 : H(c, c); };
   if (opt.act_order)
-    std::stable_sort(perm.begin(), perm.end(), [&](index_t a, index_t b) { return H(a, a) > H(b, b); });
+    std::stable_sort(perm.begin(), perm.end(), [&](index_t a, index_t b) { return diag(a) > diag(b); });
   // Wk: column-major, column p = column perm[p] of W (the dead ones zeroed); Hp: H permuted.
   Mat<S> Wk(rows, cols);
   Mat<double> Hp(cols, cols);
