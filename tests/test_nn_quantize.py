@@ -56,7 +56,8 @@ def test_rtn_layers_hold_the_core_codes():
     torch.testing.assert_close(q[0](x), x @ torch.from_numpy(ref.dequantized).T + model[0].bias)
     assert report.summary["bytes_after"] < 0.35 * report.summary["bytes_before"]
     assert report[0]["rel_error"] == pytest.approx(
-        np.linalg.norm(ref.dequantized - model[0].weight.detach().numpy()) / np.linalg.norm(model[0].weight.detach().numpy()),
+        np.linalg.norm(ref.dequantized - model[0].weight.detach().numpy())
+        / np.linalg.norm(model[0].weight.detach().numpy()),
         rel=1e-4,
     )
 

@@ -114,8 +114,10 @@ def test_gptq_with_identity_hessian_is_rtn():
 
 def test_float32_kept_and_one_group_per_row():
     W, H, _ = _problem()
-    for q in (lralg.quantize_rtn(W.astype(np.float32), 4, group_size=None),
-              lralg.quantize_gptq(W.astype(np.float32), H, 4, group_size=None)):
+    for q in (
+        lralg.quantize_rtn(W.astype(np.float32), 4, group_size=None),
+        lralg.quantize_gptq(W.astype(np.float32), H, 4, group_size=None),
+    ):
         assert q.dequantized.dtype == q.scales.dtype == np.float32
         assert q.scales.shape == (24, 1) and q.group_size is None
 

@@ -57,9 +57,7 @@ def test_sparse_matches_dense(fmt):
     dense = lralg.truncated_svd(A.toarray(), 6, rng=5)
     sparse = lralg.truncated_svd(A, 6, rng=5)
     np.testing.assert_allclose(sparse.s, dense.s, rtol=1e-9)
-    np.testing.assert_allclose(
-        (sparse.u * sparse.s) @ sparse.vt, (dense.u * dense.s) @ dense.vt, atol=1e-9
-    )
+    np.testing.assert_allclose((sparse.u * sparse.s) @ sparse.vt, (dense.u * dense.s) @ dense.vt, atol=1e-9)
 
 
 def test_float32_kept():

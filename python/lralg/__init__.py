@@ -19,12 +19,12 @@ from .isvd import (
     incremental_svd,
     svd_error_bound,
 )
-from .projection import random_projection_matrix, sparse_random_projection
-from .recovery import DivergenceError, EntrySampling, GaussianSensing, RecoveryResult, recover
 from .nuclear_norm import matrix_entropy, matrix_nuclear_norm
+from .projection import random_projection_matrix, sparse_random_projection
 from .quantize import QuantizedMatrix, quantize_gptq, quantize_rtn
-from .svd import truncated_svd
+from .recovery import DivergenceError, EntrySampling, GaussianSensing, RecoveryResult, recover
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
+from .svd import truncated_svd
 
 __version__ = _core.build_info()["version"]
 

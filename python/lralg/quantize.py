@@ -67,7 +67,11 @@ class QuantizedMatrix(Result):
         ``scale_bytes`` per scale (2: float16)."""
         rows, cols = self.codes.shape
         groups = self.scales.shape[1]
-        return -(-(rows * cols * self.bits) // 8) + rows * groups * scale_bytes + -(-(rows * groups * self.bits) // 8)
+        return (
+            -(-(rows * cols * self.bits) // 8)
+            + rows * groups * scale_bytes
+            + -(-(rows * groups * self.bits) // 8)
+        )
 
 
 def _check_grid(W, bits, group_size):

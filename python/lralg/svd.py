@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from . import _core
 from ._validate import check_int, check_matrix, check_rank, seed_from_rng
 from .isvd import SVDResult, _Block
@@ -88,7 +86,9 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None) -> SVDRe
     oversampling = check_int(oversampling, "oversampling", low=0)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
     block = _Block(A, 1)
-    u, s, vt, error_sq = _core.truncated_svd(block.core(), rank, oversampling, power_iters, seed_from_rng(rng))
+    u, s, vt, error_sq = _core.truncated_svd(
+        block.core(), rank, oversampling, power_iters, seed_from_rng(rng)
+    )
     total = block.sqnorm
     error = math.sqrt(error_sq / total) if total > 0 else 0.0
     return SVDResult(u, s.astype(A.dtype, copy=False), vt, error_estimate=error)

@@ -63,11 +63,11 @@ struct GptqOptions {
 // Where the results go: row-major arrays allocated by the caller.
 template <class S>
 struct QuantizedOut {
-  std::uint8_t* codes;    // rows x cols
-  S* scales;              // rows x groups
-  std::uint8_t* zeros;    // rows x groups
-  std::int32_t* group;    // cols: the group of each column
-  S* dequantized;         // rows x cols
+  std::uint8_t* codes;  // rows x cols
+  S* scales;            // rows x groups
+  std::uint8_t* zeros;  // rows x groups
+  std::int32_t* group;  // cols: the group of each column
+  S* dequantized;       // rows x cols
 };
 
 inline index_t quant_groups(index_t cols, index_t group_size) {

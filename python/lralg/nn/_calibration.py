@@ -44,7 +44,9 @@ def input_grams(model: nn.Module, layers, calibration) -> dict:
         raise TypeError(
             f"calibration must be an iterable of batches, got {type(calibration).__name__}"
         ) from None
-    grams = {name: torch.zeros(layer.in_features, layer.in_features, dtype=torch.float64) for name, layer in layers}
+    grams = {
+        name: torch.zeros(layer.in_features, layer.in_features, dtype=torch.float64) for name, layer in layers
+    }
     counts = dict.fromkeys(grams, 0)
 
     def hook_for(name):

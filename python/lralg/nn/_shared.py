@@ -2,7 +2,7 @@
 
 Layers with the same input width are grouped by the error-bounded clustering
 of the incremental SVD capability (:func:`lralg.cluster_matrices`, matrices
-stacked vertically); each cluster's stacked weight ``[W_1; ...; W_K] ~ U S V^T``
+stacked vertically, its incremental estimate of the error); each cluster's stacked weight ``[W_1; ...; W_K] ~ U S V^T``
 gives every member ``W_i ~ (U_i S^1/2)(S^1/2 V^T)``: the input factor is one
 parameter held by all members, the output factors are per layer.
 """
@@ -13,7 +13,6 @@ import statistics
 from collections import defaultdict
 
 import numpy as np
-import torch
 from torch import nn
 
 from .._progress import ProgressBar
@@ -29,12 +28,19 @@ def _clusters(specs, ratio, rank):
     """Indices (into specs, all of one input width) of each cluster."""
     if len(specs) == 1:
         return [[0]]
-    r0 = rank if rank is not None else int(statistics.median(sp.rank_for_params(ratio * sp.dense_params) for sp in specs))
+    r0 = (
+        rank
+        if rank is not None
+        else int(statistics.median(sp.rank_for_params(ratio * sp.dense_params) for sp in specs))
+    )
     r0 = min(r0, min(min(sp.shape) for sp in specs))
     # a cluster may be as inaccurate as a typical layer alone at the same rank
-    eps = float(statistics.median(sp.error(r0) for sp in specs))
+    # (not below the rounding of float32 weights)
+    eps = max(float(statistics.median(sp.error(r0) for sp in specs)), 1e-6)
     weights = [(sp.u * sp.s) @ sp.vt for sp in specs]
-    result = cluster_matrices(weights, r0, eps, axis=0, method="residual")
+    # the guaranteed bounds ("weyl", "residual") do not count the growth of shared directions and
+    # would keep every layer alone; the incremental estimate does
+    result = cluster_matrices(weights, r0, eps, axis=0, method="estimate")
     return [list(map(int, c)) for c in result.clusters]
 
 
@@ -72,7 +78,9 @@ def shared_bases(work: nn.Module, layers, spectra, ratio, rank, verbose) -> list
                 if r is None:
                     after, error, shown = m * n, 0.0, None
                 else:
-                    up, down = _factors(spec.u[offset : offset + m, :r], spec.s[:r], spec.vt[:r], layer.weight)
+                    up, down = _factors(
+                        spec.u[offset : offset + m, :r], spec.s[:r], spec.vt[:r], layer.weight
+                    )
                     new = _low_rank_layer(layer, up, down)
                     if shared_down is None:
                         shared_down = new.down

@@ -90,12 +90,16 @@ def budget_threshold(spectra, ratio: float, score: str) -> list:
     budget = ratio * sum(sp.dense_params for sp in spectra)
 
     def total(t):
-        return sum(min(sp.factor_params(r), sp.dense_params) for sp, r in zip(spectra, _ranks(spectra, score, t)))
+        return sum(
+            min(sp.factor_params(r), sp.dense_params) for sp, r in zip(spectra, _ranks(spectra, score, t))
+        )
 
     if score == "energy":  # more energy, more parameters: candidates ascending
         levels = np.unique(np.concatenate([sp._energy / sp._total for sp in spectra if sp._total > 0]))
     else:  # a higher level keeps fewer values: candidates descending in cost
-        levels = np.unique(np.concatenate([sp.s / sp.s[0] for sp in spectra if sp.s.size and sp.s[0] > 0]))[::-1]
+        levels = np.unique(np.concatenate([sp.s / sp.s[0] for sp in spectra if sp.s.size and sp.s[0] > 0]))[
+            ::-1
+        ]
     lo, hi = 0, len(levels) - 1  # cost grows with the index
     if total(levels[0]) > budget:
         smallest = total(levels[0]) / (budget / ratio)

@@ -3,8 +3,6 @@ uniform truncation and bases shared across layers."""
 
 from __future__ import annotations
 
-import numpy as np
-import torch
 from torch import nn
 
 from .._progress import ProgressBar
@@ -176,8 +174,13 @@ def decompose(
                     replace_module(work, name, _low_rank_layer(layer, up, down))
                 rows.append(
                     _report_row(
-                        name, spec.shape, r, kind if method == "welore" else "", spec.dense_params,
-                        kept_params(spec, r), spec.error(r),
+                        name,
+                        spec.shape,
+                        r,
+                        kind if method == "welore" else "",
+                        spec.dense_params,
+                        kept_params(spec, r),
+                        spec.error(r),
                     )
                 )
                 bar.update(i + 1)

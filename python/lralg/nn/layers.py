@@ -76,7 +76,9 @@ def _factors(u, s, vt, like: torch.Tensor):
     """Balanced factors ``up = u sqrt(s)``, ``down = sqrt(s) vt`` as tensors like ``like``."""
     root = np.sqrt(np.asarray(s, dtype=np.float64))
     up = torch.as_tensor(np.asarray(u, dtype=np.float64) * root, dtype=like.dtype, device=like.device)
-    down = torch.as_tensor(root[:, None] * np.asarray(vt, dtype=np.float64), dtype=like.dtype, device=like.device)
+    down = torch.as_tensor(
+        root[:, None] * np.asarray(vt, dtype=np.float64), dtype=like.dtype, device=like.device
+    )
     return up, down
 
 
@@ -157,7 +159,9 @@ class QuantizedLinear(nn.Module):
     :class:`lralg.QuantizedMatrix` with :meth:`from_quantized`.
     """
 
-    def __init__(self, in_features, out_features, bits, groups, *, lorc_rank=0, bias=True, device=None, dtype=None):
+    def __init__(
+        self, in_features, out_features, bits, groups, *, lorc_rank=0, bias=True, device=None, dtype=None
+    ):
         super().__init__()
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.bits, self.lorc_rank = int(bits), int(lorc_rank)

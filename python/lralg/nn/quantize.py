@@ -147,7 +147,13 @@ def quantize(
             Wf = W.astype(np.float32) if layer.weight.dtype != torch.float64 else W
             if method == "gptq":
                 q = quantize_gptq(
-                    Wf, grams[name], bits, group_size=group_size, damp=damp, act_order=act_order, symmetric=symmetric
+                    Wf,
+                    grams[name],
+                    bits,
+                    group_size=group_size,
+                    damp=damp,
+                    act_order=act_order,
+                    symmetric=symmetric,
                 )
             else:
                 q = quantize_rtn(Wf, bits, group_size=group_size, symmetric=symmetric)
