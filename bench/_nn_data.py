@@ -81,10 +81,10 @@ def text_lines(n_calibration=2048, n_eval=2000, seed=0):
     rng = np.random.default_rng(seed)
     calib = list(dict.fromkeys(calib))
     evaluation = list(dict.fromkeys(evaluation))
+
     def pick(lines, n):
         return [lines[i] for i in sorted(rng.choice(len(lines), size=min(n, len(lines)), replace=False))]
-        lines[i] for i in sorted(rng.choice(len(lines), size=min(n, len(lines)), replace=False))
-    ]
+
     return pick(calib, n_calibration), pick(evaluation, n_eval)
 
 
