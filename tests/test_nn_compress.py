@@ -122,8 +122,10 @@ def test_welore_beats_uniform_on_heterogeneous_spectra_and_labels_lrc():
         model.blocks[0]["query"].weight.copy_(w)
     _, uniform = lnn.decompose(model, method="uniform", ratio=0.6)
     _, welore = lnn.decompose(model, method="welore", ratio=0.6)
+
     def err(rep):
         return sum(r["rel_error"] ** 2 * r["params_before"] for r in rep)
+
     assert err(welore) < err(uniform)
     kinds = dict(zip(welore.column("layer"), welore.column("kind")))
     assert kinds["blocks.0.query"] == "N-LRC"

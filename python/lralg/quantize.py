@@ -66,12 +66,12 @@ class QuantizedMatrix(Result):
         """Storage of the packed form: ``bits`` per code and per zero point,
         ``scale_bytes`` per scale (2: float16)."""
         rows, cols = self.codes.shape
-        groups = self.scales.shape[1]
-        return (
-            -(-(rows * cols * self.bits) // 8)
-            + rows * groups * scale_bytes
-            + -(-(rows * groups * self.bits) // 8)
-        )
+        return _packed_bytes(rows, cols, self.scales.shape[1], self.bits, scale_bytes)
+
+
+def _packed_bytes(rows: int, cols: int, groups: int, bits: int, scale_bytes: int = 2) -> int:
+    """Bytes of codes and zero points packed at ``bits`` each, plus the scales."""
+    return -(-(rows * cols * bits) // 8) + -(-(rows * groups * bits) // 8) + rows * groups * scale_bytes
 
 
 def _check_grid(W, bits, group_size):

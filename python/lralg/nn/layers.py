@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._validate import check_rank
+from ..quantize import _packed_bytes
 
 __all__ = ["LowRankLinear", "QuantizedLinear", "from_linear"]
 
@@ -227,14 +228,12 @@ class QuantizedLinear(nn.Module):
     def nbytes(self) -> int:
         """Bytes of the packed layer: ``bits`` per code and zero point, float16
         scales, LoRC factors and bias."""
-        codes = -(-self.codes.numel() * self.bits // 8)
-        zeros = -(-self.zeros.numel() * self.bits // 8)
-        extra = 2 * self.scales.numel()
+        total = _packed_bytes(self.out_features, self.in_features, self.scales.shape[1], self.bits)
         if self.lorc_up is not None:
-            extra += 2 * (self.lorc_up.numel() + self.lorc_down.numel())
+            total += 2 * (self.lorc_up.numel() + self.lorc_down.numel())
         if self.bias is not None:
-            extra += 2 * self.bias.numel()
-        return codes + zeros + extra
+            total += 2 * self.bias.numel()
+        return total
 
     def extra_repr(self) -> str:
         return (
