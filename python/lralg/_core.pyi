@@ -3,10 +3,12 @@ lralg's compiled core. Use the lralg package, not this module.
 """
 
 from __future__ import annotations
+
 import collections.abc
+import typing
+
 import numpy
 import numpy.typing
-import typing
 
 __all__: list[str] = [
     "IsvdBlock32",

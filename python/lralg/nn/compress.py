@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from .._blas import one_blas_thread
 from .._progress import ProgressBar
 from .._validate import check_rank, check_real
 from ._modules import find_layers, model_to_modify, replace_module
@@ -66,6 +67,7 @@ def _report_row(name, shape, rank, kind, before, after, error):
     }
 
 
+@one_blas_thread
 def decompose(
     model: nn.Module,
     *,

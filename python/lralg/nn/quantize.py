@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._blas import one_blas_thread
 from .._progress import ProgressBar
 from .._validate import check_int
 from ..quantize import quantize_gptq, quantize_rtn
@@ -28,6 +29,7 @@ def _lorc(W, Wq, rank, like):
     return _factors(u, s, vt, like)
 
 
+@one_blas_thread
 def quantize(
     model: nn.Module,
     *,
