@@ -134,7 +134,7 @@ def table_mnn(ev, repeat, quick):
             }
         ]
         note = (
-            "MNN and matrix entropy of the 2000 x 384 evaluation embeddings of every compressed "
+            f"MNN and matrix entropy of the {len(ev.E)} x 384 evaluation embeddings of every compressed "
             "model of the decomposition and quantization tables run with it."
         )
         report("nn_compress_mnn_rank", rows, list(rows[0]), note)
