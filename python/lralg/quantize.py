@@ -74,12 +74,17 @@ def _packed_bytes(rows: int, cols: int, groups: int, bits: int, scale_bytes: int
     return -(-(rows * cols * bits) // 8) + -(-(rows * groups * bits) // 8) + rows * groups * scale_bytes
 
 
-def _check_grid(W, bits, group_size):
-    W = check_array(W, "W")
+def _check_bits(bits) -> int:
     if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, (int, np.integer)):
         raise TypeError(f"bits must be an integer, got {type(bits).__name__}")
     if int(bits) not in _BITS:
         raise ValueError(f"bits must be one of {_BITS}, got {bits}")
+    return int(bits)
+
+
+def _check_grid(W, bits, group_size):
+    W = check_array(W, "W")
+    bits = _check_bits(bits)
     cols = W.shape[1]
     if group_size is not None:
         group_size = check_int(group_size, "group_size", low=1)
@@ -88,7 +93,7 @@ def _check_grid(W, bits, group_size):
                 f"group_size={group_size} does not divide the number of columns of W ({cols}); "
                 "pass a divisor of it, or group_size=None for one group per row"
             )
-    return np.ascontiguousarray(W), int(bits), group_size
+    return np.ascontiguousarray(W), bits, group_size
 
 
 def _result(parts, bits, group_size) -> QuantizedMatrix:

@@ -10,7 +10,7 @@ from torch import nn
 from .._blas import one_blas_thread
 from .._progress import ProgressBar
 from .._validate import check_int
-from ..quantize import quantize_gptq, quantize_rtn
+from ..quantize import _check_bits, quantize_gptq, quantize_rtn
 from ..svd import truncated_svd
 from ._calibration import input_grams
 from ._modules import find_layers, model_to_modify, replace_module
@@ -120,10 +120,7 @@ def quantize(
     """
     if method not in ("rtn", "gptq"):
         raise ValueError(f"method must be 'rtn' or 'gptq', got {method!r}")
-    if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, (int, np.integer)):
-        raise TypeError(f"bits must be an integer, got {type(bits).__name__}")
-    if int(bits) not in (2, 3, 4, 8):
-        raise ValueError(f"bits must be one of (2, 3, 4, 8), got {bits}")
+    bits = _check_bits(bits)
     lorc_rank = check_int(lorc_rank, "lorc_rank", low=0)
     if group_size is not None:
         group_size = check_int(group_size, "group_size", low=1)
