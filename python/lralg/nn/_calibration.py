@@ -59,15 +59,15 @@ def input_grams(model: nn.Module, layers, calibration) -> dict:
 
     handles = [layer.register_forward_pre_hook(hook_for(name)) for name, layer in layers]
     seen = 0
+    was_training = model.training
     try:
-        was_training = model.training
         model.eval()
         with torch.no_grad():
             for i, batch in enumerate(batches):
                 _run(model, batch, i)
                 seen += 1
-        model.train(was_training)
     finally:
+        model.train(was_training)
         for h in handles:
             h.remove()
     if seen == 0:

@@ -43,9 +43,6 @@ def _check_budget(method, ratio, rank, energy):
 def _ranks_for(method, spectra, ratio, rank, energy):
     """The rank each layer keeps (None: stays dense) and its LRC flag."""
     if rank is not None:
-        for sp_ in spectra:
-            if rank > min(sp_.shape):
-                raise ValueError(f"rank={rank} exceeds min(shape) = {min(sp_.shape)} of layer {sp_.name}")
         return [sp_.worth(rank) for sp_ in spectra]
     if method == "uniform":
         return [sp_.worth(sp_.rank_for_params(ratio * sp_.dense_params)) for sp_ in spectra]
@@ -158,6 +155,9 @@ def decompose(
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
     ratio, rank, energy = _check_budget(method, ratio, rank, energy)
     layers = find_layers(model, targets)
+    for name, layer in layers:
+        if rank is not None and rank > min(layer.weight.shape):
+            raise ValueError(f"rank={rank} exceeds min(shape) = {min(layer.weight.shape)} of layer {name!r}")
     work = model_to_modify(model, inplace)
     layers = [(name, work.get_submodule(name)) for name, _ in layers]
     spectra = [Spectrum.of(name, layer.weight) for name, layer in layers]
