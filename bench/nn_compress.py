@@ -42,13 +42,13 @@ TARGETS = r"encoder\..*"
 class _Eval:
     """The original model, its embeddings of the evaluation lines, and the calibration data."""
 
-    def __init__(self, quick):
+    def __init__(self, quick, n_eval):
         import torch
 
         torch.set_grad_enabled(False)
         self.model, self.tokenizer = data.load_model()
         calib, evaluation = data.text_lines(
-            n_calibration=512 if quick else 2048, n_eval=400 if quick else 2000
+            n_calibration=512 if quick else 2048, n_eval=400 if quick else n_eval
         )
         self.calib_lines = calib
         self.eval_batches = data.batches(self.tokenizer, evaluation)
