@@ -34,8 +34,6 @@
 // Scalar, H and its factor in double.
 #pragma once
 
-#include <Eigen/Cholesky>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -177,15 +175,12 @@ void quantize_gptq(const S* W, const double* H_in, index_t rows, index_t cols, c
   const double mean_diag = Hp.diagonal().mean();
   Hp.diagonal().array() += opt.damp * mean_diag;
   // U = (J L J)^-1 with J Hp J = L L^T.
-  const Mat<double> Hr = Hp.reverse();
-  Eigen::LLT<Mat<double>> llt(Hr);
-  require(llt.info() == Eigen::Success,
-          "H is not positive definite after damping (raise damp, or check the calibration data)");
-  Mat<double> Lt = llt.matrixL();
+  Mat<double> Ud = Hp.reverse();
   Hp.resize(0, 0);
-  const Mat<double> Ut = Lt.reverse();  // upper triangular: J L J
-  Mat<double> Ud = Mat<double>::Identity(cols, cols);
-  Ut.template triangularView<Eigen::Upper>().solveInPlace(Ud);
+  require(blas::cholesky_lower(Ud),
+          "H is not positive definite after damping (raise damp, or check the calibration data)");
+  Ud = Ud.reverse().eval();  // upper triangular: J L J
+  blas::inverse_upper(Ud);
   require(Ud.allFinite(), "H is too ill-conditioned for GPTQ after damping (raise damp)");
   const Mat<S> U = Ud.template cast<S>();
   Ud.resize(0, 0);
