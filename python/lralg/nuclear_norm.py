@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from ._blas import one_blas_thread
 from ._validate import check_array, check_rank
 
 __all__ = ["matrix_entropy", "matrix_nuclear_norm"]
@@ -66,6 +67,7 @@ def matrix_nuclear_norm(X, *, rank=None) -> float:
     return float(_core.matrix_nuclear_norm(X, rank))
 
 
+@one_blas_thread
 def matrix_entropy(X) -> float:
     """Matrix entropy of a response matrix: the SVD-based measure that
     :func:`matrix_nuclear_norm` replaces.

@@ -14,6 +14,7 @@ from typing import Optional
 import numpy as np
 
 from . import _core
+from ._blas import one_blas_thread
 from ._result import Result
 from ._validate import check_array, check_int, check_real
 
@@ -160,6 +161,7 @@ def _check_hessian(H, cols) -> np.ndarray:
     return np.ascontiguousarray((H + H.T) * 0.5)
 
 
+@one_blas_thread
 def quantize_gptq(
     W, H, bits, *, group_size=128, block_size=128, damp=0.01, act_order=False, symmetric=False
 ) -> QuantizedMatrix:

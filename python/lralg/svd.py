@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 
 from . import _core
+from ._blas import one_blas_thread
 from ._validate import check_int, check_matrix, check_rank, seed_from_rng
 from .isvd import SVDResult, _Block
 
 __all__ = ["truncated_svd"]
 
 
+@one_blas_thread
 def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None) -> SVDResult:
     """The ``rank`` largest singular triplets of a dense or sparse matrix.
 
