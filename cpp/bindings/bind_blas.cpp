@@ -56,7 +56,8 @@ void bind_blas(py::module_& m) {
                           reinterpret_cast<const void*>(t.dsyrk),  reinterpret_cast<const void*>(t.ssyrk),
                           reinterpret_cast<const void*>(t.dsyevd), reinterpret_cast<const void*>(t.ssyevd),
                           reinterpret_cast<const void*>(t.dgeqrf), reinterpret_cast<const void*>(t.sgeqrf),
-                          reinterpret_cast<const void*>(t.dorgqr), reinterpret_cast<const void*>(t.sorgqr)};
+                          reinterpret_cast<const void*>(t.dorgqr), reinterpret_cast<const void*>(t.sorgqr),
+                          reinterpret_cast<const void*>(t.dpotrf), reinterpret_cast<const void*>(t.dtrtri)};
     const auto& names = blas::names();
     for (std::size_t i = 0; i < names.size(); ++i) info[names[i]] = ptrs[i] != nullptr;
     info["enabled"] = blas::enabled();

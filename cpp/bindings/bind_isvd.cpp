@@ -3,18 +3,12 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "isvd_block.hpp"
 #include "lralg/isvd.hpp"
 
 namespace lralg::bindings {
 
 namespace {
-
-// A block for the core, keeping the arrays it reads alive.
-template <class S>
-struct BlockHolder {
-  std::vector<py::object> keep;
-  std::unique_ptr<IsvdBlock<S>> op;
-};
 
 template <class S>
 using FArray = py::array_t<S, py::array::f_style | py::array::forcecast>;

@@ -24,6 +24,9 @@ void bind_graph(py::module_& m);
 void bind_completion(py::module_& m);
 void bind_isvd(py::module_& m);
 void bind_recovery(py::module_& m);
+void bind_svd(py::module_& m);
+void bind_quantize(py::module_& m);
+void bind_nuclear_norm(py::module_& m);
 
 // A 2-D array as the core sees it: a pointer and a layout, no copy.
 template <class T>

@@ -21,4 +21,7 @@ PYBIND11_MODULE(_core, m) {
   lb::bind_completion(m);
   lb::bind_isvd(m);
   lb::bind_recovery(m);
+  lb::bind_svd(m);
+  lb::bind_quantize(m);
+  lb::bind_nuclear_norm(m);
 }

@@ -22,8 +22,8 @@ bool enabled() { return enabled_flag().load(std::memory_order_relaxed); }
 void use_blas(bool on) { enabled_flag().store(on, std::memory_order_relaxed); }
 
 const std::vector<const char*>& names() {
-  static const std::vector<const char*> n = {"dgemm",  "sgemm",  "dsyrk",  "ssyrk",  "dsyevd",
-                                             "ssyevd", "dgeqrf", "sgeqrf", "dorgqr", "sorgqr"};
+  static const std::vector<const char*> n = {"dgemm",  "sgemm",  "dsyrk",  "ssyrk",  "dsyevd", "ssyevd",
+                                             "dgeqrf", "sgeqrf", "dorgqr", "sorgqr", "dpotrf", "dtrtri"};
   return n;
 }
 
@@ -50,6 +50,10 @@ bool set_pointer(const char* name, void* p) {
     t.dorgqr = reinterpret_cast<orgqr_fn<double>*>(p);
   else if (is("sorgqr"))
     t.sorgqr = reinterpret_cast<orgqr_fn<float>*>(p);
+  else if (is("dpotrf"))
+    t.dpotrf = reinterpret_cast<potrf_fn<double>*>(p);
+  else if (is("dtrtri"))
+    t.dtrtri = reinterpret_cast<trtri_fn<double>*>(p);
   else
     return false;
   return true;

@@ -19,7 +19,9 @@ from .isvd import (
     incremental_svd,
     svd_error_bound,
 )
+from .nuclear_norm import matrix_entropy, matrix_nuclear_norm
 from .projection import random_projection_matrix, sparse_random_projection
+from .quantize import QuantizedMatrix, quantize_gptq, quantize_rtn
 from .recovery import (
     DivergenceError,
     EntrySampling,
@@ -29,6 +31,7 @@ from .recovery import (
     recover,
 )
 from .streaming import EigResult, StreamingTopEigenvector, top_eigenvector
+from .svd import truncated_svd
 
 __version__ = _core.build_info()["version"]
 
@@ -67,4 +70,11 @@ __all__ = [
     # graph embeddings
     "fastrp",
     "graph_adjacency",
+    # compression: truncated SVD, quantization, matrix nuclear norm
+    "QuantizedMatrix",
+    "matrix_entropy",
+    "matrix_nuclear_norm",
+    "quantize_gptq",
+    "quantize_rtn",
+    "truncated_svd",
 ]

@@ -17,7 +17,7 @@ from . import _core
 __all__ = ["info", "one_blas_thread", "use_blas"]
 
 _BLAS = ("dgemm", "sgemm", "dsyrk", "ssyrk")
-_LAPACK = ("dsyevd", "ssyevd", "dgeqrf", "sgeqrf", "dorgqr", "sorgqr")
+_LAPACK = ("dsyevd", "ssyevd", "dgeqrf", "sgeqrf", "dorgqr", "sorgqr", "dpotrf", "dtrtri")
 
 
 def _load() -> list:

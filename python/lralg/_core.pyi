@@ -32,12 +32,17 @@ __all__: list[str] = [
     "isvd_csr_matmul",
     "isvd_gaussian",
     "isvd_residual_basis",
+    "matrix_entropy",
+    "matrix_nuclear_norm",
     "project_csr",
     "project_dense",
     "projection_matrix",
+    "quantize_gptq",
+    "quantize_rtn",
     "set_num_threads",
     "streaming_update",
     "streaming_update_csr",
+    "truncated_svd",
 ]
 
 class StreamingTopEig:
@@ -696,6 +701,20 @@ def isvd_residual_basis(
     tol: typing.SupportsFloat | typing.SupportsIndex,
 ) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]: ...
 @typing.overload
+def matrix_entropy(X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]) -> float: ...
+@typing.overload
+def matrix_entropy(X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> float: ...
+@typing.overload
+def matrix_nuclear_norm(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rank: typing.SupportsInt | typing.SupportsIndex,
+) -> float: ...
+@typing.overload
+def matrix_nuclear_norm(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rank: typing.SupportsInt | typing.SupportsIndex,
+) -> float: ...
+@typing.overload
 def project_csr(
     indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
@@ -764,6 +783,42 @@ def projection_matrix(
     numpy.typing.NDArray[numpy.int8],
     float,
 ]: ...
+@typing.overload
+def quantize_gptq(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    H: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    block_size: typing.SupportsInt | typing.SupportsIndex,
+    damp: typing.SupportsFloat | typing.SupportsIndex,
+    act_order: bool,
+) -> tuple: ...
+@typing.overload
+def quantize_gptq(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    H: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    block_size: typing.SupportsInt | typing.SupportsIndex,
+    damp: typing.SupportsFloat | typing.SupportsIndex,
+    act_order: bool,
+) -> tuple: ...
+@typing.overload
+def quantize_rtn(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+) -> tuple: ...
+@typing.overload
+def quantize_rtn(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+) -> tuple: ...
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None: ...
 @typing.overload
 def streaming_update(
@@ -809,3 +864,29 @@ def streaming_update_csr(
     rows: typing.SupportsInt | typing.SupportsIndex,
     cols: typing.SupportsInt | typing.SupportsIndex,
 ) -> None: ...
+@typing.overload
+def truncated_svd(
+    block: IsvdBlock32,
+    rank: typing.SupportsInt | typing.SupportsIndex,
+    oversampling: typing.SupportsInt | typing.SupportsIndex,
+    power_iters: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float32],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float32],
+    float,
+]: ...
+@typing.overload
+def truncated_svd(
+    block: IsvdBlock64,
+    rank: typing.SupportsInt | typing.SupportsIndex,
+    oversampling: typing.SupportsInt | typing.SupportsIndex,
+    power_iters: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    float,
+]: ...

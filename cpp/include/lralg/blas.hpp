@@ -17,6 +17,8 @@
 //                                        ('N'); both triangles of C are filled
 //   syev(A, w)                           A (n x n, symmetric) <- eigenvectors, w ascending
 //   qr_thin(A)                           A (m x n, m >= n) <- the Q of its thin QR
+//   cholesky_lower(A)                    A (n x n, double, SPD) <- L of A = L L^T (lower triangle)
+//   inverse_upper(U)                     U (n x n, double, upper triangular) <- U^-1
 //
 // Threads: OpenBLAS threads itself. Never call these wrappers from inside an OpenMP region
 // (lralg::parallel_for / parallel_blocks): one level of parallelism at a time. The Eigen
@@ -31,6 +33,7 @@
 // dimensions are refused with value_error.
 #pragma once
 
+#include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
@@ -69,6 +72,10 @@ template <class S>
 using geqrf_fn = void(const int*, const int*, S*, const int*, S*, S*, const int*, int*);
 template <class S>
 using orgqr_fn = void(const int*, const int*, const int*, S*, const int*, const S*, S*, const int*, int*);
+template <class S>
+using potrf_fn = void(const char*, const int*, S*, const int*, int*);
+template <class S>
+using trtri_fn = void(const char*, const char*, const int*, S*, const int*, int*);
 
 // The table of pointers (null: not given). Filled once at import; read-only afterwards.
 struct Table {
@@ -82,6 +89,8 @@ struct Table {
   geqrf_fn<float>* sgeqrf = nullptr;
   orgqr_fn<double>* dorgqr = nullptr;
   orgqr_fn<float>* sorgqr = nullptr;
+  potrf_fn<double>* dpotrf = nullptr;
+  trtri_fn<double>* dtrtri = nullptr;
 };
 
 Table& table();          // cpp/src/blas.cpp
@@ -265,6 +274,48 @@ void qr_thin(Mat<S>& A) {
   Eigen::HouseholderQR<Mat<S>> qr(A);
   Mat<S> Q = qr.householderQ() * Mat<S>::Identity(m, n);
   A = std::move(Q);
+}
+
+// Cholesky factor of a symmetric positive definite A (only its lower triangle read): A <- L with
+// A = L L^T, the strict upper triangle zeroed. False (A unspecified) if A is not positive definite.
+inline bool cholesky_lower(Mat<double>& A) {
+  require(A.rows() == A.cols(), "cholesky_lower: matrix must be square");
+  const index_t n = A.rows();
+  if (n == 0) return true;
+  auto* f = enabled() ? table().dpotrf : nullptr;
+  if (f && n >= kSmallEig) {
+    const int N = detail::to_int(n), lda = N;
+    const char uplo = 'L';
+    int info = 0;
+    f(&uplo, &N, A.data(), &lda, &info);
+    if (info != 0) return false;
+    A.triangularView<Eigen::StrictlyUpper>().setZero();
+    return true;
+  }
+  Eigen::LLT<Mat<double>> llt(A);
+  if (llt.info() != Eigen::Success) return false;
+  A = llt.matrixL();
+  return true;
+}
+
+// Inverse of an upper triangular U with a non-zero diagonal, in place (the strict lower triangle
+// is left zero).
+inline void inverse_upper(Mat<double>& U) {
+  require(U.rows() == U.cols(), "inverse_upper: matrix must be square");
+  const index_t n = U.rows();
+  if (n == 0) return;
+  auto* f = enabled() ? table().dtrtri : nullptr;
+  if (f && n >= kSmallEig) {
+    const int N = detail::to_int(n), lda = N;
+    const char uplo = 'U', diag = 'N';
+    int info = 0;
+    f(&uplo, &diag, &N, U.data(), &lda, &info);
+    require(info == 0, "inverse_upper: the matrix is singular");
+    return;
+  }
+  Mat<double> I = Mat<double>::Identity(n, n);
+  U.triangularView<Eigen::Upper>().solveInPlace(I);
+  U = std::move(I);
 }
 
 }  // namespace blas

@@ -13,4 +13,17 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
         " (on CPU-only machines: pip install torch --index-url https://download.pytorch.org/whl/cpu)"
     ) from exc
 
-__all__: list[str] = []
+# compression of trained networks (issue 16)
+from .compress import decompose, freeze_non_lrc
+from .layers import LowRankLinear, QuantizedLinear, from_linear
+from .quantize import quantize
+
+__all__: list[str] = [
+    # compression of trained networks
+    "LowRankLinear",
+    "QuantizedLinear",
+    "decompose",
+    "freeze_non_lrc",
+    "from_linear",
+    "quantize",
+]

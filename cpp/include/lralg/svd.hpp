@@ -1,0 +1,153 @@
+// Truncated SVD by a randomized block Krylov range finder (Halko, Martinsson and Tropp 2011,
+// arXiv 0909.4061; Musco and Musco 2015, arXiv 1504.05477), on the incremental SVD's operators.
+//
+// For A (m x n) and l = rank + oversampling Gaussian columns Omega (n x l), with q power
+// iterations, the range basis is the orthonormalised block Krylov space
+//
+//   K = [A Omega, (A A^T) A Omega, ..., (A A^T)^q A Omega]   (m x (q + 1) l),
+//
+// each iterate made orthonormal (Householder QR) before the next product, so that the small
+// singular directions are not lost to rounding. The SVD of B^T = A^T K (n x (q + 1) l) gives
+// A ~ K K^T A = (K V_B) S U_B^T, truncated to `rank`. Keeping every iterate, not only the last,
+// is what makes the space a block Krylov space: for the same products with A it is more
+// accurate than subspace iteration on slowly decaying spectra.
+//
+// The work runs on the operator's smaller side: when m > n the same steps run on A^T and the
+// factors are swapped at the end, so K lives in the short dimension. Products with A go
+// through the operator (BLAS for dense blocks, the parallel CSR kernel for sparse ones); the
+// small SVD is done in double. Where the Krylov space would be as wide as the short side, the
+// matrix is small: the exact SVD of the densified matrix is returned.
+//
+// The error of the result is computable exactly: U_k^T A = S_k V_k^T, so
+// ||A - U_k S_k V_k^T||_F^2 = ||A||_F^2 - sum_i s_i^2 (returned as error_sq, from the caller's
+// ||A||_F^2; below the rounding level eps ||A||_F^2 it is noise).
+#pragma once
+
+#include <Eigen/SVD>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "lralg/blas.hpp"
+#include "lralg/common.hpp"
+#include "lralg/isvd.hpp"
+
+namespace lralg {
+
+struct TruncatedSvdOptions {
+  index_t rank = 1;
+  index_t oversampling = 10;
+  int power_iters = 2;
+  std::uint64_t seed = 0;
+};
+
+template <class S>
+struct TruncatedSvd {
+  Mat<S> U;           // m x k, orthonormal columns
+  Vec<double> s;      // k, descending
+  Mat<S> V;           // n x k, orthonormal columns (V^T is the usual vt)
+  double error_sq{};  // ||A - U diag(s) V^T||_F^2
+};
+
+namespace svd_detail {
+
+// A or A^T as one operator: out = op W, out = op^T Z.
+template <class S>
+struct Side {
+  const IsvdBlock<S>& A;
+  bool transposed;
+  index_t rows() const { return transposed ? A.cols() : A.rows(); }
+  index_t cols() const { return transposed ? A.rows() : A.cols(); }
+  void times(const Mat<S>& W, Mat<S>& out) const {
+    out.resize(rows(), W.cols());
+    if (transposed)
+      A.apply_t(W, out);
+    else
+      A.apply(W, false, out);
+  }
+  void times_t(const Mat<S>& Z, Mat<S>& out) const {
+    out.resize(cols(), Z.cols());
+    if (transposed)
+      A.apply(Z, false, out);
+    else
+      A.apply_t(Z, out);
+  }
+};
+
+// Thin SVD of a tall B (rows >= cols) in double: B = P diag(sv) W^T, P from a Householder QR
+// of B (LAPACK where given) and the SVD of its small triangular factor.
+template <class S>
+void tall_svd(const Mat<S>& B, Mat<S>& P, Vec<double>& sv, Mat<double>& W) {
+  Mat<S> Qb = B;
+  blas::qr_thin<S>(Qb);
+  Mat<S> R(B.cols(), B.cols());
+  blas::gemm<S>('T', 'N', S(1), Qb, B, S(0), R);
+  Eigen::BDCSVD<Mat<double>> svd(R.template cast<double>(), Eigen::ComputeThinU | Eigen::ComputeThinV);
+  sv = svd.singularValues();
+  W = svd.matrixV();
+  const Mat<S> Ur = svd.matrixU().template cast<S>();
+  P.resize(B.rows(), Ur.cols());
+  blas::gemm<S>('N', 'N', S(1), Qb, Ur, S(0), P);
+}
+
+}  // namespace svd_detail
+
+template <class S>
+TruncatedSvd<S> truncated_svd(const IsvdBlock<S>& A, const TruncatedSvdOptions& opt) {
+  const index_t m = A.rows(), n = A.cols(), short_side = std::min(m, n);
+  require(opt.rank >= 1 && opt.rank <= short_side, "rank must be in [1, min(A.shape)]");
+  require(opt.oversampling >= 0, "oversampling must be >= 0");
+  require(opt.power_iters >= 0, "power_iters must be >= 0");
+  const index_t k = opt.rank;
+  const index_t l = std::min(k + opt.oversampling, short_side);
+  TruncatedSvd<S> out;
+  if (double(opt.power_iters + 1) * double(l) >= double(short_side)) {
+    // The Krylov space would span the short side: the exact SVD is as cheap.
+    Mat<S> D(m, n);
+    A.to_dense(D);
+    Eigen::BDCSVD<Mat<double>> svd(D.template cast<double>(), Eigen::ComputeThinU | Eigen::ComputeThinV);
+    out.U = svd.matrixU().leftCols(k).template cast<S>();
+    out.s = svd.singularValues().head(k);
+    out.V = svd.matrixV().leftCols(k).template cast<S>();
+  } else {
+    const svd_detail::Side<S> op{A, m > n};
+    const index_t p = op.rows(), q = op.cols();  // p = short side
+    Mat<S> omega(q, l);                          // column-major q x l = row-major l x q
+    isvd_gaussian(opt.seed, 0, l, q, omega.data());
+    Mat<S> K(p, l * (opt.power_iters + 1));
+    Mat<S> Y, Z;
+    op.times(omega, Y);
+    blas::qr_thin<S>(Y);
+    K.leftCols(l) = Y;
+    for (int it = 1; it <= opt.power_iters; ++it) {
+      op.times_t(Y, Z);
+      blas::qr_thin<S>(Z);
+      op.times(Z, Y);
+      blas::qr_thin<S>(Y);
+      K.middleCols(l * it, l) = Y;
+    }
+    if (opt.power_iters > 0) blas::qr_thin<S>(K);
+    Mat<S> Bt;  // q x c: op^T K
+    op.times_t(K, Bt);
+    Mat<S> P;
+    Vec<double> sv;
+    Mat<double> W;
+    svd_detail::tall_svd<S>(Bt, P, sv, W);  // op ~ K W diag(sv) P^T
+    Mat<S> KW(p, k);
+    const Mat<S> Wk = W.leftCols(k).template cast<S>();
+    blas::gemm<S>('N', 'N', S(1), K, Wk, S(0), KW);
+    out.s = sv.head(k);
+    if (op.transposed) {  // A = op^T ~ P diag(sv) (K W)^T
+      out.U = P.leftCols(k);
+      out.V = std::move(KW);
+    } else {
+      out.U = std::move(KW);
+      out.V = P.leftCols(k);
+    }
+  }
+  out.error_sq = std::max(0.0, A.sqnorm() - out.s.squaredNorm());
+  return out;
+}
+
+}  // namespace lralg
