@@ -14,3 +14,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
     ) from exc
 
 __all__: list[str] = []
+
+# adapters (issue 17)
+from . import adapters as _adapters
+from .adapters import *  # noqa: F403
+
+__all__ += _adapters.__all__
