@@ -245,6 +245,7 @@ def part_finetune(args):
     n_encoder = sum(p.numel() for p in encoder.parameters())
     train_set, val_set, test_set = split_plays(FT_PLAYS, tok)
     runs = [(b, m) for b in args.budgets for m in ("lora", "peft", "triadapt", "mora")]
+    runs += [("0.5%", "triadapt-i1")] if "0.5%" in args.budgets else []  # the authors' interval beside ours
     runs += [("100%", "full")] if args.full else []
     rows = []
     for budget, method in runs:
@@ -253,9 +254,7 @@ def part_finetune(args):
         for seed in range(args.seeds):
             enc, lr = make_adapted(encoder, method, rank, seed, args.steps)
             clf = Classifier(enc, len(FT_PLAYS), seed)
-            secs.append(
-                train(clf, train_set, args.steps, lr, seed, is_lralg=method in ("lora", "triadapt", "mora"))
-            )
+            secs.append(train(clf, train_set, args.steps, lr, seed, is_lralg=method not in ("peft", "full")))
             accs.append(accuracy(clf, test_set))
             vals.append(accuracy(clf, val_set))
             counts.append(count_trainable(enc))
@@ -289,6 +288,7 @@ _LABEL = {
     "lora": "LoRA (lralg)",
     "peft": "LoRA (PEFT 0.21)",
     "triadapt": "TriAdaptLoRA",
+    "triadapt-i1": "TriAdaptLoRA (interval 1)",
     "mora": "MoRA",
     "full": "full fine-tuning",
 }
