@@ -231,6 +231,11 @@ def accuracy(clf, data, batch=128):
     return correct / len(y)
 
 
+def _thin(data, args):
+    """Every 10th line in a --quick run (a smoke test of the pipeline, not a measurement)."""
+    return tuple(t[::10] for t in data) if args.quick else data
+
+
 def count_trainable(module):
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
@@ -243,7 +248,7 @@ def part_finetune(args):
 
     encoder, tok = load_encoder()
     n_encoder = sum(p.numel() for p in encoder.parameters())
-    train_set, val_set, test_set = split_plays(FT_PLAYS, tok)
+    train_set, val_set, test_set = (_thin(d, args) for d in split_plays(FT_PLAYS, tok))
     runs = [(b, m) for b in args.budgets for m in ("lora", "peft", "triadapt", "mora")]
     runs += [("0.5%", "triadapt-i1")] if "0.5%" in args.budgets else []  # the authors' interval beside ours
     runs += [("100%", "full")] if args.full else []
@@ -301,7 +306,7 @@ def part_continual(args):
     import lralg.nn as lnn
 
     encoder, tok = load_encoder()
-    tasks = [split_plays(pair, tok) for pair in CL_PAIRS]
+    tasks = [[_thin(d, args) for d in split_plays(pair, tok)] for pair in CL_PAIRS]
     rank, steps = 8, args.task_steps
     results = {}
     for method in ("sequential LoRA", "LoRA per task (oracle task id)", "MoRA"):
