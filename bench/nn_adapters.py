@@ -236,6 +236,12 @@ def _thin(data, args):
     return tuple(t[::10] for t in data) if args.quick else data
 
 
+def _report(name, rows, note, args):
+    if args.quick:
+        note = "A --quick smoke run (a tenth of the data, 1 seed, few steps): not a measurement. " + note
+    _harness.report(name, rows, list(rows[0]), note)
+
+
 def count_trainable(module):
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
@@ -286,7 +292,7 @@ def part_finetune(args):
         f"{args.seeds} seeds; trainable counts exclude the head (1925 scalars). Seconds per step here were "
         "taken alongside the accuracy runs: see the timing table for comparable figures."
     )
-    _harness.report("nn_adapters_finetune", rows, list(rows[0]), note)
+    _report("nn_adapters_finetune", rows, note, args)
 
 
 _LABEL = {
@@ -362,7 +368,7 @@ def part_continual(args):
         f"{args.seeds} seeds). Average acc: mean over the 5 tasks after the last; forgetting: mean over tasks "
         "1-4 of (best earlier accuracy - final accuracy)."
     )
-    _harness.report("nn_adapters_continual", rows, list(rows[0]), note)
+    _report("nn_adapters_continual", rows, note, args)
 
 
 # --- part 3: round trips and inference time ---------------------------------------------------
@@ -416,7 +422,7 @@ def part_roundtrip(args):
         "Rank 8 on query and value, 40 training steps; inference: forward pass over 256 test lines "
         f"(median of {args.repeat}); outputs are logits of the 5-play head."
     )
-    _harness.report("nn_adapters_roundtrip", rows, list(rows[0]), note)
+    _report("nn_adapters_roundtrip", rows, note, args)
 
 
 # --- part 4: seconds per step and peak memory, one fresh process each --------------------------
@@ -493,7 +499,7 @@ def part_timing(args):
         "steps; peak RSS of the process during training (its high-water mark reset after loading), and "
         "how much that is above the RSS after loading."
     )
-    _harness.report("nn_adapters_timing", rows, list(rows[0]), note)
+    _report("nn_adapters_timing", rows, note, args)
 
 
 def main():
@@ -508,6 +514,11 @@ def main():
     p.add_argument("--repeat-timing", type=int, default=3)
     p.add_argument("--timing-worker", nargs=3, help=argparse_hidden())
     args = p.parse_args()
+    if args.quick:  # smaller defaults; flags given explicitly still win
+        p.set_defaults(
+            seeds=1, steps=20, task_steps=10, budgets=["0.5%"], repeat=2, timing_steps=3, repeat_timing=1
+        )
+        args = p.parse_args()
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
@@ -515,15 +526,6 @@ def main():
         m, r, s = args.timing_worker
         timing_worker(m, int(r), int(s))
         return
-    if args.quick:
-        args.seeds, args.steps, args.task_steps, args.repeat, args.timing_steps, args.repeat_timing = (
-            1,
-            20,
-            10,
-            2,
-            3,
-            1,
-        )
     for part in args.part:
         {
             "finetune": part_finetune,
