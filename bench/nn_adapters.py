@@ -346,7 +346,7 @@ def part_continual(args):
     rows = []
     for method, (mean, mats) in results.items():
         final = [m[-1].mean() for m in mats]
-        forget = [np.mean([m[:-1, i].max() - m[-1, i] for i in range(len(tasks) - 1)]) for m in mats]
+        forget = [np.mean([np.nanmax(m[:-1, i]) - m[-1, i] for i in range(len(tasks) - 1)]) for m in mats]
         row = {"method": method}
         row.update(
             {f"after task {t + 1}": " ".join(f"{v:.3f}" for v in mean[t, : t + 1]) for t in range(len(tasks))}
