@@ -183,10 +183,11 @@ def make_adapted(encoder, method, rank, seed, steps):
         torch.manual_seed(seed)
         cfg = peft.LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=TARGETS, lora_dropout=0.0)
         return peft.get_peft_model(copy.deepcopy(encoder), cfg), LR_ADAPTER
-    options = {"total_steps": steps} if method == "triadapt" else {}
-    return lnn.adapt(
-        encoder, method, rank=rank, alpha=2 * rank, targets=TARGETS, rng=seed, **options
-    ), LR_ADAPTER
+    options = {"total_steps": steps} if method.startswith("triadapt") else {}
+    if method == "triadapt-i1":  # the authors' interval
+        method, options["interval"] = "triadapt", 1
+    model = lnn.adapt(encoder, method, rank=rank, alpha=2 * rank, targets=TARGETS, rng=seed, **options)
+    return model, LR_ADAPTER
 
 
 def train(clf, data, steps, lr, seed, *, is_lralg, step_times=None):
