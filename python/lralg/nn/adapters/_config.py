@@ -65,6 +65,16 @@ class LoraConfig(_AdapterConfig):
         Layers to adapt (see :func:`lralg.nn.adapt`).
     dropout : float
         Dropout on the adapter's input, in [0, 1).
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> config = lralg.nn.LoraConfig(rank=4, alpha=8, targets=["0"])
+    >>> config.scaling
+    2.0
+    >>> model = lralg.nn.adapt(torch.nn.Sequential(torch.nn.Linear(8, 8)), config, rng=0)
+    >>> model[0].lora_A.shape
+    torch.Size([4, 8])
     """
 
     method: ClassVar[str] = "lora"
@@ -105,6 +115,13 @@ class TriAdaptConfig(_AdapterConfig):
     orth_reg_weight : float
         Weight of the orthogonality penalty on A and B returned by
         :func:`lralg.nn.adapter_loss`.
+
+    Examples
+    --------
+    >>> import lralg.nn
+    >>> config = lralg.nn.TriAdaptConfig(rank=8, total_steps=1000)
+    >>> config.init_rank, config.growth, config.schedule
+    (1, 4, 'linear')
     """
 
     total_steps: Optional[int] = None
@@ -159,6 +176,13 @@ class MoraConfig(_AdapterConfig):
     threshold : float
         Rank pruning at inference: an expert with normalised score below it
         contributes nothing (0 turns pruning off).
+
+    Examples
+    --------
+    >>> import lralg.nn
+    >>> config = lralg.nn.MoraConfig(rank=4)
+    >>> config.top_k, config.temperature, config.threshold
+    (4, 0.01, 0.2)
     """
 
     top_k: Optional[int] = None

@@ -202,6 +202,14 @@ class TrainableParameters(Result):
         ``count / total``.
     layers : LayerReport
         Per adapter layer: its method, current rank and trainable scalars.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> model = lralg.nn.adapt(torch.nn.Sequential(torch.nn.Linear(8, 8)), "lora", rank=2, rng=0)
+    >>> result = lralg.nn.trainable_parameters(model)
+    >>> result.count, result.total
+    (32, 104)
     """
 
     count: int
@@ -314,6 +322,16 @@ def unmerge(model: nn.Module) -> nn.Module:
     ------
     ValueError
         If the model has no adapters or is not merged.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> model = lralg.nn.adapt(torch.nn.Sequential(torch.nn.Linear(8, 8)), "lora", rng=0)
+    >>> weight = model[0].base_layer.weight.clone()
+    >>> _ = torch.nn.init.normal_(model[0].lora_B)
+    >>> _ = lralg.nn.unmerge(lralg.nn.merge(model))
+    >>> bool(torch.equal(model[0].base_layer.weight, weight))
+    True
     """
     layers = _adapted(model, "unmerge")
     if not all(layer.merged for _, layer in layers):
@@ -342,6 +360,13 @@ def merge_and_unload(model: nn.Module, *, inplace: bool = False) -> nn.Module:
     ------
     ValueError
         If the model has no adapters or uses MoRA.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> model = lralg.nn.adapt(torch.nn.Sequential(torch.nn.Linear(8, 8)), "lora", rng=0)
+    >>> type(lralg.nn.merge_and_unload(model)[0]).__name__
+    'Linear'
     """
     layers = _adapted(model, "merge and unload")
     _refuse_unmergeable(layers, "merge and unload")
@@ -363,6 +388,15 @@ def next_task(model: nn.Module) -> nn.Module:
     ------
     ValueError
         If the model has no adapters or is merged.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> model = lralg.nn.adapt(torch.nn.Sequential(torch.nn.Linear(8, 8)), "mora", rank=2, rng=0)
+    >>> model[0].rank_now(), model[0].rank_now() == lralg.nn.next_task(model)[0].rank_now()
+    (2, False)
+    >>> model[0].rank_now()
+    4
     """
     layers = _adapted(model, "open a next task for")
     if any(layer.merged for _, layer in layers):
@@ -386,6 +420,20 @@ def adapter_step(model: nn.Module, optimizer=None) -> list[str]:
     -------
     list of str
         Names of the layers that grew at this step.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> base = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.Linear(8, 2))
+    >>> model = lralg.nn.adapt(base, "triadapt", rank=4, total_steps=20, interval=5, rng=0)
+    >>> opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    >>> x = torch.randn(16, 8)
+    >>> for step in range(5):
+    ...     loss = model(x).square().mean() + lralg.nn.adapter_loss(model)
+    ...     opt.zero_grad(); loss.backward(); opt.step()
+    ...     grown = lralg.nn.adapter_step(model, opt)
+    >>> len(grown), sorted(layer.rank_now() for layer in model)  # one layer grew by rank // 2
+    (1, [1, 3])
     """
     layers = _adapted(model, "step")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
@@ -403,6 +451,13 @@ def adapter_loss(model: nn.Module) -> torch.Tensor:
 
     TriAdaptLoRA: ``orth_reg_weight`` times the mean over layers of
     ``(||A A^T - I||_F + ||B^T B - I||_F) / 2``. Zero for LoRA and MoRA.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> model = lralg.nn.adapt(torch.nn.Sequential(torch.nn.Linear(8, 8)), "lora", rng=0)
+    >>> float(lralg.nn.adapter_loss(model))
+    0.0
     """
     layers = _adapted(model, "regularise")
     tri = [m for _, m in layers if isinstance(m, TriAdaptLinear)]

@@ -126,6 +126,17 @@ def load_adapter(model: nn.Module, path, *, method=None, inplace: bool = False) 
         ``method``, was saved for another architecture (a layer missing or of
         another shape), holds NaN or Inf, or if ``model`` already has
         adapters. The model is untouched when this is raised.
+
+    Examples
+    --------
+    >>> import os, tempfile, torch, lralg.nn
+    >>> model = lralg.nn.adapt(torch.nn.Sequential(torch.nn.Linear(8, 8)), "mora", rng=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "adapter.safetensors")
+    >>> lralg.nn.save_adapter(model, path)
+    >>> lralg.nn.load_adapter(torch.nn.Sequential(torch.nn.Linear(8, 4)), path)
+    Traceback (most recent call last):
+    ...
+    ValueError: path=... was saved for another architecture: layer '0' is 8 -> 4 here, 8 -> 8 in the file
     """
     path = _check_path(path)
     if method is not None and not isinstance(method, str):
