@@ -13,7 +13,22 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
         " (on CPU-only machines: pip install torch --index-url https://download.pytorch.org/whl/cpu)"
     ) from exc
 
-# compression of trained networks (issue 16)
+from .adapters import (
+    LoraConfig,
+    MoraConfig,
+    TrainableParameters,
+    TriAdaptConfig,
+    adapt,
+    adapter_loss,
+    adapter_step,
+    load_adapter,
+    merge,
+    merge_and_unload,
+    next_task,
+    save_adapter,
+    trainable_parameters,
+    unmerge,
+)
 from .compress import decompose, freeze_non_lrc
 from .layers import LowRankLinear, QuantizedLinear, from_linear
 from .quantize import quantize
@@ -26,4 +41,19 @@ __all__: list[str] = [
     "freeze_non_lrc",
     "from_linear",
     "quantize",
+    # adapters
+    "LoraConfig",
+    "MoraConfig",
+    "TrainableParameters",
+    "TriAdaptConfig",
+    "adapt",
+    "adapter_loss",
+    "adapter_step",
+    "load_adapter",
+    "merge",
+    "merge_and_unload",
+    "next_task",
+    "save_adapter",
+    "trainable_parameters",
+    "unmerge",
 ]
