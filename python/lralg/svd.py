@@ -12,7 +12,8 @@ import math
 from . import _core
 from ._blas import one_blas_thread
 from ._validate import check_int, check_matrix, check_rank, seed_from_rng
-from .isvd import SVDResult, _Block
+from .isvd import SVDResult
+from .isvd._blocks import _Block
 
 __all__ = ["truncated_svd"]
 
