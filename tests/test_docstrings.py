@@ -2,7 +2,7 @@
 
 The examples of every module of the installed package are collected with
 doctest, one test per docstring. Modules of lralg.nn are skipped where torch
-is missing.
+is missing, and those of lralg.dask where dask or distributed is.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 _NOT_COLLECTED = {"lralg.__main__", "lralg._core"}
 _NEEDS_TORCH = "lralg.nn"
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
+_NEEDS_DASK = "lralg.dask"
+_HAS_DASK = all(importlib.util.find_spec(m) is not None for m in ("dask", "distributed"))
 # A docstring is a page of reference; the rest is on the docs pages.
 _MAX_HELP_LINES = 100
 
@@ -52,12 +54,20 @@ def _needs_torch(module_name: str) -> bool:
     return module_name == _NEEDS_TORCH or module_name.startswith(_NEEDS_TORCH + ".")
 
 
+def _needs_dask(module_name: str) -> bool:
+    return module_name == _NEEDS_DASK or module_name.startswith(_NEEDS_DASK + ".")
+
+
 def _doctest_cases():
     finder = doctest.DocTestFinder(exclude_empty=True)
     cases, seen = [], set()
     for module_name in _module_names():
         if _needs_torch(module_name) and not _HAS_TORCH:
             mark = pytest.mark.skip(reason="lralg.nn needs torch")
+            cases.append(pytest.param(None, id=module_name, marks=mark))
+            continue
+        if _needs_dask(module_name) and not _HAS_DASK:
+            mark = pytest.mark.skip(reason="lralg.dask needs dask and distributed")
             cases.append(pytest.param(None, id=module_name, marks=mark))
             continue
         module = importlib.import_module(module_name)
@@ -77,10 +87,12 @@ def test_docstring_examples_run(test):
 
 
 def _public_modules():
-    """lralg, and lralg.nn where torch is installed."""
+    """lralg, lralg.nn where torch is installed, lralg.dask where dask and distributed are."""
     modules = [lralg]
     if _HAS_TORCH:
         modules.append(importlib.import_module(_NEEDS_TORCH))
+    if _HAS_DASK:
+        modules.append(importlib.import_module(_NEEDS_DASK))
     return modules
 
 
@@ -127,6 +139,7 @@ def test_help_of_recover_is_a_page():
 def test_every_module_is_collected():
     names = _module_names()
     assert "lralg.recovery.solver" in names and "lralg.isvd.incremental" in names
+    assert "lralg.dask.svd" in names
     assert not any(n in names for n in _NOT_COLLECTED)
 
 
@@ -142,5 +155,9 @@ def test_api_page_lists_every_public_name():
             listed.append(f"{module}.{m.group(1)}")
     assert len(listed) == len(set(listed)), "a name is listed twice"
     public = {f"{m.__name__}.{n}" for m in _public_modules() for n in m.__all__ if n != "__version__"}
-    documented = {name for name in listed if not _needs_torch(name) or _HAS_TORCH}
+    documented = {
+        name
+        for name in listed
+        if (not _needs_torch(name) or _HAS_TORCH) and (not _needs_dask(name) or _HAS_DASK)
+    }
     assert documented == public
