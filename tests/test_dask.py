@@ -25,7 +25,7 @@ import lralg.dask  # noqa: E402
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with distributed.Client(cluster) as c:
         yield c
@@ -50,9 +50,16 @@ def _low_rank(m, n, r, seed=0, noise=0.0):
     return X + noise * rng.standard_normal((m, n))
 
 
-def _kill_one_worker(client):
-    pids = client.run(os.getpid)
-    os.kill(next(iter(pids.values())), signal.SIGKILL)
+def _kill_one_worker(client, killed):
+    """SIGKILL to one worker process; its pid and the time go to ``killed``."""
+    pid = next(iter(client.run(os.getpid).values()))
+    os.kill(pid, signal.SIGKILL)
+    killed.update(pid=pid, at=time.perf_counter())
+
+
+def _check_replaced(client, killed):
+    client.wait_for_workers(2, timeout=60)
+    assert killed["pid"] not in client.run(os.getpid).values()
 
 
 def _slow_copy(chunk):
@@ -73,7 +80,9 @@ def test_isvd_equals_the_same_merges_on_one_machine(client, sparse):
     )
     # the single-machine estimator, one per chunk, merged by the same tree (left before right)
     parts = [
-        lralg.IncrementalSVD(4, oversampling=3, residual="exact").fit(sp.csr_array(X[lo : lo + 50]) if sparse else X[lo : lo + 50])
+        lralg.IncrementalSVD(4, oversampling=3, residual="exact").fit(
+            sp.csr_array(X[lo : lo + 50]) if sparse else X[lo : lo + 50]
+        )
         for lo in range(0, 360, 50)
     ]
     while len(parts) > 1:
@@ -158,7 +167,15 @@ def test_fastrp_equals_single_machine(client, dtype, options):
 
 def test_fastrp_dense_chunks_and_no_normalize(client):
     A = _graph(120, seed=4)
-    E = lralg.dask.fastrp(_chunked(A.toarray(), 50), 8, normalize=False, transition=False, dtype=np.float64, rng=1, client=client)
+    E = lralg.dask.fastrp(
+        _chunked(A.toarray(), 50),
+        8,
+        normalize=False,
+        transition=False,
+        dtype=np.float64,
+        rng=1,
+        client=client,
+    )
     ref = lralg.fastrp(A, 8, normalize=False, transition=False, dtype=np.float64, rng=1)
     np.testing.assert_allclose(E.compute(), ref, atol=1e-9)
 
@@ -233,7 +250,7 @@ def test_bad_input_is_refused_before_any_task(client):
 
 
 def test_a_closed_client_is_refused():
-    with distributed.Client(processes=False, n_workers=1, dashboard_address=None) as c:
+    with distributed.Client(processes=False, n_workers=1, dashboard_address=":0") as c:
         pass
     with pytest.raises(ValueError, match="not running"):
         lralg.dask.incremental_svd(da.ones((10, 5), chunks=(5, 5)), 2, client=c)
@@ -245,27 +262,33 @@ def test_a_closed_client_is_refused():
 def test_isvd_survives_a_killed_worker(client):
     X = _low_rank(480, 30, 8, seed=5, noise=0.01)
     expected = lralg.dask.incremental_svd(_chunked(X, 40), 5, rng=3, client=client)
-    slow = _chunked(X, 40).map_blocks(_slow_copy, dtype=X.dtype)
-    timer = threading.Timer(1.0, _kill_one_worker, args=(client,))
+    slow = _chunked(X, 40).map_blocks(_slow_copy, dtype=X.dtype)  # 12 chunks, 0.3 s each
+    killed = {}
+    timer = threading.Timer(1.0, _kill_one_worker, args=(client, killed))
     timer.start()
     try:
         res = lralg.dask.incremental_svd(slow, 5, rng=3, client=client)
+        finished = time.perf_counter()
     finally:
         timer.join()
+    assert killed["at"] < finished  # the worker died while the tasks ran
     np.testing.assert_allclose(res.s, expected.s, rtol=1e-12)
     np.testing.assert_allclose(res.vt, expected.vt, atol=1e-12)
-    client.wait_for_workers(2, timeout=60)
+    _check_replaced(client, killed)
 
 
 def test_complete_survives_a_killed_worker(client):
     M = _ratings(seed=3)
     expected = lralg.complete(M, 3, max_iter=6, rng=1)
 
+    killed = {}
+
     def kill_at_sweep_2(state):
         if state["sweep"] == 2:
-            _kill_one_worker(client)
+            _kill_one_worker(client, killed)
 
     res = lralg.dask.complete(_chunked(M, 30), 3, max_iter=6, rng=1, callback=kill_at_sweep_2, client=client)
     assert res.n_iter == expected.n_iter
     np.testing.assert_allclose(res.U, expected.U, rtol=1e-6, atol=1e-8)
-    client.wait_for_workers(2, timeout=60)
+    np.testing.assert_allclose(res.V, expected.V, rtol=1e-6, atol=1e-8)
+    _check_replaced(client, killed)

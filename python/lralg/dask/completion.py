@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import operator
+import time
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,7 +31,9 @@ __all__ = ["complete"]
 def _observed_block(chunk, index):
     csr = _observations(chunk, f"M chunk {index}")
     if csr.indptr.dtype != np.int64:  # one index type for every block
-        csr = sp.csr_array((csr.data, csr.indices.astype(np.int64), csr.indptr.astype(np.int64)), shape=csr.shape)
+        csr = sp.csr_array(
+            (csr.data, csr.indices.astype(np.int64), csr.indptr.astype(np.int64)), shape=csr.shape
+        )
     return csr
 
 
@@ -48,6 +51,10 @@ def _transposed_block(*pieces):
     t = sp.csr_array(sp.vstack(pieces, format="csr").T)
     t.sort_indices()
     return sp.csr_array((t.data, t.indices.astype(np.int64), t.indptr.astype(np.int64)), shape=t.shape)
+
+
+def _transpose_times(blk, y):
+    return blk.T @ y
 
 
 def _centred(csr, mu):
@@ -85,7 +92,7 @@ class _ClusterOperator(LinearOperator):
         import dask
 
         parts = [
-            dask.delayed(lambda blk, y: blk.T @ y)(blk, Y[lo:hi])
+            dask.delayed(_transpose_times)(blk, Y[lo:hi])
             for blk, lo, hi in zip(self.blocks, self.offsets[:-1], self.offsets[1:])
         ]
         return self.client.compute(tree_reduce(parts, operator.add), sync=True)
@@ -165,7 +172,7 @@ def complete(
     --------
     >>> import numpy as np, dask.array as da, lralg, lralg.dask
     >>> from distributed import Client
-    >>> client = Client(processes=False, n_workers=1, dashboard_address=None)
+    >>> client = Client(processes=False, n_workers=1, dashboard_address=":0")
     >>> rng = np.random.default_rng(0)
     >>> M = rng.standard_normal((200, 5)) @ rng.standard_normal((5, 150))
     >>> observed = np.where(rng.random(M.shape) < 0.3, M, np.nan)
@@ -187,11 +194,16 @@ def complete(
     delayed = dask.delayed(pure=True)
     rows = client.persist([delayed(_observed_block)(c, i) for i, c in enumerate(row_chunks(M))])
     row_offsets = np.concatenate([[0], np.cumsum(M.chunks[0])]).astype(int)
-    count, total, _ = client.compute(tree_reduce([delayed(_moments)(c, 0.0) for c in rows], operator.add), sync=True)
+    count, total, _ = client.compute(
+        tree_reduce([delayed(_moments)(c, 0.0) for c in rows], operator.add), sync=True
+    )
     if count == 0:
         raise ValueError("M has no observed entries")
     mu = float(total / count) if bias else 0.0
-    mean_square = client.compute(tree_reduce([delayed(_moments)(c, mu) for c in rows], operator.add), sync=True)[2] / count
+    mean_square = (
+        client.compute(tree_reduce([delayed(_moments)(c, mu) for c in rows], operator.add), sync=True)[2]
+        / count
+    )
     dtype = M.dtype if M.dtype.kind == "f" else np.dtype(np.float64)
     # M's columns in as many blocks as its rows, made once from the row blocks
     n_col_blocks = min(len(rows), n)
@@ -240,8 +252,6 @@ def complete(
 
     data_rms = math.sqrt(mean_square)
     scale = data_rms if data_rms > 0 else 1.0
-    import time
-
     history, converged = [], False
     previous = training_rmse()
     for sweep in range(1, max_iter + 1):
@@ -269,6 +279,14 @@ def complete(
         if converged:
             break
     return CompletionResult(
-        U, V, mean=mu, row_bias=a, col_bias=b, n_iter=len(history), converged=converged,
-        history=history, method=method, reg=reg,
+        U,
+        V,
+        mean=mu,
+        row_bias=a,
+        col_bias=b,
+        n_iter=len(history),
+        converged=converged,
+        history=history,
+        method=method,
+        reg=reg,
     )

@@ -19,6 +19,10 @@ def _gram_times(chunk, Q):
     return np.asarray(chunk.T @ XQ)
 
 
+def _height(chunk):
+    return chunk.shape[0]
+
+
 def top_eigenvector(X, *, block=4, max_iter=300, tol=1e-10, rng=None, client=None) -> EigResult:
     """Top eigenvector of ``X^T X`` (the top right singular vector of X) by block power steps over chunks.
 
@@ -80,7 +84,7 @@ def top_eigenvector(X, *, block=4, max_iter=300, tol=1e-10, rng=None, client=Non
     --------
     >>> import numpy as np, dask.array as da, lralg.dask
     >>> from distributed import Client
-    >>> client = Client(processes=False, n_workers=1, dashboard_address=None)
+    >>> client = Client(processes=False, n_workers=1, dashboard_address=":0")
     >>> A = np.random.default_rng(0).standard_normal((500, 4)) * [3.0, 1.0, 1.0, 1.0]
     >>> value, vector = lralg.dask.top_eigenvector(da.from_array(A, chunks=(100, 4)), rng=0)
     >>> np.round(np.abs(vector), 1)
@@ -117,7 +121,7 @@ def top_eigenvector(X, *, block=4, max_iter=300, tol=1e-10, rng=None, client=Non
         vector = -vector
     n_rows = X.shape[0]
     if np.isnan(n_rows):
-        n_rows = sum(client.compute([dask.delayed(lambda c: c.shape[0])(c) for c in chunks], sync=True))
+        n_rows = sum(client.compute([dask.delayed(_height)(c) for c in chunks], sync=True))
     return EigResult(
         vector=vector,
         value=max(value, 0.0),

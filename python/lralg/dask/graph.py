@@ -132,14 +132,13 @@ def fastrp(
 
     Examples
     --------
-    >>> import numpy as np, scipy.sparse as sp, dask.array as da, lralg, lralg.dask
+    >>> import numpy as np, dask.array as da, lralg, lralg.dask
     >>> from distributed import Client
-    >>> client = Client(processes=False, n_workers=1, dashboard_address=None)
+    >>> client = Client(processes=False, n_workers=1, dashboard_address=":0")
     >>> ring = np.array([[i, (i + 1) % 100] for i in range(100)])
     >>> A = lralg.graph_adjacency(ring, n_nodes=100)
-    >>> blocks = [A[lo : lo + 25] for lo in range(0, 100, 25)]
-    >>> parts = [da.from_delayed(b, shape=b.shape, dtype=b.dtype, meta=b) for b in blocks]
-    >>> E = lralg.dask.fastrp(da.concatenate(parts), 16, rng=0).compute()
+    >>> blocks = da.from_array(A, chunks=(25, 100), asarray=False)  # CSR chunks of 25 rows
+    >>> E = lralg.dask.fastrp(blocks, 16, rng=0).compute()
     >>> np.allclose(E, lralg.fastrp(A, 16, rng=0), atol=1e-5)
     True
     >>> client.close()
@@ -174,7 +173,9 @@ def fastrp(
     indptr, indices, signs, _ = _core.projection_matrix(n, dim, dens, seed)
     with np.errstate(divide="ignore"):
         g = np.where(deg > 0, np.abs(deg) ** beta, 0.0) if beta != 0 else np.ones(n)
-    G = sp.csr_array(((signs * g[np.repeat(np.arange(n), np.diff(indptr))]).astype(dt), indices, indptr), shape=(n, dim))
+    G = sp.csr_array(
+        ((signs * g[np.repeat(np.arange(n), np.diff(indptr))]).astype(dt), indices, indptr), shape=(n, dim)
+    )
     G.eliminate_zeros()
     scale = np.divide(1.0, deg, out=np.zeros(n), where=deg != 0) if transition else np.ones(n)
 
@@ -211,4 +212,3 @@ def fastrp(
         for e, (lo, hi) in zip(E, bounds)
     ]
     return client.persist(da.concatenate(parts, axis=0))
-

@@ -109,7 +109,7 @@ def incremental_svd(
     --------
     >>> import numpy as np, dask.array as da, lralg.dask
     >>> from distributed import Client
-    >>> client = Client(processes=False, n_workers=1, dashboard_address=None)
+    >>> client = Client(processes=False, n_workers=1, dashboard_address=":0")
     >>> rng = np.random.default_rng(0)
     >>> M = rng.standard_normal((400, 6)) @ rng.standard_normal((6, 30))
     >>> res = lralg.dask.incremental_svd(da.from_array(M, chunks=(100, 30)), 6, rng=0)
@@ -145,8 +145,8 @@ def incremental_svd(
     vt = np.ascontiguousarray(basis.T)
     u = None
     if compute_u:
-        scale = np.where(s > 0, 1.0 / np.where(s > 0, s, 1), 0).astype(vt.dtype)
-        u = X.map_blocks(_project, vt.T * scale, dtype=vt.dtype, chunks=(X.chunks[0], (rank,)))
+        inverse = np.divide(1.0, s, out=np.zeros_like(s), where=s > 0)
+        u = X.map_blocks(_project, vt.T * inverse, dtype=vt.dtype, chunks=(X.chunks[0], (rank,)))
     return SVDResult(u, s, vt, error_estimate=bound)
 
 
