@@ -61,13 +61,23 @@ def _centred(csr, mu):
     return sp.csr_array((csr.data - csr.dtype.type(mu), csr.indices, csr.indptr), shape=csr.shape)
 
 
-def _solve_block(csr, offset, Y, X, settings, stream):
-    """One block's rows of the unknown factor solved given the fixed one (a copy: inputs stay as they are)."""
-    X = np.array(X, order="C")
+def _solve_block(csr, offset, Y, start, settings, stream, rank=None, mu=0.0):
+    """The block's rows of the unknown factor, from ``start``, solved given the fixed one Y (a copy).
+
+    With ``rank`` (the half-sweep over M's rows, the last of a sweep) also the block's
+    squared training residual with the new rows, so no pass of its own is needed for the RMSE.
+    """
+    X = np.array(start, order="C")
     iters = _core.completion_solve_rows(
         csr.indptr, csr.indices, csr.data, None, csr.shape[0], csr.shape[1], offset, Y, X, *settings, stream
     )
-    return X, iters
+    sq = None
+    if rank is not None:
+        bias = X.shape[1] > rank
+        U, V = np.ascontiguousarray(X[:, :rank]), np.ascontiguousarray(Y[:, :rank])
+        a = np.ascontiguousarray(X[:, rank]) if bias else None
+        sq = _squared_residual(csr, U, V, mu, a, offset if bias else None)
+    return X, iters, sq
 
 
 def _squared_residual(csr, U, V, mu, a, b):
@@ -230,22 +240,25 @@ def complete(
     settings = _solver_settings(method_id, reg, mu, seed)
     rslices = list(zip(row_offsets[:-1], row_offsets[1:]))
     cslices = list(zip(col_offsets[:-1], col_offsets[1:]))
-    solve = dask.delayed(_solve_block, pure=True, nout=2)
+    solve = dask.delayed(_solve_block, pure=True, nout=3)
 
-    def half_sweep(blocks, slices, offset, fixed, unknown, stream):
-        """Every block of the unknown factor solved given the fixed one, broadcast once."""
+    def half_sweep(blocks, slices, offset, fixed, unknown, stream, rank=None):
+        """Every block of the unknown factor solved given the fixed one, sent once to each worker."""
+        # one key each for the fixed factor and the offsets, which every task reads: the
+        # scheduler keeps them in the graph, so they outlive a worker that dies
         fixed_d, offset_d = delayed(fixed), delayed(offset)
         out = [
-            solve(blk, offset_d, fixed_d, unknown[lo:hi], settings, stream)
+            solve(blk, offset_d, fixed_d, unknown[lo:hi], settings, stream, rank, mu)
             for blk, (lo, hi) in zip(blocks, slices)
         ]
-        solved = client.compute([(o[0], o[1]) for o in out], sync=True)
-        return np.vstack([x for x, _ in solved]), sum(int(i) for _, i in solved)
+        solved = client.compute([(o[0], o[1], o[2]) for o in out], sync=True)
+        sq = sum(x[2] for x in solved) if rank is not None else None
+        return np.vstack([x[0] for x in solved]), sum(int(x[1]) for x in solved), sq
 
     def training_rmse():
-        U_d, V_d, b_d = delayed(U), delayed(V), delayed(b)
+        V_d, b_d = delayed(V), delayed(b)
         parts = [
-            delayed(_squared_residual)(r, U_d[lo:hi], V_d, mu, None if a is None else a[lo:hi], b_d)
+            delayed(_squared_residual)(r, U[lo:hi], V_d, mu, None if a is None else a[lo:hi], b_d)
             for r, (lo, hi) in zip(rows, rslices)
         ]
         return math.sqrt(client.compute(tree_reduce(parts, operator.add), sync=True) / count)
@@ -257,15 +270,17 @@ def complete(
     for sweep in range(1, max_iter + 1):
         start = time.perf_counter()
         if bias:
-            Xv, iv = half_sweep(cols, cslices, a, _with_ones(U), np.column_stack([V, b]), 2 * sweep)
+            Xv, iv, _ = half_sweep(cols, cslices, a, _with_ones(U), np.column_stack([V, b]), 2 * sweep)
             V, b = np.ascontiguousarray(Xv[:, :k]), np.ascontiguousarray(Xv[:, k])
-            Xu, iu = half_sweep(rows, rslices, b, _with_ones(V), np.column_stack([U, a]), 2 * sweep + 1)
+            Xu, iu, sq = half_sweep(
+                rows, rslices, b, _with_ones(V), np.column_stack([U, a]), 2 * sweep + 1, k
+            )
             U, a = np.ascontiguousarray(Xu[:, :k]), np.ascontiguousarray(Xu[:, k])
         else:
-            V, iv = half_sweep(cols, cslices, None, U, V, 2 * sweep)
-            U, iu = half_sweep(rows, rslices, None, V, U, 2 * sweep + 1)
+            V, iv, _ = half_sweep(cols, cslices, None, U, V, 2 * sweep)
+            U, iu, sq = half_sweep(rows, rslices, None, V, U, 2 * sweep + 1, k)
         seconds = time.perf_counter() - start
-        current = training_rmse()
+        current = math.sqrt(sq / count)
         if not np.isfinite(current):
             raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
         state = {"sweep": sweep, "rmse": current, "seconds": seconds, "cg_iterations": iv + iu}

@@ -183,7 +183,8 @@ def fastrp(
     bounds = list(zip(offsets[:-1], offsets[1:]))
     E = [delayed(_first_panel)(Gd, lo, hi, self_influence, bool(normalize), dt) for lo, hi in bounds]
     prev = Gd
-    prev_norms = delayed(np.sqrt(np.asarray(G.multiply(G).sum(axis=1), dtype=np.float64).ravel()))
+    G_norms = np.sqrt(np.asarray(G.multiply(G).sum(axis=1), dtype=np.float64).ravel())
+    prev_norms = delayed(G_norms)
     power = dask.delayed(_power, pure=True, nout=3)
     for wi in w:
         out = [
