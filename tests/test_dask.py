@@ -245,6 +245,8 @@ def test_bad_input_is_refused_before_any_task(client):
         lralg.dask.fastrp(da.ones((10, 5), chunks=(5, 5)), 4, client=client)
     with pytest.raises(ValueError, match="method"):
         lralg.dask.complete(da.ones((10, 5), chunks=(5, 5)), 2, method="nope", client=client)
+    with pytest.raises(ValueError, match="reg must be a number"):
+        lralg.dask.complete(da.ones((10, 5), chunks=(5, 5)), 2, bias=True, client=client)
     with pytest.raises(TypeError, match="client"):
         lralg.dask.top_eigenvector(da.ones((10, 5), chunks=(5, 5)), client="localhost")
 

@@ -25,6 +25,7 @@ __all__: list[str] = [
     "entry_forward",
     "entry_index_check",
     "fastrp",
+    "gaussian_draws",
     "gaussian_matvec",
     "gaussian_measurement_matrix",
     "gaussian_rmatvec",
@@ -603,12 +604,20 @@ def fastrp(
     two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
     huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
+def gaussian_draws(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    n_measurements: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
 def gaussian_matvec(
     seed: typing.SupportsInt | typing.SupportsIndex,
     n_measurements: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
 def gaussian_matvec(
@@ -616,6 +625,7 @@ def gaussian_matvec(
     n_measurements: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
 def gaussian_measurement_matrix(
     seed: typing.SupportsInt | typing.SupportsIndex,
@@ -631,6 +641,7 @@ def gaussian_rmatvec(
     n2: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     y: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
 def gaussian_rmatvec(
@@ -639,6 +650,7 @@ def gaussian_rmatvec(
     n2: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
 def get_num_threads() -> int:
     """

@@ -11,17 +11,15 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _core
+from .._completion_sweeps import exact_fit_floor, has_converged, objective, solver_settings, with_ones
 from .._validate import check_rank, check_rng, seed_from_rng
 from ..completion import (
     CompletionResult,
     _check_options,
-    _converged,
     _observations,
     _random_factors,
-    _solver_settings,
     _svd_factors,
     _warm_factors,
-    _with_ones,
 )
 from ._common import check_row_chunked, resolve_client, row_chunks, tree_reduce
 
@@ -122,10 +120,10 @@ def complete(
     rank,
     *,
     method="robust-altmin",
-    reg=0.0,
+    reg=None,
     bias=False,
     max_iter=100,
-    tol=1e-6,
+    tol=1e-4,
     init="svd",
     warm_start=None,
     rng=None,
@@ -147,8 +145,10 @@ def complete(
         Chunked by rows only, with known chunk sizes. Sparse chunks: the
         stored entries are observed; dense chunks: NaN marks missing.
     rank, method, reg, bias, max_iter, tol, init, warm_start, rng, callback
-        As in :func:`lralg.complete`. ``init="svd"`` runs ARPACK on the
-        driver with every product on the cluster.
+        As in :func:`lralg.complete`, but for ``reg``: a number (``None``
+        means 0 without ``bias``); the held-out choice ``reg="auto"`` runs
+        on one machine only. ``init="svd"`` runs ARPACK on the driver with
+        every product on the cluster.
     client : distributed.Client, optional
         The client to run on; the current one by default.
 
@@ -163,7 +163,7 @@ def complete(
         M not a dask array, a complex dtype, a bad ``callback``/``warm_start``.
     ValueError
         Chunks across columns or of unknown size, no running client, no
-        observed entry, a rank out of range, unknown method or init;
+        observed entry, a rank out of range, unknown method or init, ``reg`` not a number;
         NaN/Inf among a chunk's observed values (raised by its task).
     FloatingPointError
         The factors diverged (try ``reg > 0``).
@@ -186,14 +186,20 @@ def complete(
     >>> rng = np.random.default_rng(0)
     >>> M = rng.standard_normal((200, 5)) @ rng.standard_normal((5, 150))
     >>> observed = np.where(rng.random(M.shape) < 0.3, M, np.nan)
-    >>> res = lralg.dask.complete(da.from_array(observed, chunks=(50, 150)), 5, tol=1e-10, rng=0)
-    >>> single = lralg.complete(observed, 5, tol=1e-10, rng=0)
-    >>> np.allclose(res.to_dense(), single.to_dense()), res.n_iter == single.n_iter
-    (True, True)
+    >>> res = lralg.dask.complete(da.from_array(observed, chunks=(50, 150)), 5, rng=0)
+    >>> single = lralg.complete(observed, 5, rng=0)
+    >>> np.allclose(res.to_dense(), single.to_dense())
+    True
     >>> client.close()
     """
     client = resolve_client(client)
-    method_id, reg, max_iter, tol = _check_options(method, init, reg, bias, max_iter, tol, False, callback)
+    method_id, reg, auto, _, max_iter, tol = _check_options(
+        method, init, reg, bias, 0.5, max_iter, tol, False, callback
+    )
+    if auto:
+        raise ValueError(
+            "reg must be a number for lralg.dask.complete ('auto', the default with bias=True, is not)"
+        )
     M = check_row_chunked(M, "M", known_rows=True)
     generator = check_rng(rng)
     m, n = (int(x) for x in M.shape)
@@ -237,7 +243,7 @@ def complete(
         a = np.zeros(m, dtype=dtype) if bias else None
         b = np.zeros(n, dtype=dtype) if bias else None
     seed = seed_from_rng(generator)
-    settings = _solver_settings(method_id, reg, mu, seed)
+    settings = solver_settings(method_id, reg, mu, seed)
     rslices = list(zip(row_offsets[:-1], row_offsets[1:]))
     cslices = list(zip(col_offsets[:-1], col_offsets[1:]))
     solve = dask.delayed(_solve_block, pure=True, nout=3)
@@ -265,27 +271,27 @@ def complete(
 
     data_rms = math.sqrt(mean_square)
     scale = data_rms if data_rms > 0 else 1.0
+    floor = exact_fit_floor(dtype, scale)
     history, converged = [], False
-    previous = training_rmse()
+    previous = objective(training_rmse() ** 2 * count, reg, U, V, a, b)
     for sweep in range(1, max_iter + 1):
         start = time.perf_counter()
         if bias:
-            Xv, iv, _ = half_sweep(cols, cslices, a, _with_ones(U), np.column_stack([V, b]), 2 * sweep)
+            Xv, iv, _ = half_sweep(cols, cslices, a, with_ones(U), np.column_stack([V, b]), 2 * sweep)
             V, b = np.ascontiguousarray(Xv[:, :k]), np.ascontiguousarray(Xv[:, k])
-            Xu, iu, sq = half_sweep(
-                rows, rslices, b, _with_ones(V), np.column_stack([U, a]), 2 * sweep + 1, k
-            )
+            Xu, iu, sq = half_sweep(rows, rslices, b, with_ones(V), np.column_stack([U, a]), 2 * sweep + 1, k)
             U, a = np.ascontiguousarray(Xu[:, :k]), np.ascontiguousarray(Xu[:, k])
         else:
             V, iv, _ = half_sweep(cols, cslices, None, U, V, 2 * sweep)
             U, iu, sq = half_sweep(rows, rslices, None, V, U, 2 * sweep + 1, k)
         seconds = time.perf_counter() - start
-        current = math.sqrt(sq / count)
+        rmse = math.sqrt(sq / count)
+        current = objective(sq, reg, U, V, a, b)
         if not np.isfinite(current):
             raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
-        state = {"sweep": sweep, "rmse": current, "seconds": seconds, "cg_iterations": iv + iu}
+        state = {"sweep": sweep, "rmse": rmse, "seconds": seconds, "cg_iterations": iv + iu}
         history.append(dict(state))
-        converged = _converged(previous, current, tol, scale)
+        converged = has_converged(previous, current, rmse, floor, tol)
         previous = current
         if callback is not None:
             state.update(U=U, V=V)
