@@ -170,3 +170,9 @@ def test_bad_input():
         lralg.lambda_determinant(np.ones((2, 2)), "x")
     with pytest.raises(ValueError, match="lam"):
         lralg.lambda_determinant(np.ones((2, 2)), float("nan"))
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7])
+def test_two_enumeration_of_asms(n):
+    # all-ones M, lam = 1: every ASM weighs 2^N(A), and the sum is 2^(n(n-1)/2) (Mills-Robbins-Rumsey)
+    assert lralg.lambda_determinant(np.ones((n, n), dtype=int), 1) == 2 ** (n * (n - 1) // 2)
