@@ -1,4 +1,4 @@
-"""Benchmark of lralg's DeltaProduct scan (issue 19).
+"""Benchmark of lralg's DeltaProduct scan.
 
 Run from the repository root: ``python -m bench.deltaproduct [--tables speed,s3,s5]
 [--quick] [--repeat N] [--steps N]``. Needs torch.
