@@ -71,6 +71,32 @@ def test_forward_against_sequential(n_h, chunk_size):
             np.testing.assert_allclose(res.final_state[b, h], S, rtol=1e-9, atol=1e-9)
 
 
+@settings(max_examples=30)
+@given(
+    T=st.integers(0, 12),
+    n_h=st.integers(1, 4),
+    dk=st.integers(1, 5),
+    dv=st.integers(1, 4),
+    chunk_size=st.integers(1, 14),
+    seed=st.integers(0, 2**31),
+)
+def test_scan_and_gradients_match_the_sequential_recurrence(T, n_h, dk, dv, chunk_size, seed):
+    rng = np.random.default_rng(seed)
+    q, k, v, beta, s0 = _problem(rng, (1,), T, n_h, dk, dv)
+    res = lralg.delta_product_scan(q, k, v, beta, n_h, chunk_size=chunk_size, initial_state=s0)
+    out, S, _ = _sequential(q[0], k[0], v[0], beta[0], n_h, s0[0])
+    np.testing.assert_allclose(res.output[0], out, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(res.final_state[0], S, rtol=1e-8, atol=1e-9)
+    d_out = rng.standard_normal((1, T, dv))
+    d_fin = rng.standard_normal((1, dk, dv))
+    g = lralg.delta_product_scan_backward(
+        q, k, v, beta, n_h, d_out, d_final_state=d_fin, chunk_size=chunk_size, initial_state=s0
+    )
+    ref = _sequential_grad(q[0], k[0], v[0], beta[0], n_h, d_out[0], d_fin[0], s0[0])
+    for got, want in zip(g, ref):
+        np.testing.assert_allclose(got[0], want, rtol=1e-7, atol=1e-8)
+
+
 def test_zero_initial_state_and_unpacking():
     rng = np.random.default_rng(1)
     q, k, v, beta, _ = _problem(rng, (3,), 10, 2, 4, 6)
