@@ -1,10 +1,9 @@
-#include <optional>
-#include <string>
-#include <vector>
-
 #include <pybind11/stl.h>
 
 #include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "bindings.hpp"
 #include "lralg/deltaproduct.hpp"
