@@ -32,6 +32,15 @@ from .adapters import (
 from .compress import decompose, freeze_non_lrc
 from .layers import LowRankLinear, QuantizedLinear, from_linear
 from .quantize import quantize
+from .training import (
+    DCTAdamW,
+    MaestroLinear,
+    SLTrainLinear,
+    SSTLinear,
+    low_rank_training_step,
+    merge_low_rank_training,
+    to_low_rank_training,
+)
 
 __all__: list[str] = [
     # compression of trained networks
@@ -56,4 +65,12 @@ __all__: list[str] = [
     "save_adapter",
     "trainable_parameters",
     "unmerge",
+    # memory-efficient training
+    "DCTAdamW",
+    "MaestroLinear",
+    "SLTrainLinear",
+    "SSTLinear",
+    "low_rank_training_step",
+    "merge_low_rank_training",
+    "to_low_rank_training",
 ]
