@@ -146,6 +146,14 @@ def merge_low_rank_training(model: nn.Module, *, inplace=False) -> nn.Module:
         If ``model`` is not a module.
     ValueError
         If it has no training-time layer.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> net = torch.nn.Sequential(lralg.nn.MaestroLinear(8, 8, max_rank=4))
+    >>> dense = lralg.nn.merge_low_rank_training(net.eval())
+    >>> bool(torch.allclose(dense[0].weight, net[0].weight))
+    True
     """
     work = model_to_modify(model, inplace)
     for name, layer in find_layers(work, types=_TRAINING_LAYERS):
@@ -165,6 +173,22 @@ def low_rank_training_step(model: nn.Module, optimizer=None) -> None:
     model : torch.nn.Module
     optimizer : torch.optim.Optimizer, optional
         The optimizer training ``model`` (its state is reset where needed).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a module.
+
+    Examples
+    --------
+    >>> import torch, lralg.nn
+    >>> net = torch.nn.Sequential(lralg.nn.SSTLinear(8, 8, rank=2, sample_interval=1))
+    >>> opt = torch.optim.Adam(net.parameters())
+    >>> net(torch.ones(1, 8)).sum().backward()
+    >>> opt.step()
+    >>> lralg.nn.low_rank_training_step(net, opt)
+    >>> int(net[0].steps)
+    1
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
