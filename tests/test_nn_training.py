@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -90,6 +92,31 @@ def test_sltrain_batched_input_and_state_dict_round_trip():
     assert layer(x).shape == (2, 3, 10)
     lin = layer.to_linear()
     torch.testing.assert_close(lin(x), layer(x), atol=1e-6, rtol=1e-5)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n=st.integers(2, 12),
+    m=st.integers(2, 12),
+    data=st.data(),
+)
+def test_sltrain_matches_its_dense_weight_for_any_shape(n, m, data):
+    rank = data.draw(st.integers(1, min(m, n)))
+    sparsity = data.draw(st.floats(1.5 / (m * n), 0.99))
+    seed = data.draw(st.integers(0, 2**32))
+    layer = lnn.SLTrainLinear(n, m, rank, sparsity=sparsity, seed=seed, dtype=torch.float64)
+    with torch.no_grad():
+        layer.B.normal_()
+    assert layer.sparse_values.numel() == int(sparsity * m * n)
+    x = _x(3, n, seed=seed % 1000)
+    torch.testing.assert_close(layer(x), x @ layer.weight.T + layer.bias)
+
+
+@settings(max_examples=10, deadline=None)
+@given(n=st.integers(1, 40))
+def test_dct_basis_orthonormal_any_order(n):
+    Q = dct_basis(n)
+    torch.testing.assert_close(Q.T @ Q, torch.eye(n, dtype=torch.float64))
 
 
 @pytest.mark.parametrize("sparsity", [0.0, 1.0, -0.1, 1.5])
