@@ -189,6 +189,7 @@ def state_bytes(opt):
     total = 0
     for st in opt.state.values():
         for v in st.values():
+            v = getattr(v, "ortho_matrix", v)  # GaLore keeps its projection matrix in a projector
             if hasattr(v, "nbytes") and getattr(v, "ndim", 0) > 0:
                 total += v.nbytes
     return total
@@ -415,8 +416,9 @@ def main():
     p.add_argument("--mlp-steps", type=int, default=300)
     args = p.parse_args()
     if args.quick:
-        args.steps, args.width, args.layers, args.block, args.batch = 150, 128, 2, 64, 16
-        args.rank, args.interval, args.eval_batches, args.repeat = 16, 50, 10, 3
+        args.steps, args.width, args.layers, args.block, args.batch = 80, 64, 2, 32, 8
+        args.rank, args.interval, args.eval_batches, args.repeat = 8, 20, 8, 3
+        args.maestro_steps, args.mlp_steps = 800, 150
     model = data = None
     if "pretrain" in args.part or "dct" in args.part:
         model, data = part_pretrain(args)
