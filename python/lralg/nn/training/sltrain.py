@@ -17,17 +17,21 @@ __all__ = ["SLTrainLinear"]
 _CHUNK = 1024  # rows of the input per piece of the sparse values' gradient
 
 
+def _coo(rows, cols, values, shape, coalesced):
+    return torch.sparse_coo_tensor(
+        torch.stack([rows, cols]), values, shape, is_coalesced=coalesced, check_invariants=False
+    )
+
+
 class _SparseProduct(torch.autograd.Function):
-    """``x @ S.T`` for ``S`` given by (rows, cols, values); the gradient of the
-    values is gathered per nonzero, so no dense (out x in) matrix is formed."""
+    """``x @ S.T`` for ``S`` given by (rows, cols, values): sparse products forward
+    and for the input's gradient, the values' gradient gathered per nonzero; no
+    dense (out x in) matrix is formed, forward or backward."""
 
     @staticmethod
-    def forward(ctx, x, values, rows, cols, shape):
+    def forward(ctx, x, values, rows, cols, out_features):
         ctx.save_for_backward(x, values, rows, cols)
-        ctx.shape = shape
-        S = torch.sparse_coo_tensor(
-            torch.stack([rows, cols]), values, shape, is_coalesced=True, check_invariants=False
-        )
+        S = _coo(rows, cols, values, (out_features, x.shape[1]), True)
         return torch.sparse.mm(S, x.T).T
 
     @staticmethod
@@ -35,15 +39,13 @@ class _SparseProduct(torch.autograd.Function):
         x, values, rows, cols = ctx.saved_tensors
         grad_x = grad_values = None
         if ctx.needs_input_grad[0]:
-            St = torch.sparse_coo_tensor(
-                torch.stack([cols, rows]), values, ctx.shape[::-1], check_invariants=False
-            )
+            St = _coo(cols, rows, values, (x.shape[1], grad.shape[1]), False)
             grad_x = torch.sparse.mm(St, grad.T).T
         if ctx.needs_input_grad[1]:
             grad_values = torch.zeros_like(values)
             for i in range(0, x.shape[0], _CHUNK):
                 g, xi = grad[i : i + _CHUNK], x[i : i + _CHUNK]
-                grad_values += (g[:, rows] * xi[:, cols]).sum(0)
+                grad_values += (g.index_select(1, rows) * xi.index_select(1, cols)).sum(0)
         return grad_x, grad_values, None, None, None
 
 
@@ -83,9 +85,9 @@ class SLTrainLinear(nn.Module):
     -----
     Initialisation as published: ``A`` Kaiming uniform (as ``nn.Linear``),
     ``B = 0``, the sparse values uniform in +-1/sqrt(in_features), the bias
-    uniform in +-1/sqrt(out_features). The forward pass multiplies by ``S``
-    as a sparse COO matrix and gathers the gradient of its values per nonzero,
-    so memory grows with its nonzeros only.
+    uniform in +-1/sqrt(out_features). The product with ``S`` is a sparse
+    COO product and the gradient of its values is gathered per nonzero, so
+    memory grows with its nonzeros only.
 
     References
     ----------
@@ -162,8 +164,7 @@ class SLTrainLinear(nn.Module):
         flat = x.reshape(-1, self.in_features)
         y = F.linear(F.linear(flat, self.A), self.B) * self.scaling
         rows, cols = self._rows_cols()
-        shape = (self.out_features, self.in_features)
-        y = y + _SparseProduct.apply(flat, self.sparse_values, rows, cols, shape)
+        y = y + _SparseProduct.apply(flat, self.sparse_values, rows, cols, self.out_features)
         if self.bias is not None:
             y = y + self.bias
         return y.reshape(*x.shape[:-1], self.out_features)
