@@ -82,7 +82,6 @@ class SSTLinear(nn.Module):
     --------
     >>> import torch, lralg.nn
     >>> layer = lralg.nn.SSTLinear(32, 16, rank=4)
-    >>> lin = torch.nn.Linear(32, 16)
     >>> layer.s.shape, layer.u_sel.shape
     (torch.Size([16]), torch.Size([16, 4]))
     >>> layer(torch.zeros(2, 32)).shape
