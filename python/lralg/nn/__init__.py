@@ -33,6 +33,15 @@ from .compress import decompose, freeze_non_lrc
 from .deltaproduct import DeltaProduct, delta_product
 from .layers import LowRankLinear, QuantizedLinear, from_linear
 from .quantize import quantize
+from .training import (
+    DCTAdamW,
+    MaestroLinear,
+    SLTrainLinear,
+    SSTLinear,
+    low_rank_training_step,
+    merge_low_rank_training,
+    to_low_rank_training,
+)
 
 __all__: list[str] = [
     # compression of trained networks
@@ -60,4 +69,12 @@ __all__: list[str] = [
     # Householder-product recurrences
     "DeltaProduct",
     "delta_product",
+    # memory-efficient training
+    "DCTAdamW",
+    "MaestroLinear",
+    "SLTrainLinear",
+    "SSTLinear",
+    "low_rank_training_step",
+    "merge_low_rank_training",
+    "to_low_rank_training",
 ]
