@@ -52,7 +52,8 @@ def test_unknown_command_fails_cleanly():
         ("complete", b"1,2,3.0\n2,1,abc\n3,1,1\n", "line 2: rating 'abc' is not a number"),
         ("complete", b"1,2,3.0\n2,1\n", "line 2: expected three columns"),
         ("fastrp", b"\x00\x01\x02\xff\xfe", "not a UTF-8 text file"),
-        ("fastrp", b"0 1\n1 2 nan\n", "NaN or Inf"),
+        ("fastrp", b"0 1 1\n1 2 nan\n", "NaN or Inf"),
+        ("fastrp", b"0 1\n1 2 3\n", "row 2"),
         ("fastrp", b"0 1 1e39\n1 2 1\n", "overflow"),
     ],
 )
