@@ -358,7 +358,7 @@ def real_rows(args):
         v1, lam = _exact_top_eigenvector(dense)
         sv = np.linalg.svd(dense, compute_uv=False)
         gap = float((sv[0] / sv[1]) ** 2)
-        res = {"random-order": [], "oja": []}
+        res = {"random-order": [], "random-order, n unknown": [], "oja": []}
         kept = []
         if name != "TF-IDF (docstrings), sparse CSR":
             res["IncrementalPCA"] = []
@@ -367,6 +367,8 @@ def real_rows(args):
             ro = lralg.top_eigenvector(P, rng=seed)
             kept.append(ro.n_heavy)
             res["random-order"].append(corr(ro.vector, v1))
+            blocks = (P[i : i + 256] for i in range(0, P.shape[0], 256))  # a stream of unknown length
+            res["random-order, n unknown"].append(corr(lralg.top_eigenvector(blocks, rng=seed).vector, v1))
             res["oja"].append(corr(lralg.top_eigenvector(P, method="oja", rng=seed).vector, v1))
             if "IncrementalPCA" in res:
                 res["IncrementalPCA"].append(corr(ipca_vector(P, max(5 * X.shape[1], 500)), v1))
@@ -379,7 +381,7 @@ def real_rows(args):
                     "mean <v,v1>^2": float(np.mean(vals)),
                     "worst <v,v1>^2": float(np.min(vals)),
                     "heavy rows kept": float(np.mean(kept)) if m == "random-order" else "",
-                    "target": 0.99 if m == "random-order" else "",
+                    "target": 0.99 if m.startswith("random-order") else "",
                 }
             )
     report(
@@ -388,7 +390,8 @@ def real_rows(args):
         note=f"rows in random order, {seeds} orders; exact v1 by eigh of A^T A; "
         "the sparse rows go through the core's CSR path (never densified). Heavy rows: ||a||^2 >= "
         "||A||_F^2 / (d log2 d); the TF-IDF rows have unit norm and n < d log2 d, so every row is heavy "
-        "and random-order keeps them all (the paper's O(h d) memory with h = n).",
+        "and random-order keeps them all (the paper's O(h d) memory with h = n), which makes its "
+        "answer exact. 'n unknown': the same rows as an iterable of 256-row blocks without n_rows.",
     )
 
 

@@ -368,3 +368,102 @@ def test_cli_complete_and_demo(tmp_path, capsys):
         assert f["U"].shape[1] == 3 and f["user_ids"].size == f["U"].shape[0]
     assert cli_main(["demo"]) == 0
     assert "completion" in capsys.readouterr().out
+
+
+def noisy_ratings(m=300, n=200, k=3, p=0.15, noise=0.5, seed=0):
+    """Ratings-like data: offsets plus a rank-k part plus noise, rounded into [1, 5]."""
+    rng = np.random.default_rng(seed)
+    truth = 3.5 + 0.5 * rng.standard_normal((m, 1)) + 0.5 * rng.standard_normal((1, n))
+    truth = truth + 0.6 * rng.standard_normal((m, k)) @ rng.standard_normal((k, n)) / np.sqrt(k)
+    mask = rng.random((m, n)) < p
+    values = np.clip(np.rint(truth + noise * rng.standard_normal((m, n))), 1, 5)
+    test = rng.random((m, n)) < 0.5
+    train = sp.csr_array((values[mask & ~test], np.nonzero(mask & ~test)), shape=(m, n))
+    held = sp.csr_array((values[mask & test], np.nonzero(mask & test)), shape=(m, n))
+    return truth, train, held
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_default_stopping_rule_still_recovers_exactly(method):
+    # The default tol stops on a stalled objective; an exact low-rank fit keeps
+    # falling geometrically until rounding level, so it must still reach 1e-9.
+    A, M, _ = low_rank_problem(200, 150, 5, 0.3, seed=2)
+    res = lralg.complete(M, 5, method=method, rng=0)
+    err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
+    assert err < 1e-9 and res.converged
+
+
+def test_default_stopping_rule_stops_when_objective_stalls():
+    _, M, _ = noisy_ratings()
+    res = lralg.complete(M, 3, bias=True, reg=5.0, rng=0)
+    assert res.converged and res.n_iter < 40
+    # the stop is where one more sweep no longer lowers the objective by tol
+    more = lralg.complete(M, 3, bias=True, reg=5.0, rng=0, warm_start=res, max_iter=1, tol=0)
+    before, after = res.history[-1]["rmse"], more.history[-1]["rmse"]
+    assert abs(before - after) <= 1e-2 * before
+
+
+def test_reg_auto_picks_the_validation_minimum_and_refits_on_everything():
+    _, M, held = noisy_ratings()
+    res = lralg.complete(M, 3, bias=True, rng=0)  # bias=True: reg defaults to "auto"
+    path = res.reg_path
+    assert path is not None and len(path) >= 3
+    regs = [p["reg"] for p in path]
+    assert all(a > b for a, b in zip(regs, regs[1:]))  # a decreasing path
+    best = min(path, key=lambda p: p["validation_rmse"])
+    assert res.reg == best["reg"] and res.converged
+    # the final fit is the fit with that reg on all observations
+    direct = lralg.complete(M, 3, bias=True, reg=res.reg, rng=0, tol=1e-10, max_iter=300)
+    np.testing.assert_allclose(res.rmse(held), direct.rmse(held), rtol=2e-3)
+    # on held-out data it is no worse than the unregularized and a heavily regularized fit
+    for other in (0.0, 50 * res.reg):
+        fixed = lralg.complete(M, 3, bias=True, reg=other, rng=0)
+        assert res.rmse(held) <= fixed.rmse(held) + 1e-3
+    assert lralg.complete(M, 3, rng=0).reg == 0.0  # bias=False: reg defaults to 0
+    assert lralg.complete(M, 3, bias=True, reg=2.0, rng=0).reg_path is None
+
+
+def test_reg_auto_same_seed_same_result():
+    _, M, _ = noisy_ratings(seed=4)
+    a = lralg.complete(M, 2, bias=True, reg="auto", validation=0.2, rng=7)
+    b = lralg.complete(M, 2, bias=True, reg="auto", validation=0.2, rng=7)
+    assert a.reg == b.reg and a.reg_path == b.reg_path
+    np.testing.assert_array_equal(a.U, b.U)
+
+
+def test_clip_observed_and_explicit_range():
+    _, M, held = noisy_ratings(seed=1)
+    raw = lralg.complete(M, 3, bias=True, reg=0.0, rng=0)
+    clipped = lralg.complete(M, 3, bias=True, reg=0.0, rng=0, clip="observed")
+    assert clipped.clip == (1.0, 5.0)
+    np.testing.assert_array_equal(clipped.U, raw.U)  # clipping is of predictions only
+    dense_raw, dense = raw.to_dense(), clipped.to_dense()
+    assert dense_raw.min() < 1 or dense_raw.max() > 5  # reg=0 overshoots the scale somewhere
+    np.testing.assert_array_equal(dense, np.clip(dense_raw, 1, 5))
+    r, c = np.nonzero(np.ones(M.shape, dtype=bool))
+    pred = clipped.predict(r, c)
+    np.testing.assert_allclose(pred, dense.ravel(), rtol=1e-12)
+    assert pred.min() == 1.0 and pred.max() == 5.0
+    hr, hc = held.nonzero()
+    oracle = np.sqrt(np.mean((np.clip(dense_raw[hr, hc], 1, 5) - held.toarray()[hr, hc]) ** 2))
+    assert clipped.rmse(held) == pytest.approx(oracle, rel=1e-12)
+    assert clipped.rmse(held) <= raw.rmse(held)
+    narrow = lralg.complete(M, 3, bias=True, reg=1.0, rng=0, clip=(2, 4))
+    assert narrow.clip == (2.0, 4.0) and narrow.to_dense().min() >= 2 and narrow.to_dense().max() <= 4
+    assert narrow.fold_in(M[:2]).clip == (2.0, 4.0)
+
+
+def test_reg_auto_clip_and_validation_bad_input():
+    _, M, _ = noisy_ratings()
+    with pytest.raises(ValueError, match="reg"):
+        lralg.complete(M, 2, reg="best")
+    with pytest.raises(ValueError, match="validation"):
+        lralg.complete(M, 2, reg="auto", validation=1.0)
+    with pytest.raises(ValueError, match="clip"):
+        lralg.complete(M, 2, clip="range")
+    with pytest.raises(ValueError, match="clip"):
+        lralg.complete(M, 2, clip=(5, 1))
+    with pytest.raises(TypeError, match="clip"):
+        lralg.complete(M, 2, clip=3.0)
+    with pytest.raises(ValueError, match="validation"):
+        lralg.complete(sp.csr_array(([4.0], ([0], [0])), shape=(2, 2)), 1, reg="auto", rng=0)

@@ -107,6 +107,34 @@ def test_gaussian_chunks_blocks_and_threads():
     assert np.allclose(S1, np.einsum("i,ijk->jk", w, A), rtol=1e-10, atol=1e-9)
 
 
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_gaussian_kept_draws_give_the_regenerated_bits(symmetric):
+    # Under the memory budget the draws are kept after the first product; above
+    # it (max_bytes=0) every product regenerates them: the same bits either way,
+    # on any number of threads, for float32 and float64.
+    shape = (50, 50) if symmetric else (23, 31)
+    kept = GaussianSensing(shape, 37, symmetric=symmetric, rng=4)
+    regen = GaussianSensing(shape, 37, symmetric=symmetric, rng=4, max_bytes=0)
+    assert kept.stored_bytes == 0  # nothing drawn before the first product
+    rng = np.random.default_rng(3)
+    X, w = rng.standard_normal(shape), rng.standard_normal(37)
+    for dtype in (np.float64, np.float32):
+        for threads in (1, 2):
+            with lralg.threads(threads):
+                assert np.array_equal(kept.matvec(X.astype(dtype)), regen.matvec(X.astype(dtype)))
+                assert np.array_equal(kept.rmatvec(w.astype(dtype)), regen.rmatvec(w.astype(dtype)))
+    entries = 50 * 51 // 2 if symmetric else 23 * 31
+    assert kept.stored_bytes == 8 * 37 * 4 * ((entries + 3) // 4) and regen.stored_bytes == 0
+    A = explicit(kept)
+    assert np.allclose(kept.matvec(X), np.einsum("ijk,jk->i", A, X), rtol=1e-10, atol=1e-9)
+    # a budget just below the draws' size regenerates
+    small = GaussianSensing(shape, 37, symmetric=symmetric, rng=4, max_bytes=kept.stored_bytes - 1)
+    small.matvec(X)
+    assert small.stored_bytes == 0
+    with pytest.raises(ValueError, match="max_bytes"):
+        GaussianSensing(shape, 37, symmetric=symmetric, max_bytes=-1)
+
+
 def test_entry_sampling_ops():
     rng = np.random.default_rng(2)
     rows = rng.integers(0, 8, 30)

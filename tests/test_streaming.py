@@ -394,9 +394,7 @@ def test_overflowing_rows_are_refused(method, sparse):
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="n_rows"):
-        lralg.StreamingTopEigenvector(5)
-    with pytest.raises(ValueError, match="n_rows"):
-        lralg.top_eigenvector(iter([np.ones(3)]))
+        lralg.StreamingTopEigenvector(5, n_blocks=3)  # blocks are placed by the length
     with pytest.raises(ValueError, match="method"):
         lralg.top_eigenvector(np.ones((3, 3)), method="power")
     with pytest.raises(TypeError):
@@ -487,3 +485,52 @@ def test_sparse_any_shape_agrees_with_dense(n, d, density, fmt, dtype, method, b
     # compare Rayleigh quotients: the vector need not be unique when eigenvalues tie
     rq = lambda v: float(np.linalg.norm(Af @ v) ** 2)  # noqa: E731
     assert rq(sparse.vector) == pytest.approx(rq(dense.vector), rel=tol, abs=tol * lam)
+
+
+# ---------------------------------------------------------------- streams of unknown length
+
+
+@pytest.mark.parametrize("n", [5000, 40000])
+def test_random_order_without_n_rows(n):
+    # The default method on a stream whose length is not given (growing blocks)
+    # does as well as with the length given.
+    A = gapped(n, 30, 4.0, heavy=3, seed=n)
+    v1 = _exact_top_eigenvector(A)[0]
+    known = corr(lralg.top_eigenvector(A, rng=0).vector, v1)
+    est = lralg.StreamingTopEigenvector(30, rng=0)
+    for lo in range(0, n, 999):
+        est.update(A[lo : lo + 999])
+    assert est.n_rows_seen_ == n
+    assert corr(est.vector_, v1) > 0.98 and corr(est.vector_, v1) >= known - 0.01
+    res = lralg.top_eigenvector(iter(np.array_split(A, 17)), rng=0)  # an iterable needs no n_rows
+    assert corr(res.vector, v1) > 0.98 and res.n_rows_seen == n
+
+
+def test_unknown_length_keeps_only_the_heavy_rows_of_what_was_read():
+    # With n unknown every early row looks heavy; rows that fall below the threshold
+    # of the mass read so far are dropped, so memory stays that of the heavy rows.
+    d, n = 20, 20000
+    A = gapped(n, d, 4.0, heavy=5, seed=3)
+    est = lralg.StreamingTopEigenvector(d, rng=0)
+    for lo in range(0, n, 1000):
+        est.update(A[lo : lo + 1000])
+    norms = np.sum(A**2, axis=1)
+    heavy_now = int(np.sum(norms * d * max(1.0, math.log2(d)) >= norms.sum()))
+    assert est.n_heavy_ <= heavy_now + 1100  # at most the last block's candidates on top
+    assert est.n_heavy_ >= 5
+
+
+def test_every_row_kept_gives_the_exact_answer():
+    # Few rows relative to d (TF-IDF-like: unit rows, flat spectrum): every row is
+    # heavy, so the kept rows are A itself and the answer is its exact eigenvector.
+    rng = np.random.default_rng(0)
+    d, n = 400, 150
+    X = np.abs(rng.standard_normal((n, d))) * (rng.random((n, d)) < 0.05)
+    X[X.sum(axis=1) == 0, 0] = 1.0
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    v1, lam = _exact_top_eigenvector(X)
+    for n_rows in (n, None):
+        res = lralg.top_eigenvector(iter(np.array_split(X, 7)), n_rows=n_rows, rng=0)
+        assert res.n_heavy == n
+        assert corr(res.vector, v1) > 1 - 1e-10
+        assert res.value == pytest.approx(lam, rel=1e-10)

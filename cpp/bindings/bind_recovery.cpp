@@ -1,3 +1,7 @@
+#include <pybind11/stl.h>
+
+#include <optional>
+
 #include "bindings.hpp"
 #include "lralg/recovery.hpp"
 
@@ -46,36 +50,58 @@ void bind_recovery(py::module_& m) {
       },
       py::arg("seed"), py::arg("n1"), py::arg("n2"), py::arg("i"), py::arg("symmetric"));
 
+  m.def(
+      "gaussian_draws",
+      [](std::uint64_t seed, index_t n1, index_t n2, index_t m_, bool symmetric) {
+        detail::check_gaussian_shape(n1, n2, m_, symmetric);
+        auto out = new_matrix<double>(m_, 4 * detail::gaussian_quads(n1, n2, symmetric));
+        double* dst = out.mutable_data();
+        py::gil_scoped_release release;
+        gaussian_draws(seed, n1, n2, m_, symmetric, dst);
+        return out;
+      },
+      py::arg("seed"), py::arg("n1"), py::arg("n2"), py::arg("n_measurements"), py::arg("symmetric"));
+
   for_each_scalar([&](auto tag) {
     using T = decltype(tag);
     m.def(
         "gaussian_matvec",
-        [](std::uint64_t seed, index_t m_, bool symmetric, const py::array_t<T>& X) {
+        [](std::uint64_t seed, index_t m_, bool symmetric, const py::array_t<T>& X,
+           const std::optional<py::array_t<double>>& stored) {
           require(X.ndim() == 2, "X must be 2-D");
           const index_t n1 = index_t(X.shape(0)), n2 = index_t(X.shape(1));
           const T* x = matrix_data(X, n1, n2, "X");
           detail::check_gaussian_shape(n1, n2, m_, symmetric);
+          const double* z =
+              stored ? matrix_data(*stored, m_, 4 * detail::gaussian_quads(n1, n2, symmetric), "stored")
+                     : nullptr;
           py::array_t<T> y{py::ssize_t(m_)};
           T* dst = y.mutable_data();
           py::gil_scoped_release release;
-          gaussian_matvec<T>(seed, n1, n2, m_, symmetric, x, dst);
+          gaussian_matvec<T>(seed, n1, n2, m_, symmetric, x, dst, z);
           return y;
         },
-        py::arg("seed"), py::arg("n_measurements"), py::arg("symmetric"), py::arg("X"));
+        py::arg("seed"), py::arg("n_measurements"), py::arg("symmetric"), py::arg("X"),
+        py::arg("stored") = py::none());
     m.def(
         "gaussian_rmatvec",
-        [](std::uint64_t seed, index_t n1, index_t n2, bool symmetric, const py::array_t<T>& y) {
+        [](std::uint64_t seed, index_t n1, index_t n2, bool symmetric, const py::array_t<T>& y,
+           const std::optional<py::array_t<double>>& stored) {
           require(y.ndim() == 1, "y must be 1-D");
           const index_t m_ = index_t(y.shape(0));
           const T* src = vector_data(y, m_, "y");
           detail::check_gaussian_shape(n1, n2, m_, symmetric);
+          const double* z =
+              stored ? matrix_data(*stored, m_, 4 * detail::gaussian_quads(n1, n2, symmetric), "stored")
+                     : nullptr;
           auto out = new_matrix<T>(n1, n2);
           T* dst = out.mutable_data();
           py::gil_scoped_release release;
-          gaussian_rmatvec<T>(seed, n1, n2, m_, symmetric, src, dst);
+          gaussian_rmatvec<T>(seed, n1, n2, m_, symmetric, src, dst, z);
           return out;
         },
-        py::arg("seed"), py::arg("n1"), py::arg("n2"), py::arg("symmetric"), py::arg("y"));
+        py::arg("seed"), py::arg("n1"), py::arg("n2"), py::arg("symmetric"), py::arg("y"),
+        py::arg("stored") = py::none());
     m.def(
         "entry_forward",
         [](index_t n1, index_t n2, const py::array_t<std::int64_t>& rows,

@@ -27,6 +27,7 @@ void bind_recovery(py::module_& m);
 void bind_svd(py::module_& m);
 void bind_quantize(py::module_& m);
 void bind_nuclear_norm(py::module_& m);
+void bind_deltaproduct(py::module_& m);
 
 // A 2-D array as the core sees it: a pointer and a layout, no copy.
 template <class T>

@@ -24,4 +24,5 @@ PYBIND11_MODULE(_core, m) {
   lb::bind_svd(m);
   lb::bind_quantize(m);
   lb::bind_nuclear_norm(m);
+  lb::bind_deltaproduct(m);
 }

@@ -10,6 +10,14 @@ from . import (
 )
 from ._config import config, get_num_threads, set_num_threads, show_config, threads
 from .completion import CompletionResult, complete
+from .deltaproduct import (
+    DeltaProductGrad,
+    DeltaProductScan,
+    HouseholderProduct,
+    delta_product_scan,
+    delta_product_scan_backward,
+    householder_product,
+)
 from .graph import fastrp, graph_adjacency
 from .isvd import (
     ClusteringResult,
@@ -19,6 +27,7 @@ from .isvd import (
     incremental_svd,
     svd_error_bound,
 )
+from .lambda_determinant import lambda_determinant
 from .nuclear_norm import matrix_entropy, matrix_nuclear_norm
 from .projection import random_projection_matrix, sparse_random_projection
 from .quantize import QuantizedMatrix, quantize_gptq, quantize_rtn
@@ -77,4 +86,13 @@ __all__ = [
     "quantize_gptq",
     "quantize_rtn",
     "truncated_svd",
+    # DeltaProduct: Householder-product recurrences
+    "DeltaProductGrad",
+    "DeltaProductScan",
+    "HouseholderProduct",
+    "delta_product_scan",
+    "delta_product_scan_backward",
+    "householder_product",
+    # lambda-determinants
+    "lambda_determinant",
 ]

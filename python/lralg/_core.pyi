@@ -21,14 +21,18 @@ __all__: list[str] = [
     "completion_solve_rows",
     "completion_squared_residual",
     "completion_transpose",
+    "delta_product_scan",
+    "delta_product_scan_backward",
     "entry_adjoint_times",
     "entry_forward",
     "entry_index_check",
     "fastrp",
+    "gaussian_draws",
     "gaussian_matvec",
     "gaussian_measurement_matrix",
     "gaussian_rmatvec",
     "get_num_threads",
+    "householder_product",
     "isvd_csr_matmul",
     "isvd_gaussian",
     "isvd_residual_basis",
@@ -469,6 +473,62 @@ def completion_transpose(
     numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int64]
 ]: ...
 @typing.overload
+def delta_product_scan(
+    q: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    k: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    v: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    beta: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n_h: typing.SupportsInt | typing.SupportsIndex,
+    chunk: typing.SupportsInt | typing.SupportsIndex,
+    initial_state: typing.Annotated[numpy.typing.ArrayLike, numpy.float32] | None,
+) -> tuple[numpy.typing.NDArray[numpy.float32], numpy.typing.NDArray[numpy.float32]]: ...
+@typing.overload
+def delta_product_scan(
+    q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    beta: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n_h: typing.SupportsInt | typing.SupportsIndex,
+    chunk: typing.SupportsInt | typing.SupportsIndex,
+    initial_state: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None,
+) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]: ...
+@typing.overload
+def delta_product_scan_backward(
+    q: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    k: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    v: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    beta: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n_h: typing.SupportsInt | typing.SupportsIndex,
+    chunk: typing.SupportsInt | typing.SupportsIndex,
+    initial_state: typing.Annotated[numpy.typing.ArrayLike, numpy.float32] | None,
+    d_out: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    d_final: typing.Annotated[numpy.typing.ArrayLike, numpy.float32] | None,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float32],
+    numpy.typing.NDArray[numpy.float32],
+    numpy.typing.NDArray[numpy.float32],
+    numpy.typing.NDArray[numpy.float32],
+    numpy.typing.NDArray[numpy.float32],
+]: ...
+@typing.overload
+def delta_product_scan_backward(
+    q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    k: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    v: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    beta: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n_h: typing.SupportsInt | typing.SupportsIndex,
+    chunk: typing.SupportsInt | typing.SupportsIndex,
+    initial_state: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None,
+    d_out: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    d_final: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+]: ...
+@typing.overload
 def entry_adjoint_times(
     n1: typing.SupportsInt | typing.SupportsIndex,
     n2: typing.SupportsInt | typing.SupportsIndex,
@@ -604,12 +664,20 @@ def fastrp(
     two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
     huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
+def gaussian_draws(
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    n1: typing.SupportsInt | typing.SupportsIndex,
+    n2: typing.SupportsInt | typing.SupportsIndex,
+    n_measurements: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
 def gaussian_matvec(
     seed: typing.SupportsInt | typing.SupportsIndex,
     n_measurements: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
 def gaussian_matvec(
@@ -617,6 +685,7 @@ def gaussian_matvec(
     n_measurements: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
 def gaussian_measurement_matrix(
     seed: typing.SupportsInt | typing.SupportsIndex,
@@ -632,6 +701,7 @@ def gaussian_rmatvec(
     n2: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     y: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
 def gaussian_rmatvec(
@@ -640,12 +710,23 @@ def gaussian_rmatvec(
     n2: typing.SupportsInt | typing.SupportsIndex,
     symmetric: bool,
     y: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    stored: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
 def get_num_threads() -> int:
     """
     Threads used by the core's parallel loops.
     """
 
+@typing.overload
+def householder_product(
+    K: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    beta: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def householder_product(
+    K: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    beta: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
 def isvd_csr_matmul(
     indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],

@@ -16,13 +16,13 @@ and then U from V, one independent least-squares problem per row, in parallel.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._completion_sweeps import REG_PER_ENTRY, FitState, run_sweeps, select_reg, split_observations, with_ones
 from ._progress import ProgressBar
 from ._result import Result
 
@@ -41,14 +41,6 @@ from ._validate import (
 
 _METHODS = {"robust-altmin": 0, "altmin": 1}
 _INITS = ("svd", "random")
-
-# robust-altmin's inner solver: at most _INNER_ITER conjugate-gradient steps per
-# row and half-sweep, stopping early once the residual fell by _INNER_RTOL;
-# the sketch has _SKETCH_FACTOR rows per unknown.
-_INNER_ITER = 10
-_INNER_RTOL = 1e-2
-_SKETCH_FACTOR = 4
-_REG_PER_ENTRY = False
 
 # to_dense() refuses results larger than this many bytes unless told otherwise.
 _DENSE_LIMIT_BYTES = 2**30
@@ -118,7 +110,12 @@ class CompletionResult(Result):
     method : str
         The method that fitted it.
     reg : float
-        The regularization it was fitted with.
+        The regularization it was fitted with (the chosen one with ``reg="auto"``).
+    clip : (float, float) or None
+        The range that ``predict``, ``to_dense`` and ``rmse`` clip predictions to.
+    reg_path : list of dict or None
+        With ``reg="auto"``: per point of the path, ``reg``,
+        ``validation_rmse`` (on the held-out observations) and ``n_iter``.
 
     Examples
     --------
@@ -142,9 +139,16 @@ class CompletionResult(Result):
     history: list = field(default_factory=list)
     method: str = "robust-altmin"
     reg: float = 0.0
+    clip: tuple | None = None
+    reg_path: list | None = None
 
     def __post_init__(self):
         self.mean = float(self.mean)
+
+    def _clipped(self, pred: np.ndarray) -> np.ndarray:
+        if self.clip is not None:
+            np.clip(pred, *self.clip, out=pred)
+        return pred
 
     @property
     def shape(self) -> tuple:
@@ -178,7 +182,7 @@ class CompletionResult(Result):
         -------
         numpy.ndarray of shape (p,)
             ``mean + row_bias[rows] + col_bias[cols] + sum_j U[rows, j] V[cols, j]``,
-            in the factors' dtype.
+            in the factors' dtype, clipped to ``clip`` when set.
 
         Raises
         ------
@@ -205,7 +209,8 @@ class CompletionResult(Result):
             raise ValueError(f"rows must be in [0, {m}), got values in [{r.min()}, {r.max()}]")
         if c.size and (c.min() < 0 or c.max() >= n):
             raise ValueError(f"cols must be in [0, {n}), got values in [{c.min()}, {c.max()}]")
-        return _core.completion_predict(self.U, self.V, self.mean, self.row_bias, self.col_bias, r, c)
+        pred = _core.completion_predict(self.U, self.V, self.mean, self.row_bias, self.col_bias, r, c)
+        return self._clipped(pred)
 
     def to_dense(self, *, max_bytes: int = _DENSE_LIMIT_BYTES) -> np.ndarray:
         """The full m x n completed matrix.
@@ -218,6 +223,7 @@ class CompletionResult(Result):
         Returns
         -------
         numpy.ndarray of shape (m, n)
+            Clipped to ``clip`` when set.
 
         Raises
         ------
@@ -246,7 +252,7 @@ class CompletionResult(Result):
             out += self.mean
             out += self.row_bias[:, None]
             out += self.col_bias[None, :]
-        return out
+        return self._clipped(out)
 
     def rmse(self, M_test) -> float:
         """Root mean squared error at the observed entries of ``M_test``.
@@ -260,6 +266,7 @@ class CompletionResult(Result):
         Returns
         -------
         float
+            Of the predictions clipped to ``clip`` when set.
 
         Raises
         ------
@@ -278,6 +285,10 @@ class CompletionResult(Result):
         test = _observations(M_test, "M_test", shape=self.shape, dtype=self.dtype)
         if test.nnz == 0:
             raise ValueError("M_test has no observed entries")
+        if self.clip is not None:
+            rows = np.repeat(np.arange(test.shape[0]), np.diff(test.indptr))
+            pred = self.predict(rows, test.indices)
+            return math.sqrt(float(np.mean((pred - test.data) ** 2, dtype=np.float64)))
         sq = _core.completion_squared_residual(
             test.indptr,
             test.indices,
@@ -334,7 +345,7 @@ class CompletionResult(Result):
             raise ValueError(f"rows must have {self.shape[1]} columns, got {new.shape[1]}")
         k = self.rank
         X = np.zeros((new.shape[0], k + (1 if self.bias else 0)), dtype=self.dtype)
-        Y = _with_ones(self.V) if self.bias else self.V
+        Y = with_ones(self.V) if self.bias else self.V
         _core.completion_solve_rows(
             new.indptr,
             new.indices,
@@ -347,7 +358,7 @@ class CompletionResult(Result):
             X,
             _METHODS["altmin"],
             self.reg,
-            _REG_PER_ENTRY,
+            REG_PER_ENTRY,
             self.mean,
             0,
             0.0,
@@ -367,14 +378,8 @@ class CompletionResult(Result):
             converged=True,
             method=self.method,
             reg=self.reg,
+            clip=self.clip,
         )
-
-
-def _with_ones(F: np.ndarray) -> np.ndarray:
-    out = np.empty((F.shape[0], F.shape[1] + 1), dtype=F.dtype)
-    out[:, :-1] = F
-    out[:, -1] = 1
-    return out
 
 
 def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
@@ -391,15 +396,21 @@ def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
 
 def _init_svd(csr, mu, k, rng, dtype):
     """Top-k singular vectors of the rescaled observed matrix, rows clipped (JNS13)."""
-    from scipy.sparse.linalg import ArpackError, svds
-
-    m, n = csr.shape
-    p = csr.nnz / (m * n)
     A = (
         csr
         if mu == 0.0
         else sp.csr_array((csr.data - dtype.type(mu), csr.indices, csr.indptr), shape=csr.shape)
     )
+    return _svd_factors(A, csr.nnz, k, rng, dtype)
+
+
+def _svd_factors(A, nnz, k, rng, dtype):
+    """_init_svd from the centred observations A (sparse, or an operator with
+    ``toarray``) and their count: lralg.dask passes an operator on the cluster."""
+    from scipy.sparse.linalg import ArpackError, svds
+
+    m, n = A.shape
+    p = nnz / (m * n)
     if k < min(m, n) - 1:
         v0 = rng.standard_normal(min(m, n)).astype(dtype)
         try:
@@ -430,10 +441,16 @@ def _init_svd(csr, mu, k, rng, dtype):
 
 
 def _init_random(csr, mu, k, rng, dtype):
-    m, n = csr.shape
-    q, _ = np.linalg.qr(rng.standard_normal((m, k)))
     centered = csr.data - mu
-    level = math.sqrt(float(np.mean(centered**2)) * m * n) if centered.size else 1.0
+    mean_square = float(np.mean(centered**2)) if centered.size else None
+    return _random_factors(csr.shape, mean_square, k, rng, dtype)
+
+
+def _random_factors(shape, mean_square, k, rng, dtype):
+    """_init_random from the mean square of the centred observations (None: none)."""
+    m, n = shape
+    q, _ = np.linalg.qr(rng.standard_normal((m, k)))
+    level = math.sqrt(mean_square * m * n) if mean_square is not None else 1.0
     U = np.ascontiguousarray(q * math.sqrt(level / k), dtype=dtype)
     return U, np.zeros((n, k), dtype=dtype)
 
@@ -443,12 +460,14 @@ def complete(
     rank,
     *,
     method="robust-altmin",
-    reg=0.0,
+    reg=None,
     bias=False,
     max_iter=100,
-    tol=1e-6,
+    tol=1e-4,
     init="svd",
     warm_start=None,
+    validation=0.1,
+    clip=None,
     rng=None,
     verbose=False,
     callback=None,
@@ -458,39 +477,42 @@ def complete(
     Minimizes ``sum_{(i,j) observed} (M_ij - mu - a_i - b_j - u_i^T v_j)^2 +
     reg (||U||^2 + ||V||^2 + ||a||^2 + ||b||^2)`` by alternating minimization
     (the offsets ``mu, a, b`` only with ``bias=True``; ``mu`` is then the mean
-    of the observed values). Each sweep updates V given U, then U given V, row
-    by row in parallel.
+    of the observed values): each sweep updates V given U, then U given V.
 
     Parameters
     ----------
     M : scipy.sparse matrix/array or array_like, shape (m, n)
-        Sparse: the stored entries are the observed ones (explicit zeros count
-        as observed; duplicate (row, col) entries are summed, as scipy does).
-        Dense: NaN marks a missing entry. Observed values must be finite.
-        float32 stays float32; integer/bool input becomes float64.
+        Sparse: the stored entries are observed (explicit zeros too; duplicates
+        summed). Dense: NaN marks a missing entry. Observed values must be
+        finite. float32 stays float32; integer/bool input becomes float64.
     rank : int
         Rank k of the factorization, 1 <= k <= min(m, n).
     method : {"robust-altmin", "altmin"}
-        "robust-altmin": approximate per-row solves (conjugate gradients,
-        warm-started, preconditioned by a sketch of the fixed factor),
-        ``O(|Omega| k)`` per sweep. "altmin": exact per-row solves,
-        ``O(|Omega| k^2)`` per sweep.
-    reg : float >= 0
-        Tikhonov regularization of the factors (and offsets).
+        "robust-altmin": approximate per-row solves (sketch-preconditioned
+        conjugate gradients, warm-started). "altmin": exact per-row solves.
+    reg : float >= 0, "auto" or None
+        Tikhonov regularization of the factors (and offsets). "auto": chosen
+        on a held-out fraction ``validation`` of the observations along a
+        short decreasing path, then refitted on all of them. None (default):
+        "auto" with ``bias=True``, else 0.
     bias : bool
         Fit a global mean and per-row and per-column offsets (ratings data).
     max_iter : int >= 0
-        Maximum number of sweeps.
+        Maximum number of sweeps (of each fit).
     tol : float >= 0
-        Stop when the training RMSE falls below ``tol`` times the RMS of the
-        (centered) observed values, or changes by less than ``tol`` relative to
-        the previous sweep.
+        Stop when a sweep lowers the objective by at most ``tol`` relative to
+        the previous one, or the training RMSE reaches rounding level (an
+        exact fit). 0 runs ``max_iter`` sweeps unless the fit is exact.
     init : {"svd", "random"}
-        "svd": top-k singular vectors of the rescaled observed matrix with the
-        row-norm clipping of Jain, Netrapalli and Sanghavi (2013), computed with
-        scipy.sparse.linalg.svds. "random": a random orthonormal U.
+        "svd": top-k singular vectors of the rescaled observed matrix, rows
+        clipped (Jain, Netrapalli and Sanghavi). "random": a random orthonormal U.
     warm_start : CompletionResult, optional
         Start from these factors (same shape, rank and bias) instead of ``init``.
+    validation : float in (0, 1)
+        With ``reg="auto"``: the fraction of the observations held out.
+    clip : None, "observed" or (float, float)
+        Clip predictions to this range ("observed": that of the observed
+        values, e.g. a rating scale); kept in the result.
     rng : None, int or numpy.random.Generator
         Seeds the initialization and the sketches. Same seed, same result, for
         any number of threads.
@@ -503,14 +525,15 @@ def complete(
     Returns
     -------
     CompletionResult
-        The factors (``U, V = result``), offsets, history and the methods
-        ``predict``, ``rmse``, ``to_dense`` and ``fold_in``.
+        The factors (``U, V = result``), offsets, history, ``reg`` and (with
+        "auto") ``reg_path``; ``predict``, ``rmse``, ``to_dense``, ``fold_in``.
 
     Raises
     ------
     ValueError
-        No observed entry, NaN/Inf among the observed values, a rank out of
-        range, an unknown method or init, a ``warm_start`` that does not fit.
+        No observed entry, NaN/Inf observed, a rank out of range, an unknown
+        method or init, a ``warm_start`` that does not fit, a ``clip`` with
+        lo > hi, a validation split that leaves either part empty.
     TypeError
         Complex, object or string input.
     FloatingPointError
@@ -523,9 +546,9 @@ def complete(
     Notes
     -----
     "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
-    "altmin" ``O(|Omega| k^2)``. Both halves of a sweep run in parallel over
-    rows; the result is the same for any number of threads. No dense m x n
-    array is formed. Rows or columns without observations get zero factors.
+    "altmin" ``O(|Omega| k^2)``; "auto" adds at most 8 fits of 15 sweeps. The
+    result is the same for any number of threads. Rows or columns without
+    observations get zero factors.
 
     References
     ----------
@@ -541,17 +564,97 @@ def complete(
     >>> rng = np.random.default_rng(0)
     >>> M = rng.standard_normal((200, 5)) @ rng.standard_normal((5, 150))
     >>> observed = np.where(rng.random(M.shape) < 0.3, M, np.nan)  # NaN: missing
-    >>> res = lralg.complete(observed, 5, tol=1e-10, rng=0)
+    >>> res = lralg.complete(observed, 5, rng=0)
     >>> error = np.linalg.norm(res.to_dense() - M) / np.linalg.norm(M)
     >>> bool(error < 1e-8), res.converged
     (True, True)
-
-    Ratings, with a global mean and per-row and per-column offsets:
-
     >>> ratings = np.array([[5, 4, np.nan], [4, np.nan, 2], [np.nan, 2, 1.0]])
-    >>> fit = lralg.complete(ratings, 1, bias=True, reg=0.5, rng=0)
-    >>> round(fit.mean, 4)
-    3.0
+    >>> fit = lralg.complete(ratings, 1, bias=True, reg=0.5, clip="observed", rng=0)
+    >>> round(fit.mean, 4), fit.clip
+    (3.0, (1.0, 5.0))
+    """
+    method_id, reg, auto, validation, max_iter, tol = _check_options(
+        method, init, reg, bias, validation, max_iter, tol, verbose, callback
+    )
+    generator = check_rng(rng)
+
+    csr = _observations(M, "M")
+    m, n = csr.shape
+    if csr.nnz == 0:
+        raise ValueError("M has no observed entries")
+    check_magnitude(csr, "M")  # squares past the dtype's range break the SVD start and the solves
+    k = check_rank(rank, upper=min(m, n))
+    dtype = csr.dtype
+    clip_range = _clip_range(clip, csr)
+
+    if warm_start is not None:
+        _warm_factors(warm_start, (m, n), k, bias, dtype)  # refused before any work
+
+    def start_factors(obs):
+        """Initial (U, V, a, b) for the observations ``obs``."""
+        if warm_start is not None:
+            return _warm_factors(warm_start, (m, n), k, bias, dtype)
+        make = _init_svd if init == "svd" else _init_random
+        U, V = make(obs, _mean(obs, bias), k, generator, dtype)
+        a = np.zeros(m, dtype=dtype) if bias else None
+        b = np.zeros(n, dtype=dtype) if bias else None
+        return U, V, a, b
+
+    reg_path = None
+    if auto:
+        train, rows, cols, values = split_observations(csr, validation, generator)
+        seed = seed_from_rng(generator)
+        fit = FitState(train, *start_factors(train), _mean(train, bias))
+
+        def held_out_rmse(state):
+            pred = _core.completion_predict(state.U, state.V, state.mu, state.a, state.b, rows, cols)
+            if clip_range is not None:
+                np.clip(pred, *clip_range, out=pred)
+            return math.sqrt(float(np.mean((pred - values) ** 2)))
+
+        reg, reg_path, factors = select_reg(
+            fit, method_id=method_id, max_iter=max_iter, tol=tol, seed=seed, score=held_out_rmse
+        )
+    else:
+        factors = start_factors(csr)
+        seed = seed_from_rng(generator)
+    state = FitState(csr, *factors, _mean(csr, bias))
+    progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
+    try:
+        history, converged = run_sweeps(
+            state,
+            method_id=method_id,
+            reg=reg,
+            max_iter=max_iter,
+            tol=tol,
+            seed=seed,
+            progress=progress,
+            callback=callback,
+        )
+    finally:
+        progress.close()
+
+    return CompletionResult(
+        state.U,
+        state.V,
+        mean=state.mu,
+        row_bias=state.a,
+        col_bias=state.b,
+        n_iter=len(history),
+        converged=converged,
+        history=history,
+        method=method,
+        reg=reg,
+        clip=clip_range,
+        reg_path=reg_path,
+    )
+
+
+def _check_options(method, init, reg, bias, validation, max_iter, tol, verbose, callback):
+    """complete's scalar options checked: (method id, reg, auto, validation, max_iter, tol).
+
+    ``reg=None`` is "auto" with ``bias`` and 0 without; with ``auto`` the
+    returned reg is None (chosen later).
     """
     if isinstance(method, str) and method in _METHODS:
         method_id = _METHODS[method]
@@ -565,109 +668,54 @@ def complete(
         raise TypeError(f"bias must be a bool, got {type(bias).__name__}")
     if not isinstance(verbose, (bool, np.bool_)):
         raise TypeError(f"verbose must be a bool, got {type(verbose).__name__}")
-    reg = check_real(reg, "reg", low=0.0)
+    if reg is None:
+        reg = "auto" if bias else 0.0
+    auto = isinstance(reg, str) and reg == "auto"
+    if auto:
+        reg = None
+    elif isinstance(reg, str):
+        raise ValueError(f"reg must be a number >= 0, 'auto' or None, got {reg!r}")
+    else:
+        reg = check_real(reg, "reg", low=0.0)
+    validation = check_real(validation, "validation", low=0.0, high=1.0, low_open=True, high_open=True)
     max_iter = check_int(max_iter, "max_iter", low=0)
     tol = check_real(tol, "tol", low=0.0)
-    generator = check_rng(rng)
+    return method_id, reg, auto, validation, max_iter, tol
 
-    csr = _observations(M, "M")
-    m, n = csr.shape
-    if csr.nnz == 0:
-        raise ValueError("M has no observed entries")
-    check_magnitude(csr, "M")  # squares past the dtype's range break the SVD start and the solves
-    k = check_rank(rank, upper=min(m, n))
-    dtype = csr.dtype
-    mu = float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
 
-    if warm_start is not None:
-        if not isinstance(warm_start, CompletionResult):
-            raise TypeError("warm_start must be a CompletionResult or None")
-        if warm_start.shape != (m, n) or warm_start.rank != k or warm_start.bias != bool(bias):
-            raise ValueError(
-                f"warm_start has shape {warm_start.shape}, rank {warm_start.rank}, bias "
-                f"{warm_start.bias}; this fit needs shape {(m, n)}, rank {k}, bias {bool(bias)}"
-            )
-        U = np.array(warm_start.U, dtype=dtype, order="C")
-        V = np.array(warm_start.V, dtype=dtype, order="C")
-        a = np.array(warm_start.row_bias, dtype=dtype) if bias else None
-        b = np.array(warm_start.col_bias, dtype=dtype) if bias else None
-    else:
-        make = _init_svd if init == "svd" else _init_random
-        U, V = make(csr, mu, k, generator, dtype)
-        a = np.zeros(m, dtype=dtype) if bias else None
-        b = np.zeros(n, dtype=dtype) if bias else None
-    seed = seed_from_rng(generator)
+def _warm_factors(warm_start, shape, k, bias, dtype):
+    """(U, V, a, b) copied from a warm start that fits the problem."""
+    if not isinstance(warm_start, CompletionResult):
+        raise TypeError("warm_start must be a CompletionResult or None")
+    if warm_start.shape != tuple(shape) or warm_start.rank != k or warm_start.bias != bool(bias):
+        raise ValueError(
+            f"warm_start has shape {warm_start.shape}, rank {warm_start.rank}, bias "
+            f"{warm_start.bias}; this fit needs shape {tuple(shape)}, rank {k}, bias {bool(bias)}"
+        )
+    U = np.array(warm_start.U, dtype=dtype, order="C")
+    V = np.array(warm_start.V, dtype=dtype, order="C")
+    a = np.array(warm_start.row_bias, dtype=dtype) if bias else None
+    b = np.array(warm_start.col_bias, dtype=dtype) if bias else None
+    return U, V, a, b
 
-    t_indptr, t_indices, perm = _core.completion_transpose(csr.indptr, csr.indices, m, n)
-    # Factors with the offset column appended (bias=True): unknowns [F, offset],
-    # regressors [G, 1].
-    if bias:
-        Xu, Xv = np.empty((m, k + 1), dtype=dtype), np.empty((n, k + 1), dtype=dtype)
-        Xu[:, :k], Xu[:, k] = U, a
-        Xv[:, :k], Xv[:, k] = V, b
-        Yu, Yv = _with_ones(U), _with_ones(V)
-    data_rms = math.sqrt(float(np.mean((csr.data - mu) ** 2, dtype=np.float64)))
-    scale = data_rms if data_rms > 0 else 1.0
 
-    def training_rmse():
-        sq = _core.completion_squared_residual(csr.indptr, csr.indices, csr.data, m, n, U, V, mu, a, b)
-        return math.sqrt(sq / csr.nnz)
+def _mean(csr, bias: bool) -> float:
+    return float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
 
-    history = []
-    converged = False
-    previous = training_rmse()
-    progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
-    sweep = 0
+
+def _clip_range(clip, csr):
+    """``clip`` as a (lo, hi) pair of floats, or None."""
+    if clip is None:
+        return None
+    if isinstance(clip, str):
+        if clip != "observed":
+            raise ValueError(f"clip must be None, 'observed' or a pair (lo, hi), got {clip!r}")
+        return (float(csr.data.min()), float(csr.data.max()))
     try:
-        for sweep in range(1, max_iter + 1):
-            start = time.perf_counter()
-            iters = 0
-            common = (method_id, reg, _REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
-            if bias:
-                Yu[:, :k] = U
-                iters += _core.completion_solve_rows(
-                    t_indptr, t_indices, csr.data, perm, n, m, a, Yu, Xv, *common, 2 * sweep
-                )
-                V[...], b[...] = Xv[:, :k], Xv[:, k]
-                Yv[:, :k] = V
-                iters += _core.completion_solve_rows(
-                    csr.indptr, csr.indices, csr.data, None, m, n, b, Yv, Xu, *common, 2 * sweep + 1
-                )
-                U[...], a[...] = Xu[:, :k], Xu[:, k]
-            else:
-                iters += _core.completion_solve_rows(
-                    t_indptr, t_indices, csr.data, perm, n, m, None, U, V, *common, 2 * sweep
-                )
-                iters += _core.completion_solve_rows(
-                    csr.indptr, csr.indices, csr.data, None, m, n, None, V, U, *common, 2 * sweep + 1
-                )
-            seconds = time.perf_counter() - start
-            current = training_rmse()
-            if not np.isfinite(current):
-                raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
-            state = {"sweep": sweep, "rmse": current, "seconds": seconds, "cg_iterations": int(iters)}
-            history.append(dict(state))
-            progress.update(sweep, rmse=current, s_per_sweep=seconds)
-            converged = current <= tol * scale or abs(previous - current) <= tol * previous
-            previous = current
-            if callback is not None:
-                state.update(U=U, V=V)
-                if callback(state) is True:
-                    break
-            if converged:
-                break
-    finally:
-        progress.close()
-
-    return CompletionResult(
-        U,
-        V,
-        mean=mu,
-        row_bias=a,
-        col_bias=b,
-        n_iter=len(history),
-        converged=converged,
-        history=history,
-        method=method,
-        reg=reg,
-    )
+        lo, hi = clip
+    except (TypeError, ValueError):
+        raise TypeError(f"clip must be None, 'observed' or a pair (lo, hi), got {clip!r}") from None
+    lo, hi = check_real(lo, "clip[0]"), check_real(hi, "clip[1]")
+    if lo > hi:
+        raise ValueError(f"clip must have lo <= hi, got {clip!r}")
+    return (lo, hi)

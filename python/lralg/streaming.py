@@ -139,24 +139,26 @@ class StreamingTopEigenvector:
         Width d of every row.
     method : {"random-order", "oja", "exact"}, default "random-order"
         "random-order": rows with ``||a||^2 >= ||A||_F^2 / (d heavy_factor)``
-        are kept exactly and the stream is cut into ``n_blocks`` blocks, each
-        one power step with its light rows (rescaled to the whole stream) and
-        the heavy rows kept so far; it assumes the rows arrive in uniformly
-        random order (shuffle them first otherwise). "oja": Oja's rule
+        are kept exactly and the stream is cut into blocks, each one power
+        step with its light rows (rescaled to the whole stream) and the heavy
+        rows kept so far (when every row is kept, the exact answer of those
+        rows); it assumes the rows arrive in uniformly random order (shuffle
+        them first otherwise). "oja": Oja's rule
         ``z <- z + eta <a, z> a`` with a fixed step, O(d) memory, any order.
         "exact": accumulates ``A^T A``, O(d^2) memory.
     n_rows : int or None
-        Stream length n. Required for "random-order" (it places the power
-        blocks). For "oja" without ``learning_rate`` or ``top_eigenvalue`` it
-        scales the estimate of lambda_1 from the first rows. A stream may end
-        early (the estimate is then that of the rows seen) but may not
-        exceed it.
+        Stream length n, if known. "random-order" places its power blocks by
+        it; without it the blocks grow with the stream (64 rows, then a
+        quarter of the rows seen), each step scaled to the rows read so far.
+        For "oja" without ``learning_rate`` or ``top_eigenvalue`` it scales
+        the estimate of lambda_1 from the first rows. A stream may end early
+        (the estimate is then that of the rows seen) but may not exceed it.
     rng : None, int or numpy.random.Generator
         Seed of the Gaussian start vector.
     n_blocks : int or None
-        "random-order": number of power steps (blocks). Default
-        ``max(ceil(log2 d) + 2, n // (8 d))``, capped so that each block holds
-        at least 64 rows.
+        "random-order" with ``n_rows``: number of power steps (blocks).
+        Default ``max(ceil(log2 d) + 2, n // (8 d))``, capped so that each
+        block holds at least 64 rows.
     heavy_factor : float or None
         "random-order": the polylog(d) of the heavy threshold
         ``||a||^2 >= ||A||_F^2 / (d heavy_factor)``. Default ``max(1, log2 d)``.
@@ -189,7 +191,7 @@ class StreamingTopEigenvector:
     Raises
     ------
     ValueError
-        "random-order" without ``n_rows``; "oja" with none of
+        ``n_blocks`` without ``n_rows``; "oja" with none of
         ``learning_rate``, ``top_eigenvalue`` and ``n_rows``; values out of
         range.
 
@@ -235,12 +237,11 @@ class StreamingTopEigenvector:
         if self.method == "exact":  # A^T A is kept densely
             check_memory(8.0 * self.n_features**2, "n_features", "the d x d matrix A^T A of method='exact'")
         self.n_rows = None if n_rows is None else check_int(n_rows, "n_rows", low=1)
-        if self.method == "random-order" and self.n_rows is None:
-            raise ValueError(
-                "method='random-order' needs n_rows (the stream length) in advance: "
-                "it cuts the stream into power-iteration blocks by position"
-            )
         self.n_blocks = None if n_blocks is None else check_int(n_blocks, "n_blocks", low=1)
+        if self.n_blocks is not None and self.n_rows is None and self.method == "random-order":
+            raise ValueError(
+                "n_blocks needs n_rows (the stream length); leave both out for a stream of unknown length"
+            )
         if self.n_blocks is not None and self.n_rows is not None and self.n_blocks > self.n_rows:
             raise ValueError(f"n_blocks must be <= n_rows={self.n_rows}, got {self.n_blocks}")
         self.heavy_factor = (
@@ -539,8 +540,8 @@ def top_eigenvector(
     method : {"random-order", "oja", "exact"}
         See :class:`StreamingTopEigenvector`.
     n_rows : int or None
-        Stream length; taken from an array's shape, required for
-        "random-order" when ``rows`` is an iterable.
+        Stream length; taken from an array's shape; for an iterable, an
+        optional hint (see :class:`StreamingTopEigenvector`).
     rng : None, int or numpy.random.Generator
         Seed of the random start vector (SPEC 7).
     n_blocks, heavy_factor, learning_rate, top_eigenvalue : int or float or None

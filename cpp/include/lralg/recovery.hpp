@@ -107,23 +107,40 @@ void gaussian_measurement_matrix(std::uint64_t seed, index_t n1, index_t n2, ind
   detail::gaussian_unpack(z.data(), n1, n2, symmetric, out);
 }
 
+// The free entries of every A_i, drawn once: row i of Z (m x 4 * quads,
+// row-major, padding included) holds the draws the products below would
+// regenerate for measurement i, so a product that reads Z gives the same bits.
+inline void gaussian_draws(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric, double* Z) {
+  detail::check_gaussian_shape(n1, n2, m, symmetric);
+  const CounterRng rng(seed);
+  const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
+  parallel_blocks(m, 8, [&](index_t, index_t lo, index_t hi) {
+    for (index_t i = lo; i < hi; ++i) rng.normal_quads(std::uint64_t(i), 0, std::size_t(nq), Z + i * 4 * nq);
+  });
+}
+
 // y[i] = <A_i, X> for X row-major n1 x n2 (in the symmetric form, <A_i, (X + X^T) / 2>).
+// `stored`: the draws of gaussian_draws, read instead of regenerated (or null).
 template <class Scalar>
 void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric, const Scalar* X,
-                     Scalar* y) {
+                     Scalar* y, const double* stored = nullptr) {
   detail::check_gaussian_shape(n1, n2, m, symmetric);
   const CounterRng rng(seed);
   const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
   std::vector<double> x(std::size_t(4 * nq));
   detail::gaussian_pack(X, n1, n2, symmetric, x.data());
   parallel_blocks(m, 8, [&](index_t, index_t lo, index_t hi) {
-    alignas(64) double z[4 * detail::kGaussianChunk];
+    alignas(64) double buffer[4 * detail::kGaussianChunk];
     for (index_t i = lo; i < hi; ++i) {
       // Eight partial sums in a fixed pattern: vectorised, same bits for any thread count.
       double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       for (index_t q0 = 0; q0 < nq; q0 += detail::kGaussianChunk) {
         const index_t nb = std::min(detail::kGaussianChunk, nq - q0);
-        rng.normal_quads(std::uint64_t(i), std::uint64_t(q0), std::size_t(nb), z);
+        const double* z = buffer;
+        if (stored)
+          z = stored + (i * nq + q0) * 4;
+        else
+          rng.normal_quads(std::uint64_t(i), std::uint64_t(q0), std::size_t(nb), buffer);
         const double* xs = x.data() + 4 * q0;
         const index_t n = 4 * nb;
         index_t e = 0;
@@ -136,10 +153,10 @@ void gaussian_matvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool
   });
 }
 
-// out (row-major n1 x n2) = sum_i y[i] A_i.
+// out (row-major n1 x n2) = sum_i y[i] A_i; `stored` as in gaussian_matvec.
 template <class Scalar>
 void gaussian_rmatvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, bool symmetric, const Scalar* y,
-                      Scalar* out) {
+                      Scalar* out, const double* stored = nullptr) {
   detail::check_gaussian_shape(n1, n2, m, symmetric);
   const CounterRng rng(seed);
   const index_t nq = detail::gaussian_quads(n1, n2, symmetric);
@@ -149,12 +166,16 @@ void gaussian_rmatvec(std::uint64_t seed, index_t n1, index_t n2, index_t m, boo
   const index_t block = std::max<index_t>(32, std::min<index_t>(detail::kGaussianChunk, (nq + 15) / 16));
   std::vector<double> acc_all(std::size_t(4 * nq), 0.0);
   parallel_blocks(nq, block, [&](index_t, index_t qlo, index_t qhi) {
-    alignas(64) double z[4 * detail::kGaussianChunk];
+    alignas(64) double buffer[4 * detail::kGaussianChunk];
     double* acc = acc_all.data() + 4 * qlo;
     const index_t n = 4 * (qhi - qlo);
     for (index_t i = 0; i < m; ++i) {
       const double w = double(y[i]);
-      rng.normal_quads(std::uint64_t(i), std::uint64_t(qlo), std::size_t(qhi - qlo), z);
+      const double* z = buffer;
+      if (stored)
+        z = stored + (i * nq + qlo) * 4;
+      else
+        rng.normal_quads(std::uint64_t(i), std::uint64_t(qlo), std::size_t(qhi - qlo), buffer);
       for (index_t e = 0; e < n; ++e) acc[e] += w * z[e];
     }
   });

@@ -22,6 +22,15 @@
 //    and summaries: the body, with its algorithm numbers and constants, could
 //    not be read, so the block count and the polylog factor are our choices
 //    (default_power_blocks, default_heavy_factor), not the paper's.
+//    A stream of unknown length (n_rows = 0) is cut into blocks of growing
+//    length (kFirstBlock rows, then a quarter of the rows seen so far), each
+//    step scaled to the prefix read so far (n replaced by the rows seen: the
+//    prefix of a random-order stream is a uniform sample of it), and
+//    ||A||_F^2 estimated by the mass seen; rows kept as heavy that fall below
+//    the threshold as that mass grows are dropped at block ends (the light
+//    estimate of later blocks stands for them), so the heavy rows stay those of
+//    the stream read so far. When every row seen is kept, H^T H is A^T A and
+//    the result is its exact top eigenvector.
 //  * Oja: Oja's rule with a fixed learning rate (the arbitrary-order
 //    algorithm analysed by Price and Xun, arXiv 2408.10332):
 //        z <- z + eta <a, z> a, renormalised when its norm grows.
@@ -57,7 +66,7 @@ enum class EigMethod { RandomOrder = 0, Oja = 1, Exact = 2 };
 struct StreamingEigOptions {
   EigMethod method = EigMethod::RandomOrder;
   index_t n_features = 0;
-  index_t n_rows = 0;          // stream length n (random-order: required; else 0 = unknown)
+  index_t n_rows = 0;          // stream length n (0 = unknown)
   index_t n_blocks = 0;        // random-order: number of power-iteration blocks P
   double heavy_factor = 0.0;   // random-order: row heavy iff ||a||^2 >= ||A||_F^2 / (d * factor)
   double learning_rate = 0.0;  // oja: eta (> 0)
@@ -180,9 +189,10 @@ class StreamingTopEig {
     require(opt.n_features >= 1, "n_features must be >= 1");
     const index_t d = opt.n_features;
     if (opt.method == EigMethod::RandomOrder) {
-      require(opt.n_rows >= 1, "method='random-order' needs n_rows >= 1 (the stream length) in advance");
-      if (opt_.n_blocks <= 0) opt_.n_blocks = default_power_blocks(d, opt.n_rows);
-      require(opt_.n_blocks <= opt.n_rows, "n_blocks must be <= n_rows");
+      require(opt.n_rows >= 0, "n_rows must be >= 0 (0: unknown)");
+      require(opt.n_rows > 0 || opt.n_blocks <= 0, "n_blocks needs n_rows (the stream length)");
+      if (opt.n_rows > 0 && opt_.n_blocks <= 0) opt_.n_blocks = default_power_blocks(d, opt.n_rows);
+      require(opt.n_rows == 0 || opt_.n_blocks <= opt.n_rows, "n_blocks must be <= n_rows");
       if (opt_.heavy_factor <= 0.0) opt_.heavy_factor = default_heavy_factor(d);
     } else if (opt.method == EigMethod::Oja) {
       require(opt.learning_rate > 0.0 && std::isfinite(opt.learning_rate),
@@ -244,7 +254,7 @@ class StreamingTopEig {
     require(cols == opt_.n_features, "block has " + std::to_string(cols) + " columns, the stream has " +
                                          std::to_string(opt_.n_features));
     require(rows >= 1, "block has no rows");
-    if (opt_.method == EigMethod::RandomOrder)
+    if (opt_.method == EigMethod::RandomOrder && opt_.n_rows > 0)
       require(rows_seen_ + rows <= opt_.n_rows,
               "the stream was declared with n_rows=" + std::to_string(opt_.n_rows) +
                   " but this block brings it to " + std::to_string(rows_seen_ + rows) + " rows");
@@ -269,16 +279,23 @@ class StreamingTopEig {
       case EigMethod::RandomOrder: {
         // A block may span power steps; refusing it (overflow) restores every counter.
         const Eigen::VectorXd z = z_, acc = acc_;
-        const std::size_t heavy = heavy_.size();
+        // Only a stream of unknown length drops kept rows: copy them only then.
+        const std::size_t heavy_size = heavy_.size();
+        const std::vector<double> heavy = opt_.n_rows == 0 ? heavy_ : std::vector<double>();
         const index_t rows_seen = rows_seen_, block = block_, in_block = in_block_,
-                      light_count = light_count_;
+                      light_count = light_count_, block_start = block_start_, dropped = dropped_;
         const double sumsq = sumsq_, light_mass = light_mass_, last_value = last_value_;
         try {
           update_random_order(X);
         } catch (...) {
           z_ = z;
           acc_ = acc;
-          heavy_.resize(heavy);
+          if (opt_.n_rows == 0)
+            heavy_ = heavy;
+          else
+            heavy_.resize(heavy_size);
+          block_start_ = block_start;
+          dropped_ = dropped;
           rows_seen_ = rows_seen;
           block_ = block;
           in_block_ = in_block;
@@ -308,10 +325,12 @@ class StreamingTopEig {
     } else if (opt_.method == EigMethod::Oja) {
       vector = z_ / z_.norm();
       value = value_sum_;
+    } else if (light_mass_ == 0.0 && dropped_ == 0) {
+      exact_heavy_eigenvector(vector, value);
     } else {
       if (in_block_ > 0) {
         // The power step of the block under way, from the rows seen so far.
-        Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(in_block_));
+        Eigen::VectorXd step = acc_ * (double(stream_length()) / double(in_block_));
         add_heavy_product(z_, step);
         const double norm = step.norm();
         vector = norm > 0.0 ? Eigen::VectorXd(step / norm) : z_;
@@ -325,10 +344,32 @@ class StreamingTopEig {
   }
 
  private:
-  index_t block_length(index_t p) const { return block_end(p) - block_end(p - 1); }
-  index_t block_end(index_t p) const {  // first position after block p
-    if (p < 0) return 0;
-    return index_t((__int128)(p + 1) * opt_.n_rows / opt_.n_blocks);
+  // Rows of the first block of a stream of unknown length; later blocks hold
+  // a quarter of the rows seen before them (at least this many).
+  static constexpr index_t kFirstBlock = 64;
+
+  // n, or the rows seen so far when n is unknown.
+  index_t stream_length() const { return opt_.n_rows > 0 ? opt_.n_rows : rows_seen_; }
+  // First position after the block under way.
+  index_t current_block_end() const {
+    if (opt_.n_rows == 0) return block_start_ + std::max(kFirstBlock, block_start_ / 4);
+    return index_t((__int128)(block_ + 1) * opt_.n_rows / opt_.n_blocks);
+  }
+
+  // Every row seen was kept: the top eigenpair of H^T H (= A^T A) from the
+  // smaller of the Gram matrices H H^T (h x h) and H^T H (d x d).
+  void exact_heavy_eigenvector(Eigen::VectorXd& vector, double& value) const {
+    const index_t d = opt_.n_features, h = n_heavy();
+    Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> H(heavy_.data(),
+                                                                                               h, d);
+    Eigen::MatrixXd G = h <= d ? Eigen::MatrixXd(H * H.transpose()) : Eigen::MatrixXd(H.transpose() * H);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(G);
+    require(eig.info() == Eigen::Success, "eigendecomposition of the kept rows failed");
+    const Eigen::Index top = G.rows() - 1;
+    value = eig.eigenvalues()(top);
+    vector =
+        h <= d ? Eigen::VectorXd(H.transpose() * eig.eigenvectors().col(top)) : eig.eigenvectors().col(top);
+    vector /= vector.norm();
   }
 
   static void fix_sign(Eigen::VectorXd& v) {
@@ -413,12 +454,13 @@ class StreamingTopEig {
     // Split the block at power-step boundaries: z changes between segments.
     index_t i = 0;
     while (i < X.rows) {
-      const index_t stop = std::min(X.rows, i + (block_end(block_) - rows_seen_));
+      const index_t end = current_block_end();
+      const index_t stop = std::min(X.rows, i + (end - rows_seen_));
       process_segment(X, i, stop);
       in_block_ += stop - i;
       rows_seen_ += stop - i;
       i = stop;
-      if (rows_seen_ == block_end(block_)) finish_block();
+      if (rows_seen_ == end) finish_block();
     }
   }
 
@@ -463,7 +505,7 @@ class StreamingTopEig {
       // mean squared norm of the light rows seen (heavy rows are not
       // extrapolated, so one early heavy row does not inflate the estimate).
       const double mean_light = light_count_ > 0 ? light_mass_ / double(light_count_) : s;
-      const double frob = sumsq_ + double(opt_.n_rows - pos) * mean_light;
+      const double frob = opt_.n_rows > 0 ? sumsq_ + double(opt_.n_rows - pos) * mean_light : sumsq_;
       if (s > 0.0 && s * double(d) * opt_.heavy_factor >= frob) {
         heavy[std::size_t(k)] = 1;
         const std::size_t base = heavy_.size();
@@ -484,7 +526,7 @@ class StreamingTopEig {
   }
 
   void finish_block() {
-    Eigen::VectorXd step = acc_ * (double(opt_.n_rows) / double(block_length(block_)));
+    Eigen::VectorXd step = acc_ * (double(stream_length()) / double(in_block_));
     add_heavy_product(z_, step);
     const double norm = step.norm();
     require(std::isfinite(norm), kTooLarge);
@@ -493,6 +535,30 @@ class StreamingTopEig {
     acc_.setZero();
     in_block_ = 0;
     ++block_;
+    block_start_ = rows_seen_;
+    if (opt_.n_rows == 0) drop_light_heavy_rows();
+  }
+
+  // Unknown n: drops the kept rows now below the heavy threshold of the mass seen.
+  void drop_light_heavy_rows() {
+    const index_t d = opt_.n_features, h = n_heavy();
+    const double threshold = sumsq_ / (double(d) * opt_.heavy_factor);
+    index_t kept = 0;
+    for (index_t k = 0; k < h; ++k) {
+      const double* a = heavy_.data() + k * d;
+      double mass = 0.0;
+      for (index_t j = 0; j < d; ++j) mass += a[j] * a[j];
+      if (mass >= threshold) {
+        if (kept != k) std::copy(a, a + d, heavy_.data() + kept * d);
+        ++kept;
+      } else {
+        ++dropped_;
+      }
+    }
+    if (kept < h) {
+      heavy_.resize(std::size_t(kept * d));
+      heavy_.shrink_to_fit();
+    }
   }
 
   StreamingEigOptions opt_;
@@ -504,6 +570,8 @@ class StreamingTopEig {
   index_t rows_seen_ = 0;
   index_t block_ = 0;
   index_t in_block_ = 0;
+  index_t block_start_ = 0;  // rows seen when the block under way began
+  index_t dropped_ = 0;      // unknown n: kept rows dropped as the mass seen grew
   double sumsq_ = 0.0;
   double light_mass_ = 0.0;
   index_t light_count_ = 0;

@@ -20,13 +20,25 @@ def _configure(parser) -> None:
     parser.add_argument("--out", required=True, help="output .npz (U, V, offsets, user/item ids)")
     parser.add_argument("--test", help="CSV file of held-out ratings: prints their RMSE")
     parser.add_argument("--method", default="robust-altmin", choices=["robust-altmin", "altmin"])
-    parser.add_argument("--reg", type=float, default=10.0, help="Tikhonov regularization")
+    parser.add_argument(
+        "--reg",
+        type=_reg,
+        default="auto",
+        help="Tikhonov regularization, or 'auto' (chosen on 10%% held out)",
+    )
     parser.add_argument("--no-bias", dest="bias", action="store_false", help="no mean/user/item offsets")
-    parser.add_argument("--max-iter", type=int, default=30, help="maximum sweeps")
+    parser.add_argument("--max-iter", type=int, default=100, help="maximum sweeps")
     parser.add_argument("--tol", type=float, default=1e-4, help="stopping tolerance")
+    parser.add_argument(
+        "--no-clip", dest="clip", action="store_false", help="do not clip to the rating range"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--delimiter", default=None, help="field separator (default: sniffed)")
     parser.add_argument("--verbose", action="store_true", help="show a progress bar")
+
+
+def _reg(text: str):
+    return text if text == "auto" else float(text)
 
 
 def _read_ratings(path: str, delimiter=None):
@@ -81,6 +93,7 @@ def _run(args) -> int:
             method=args.method,
             reg=args.reg,
             bias=args.bias,
+            clip="observed" if args.clip else None,
             max_iter=args.max_iter,
             tol=args.tol,
             rng=args.seed,

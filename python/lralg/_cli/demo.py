@@ -115,6 +115,34 @@ def _fastrp() -> dict:
     }
 
 
+def _deltaproduct() -> dict:
+    """A small run for ``python -m lralg demo``: the chunked scan against one step at a time."""
+    rng = np.random.default_rng(0)
+    T, n_h, d = 256, 2, 16
+    q = rng.standard_normal((4, T, d))
+    k = rng.standard_normal((4, T * n_h, d))
+    k /= np.linalg.norm(k, axis=-1, keepdims=True)
+    v = rng.standard_normal((4, T * n_h, d))
+    beta = rng.uniform(0, 2, (4, T * n_h))
+    chunked = lralg.delta_product_scan(q, k, v, beta, n_h, chunk_size=32).output
+    stepwise = lralg.delta_product_scan(q, k, v, beta, n_h, chunk_size=1).output
+    err = np.abs(chunked - stepwise).max() / np.abs(stepwise).max()
+    return {
+        "problem": f"4 sequences x {T} tokens, n_h {n_h}, d {d}",
+        "result": f"chunked vs token-by-token: max relative difference {err:.1e}",
+    }
+
+
+def _lambda_determinant() -> dict:
+    """A small run for ``python -m lralg demo``: the 2-enumeration of alternating sign matrices."""
+    n = 6
+    value = lralg.lambda_determinant(np.ones((n, n), dtype=int), 1)
+    return {
+        "problem": f"lambda-determinant of the {n}x{n} ones matrix at lam = 1",
+        "result": f"{value} (= 2^(n(n-1)/2) = {2 ** (n * (n - 1) // 2)})",
+    }
+
+
 # Each returns {"problem": ..., "result": ...}; a new capability adds its demo here.
 DEMOS = {
     "projection": _projection,
@@ -123,6 +151,8 @@ DEMOS = {
     "streaming": _streaming,
     "recovery": _recovery,
     "fastrp": _fastrp,
+    "deltaproduct": _deltaproduct,
+    "lambda_determinant": _lambda_determinant,
 }
 
 

@@ -30,6 +30,7 @@ from .adapters import (
     unmerge,
 )
 from .compress import decompose, freeze_non_lrc
+from .deltaproduct import DeltaProduct, delta_product
 from .layers import LowRankLinear, QuantizedLinear, from_linear
 from .quantize import quantize
 
@@ -56,4 +57,7 @@ __all__: list[str] = [
     "save_adapter",
     "trainable_parameters",
     "unmerge",
+    # Householder-product recurrences
+    "DeltaProduct",
+    "delta_product",
 ]

@@ -154,10 +154,10 @@ class GaussianSensing(MeasurementOperator):
     """Gaussian linear measurements ``A(X)_i = <A_i, X>``, i = 0..m-1.
 
     The entries of ``A_i`` are i.i.d. standard normal, drawn by the core's
-    counter-based generator keyed by ``(seed, i, entry)``: the m matrices are
-    never stored (an ``m x n1 x n2`` tensor would not fit in memory at the
-    papers' sizes), each product regenerates them, and the result does not
-    depend on the number of threads.
+    counter-based generator keyed by ``(seed, i, entry)``. The draws are kept
+    (drawn once, at the first product) when they fit in ``max_bytes``;
+    above it each product regenerates them, so the papers' sizes need no
+    ``m x n1 x n2`` tensor. Both give the same bits, for any number of threads.
 
     With ``symmetric=True`` the operator acts on symmetric ``n x n`` matrices
     with ``A_i = (G_i + G_i^T) / 2``, ``G_i`` the i.i.d. Gaussian matrix. For a
@@ -175,19 +175,24 @@ class GaussianSensing(MeasurementOperator):
         Symmetrised measurement matrices (needs a square shape).
     rng : None, int or numpy.random.Generator
         Source of the 64-bit key of the generator (SPEC 7).
+    max_bytes : int >= 0, default 2**28
+        Memory budget for keeping the draws (``8 m n1 n2`` bytes, about half
+        that with ``symmetric=True``); 0 always regenerates. The property
+        ``stored_bytes`` says how many bytes are kept.
 
     Raises
     ------
     ValueError
-        A shape or m below 1, ``symmetric=True`` with a non-square shape.
+        A shape or m below 1, ``symmetric=True`` with a non-square shape, a
+        negative ``max_bytes``.
     TypeError
         Sizes that are not integers, a ``symmetric`` that is not a bool.
 
     Notes
     -----
-    Each product regenerates the ``m n1 n2`` normals (``m n (n+1) / 2``
-    with ``symmetric=True``) in vectorised batches: O(m n1 n2) time per
-    product and no stored tensor.
+    A product costs O(m n1 n2) either way: reading the kept draws (memory
+    bound), or regenerating the ``m n1 n2`` normals (``m n (n+1) / 2`` with
+    ``symmetric=True``) in vectorised batches, several times slower.
 
     References
     ----------
@@ -210,7 +215,7 @@ class GaussianSensing(MeasurementOperator):
     True
     """
 
-    def __init__(self, shape, n_measurements, *, symmetric=True, rng=None):
+    def __init__(self, shape, n_measurements, *, symmetric=True, rng=None, max_bytes=2**28):
         self.shape = _check_shape(shape)
         self.n_measurements = check_int(n_measurements, "n_measurements", low=1)
         if not isinstance(symmetric, (bool, np.bool_)):
@@ -219,6 +224,22 @@ class GaussianSensing(MeasurementOperator):
         if self.symmetric and self.shape[0] != self.shape[1]:
             raise ValueError(f"symmetric=True needs a square shape, got {self.shape}")
         self.seed = seed_from_rng(rng)
+        self.max_bytes = check_int(max_bytes, "max_bytes", low=0)
+        self._draws = None
+
+    @property
+    def stored_bytes(self) -> int:
+        """Bytes of draws kept (0 before the first product or above ``max_bytes``)."""
+        return 0 if self._draws is None else self._draws.nbytes
+
+    def _stored(self):
+        """The kept draws (drawn now if they fit the budget), or None."""
+        if self._draws is None:
+            n1, n2 = self.shape
+            entries = n1 * (n1 + 1) // 2 if self.symmetric else n1 * n2
+            if 8 * self.n_measurements * 4 * ((entries + 3) // 4) <= self.max_bytes:
+                self._draws = _core.gaussian_draws(self.seed, n1, n2, self.n_measurements, self.symmetric)
+        return self._draws
 
     def __repr__(self):
         return (
@@ -266,7 +287,9 @@ class GaussianSensing(MeasurementOperator):
         X = check_array(X, "X")
         if X.shape != self.shape:
             raise ValueError(f"X must have shape {self.shape}, got {X.shape}")
-        return _core.gaussian_matvec(self.seed, self.n_measurements, self.symmetric, np.ascontiguousarray(X))
+        return _core.gaussian_matvec(
+            self.seed, self.n_measurements, self.symmetric, np.ascontiguousarray(X), self._stored()
+        )
 
     def rmatvec(self, y) -> np.ndarray:
         """The adjoint ``sum_i y_i A_i``, in y's floating dtype.
@@ -288,7 +311,9 @@ class GaussianSensing(MeasurementOperator):
         y = check_array(y, "y", ndim=1)
         if y.shape[0] != self.n_measurements:
             raise ValueError(f"y must have length {self.n_measurements}, got {y.shape[0]}")
-        return _core.gaussian_rmatvec(self.seed, *self.shape, self.symmetric, np.ascontiguousarray(y))
+        return _core.gaussian_rmatvec(
+            self.seed, *self.shape, self.symmetric, np.ascontiguousarray(y), self._stored()
+        )
 
 
 class EntrySampling(MeasurementOperator):
