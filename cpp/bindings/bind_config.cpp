@@ -10,6 +10,7 @@ namespace lralg::bindings {
 void bind_config(py::module_& m) {
   m.def("get_num_threads", &num_threads, "Threads used by the core's parallel loops.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  m.def("max_threads", &max_threads, "The most threads set_num_threads accepts.");
   m.def("build_info", [] {
     py::dict info;
     info["version"] = LRALG_VERSION;

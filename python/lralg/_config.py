@@ -13,6 +13,12 @@ from ._validate import check_int
 __all__ = ["config", "get_num_threads", "set_num_threads", "show_config", "threads"]
 
 
+def _check_threads(n) -> int:
+    # Bounded: a team of 100000 threads exhausts the process and crashes in
+    # the OpenMP runtime at the next parallel call.
+    return check_int(n, "n", low=1, high=_core.max_threads())
+
+
 def get_num_threads() -> int:
     """Number of threads the core's parallel loops use.
 
@@ -45,12 +51,12 @@ def set_num_threads(n: int) -> None:
     Parameters
     ----------
     n : int
-        Number of threads, at least 1.
+        Number of threads, at least 1 and at most 8 per core (at least 64).
 
     Raises
     ------
     ValueError
-        ``n < 1``.
+        ``n < 1``, or more threads than the bound above.
     TypeError
         ``n`` is not an integer.
 
@@ -67,7 +73,7 @@ def set_num_threads(n: int) -> None:
     1
     >>> lralg.set_num_threads(before)
     """
-    _core.set_num_threads(check_int(n, "n", low=1))
+    _core.set_num_threads(_check_threads(n))
 
 
 @contextlib.contextmanager
@@ -80,12 +86,13 @@ def threads(n: int):
     Parameters
     ----------
     n : int
-        Number of threads inside the block, at least 1.
+        Number of threads inside the block, at least 1 and at most 8 per
+        core (at least 64).
 
     Raises
     ------
     ValueError
-        ``n < 1``.
+        ``n < 1``, or more threads than the bound above.
     TypeError
         ``n`` is not an integer.
 
@@ -100,7 +107,7 @@ def threads(n: int):
     ...     lralg.get_num_threads()
     1
     """
-    n = check_int(n, "n", low=1)
+    n = _check_threads(n)
     previous = get_num_threads()
     _core.set_num_threads(n)
     try:

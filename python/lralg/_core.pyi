@@ -38,6 +38,7 @@ __all__: list[str] = [
     "isvd_residual_basis",
     "matrix_entropy",
     "matrix_nuclear_norm",
+    "max_threads",
     "project_csr",
     "project_dense",
     "projection_matrix",
@@ -795,6 +796,11 @@ def matrix_nuclear_norm(
     X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
     rank: typing.SupportsInt | typing.SupportsIndex,
 ) -> float: ...
+def max_threads() -> int:
+    """
+    The most threads set_num_threads accepts.
+    """
+
 @typing.overload
 def project_csr(
     indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],

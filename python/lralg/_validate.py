@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,11 +19,14 @@ __all__ = [
     "check_array",
     "check_dtype",
     "check_int",
+    "check_magnitude",
+    "check_memory",
     "check_matrix",
     "check_rank",
     "check_real",
     "check_rng",
     "check_sparse",
+    "check_sparse_structure",
     "is_sparse",
     "seed_from_rng",
 ]
@@ -81,12 +85,77 @@ def check_array(
     if not allow_empty and arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
     if arr.dtype != target:
-        arr = arr.astype(target)
+        with np.errstate(over="ignore"):  # values past the target's range become Inf, refused below
+            arr = arr.astype(target)
     if not (arr.flags.c_contiguous or arr.flags.f_contiguous):
         arr = np.ascontiguousarray(arr)
     if not allow_nan:
         _check_finite(arr, name)
     return arr
+
+
+def _check_index_vector(arr, name: str, what: str) -> np.ndarray:
+    arr = np.asarray(arr)
+    if arr.ndim != 1 or arr.dtype.kind not in "iu":
+        raise ValueError(
+            f"{name}: {what} must be a 1-D array of integers, got {arr.dtype} of shape {arr.shape}"
+        )
+    return arr
+
+
+def _check_index_range(arr: np.ndarray, upper: int, name: str, what: str) -> None:
+    # min and max make no temporary array, and run in O(len(arr))
+    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= upper):
+        raise ValueError(
+            f"{name}: {what} out of range: must lie in [0, {upper - 1}], "
+            f"found values in [{int(arr.min())}, {int(arr.max())}]"
+        )
+
+
+def _check_compressed(indptr, indices, data, n_major: int, n_minor: int, name: str) -> None:
+    indptr = _check_index_vector(indptr, name, "indptr")
+    indices = _check_index_vector(indices, name, "indices")
+    if indptr.size != n_major + 1:
+        raise ValueError(f"{name}: indptr must have {n_major + 1} entries for its shape, got {indptr.size}")
+    if int(indptr[0]) != 0:
+        raise ValueError(f"{name}: indptr must start at 0, got {int(indptr[0])}")
+    if n_major and np.any(indptr[1:] < indptr[:-1]):  # a temporary of n_major bytes, not nnz
+        raise ValueError(f"{name}: indptr must be non-decreasing")
+    nnz = int(indptr[-1])
+    if nnz > indices.size or nnz > len(data):
+        raise ValueError(
+            f"{name}: indptr says {nnz} stored entries, but indices has {indices.size} and data {len(data)}"
+        )
+    _check_index_range(indices[:nnz], n_minor, name, "index")
+
+
+def check_sparse_structure(x, name: str) -> None:
+    """Check the index arrays of a scipy.sparse matrix before anything reads them.
+
+    scipy trusts a matrix's index arrays once it is built: an index edited
+    afterwards (or a hand-made matrix) makes its conversions and the core read
+    and write out of bounds. This checks what ``check_format(full_check=True)``
+    checks (lengths, ``indptr`` monotone, every index within the shape) in
+    O(nnz) without copying the arrays, and raises ValueError naming `name`.
+    """
+    fmt = x.format
+    if fmt in ("csr", "csc"):
+        n_major, n_minor = x.shape if fmt == "csr" else x.shape[::-1]
+        _check_compressed(x.indptr, x.indices, x.data, n_major, n_minor, name)
+    elif fmt == "bsr":
+        r, c = x.blocksize
+        if r < 1 or c < 1 or x.shape[0] % r or x.shape[1] % c:
+            raise ValueError(f"{name}: blocksize {x.blocksize} does not divide the shape {x.shape}")
+        _check_compressed(x.indptr, x.indices, x.data, x.shape[0] // r, x.shape[1] // c, name)
+    elif fmt == "coo":
+        coords = x.coords if hasattr(x, "coords") else (x.row, x.col)
+        n = len(x.data)
+        for axis, (idx, size) in enumerate(zip(coords, x.shape)):
+            what = "row index" if axis == 0 else "column index" if axis == 1 else f"axis-{axis} index"
+            idx = _check_index_vector(idx, name, what)
+            if idx.size != n:
+                raise ValueError(f"{name}: {idx.size} {what}es for {n} stored values")
+            _check_index_range(idx, size, name, what)
 
 
 def check_sparse(x, name: str, *, allow_empty: bool = False, dtype=None) -> sp.csr_array:
@@ -104,14 +173,37 @@ def check_sparse(x, name: str, *, allow_empty: bool = False, dtype=None) -> sp.c
     target = check_dtype(x.dtype, name)
     if dtype is not None:
         target = np.dtype(dtype)
+    check_sparse_structure(x, name)  # before scipy's conversions read the index arrays
     csr = sp.csr_array(x)  # shares data when x is already CSR
     if csr.dtype != target:
-        csr = csr.astype(target)
+        with np.errstate(over="ignore"):  # values past the target's range become Inf, refused below
+            csr = csr.astype(target)
     if not csr.has_canonical_format:
         csr = csr.copy()  # canonicalising works in place: keep the caller's arrays intact
         csr.sum_duplicates()
     _check_finite(csr.data, name)
     return csr
+
+
+def check_magnitude(x, name: str) -> None:
+    """Refuse a matrix whose squares overflow its dtype when summed along a side.
+
+    The SVD-type methods form Gram matrices and squared norms (sums of
+    ``max(m, n)`` squares) in the dtype of the data: with values near
+    ``sqrt(max)`` (1e154 in float64, 1e19 in float32) those overflow and the
+    eigensolvers fail or drop the block. Refused with the largest value named.
+    """
+    values = x.data if is_sparse(x) else x
+    if values.size == 0:
+        return
+    amax = max(abs(float(values.min())), abs(float(values.max())))
+    limit = float(np.sqrt(np.finfo(values.dtype).max / (16.0 * max(x.shape))))
+    if amax > limit:
+        raise ValueError(
+            f"{name} holds values up to {amax:.3g} in magnitude: their squares, summed over "
+            f"{max(x.shape)} entries, overflow {values.dtype.name} (limit {limit:.3g}); rescale {name}, "
+            f"or pass float64"
+        )
 
 
 def check_matrix(x, name: str, *, allow_empty: bool = False, dtype=None):
@@ -121,16 +213,50 @@ def check_matrix(x, name: str, *, allow_empty: bool = False, dtype=None):
     return check_array(x, name, allow_empty=allow_empty, dtype=dtype)
 
 
+# The largest integer an argument may carry into the core: its sizes are
+# 64-bit and it adds to them (n + 1 entries of indptr, offsets), so a margin
+# below 2**63 keeps every such sum exact.
+INT_MAX = 2**62
+
+
 def check_int(value, name: str, *, low=None, high=None) -> int:
-    """An integer (Python or NumPy, not bool) within [low, high]."""
+    """An integer (Python or NumPy, not bool) within [low, high].
+
+    Without `high`, values above :data:`INT_MAX` are refused too: they do not
+    fit the core's 64-bit sizes.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     value = operator.index(value)
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is None and value > INT_MAX:
+        raise ValueError(f"{name} is too large: at most 2**62, got {value}")
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}, got {value}")
     return value
+
+
+def memory_limit() -> int:
+    """Bytes of physical memory of this machine (a bound on any one allocation)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): a generous 1 TiB
+        return 2**40
+
+
+def check_memory(nbytes, name: str, what: str) -> None:
+    """Refuse, before any work, a call whose arrays would not fit in memory.
+
+    `nbytes` is the size of what the call must allocate (a float: it may
+    exceed any integer type); `name` is the argument that sets it.
+    """
+    limit = memory_limit()
+    if not nbytes <= limit:
+        raise MemoryError(
+            f"{name} is too large: {what} would need {float(nbytes) / 2**30:.3g} GiB, "
+            f"more than this machine's {limit / 2**30:.3g} GiB of memory"
+        )
 
 
 def check_rank(rank, name: str = "rank", *, upper: int | None = None) -> int:

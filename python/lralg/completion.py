@@ -30,6 +30,7 @@ __all__ = ["CompletionResult", "complete"]
 from ._validate import (
     check_array,
     check_int,
+    check_magnitude,
     check_rank,
     check_real,
     check_rng,
@@ -299,6 +300,11 @@ class CompletionResult(Result):
             self.row_bias,
             self.col_bias,
         )
+        if not math.isfinite(sq):  # squares past float64's range: redo with the residuals scaled
+            rows = np.repeat(np.arange(test.shape[0]), np.diff(test.indptr))
+            r = self.predict(rows, test.indices).astype(np.float64) - test.data.astype(np.float64)
+            top = float(np.abs(r).max())
+            return top * math.sqrt(float(np.mean((r / top) ** 2))) if math.isfinite(top) else math.inf
         return math.sqrt(sq / test.nnz)
 
     def fold_in(self, rows) -> CompletionResult:
@@ -576,6 +582,7 @@ def complete(
     m, n = csr.shape
     if csr.nnz == 0:
         raise ValueError("M has no observed entries")
+    check_magnitude(csr, "M")  # squares past the dtype's range break the SVD start and the solves
     k = check_rank(rank, upper=min(m, n))
     dtype = csr.dtype
     clip_range = _clip_range(clip, csr)

@@ -13,6 +13,7 @@ from ._validate import (
     check_array,
     check_dtype,
     check_int,
+    check_memory,
     check_real,
     check_sparse,
     seed_from_rng,
@@ -56,7 +57,12 @@ def _edge_list_adjacency(edges, n_nodes, directed: bool, dtype) -> sp.csr_array:
     index = np.int32 if n_nodes < 2**31 else np.int64
     rows = ids[:, 0].astype(index)
     cols = ids[:, 1].astype(index)
-    weights = arr[:, 2].astype(dtype) if arr.shape[1] == 3 else np.ones(len(arr), dtype=dtype)
+    with np.errstate(over="ignore"):  # an overflowing cast is refused just below
+        weights = arr[:, 2].astype(dtype) if arr.shape[1] == 3 else np.ones(len(arr), dtype=dtype)
+    if weights.size and not np.isfinite(weights).all():  # finite in float64, beyond float32's range
+        raise ValueError(
+            f"graph: edge weights overflow {np.dtype(dtype).name} (largest |weight| {np.abs(arr[:, 2]).max():.3g})"
+        )
     if not directed:
         loop = rows == cols  # a self-loop is listed once, not twice
         rows, cols = np.concatenate([rows, cols[~loop]]), np.concatenate([cols, rows[~loop]])
@@ -223,7 +229,8 @@ def fastrp(
     ------
     ValueError
         A graph that is not square or has no nodes, empty weights or
-        weights with NaN/Inf, ``dim < 1``, an edge list without ``n_nodes``.
+        weights with NaN/Inf, ``dim < 1``, an edge list without ``n_nodes``,
+        edge weights or an embedding that overflow ``dtype``.
     TypeError
         A dtype other than float32 or float64, non-numeric weights.
 
@@ -273,8 +280,9 @@ def fastrp(
     if n == 0:
         raise ValueError("graph has no nodes")
     dens = _density(density, n)
+    check_memory(2.0 * n * dim * dt.itemsize, "dim", "the embedding and its work panel")
     seed = seed_from_rng(rng)
-    return _core.fastrp(
+    E = _core.fastrp(
         A.indptr,
         A.indices,
         A.data,
@@ -288,3 +296,11 @@ def fastrp(
         dens,
         seed,
     )
+    # The powers of M (and the weights on them) can overflow the dtype well
+    # before any single input does; a NaN embedding must not pass as a result.
+    if E.size and not (np.isfinite(E.min()) and np.isfinite(E.max())):
+        raise ValueError(
+            f"fastrp overflowed {dt.name}: the powers of the adjacency times the weights exceed its range; "
+            "use transition=True, smaller edge weights or weights, or dtype=numpy.float64"
+        )
+    return E

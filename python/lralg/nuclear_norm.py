@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _core
 from ._blas import one_blas_thread
-from ._validate import check_array, check_rank
+from ._validate import check_array, check_magnitude, check_rank
 
 __all__ = ["matrix_entropy", "matrix_nuclear_norm"]
 
@@ -62,6 +62,7 @@ def matrix_nuclear_norm(X, *, rank=None) -> float:
     1.0
     """
     X = np.ascontiguousarray(check_array(X, "X"))
+    check_magnitude(X, "X")
     m, n = X.shape
     rank = 0 if rank is None else check_rank(rank, upper=min(m, n))
     return float(_core.matrix_nuclear_norm(X, rank))
@@ -109,6 +110,7 @@ def matrix_entropy(X) -> float:
     1.0
     """
     X = np.ascontiguousarray(check_array(X, "X"))
+    check_magnitude(X, "X")
     if X.shape[1] < 2:
         raise ValueError(f"X must have at least 2 columns, got shape {X.shape}")
     return float(_core.matrix_entropy(X))

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._validate import check_int, check_matrix, check_real, is_sparse, seed_from_rng
+from ._validate import check_int, check_matrix, check_memory, check_real, is_sparse, seed_from_rng
 
 __all__ = ["random_projection_matrix", "sparse_random_projection"]
 
@@ -19,6 +19,28 @@ def _density(density, n_features: int) -> float:
             raise ValueError(f"density must be 'auto' or a number in (0, 1], got {density!r}")
         return 1.0 / math.sqrt(n_features)
     return check_real(density, "density", low=0.0, high=1.0, low_open=True)
+
+
+def _check_scale(density: float, n_components: int, dtype) -> None:
+    # The entries of R are +-sqrt(1 / (density * n_components)): a density so
+    # small that this overflows the dtype would turn every output into NaN.
+    scale = math.sqrt(1.0 / (density * n_components)) if density * n_components > 0 else math.inf
+    if not scale <= float(np.finfo(dtype).max):
+        raise ValueError(
+            f"density is too small: the entries of R, sqrt(1 / (density * n_components)) = {scale:.3g}, "
+            f"overflow {np.dtype(dtype).name}"
+        )
+
+
+def _check_pattern_size(
+    n_features: int, n_components: int, density: float, name: str, extra: float = 0.0
+) -> None:
+    # R's non-zeros are drawn before any of them is stored: refuse a matrix that
+    # cannot fit before the draw starts (it would run for hours, then fail).
+    # Per row: an indptr entry; per expected non-zero: a column index and a
+    # sign in the core, then an index and a value in the returned matrix.
+    expected_nnz = float(n_features) * float(n_components) * density
+    check_memory(8.0 * (n_features + 1) + 25.0 * expected_nnz + extra, name, "the projection matrix")
 
 
 def random_projection_matrix(n_features, n_components, *, density="auto", rng=None) -> sp.csr_array:
@@ -45,7 +67,10 @@ def random_projection_matrix(n_features, n_components, *, density="auto", rng=No
     Raises
     ------
     ValueError
-        A size below 1 or a density outside (0, 1].
+        A size below 1 or above 2**62, a density outside (0, 1], or one so
+        small that the entries of R overflow.
+    MemoryError
+        R would not fit in this machine's memory (checked before drawing it).
     TypeError
         A size that is not an integer.
 
@@ -75,6 +100,8 @@ def random_projection_matrix(n_features, n_components, *, density="auto", rng=No
     n_features = check_int(n_features, "n_features", low=1)
     n_components = check_int(n_components, "n_components", low=1)
     density = _density(density, n_features)
+    _check_scale(density, n_components, np.float64)
+    _check_pattern_size(n_features, n_components, density, "n_features * n_components")
     indptr, indices, signs, scale = _core.projection_matrix(
         n_features, n_components, density, seed_from_rng(rng)
     )
@@ -112,7 +139,10 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
     ------
     ValueError
         X with NaN or Inf, an empty X, ``n_components < 1`` or a density
-        outside (0, 1].
+        outside (0, 1]; malformed sparse index arrays; a result that
+        overflows the dtype of X.
+    MemoryError
+        R and the result would not fit in this machine's memory.
     TypeError
         Complex, object or string input.
 
@@ -152,9 +182,19 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
     X = check_matrix(X, "X")
     n_components = check_int(n_components, "n_components", low=1)
     density = _density(density, X.shape[1])
+    out_bytes = float(X.shape[0]) * n_components * X.dtype.itemsize
+    _check_pattern_size(X.shape[1], n_components, density, "n_components", extra=out_bytes)
+    _check_scale(density, n_components, X.dtype)
     seed = seed_from_rng(rng)
     if is_sparse(X):
-        return _core.project_csr(
+        Y = _core.project_csr(
             X.indptr, X.indices, X.data, X.shape[0], X.shape[1], n_components, density, seed
         )
-    return _core.project_dense(X, n_components, density, seed)
+    else:
+        Y = _core.project_dense(X, n_components, density, seed)
+    if Y.size and not (np.isfinite(Y.min()) and np.isfinite(Y.max())):
+        raise ValueError(
+            f"the projection overflowed {X.dtype.name}: X holds values too large for the scale "
+            f"sqrt(1 / (density * n_components)); rescale X or use float64"
+        )
+    return Y

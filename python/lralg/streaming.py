@@ -11,6 +11,7 @@ compiled core; updates run with the GIL released.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,15 @@ import scipy.sparse as sp
 
 from . import _core
 from ._result import Result
-from ._validate import check_array, check_int, check_real, check_sparse, is_sparse, seed_from_rng
+from ._validate import (
+    check_array,
+    check_int,
+    check_memory,
+    check_real,
+    check_sparse,
+    is_sparse,
+    seed_from_rng,
+)
 
 __all__ = ["EigResult", "StreamingTopEigenvector", "top_eigenvector"]
 
@@ -121,7 +130,8 @@ class StreamingTopEigenvector:
     block with :meth:`update`. Blocks may be dense arrays (float32 and
     float64 read in place when C- or F-contiguous) or scipy.sparse matrices
     (read as CSR, never densified). A refused block leaves the stream as it
-    was.
+    was. Thread-safe: calls from several threads are serialised (one lock
+    per object), so blocks fed concurrently are each read once, in some order.
 
     Parameters
     ----------
@@ -224,6 +234,8 @@ class StreamingTopEigenvector:
     ):
         self.n_features = check_int(n_features, "n_features", low=1)
         self.method = _method(method)
+        if self.method == "exact":  # A^T A is kept densely
+            check_memory(8.0 * self.n_features**2, "n_features", "the d x d matrix A^T A of method='exact'")
         self.n_rows = None if n_rows is None else check_int(n_rows, "n_rows", low=1)
         self.n_blocks = None if n_blocks is None else check_int(n_blocks, "n_blocks", low=1)
         if self.n_blocks is not None and self.n_rows is None and self.method == "random-order":
@@ -253,6 +265,9 @@ class StreamingTopEigenvector:
                 "method='oja' needs learning_rate, top_eigenvalue, or n_rows (to estimate "
                 "lambda_1 from the first rows)"
             )
+        # One update or read at a time: the core's state and Oja's warm-up
+        # buffer are changed with the GIL released, so two threads would race.
+        self._lock = threading.RLock()
         self._seed = seed_from_rng(rng)
         self._stream = None
         self._eta = None
@@ -360,6 +375,10 @@ class StreamingTopEigenvector:
         >>> est.vector_
         array([1., 0., 0.])
         """
+        with self._lock:
+            return self._update(block)
+
+    def _update(self, block) -> StreamingTopEigenvector:
         block = self._check_block(block)
         if self._stream is None:  # oja: buffer the first rows to estimate lambda_1
             self._buffer.append(block.astype(np.float64, copy=True))
@@ -379,6 +398,10 @@ class StreamingTopEigenvector:
         return self
 
     def _result(self):
+        with self._lock:
+            return self._result_unlocked()
+
+    def _result_unlocked(self):
         # The stream ended (or is read) before the warm-up filled.
         if self._stream is None and self._buffered > 0 and not self._start_oja():
             raise ValueError("every row seen is zero: A^T A = 0 has no top eigenvector")
@@ -443,8 +466,9 @@ class StreamingTopEigenvector:
         >>> value, vector
         (9.0, array([1., 0.]))
         """
-        vector, value = self._result()
-        return EigResult(vector, float(value), self.n_rows_seen_, self.n_heavy_, self.memory_bytes_)
+        with self._lock:
+            vector, value = self._result()
+            return EigResult(vector, float(value), self.n_rows_seen_, self.n_heavy_, self.memory_bytes_)
 
     def __repr__(self) -> str:
         return (

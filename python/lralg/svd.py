@@ -88,7 +88,7 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None) -> SVDRe
     rank = check_rank(rank, upper=min(m, n))
     oversampling = check_int(oversampling, "oversampling", low=0)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
-    block = _Block(A, 1)
+    block = _Block(A, 1, "A")
     u, s, vt, error_sq = _core.truncated_svd(
         block.core(), rank, oversampling, power_iters, seed_from_rng(rng)
     )

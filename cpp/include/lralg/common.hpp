@@ -27,6 +27,7 @@ inline void require(bool condition, const std::string& message) {
 
 // Thread count used by every parallel region of the core (src/threads.cpp).
 int num_threads();
+int max_threads();  // the most set_num_threads accepts: 8 per core, at least 64
 void set_num_threads(int n);
 bool openmp_enabled();
 

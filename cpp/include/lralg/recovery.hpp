@@ -216,6 +216,10 @@ template <class Scalar>
 void entry_forward(const EntryIndex& idx, index_t rank, const Scalar* F, const Scalar* G, Scalar* y) {
   parallel_blocks(idx.m, 1024, [&](index_t, index_t lo, index_t hi) {
     for (index_t k = lo; k < hi; ++k) {
+      // One predictable compare per entry: an index edited after the operator
+      // was built must raise, not read outside F or G.
+      require(idx.rows[k] >= 0 && idx.rows[k] < idx.n1 && idx.cols[k] >= 0 && idx.cols[k] < idx.n2,
+              "entry indices out of range");
       const Scalar* f = F + idx.rows[k] * rank;
       const Scalar* g = G + idx.cols[k] * rank;
       double acc = 0.0;
@@ -231,13 +235,16 @@ template <class Scalar>
 void entry_adjoint_times(const EntryIndex& idx, index_t rank, const Scalar* s, const Scalar* F,
                          const Scalar* G, Scalar* SG, Scalar* StF) {
   auto side = [&](index_t n, const std::int64_t* ptr, const std::int64_t* order, const std::int64_t* other,
-                  const Scalar* factor, Scalar* out) {
+                  index_t n_other, const Scalar* factor, Scalar* out) {
     parallel_blocks(n, 64, [&](index_t, index_t lo, index_t hi) {
       std::vector<double> acc(static_cast<std::size_t>(rank));
       for (index_t a = lo; a < hi; ++a) {
         std::fill(acc.begin(), acc.end(), 0.0);
+        require(ptr[a] >= 0 && ptr[a] <= ptr[a + 1] && ptr[a + 1] <= idx.m,
+                "entry index pointers are inconsistent");
         for (index_t p = ptr[a]; p < ptr[a + 1]; ++p) {
           const index_t k = order[p];
+          require(k >= 0 && k < idx.m && other[k] >= 0 && other[k] < n_other, "entry indices out of range");
           const double w = double(s[k]);
           const Scalar* f = factor + other[k] * rank;
           for (index_t c = 0; c < rank; ++c) acc[std::size_t(c)] += w * double(f[c]);
@@ -246,8 +253,8 @@ void entry_adjoint_times(const EntryIndex& idx, index_t rank, const Scalar* s, c
       }
     });
   };
-  side(idx.n1, idx.ptr_r, idx.order_r, idx.cols, G, SG);
-  side(idx.n2, idx.ptr_c, idx.order_c, idx.rows, F, StF);
+  side(idx.n1, idx.ptr_r, idx.order_r, idx.cols, idx.n2, G, SG);
+  side(idx.n2, idx.ptr_c, idx.order_c, idx.rows, idx.n1, F, StF);
 }
 
 }  // namespace lralg

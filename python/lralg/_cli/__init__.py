@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from . import complete, demo, fastrp, info
 
@@ -21,6 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run a command; a user error (a bad file, value or path) is one line on stderr and exit code 2."""
     args = build_parser().parse_args(argv)
     (command,) = (c for c in COMMANDS if c.name == args.command)
-    return command.run(args)
+    try:
+        return command.run(args)
+    except (ValueError, TypeError, OSError, MemoryError) as exc:
+        # the commands put the file (and line) into their messages; argparse's code for usage errors
+        print(f"python -m lralg {command.name}: error: {exc}", file=sys.stderr)
+        return 2

@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from lralg.completion import complete
 
-from ._command import Command
+from ._command import Command, output_path, read_text
 
 __all__ = ["COMMAND"]
 
@@ -44,54 +44,63 @@ def _reg(text: str):
 def _read_ratings(path: str, delimiter=None):
     """(users, items, ratings) columns of a CSV file; a non-numeric first line is a header."""
     import csv
+    import io
+    import math
 
-    with open(path, newline="") as fh:
-        sample = fh.read(4096)
-        fh.seek(0)
-        if delimiter is None:
-            try:
-                delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t ").delimiter
-            except csv.Error:
-                delimiter = ","
-        rows = [r for r in csv.reader(fh, delimiter=delimiter) if r and any(c.strip() for c in r)]
+    text = read_text(path)
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t ").delimiter
+        except csv.Error:
+            delimiter = ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows = [(reader.line_num, r) for r in reader if r and any(c.strip() for c in r)]
     if rows:
         try:
-            float(rows[0][2])
+            float(rows[0][1][2])
         except (ValueError, IndexError):
             rows = rows[1:]  # header
     if not rows:
         raise ValueError(f"{path}: no ratings found")
-    if any(len(r) < 3 for r in rows):
-        raise ValueError(f"{path}: every line needs three columns user,item,rating")
-    users = np.array([r[0].strip() for r in rows])
-    items = np.array([r[1].strip() for r in rows])
-    try:
-        ratings = np.array([float(r[2]) for r in rows])
-    except ValueError as exc:
-        raise ValueError(f"{path}: rating column is not numeric ({exc})") from None
+    ratings = np.empty(len(rows))
+    for p, (line, r) in enumerate(rows):
+        if len(r) < 3:
+            raise ValueError(f"{path}, line {line}: expected three columns user,item,rating, got {len(r)}")
+        try:
+            ratings[p] = float(r[2])
+        except ValueError:
+            raise ValueError(f"{path}, line {line}: rating {r[2]!r} is not a number") from None
+        if not math.isfinite(ratings[p]):
+            raise ValueError(f"{path}, line {line}: rating {r[2]!r} is not a finite number")
+    users = np.array([r[0].strip() for _, r in rows])
+    items = np.array([r[1].strip() for _, r in rows])
     return users, items, ratings
 
 
 def _run(args) -> int:
     """``python -m lralg complete``: fit a ratings CSV, save the factors, report test RMSE."""
+    out = output_path(args.out, ".npz")
     users, items, ratings = _read_ratings(args.ratings, args.delimiter)
     user_ids, u = np.unique(users, return_inverse=True)
     item_ids, i = np.unique(items, return_inverse=True)
     M = sp.coo_array((ratings, (u, i)), shape=(user_ids.size, item_ids.size)).tocsr()
     rank = min(args.rank, min(M.shape))
     start = time.perf_counter()
-    res = complete(
-        M,
-        rank,
-        method=args.method,
-        reg=args.reg,
-        bias=args.bias,
-        clip="observed" if args.clip else None,
-        max_iter=args.max_iter,
-        tol=args.tol,
-        rng=args.seed,
-        verbose=args.verbose,
-    )
+    try:
+        res = complete(
+            M,
+            rank,
+            method=args.method,
+            reg=args.reg,
+            bias=args.bias,
+            clip="observed" if args.clip else None,
+            max_iter=args.max_iter,
+            tol=args.tol,
+            rng=args.seed,
+            verbose=args.verbose,
+        )
+    except ValueError as exc:  # the ratings (or an option) are at fault: name the file
+        raise ValueError(f"{args.ratings}: {exc}") from None
     seconds = time.perf_counter() - start
     print(
         f"{M.shape[0]} users x {M.shape[1]} items, {M.nnz} ratings; rank {rank}, "
@@ -111,7 +120,7 @@ def _run(args) -> int:
             f" ({int((~known).sum())} with an unseen user or item skipped)"
         )
     np.savez(
-        args.out,
+        out,
         U=res.U,
         V=res.V,
         mean=res.mean,
@@ -120,7 +129,7 @@ def _run(args) -> int:
         user_ids=user_ids,
         item_ids=item_ids,
     )
-    print(f"factors written to {args.out}")
+    print(f"factors written to {out}")
     return 0
 
 

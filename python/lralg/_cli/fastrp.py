@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 
 import numpy as np
 import scipy.sparse as sp
 
 from lralg.graph import fastrp
 
-from ._command import Command
+from ._command import Command, output_path, read_text
 
 __all__ = ["COMMAND"]
 
@@ -38,37 +39,52 @@ def _read_graph(path: str, n_nodes):
     """An edge list (text: 'i j' or 'i j weight' per line, '#' comments, comma or
     whitespace separated) or a scipy.sparse .npz adjacency."""
     if path.endswith(".npz"):
-        return sp.load_npz(path), None
-    with open(path) as fh:
-        text = fh.read().replace(",", " ")
-    edges = np.loadtxt(io.StringIO(text), comments="#", ndmin=2)
+        try:
+            return sp.load_npz(path), None
+        except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"{path}: not a scipy.sparse .npz file ({type(exc).__name__})") from None
+    text = read_text(path).replace(",", " ")
+    try:
+        edges = np.loadtxt(io.StringIO(text), comments="#", ndmin=2)
+    except ValueError as exc:  # numpy names the line
+        raise ValueError(f"{path}: {exc}") from None
     if edges.size == 0:
-        raise SystemExit(f"{path}: no edges")
+        raise ValueError(f"{path}: no edges")
+    if not np.isfinite(edges).all():
+        line = int(np.flatnonzero(~np.isfinite(edges).all(axis=1))[0]) + 1
+        raise ValueError(f"{path}: edge number {line} holds NaN or Inf")
     if n_nodes is None:
         n_nodes = int(edges[:, :2].max()) + 1
     return edges, n_nodes
 
 
 def _run(args) -> int:
+    out = output_path(args.out, ".npy")
     graph, n_nodes = _read_graph(args.edges, args.n_nodes)
-    weights = [float(w) for w in args.weights.split(",") if w.strip()]
+    try:
+        weights = [float(w) for w in args.weights.split(",") if w.strip()]
+    except ValueError:
+        raise ValueError(f"--weights {args.weights!r}: expected comma-separated numbers") from None
     start = time.perf_counter()
-    emb = fastrp(
-        graph,
-        args.dim,
-        weights=weights,
-        beta=args.beta,
-        transition=not args.adjacency,
-        normalize=not args.no_normalize,
-        self_influence=args.self_influence,
-        dtype=np.dtype(args.dtype),
-        rng=args.seed,
-        n_nodes=n_nodes,
-        directed=args.directed,
-    )
+    try:
+        emb = fastrp(
+            graph,
+            args.dim,
+            weights=weights,
+            beta=args.beta,
+            transition=not args.adjacency,
+            normalize=not args.no_normalize,
+            self_influence=args.self_influence,
+            dtype=np.dtype(args.dtype),
+            rng=args.seed,
+            n_nodes=n_nodes,
+            directed=args.directed,
+        )
+    except ValueError as exc:  # the file's contents (weights, ids) are at fault: name it
+        raise ValueError(f"{args.edges}: {exc}") from None
     elapsed = time.perf_counter() - start
-    np.save(args.out, emb)
-    print(f"embedded {emb.shape[0]} nodes into {emb.shape[1]} dimensions in {elapsed:.3f} s -> {args.out}")
+    np.save(out, emb)
+    print(f"embedded {emb.shape[0]} nodes into {emb.shape[1]} dimensions in {elapsed:.3f} s -> {out}")
     return 0
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _core
-from .._validate import check_int, check_matrix, is_sparse
+from .._validate import check_int, check_magnitude, check_matrix, is_sparse
 
 __all__ = []
 
@@ -19,7 +19,8 @@ class _Block:
 
     __slots__ = ("sparse", "A", "A_csr", "At_csr", "m", "b", "sqnorm", "dtype", "X", "axis", "_core")
 
-    def __init__(self, X, axis: int):
+    def __init__(self, X, axis: int, name: str = "X"):
+        check_magnitude(X, name)  # squares that overflow would make the update drop the block
         self.dtype = X.dtype
         self.sparse = is_sparse(X)
         self.X, self.axis, self._core = None, axis, None
@@ -137,8 +138,8 @@ def _as_block_allow_empty(X, axis, name) -> _Block:
     if is_sparse(X):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-D, got shape {X.shape}")
-        return _Block(check_matrix(X, name, allow_empty=True), axis)
+        return _Block(check_matrix(X, name, allow_empty=True), axis, name)
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{name} must be a 2-D array, got {type(X).__name__}")
     arr = check_matrix(X, name, allow_empty=True)
-    return _Block(arr, axis)
+    return _Block(arr, axis, name)

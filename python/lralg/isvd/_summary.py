@@ -49,6 +49,7 @@ class _Summary:
         saved = d.pop("_saved")
         self.__dict__.update(d)
         self.state = None
+        _check_saved(self, saved)
         if saved is not None:
             self.state = _new_state(
                 self.m, self.k_keep, self.residual, self.tol, self.seed, self.dtype, self.power_iters
@@ -164,3 +165,44 @@ def _complete(Q, r):
             G -= Q @ (Q.T @ G)
         G, _ = np.linalg.qr(G)
     return np.ascontiguousarray(np.hstack([Q, G]))
+
+
+def _check_saved(summary, saved) -> None:
+    """Refuse a pickled summary whose values could not come from a fit."""
+
+    def bad(what):
+        return ValueError(f"the pickled IncrementalSVD state is invalid: {what}")
+
+    if summary.residual not in _RESIDUAL_CODE:
+        raise bad(f"residual {summary.residual!r}")
+    for name in ("k_keep", "power_iters"):
+        value = getattr(summary, name)
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < (name == "k_keep"):
+            raise bad(f"{name} = {value!r}")
+    if not (isinstance(summary.tol, float) and 0.0 <= summary.tol <= 1.0):
+        raise bad(f"tol = {summary.tol!r}")
+    if saved is None:
+        return
+    if summary.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise bad(f"dtype {summary.dtype!r}")
+    Q, lam, blocks, items, sqnorm = saved
+    Q, lam = np.asarray(Q), np.asarray(lam, dtype=np.float64)
+    if Q.ndim != 2 or lam.ndim != 1 or Q.shape != (summary.m, lam.size) or lam.size > summary.k_keep:
+        raise bad(
+            f"Q of shape {Q.shape} and lam of shape {lam.shape} for m={summary.m}, k_keep={summary.k_keep}"
+        )
+    for name, count in (("blocks", blocks), ("items", items)):
+        if not isinstance(count, (int, np.integer)) or count < 0:
+            raise bad(f"{name} = {count!r}")
+    if not (np.isfinite(sqnorm) and sqnorm >= 0.0):
+        raise bad(f"squared norm {sqnorm!r}")
+    if not (np.all(np.isfinite(lam)) and np.all(lam >= 0.0)):
+        raise bad("eigenvalues must be finite and non-negative")
+    if lam.sum() > sqnorm * (1.0 + 1e-3) + np.finfo(np.float64).tiny:
+        raise bad(f"eigenvalues sum to {lam.sum():.6g}, more than the squared norm {sqnorm:.6g}")
+    if not np.all(np.isfinite(Q)):
+        raise bad("Q holds NaN or Inf")
+    gram = Q.T.astype(np.float64) @ Q.astype(np.float64)
+    tol = 1e-3 if Q.dtype == np.float32 else 1e-6
+    if lam.size and np.abs(gram - np.eye(lam.size)).max() > tol:
+        raise bad("the columns of Q are not orthonormal")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import threading
 from dataclasses import dataclass
 from typing import Optional
 
@@ -167,7 +170,7 @@ def incremental_svd(
     tol = check_real(tol, "tol", low=0.0, high=1.0)
     compute_u = bool(compute_u)
     residual = _check_residual(residual)
-    power_iters = check_int(power_iters, "power_iters", low=0)
+    power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
     seed = seed_from_rng(rng)
     summary = _Summary(rank + oversampling, residual, tol, seed, compute_u, power_iters)
     for i, X in enumerate(_iter_blocks(blocks)):
@@ -214,13 +217,27 @@ def _check_samples(X):
     return check_matrix(X, "X")
 
 
+def _serialised(method):
+    """Run `method` holding the estimator's lock: the core updates its state
+    with the GIL released, so two threads updating one estimator would race."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._object_lock():
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class IncrementalSVD(TransformerMixin, BaseEstimator):
     """Incremental truncated SVD as a scikit-learn transformer.
 
     The estimator form of :func:`incremental_svd` (Shamrai 2026). Like ``sklearn.decomposition.IncrementalPCA`` but without centring (as
     ``TruncatedSVD``): the rows of X are the samples, and
     ``components_`` are the top right singular vectors of all rows seen.
-    Sparse input is accepted and never densified.
+    Sparse input is accepted and never densified. Thread-safe: ``fit``,
+    ``partial_fit``, ``merge`` and ``transform`` on one object from several
+    threads are serialised (one lock per object).
 
     Parameters
     ----------
@@ -298,6 +315,16 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         self.rng = rng
         self.power_iters = power_iters
 
+    def _object_lock(self):
+        # Made on first use; setdefault keeps one lock when two threads race here.
+        return self.__dict__.setdefault("_lock", threading.RLock())
+
+    def __getstate__(self):
+        state = super().__getstate__() if hasattr(super(), "__getstate__") else self.__dict__
+        state = dict(state)
+        state.pop("_lock", None)  # a lock does not pickle; the copy makes its own
+        return state
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
@@ -310,7 +337,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         _check_residual(self.residual)
         if self.batch_size is not None:
             check_int(self.batch_size, "batch_size", low=1)
-        check_int(self.power_iters, "power_iters", low=0)
+        check_int(self.power_iters, "power_iters", low=0, high=1000)
         return rank
 
     def _start(self):
@@ -331,13 +358,25 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
             rank = check_rank(self.rank)
             if rank > d:
                 raise ValueError(f"rank={rank} must be <= n_features = {d}")
-        elif d != self.n_features_in_:
-            raise ValueError(
-                f"X has {d} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input"
-            )
+        else:
+            if d != self.n_features_in_:
+                raise ValueError(
+                    f"X has {d} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+            self._check_kept_rank()
         return X
 
+    def _check_kept_rank(self):
+        # set_params may have changed rank since the summary was started
+        rank, kept, d = check_rank(self.rank), self._summary.k_keep, self.n_features_in_
+        if rank > min(d, kept):
+            raise ValueError(
+                f"rank={rank} must be <= n_features = {d} and <= the {kept} directions the summary "
+                "keeps since the first fit (rank + oversampling then); call fit to start over"
+            )
+
+    @_serialised
     @one_blas_thread
     def partial_fit(self, X, y=None):
         """Update the summary with the rows of X.
@@ -375,6 +414,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         self._publish()
         return self
 
+    @_serialised
     @one_blas_thread
     def fit(self, X, y=None):
         """Fit on X from scratch, in blocks of ``batch_size`` rows.
@@ -425,6 +465,7 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         if self.compute_u:
             self.u_ = items
 
+    @_serialised
     def transform(self, X):
         """Coordinates of the rows of X on the components: ``X @ components_.T``.
 
@@ -527,12 +568,21 @@ class IncrementalSVD(TransformerMixin, BaseEstimator):
         """
         if not isinstance(other, IncrementalSVD):
             raise TypeError(f"other must be an IncrementalSVD, got {type(other).__name__}")
-        check_is_fitted(other)
-        if not hasattr(self, "_summary"):
-            self._start()
-            self.n_features_in_ = other.n_features_in_
-        if other.n_features_in_ != self.n_features_in_:
-            raise ValueError(f"other has {other.n_features_in_} features, self has {self.n_features_in_}")
-        self._summary.merge(other._summary)
-        self._publish()
+        # A copy of other's summary taken under its lock, then released before
+        # self's is taken: holding both could deadlock a.merge(b) || b.merge(a).
+        with other._object_lock():
+            check_is_fitted(other)
+            summary = copy.deepcopy(other._summary) if other is not self else other._summary
+            n_features = other.n_features_in_
+        with self._object_lock():
+            if not hasattr(self, "_summary"):
+                self._start()
+                self.n_features_in_ = n_features
+            if n_features != self.n_features_in_:
+                raise ValueError(f"other has {n_features} features, self has {self.n_features_in_}")
+            self._check_kept_rank()
+            if summary is self._summary:
+                summary = copy.deepcopy(summary)
+            self._summary.merge(summary)
+            self._publish()
         return self

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import abc
-import math
 
 import numpy as np
 
@@ -357,14 +356,30 @@ class EntrySampling(MeasurementOperator):
         cols = self._indices(cols, "cols", self.shape[1])
         if rows.shape != cols.shape:
             raise ValueError(f"rows and cols must have the same length, got {rows.size} and {cols.size}")
-        self.rows, self.cols = rows, cols
+        self._rows, self._cols = rows, cols
         self.n_measurements = int(rows.size)
         n1, n2 = self.shape
         self._order_r = np.argsort(rows, kind="stable").astype(np.int64)
         self._order_c = np.argsort(cols, kind="stable").astype(np.int64)
         self._ptr_r = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n1))]).astype(np.int64)
         self._ptr_c = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n2))]).astype(np.int64)
-        self._index = (n1, n2, self.rows, self.cols, self._ptr_r, self._order_r, self._ptr_c, self._order_c)
+        for index in (self._order_r, self._order_c, self._ptr_r, self._ptr_c):
+            index.flags.writeable = False
+        self._index = (n1, n2, self._rows, self._cols, self._ptr_r, self._order_r, self._ptr_c, self._order_c)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Row of each observed entry (a read-only copy of what was passed)."""
+        return self._rows
+
+    @property
+    def cols(self) -> np.ndarray:
+        """Column of each observed entry (a read-only copy of what was passed)."""
+        return self._cols
+
+    def __reduce__(self):
+        # Rebuilt through __init__, so a tampered pickle is validated like any input.
+        return (type(self), (self.shape, np.array(self._rows), np.array(self._cols)))
 
     @staticmethod
     def _indices(a, name, n):
@@ -379,7 +394,11 @@ class EntrySampling(MeasurementOperator):
             raise TypeError(f"{name} must hold integers, got dtype {arr.dtype}")
         if arr.min() < 0 or arr.max() >= n:
             raise ValueError(f"{name} must lie in [0, {n - 1}]")
-        return np.ascontiguousarray(arr, dtype=np.int64)
+        # A private copy: the kernels index with it, so the caller's array
+        # (which they may edit later) is never shared.
+        out = np.array(arr, dtype=np.int64, order="C", copy=True)
+        out.flags.writeable = False
+        return out
 
     def __repr__(self):
         return f"EntrySampling(shape={self.shape}, n_measurements={self.n_measurements})"
@@ -388,14 +407,14 @@ class EntrySampling(MeasurementOperator):
         X = check_array(X, "X")
         if X.shape != self.shape:
             raise ValueError(f"X must have shape {self.shape}, got {X.shape}")
-        return X[self.rows, self.cols]
+        return X[self._rows, self._cols]
 
     def rmatvec(self, y) -> np.ndarray:
         y = check_array(y, "y", ndim=1)
         if y.shape[0] != self.n_measurements:
             raise ValueError(f"y must have length {self.n_measurements}, got {y.shape[0]}")
         n1, n2 = self.shape
-        flat = np.bincount(self.rows * n2 + self.cols, weights=y, minlength=n1 * n2)
+        flat = np.bincount(self._rows * n2 + self._cols, weights=y, minlength=n1 * n2)
         return flat.reshape(n1, n2).astype(y.dtype, copy=False)
 
     def forward(self, F, G):
@@ -407,7 +426,10 @@ class EntrySampling(MeasurementOperator):
     def adjoint_norm(self, s):
         # Spectral norm of the sparse S = A*(s) by power iteration from a fixed start.
         n1, n2 = self.shape
-        v = np.ones((n2, 1), dtype=s.dtype) / math.sqrt(n2)
+        # A fixed Gaussian start: the all-ones vector lies in the null space of
+        # sign patterns such as [[1, -1], [-2, 2]], which then read as zero.
+        v = np.random.default_rng(0).standard_normal((n2, 1)).astype(s.dtype)
+        v /= np.linalg.norm(v)
         u1 = np.ones((n1, 1), dtype=s.dtype)
         est = 0.0
         for _ in range(30):

@@ -56,7 +56,9 @@ class RecoveryResult(Result):
     n_iter : int
         Iterations run.
     converged : bool
-        Whether the tolerance was met (otherwise max_iter or the callback stopped it).
+        Whether the tolerance was met (otherwise max_iter or the callback stopped it,
+        or the factors stalled: a relative change below tol while the loss is still
+        above half its start counts as a stall, not as convergence).
     method : str
         The method that ran.
     parameterization : str
@@ -146,6 +148,9 @@ _STEP = {"symmetric": 0.2, "asymmetric": 0.1}
 _SCALED_STEP = 0.025
 _SCALED_INIT = 1e-30
 _DAMPING = 0.05
+# A stop on a small relative change counts as convergence only once the loss
+# fell below this fraction of its starting value.
+_STALL_FRACTION = 0.5
 
 
 class _StepSchedule:
@@ -520,9 +525,20 @@ def recover(
                     message = "stopped by callback"
                     break
             fit = f / f0 if loss == "l1" else math.sqrt(f / f0)
-            if fit <= tol or change <= tol:
-                converged = True
-                message = "residual below tol (relative)" if fit <= tol else "relative change below tol"
+            if fit <= tol:
+                converged, message = True, "residual below tol (relative)"
+                break
+            if change <= tol:
+                # Factors that stop moving are converged only where the loss went
+                # down: at its starting value they sit at the saddle near zero or
+                # take steps too small to move (init_scale, step, damping).
+                converged = f < _STALL_FRACTION * f0
+                message = (
+                    "relative change below tol"
+                    if converged
+                    else "stalled: the factors stopped moving with the loss still at "
+                    f"{fit:.3g} of its start (a start, step or damping that leaves them in place?)"
+                )
                 break
         factors = (U,) if parameterization == "symmetric" else (F, G)
     return RecoveryResult(
