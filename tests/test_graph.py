@@ -103,6 +103,95 @@ def test_kernel_paths_match_oracle(two_hop, strip, q):
         np.testing.assert_allclose(E, ref, rtol=tol, atol=tol)
 
 
+def core_fastrp(
+    A,
+    dim,
+    weights,
+    *,
+    beta=0.0,
+    transition=True,
+    normalize=True,
+    self_influence=0.0,
+    density=-1.0,
+    rng=0,
+    strip=0,
+    two_hop=-1,
+    huge_panels=1,
+):
+    """The core's fastrp with its code-path knobs (strip, two_hop, huge_panels)."""
+    from lralg import _core
+    from lralg._validate import seed_from_rng
+
+    return _core.fastrp(
+        A.indptr,
+        A.indices,
+        A.data,
+        A.shape[0],
+        dim,
+        np.asarray(weights, dtype=np.float64),
+        beta,
+        transition,
+        normalize,
+        self_influence,
+        density,
+        seed_from_rng(rng),
+        strip=strip,
+        two_hop=two_hop,
+        huge_panels=huge_panels,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_schedules_and_routes_agree_to_the_bit_where_sums_are_exact(dtype):
+    """An unweighted graph, M = A, no normalisation, density 1/4 at dim 16
+    (R's scale is 1/2) and integer weights: every sum is exact, so the
+    two-panel schedule (2 to 4 powers) and the strip schedule (1 power, 5
+    and more; trailing zero weights move the same embedding there), with any
+    route of U_2, strip width and page size, must give the same bits."""
+    A = random_graph(150, 0.04, 9).astype(dtype)
+    same = [
+        [(2.0,), (2.0, 0.0)],
+        [(1.0, 3.0), (1.0, 3.0, 0.0, 0.0, 0.0)],
+        [(1.0, 2.0, 3.0), (1.0, 2.0, 3.0, 0.0, 0.0)],
+        [(1.0, 2.0, 3.0, 4.0), (1.0, 2.0, 3.0, 4.0, 0.0)],
+    ]
+    for group in same:
+        outputs = [
+            core_fastrp(
+                A,
+                16,
+                w,
+                transition=False,
+                normalize=False,
+                self_influence=1.0,
+                density=0.25,
+                rng=4,
+                strip=strip,
+                two_hop=two_hop,
+                huge_panels=huge,
+            )
+            for w in group
+            for two_hop in (-1, 0, 1)
+            for strip in (0, 3)
+            for huge in (0, 1)
+        ]
+        assert outputs[0].dtype == dtype and np.isfinite(outputs[0]).all()
+        for E in outputs[1:]:
+            np.testing.assert_array_equal(E, outputs[0])
+    ref = oracle(
+        A, 16, same[-1][0], transition=False, normalize=False, self_influence=1.0, density=0.25, rng=4
+    )
+    np.testing.assert_allclose(outputs[0], ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("q", [1, 2, 3, 4, 5])
+def test_page_size_does_not_change_the_bits(q):
+    A = random_graph(200, 0.03, 4, weighted=True, directed=True)
+    kw = dict(beta=-0.4, self_influence=0.3, density=0.2, rng=5)
+    E = core_fastrp(A, 40, np.linspace(0.5, 2.0, q), huge_panels=1, **kw)
+    np.testing.assert_array_equal(E, core_fastrp(A, 40, np.linspace(0.5, 2.0, q), huge_panels=0, **kw))
+
+
 @pytest.mark.parametrize("dim", [24, 16400])
 def test_u1_rows_with_and_without_heads_match_oracle(dim):
     """Rows of U_1 from RowHeads (two entries of each row of R kept in a head,
