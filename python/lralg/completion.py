@@ -49,6 +49,22 @@ _INNER_RTOL = 1e-2
 _SKETCH_FACTOR = 4
 _REG_PER_ENTRY = False
 
+
+def _half_sweep_options(method_id, reg, mu, seed=0, stream=0):
+    """The core's options of one half-sweep: the solver's settings above, the sweep's key and stream."""
+    options = _core.HalfSweepOptions()
+    options.method = method_id
+    options.reg = reg
+    options.reg_per_entry = _REG_PER_ENTRY
+    options.mu = mu
+    options.inner_iter = _INNER_ITER
+    options.inner_rtol = _INNER_RTOL
+    options.sketch_factor = _SKETCH_FACTOR
+    options.seed = seed
+    options.stream = stream
+    return options
+
+
 # to_dense() refuses results larger than this many bytes unless told otherwise.
 _DENSE_LIMIT_BYTES = 2**30
 
@@ -339,15 +355,7 @@ class CompletionResult(Result):
             self.col_bias,
             Y,
             X,
-            _METHODS["altmin"],
-            self.reg,
-            _REG_PER_ENTRY,
-            self.mean,
-            0,
-            0.0,
-            1,
-            0,
-            0,
+            _half_sweep_options(_METHODS["altmin"], self.reg, self.mean),
         )
         U = np.ascontiguousarray(X[:, :k])
         row_bias = np.ascontiguousarray(X[:, k]) if self.bias else None
@@ -615,24 +623,25 @@ def complete(
         for sweep in range(1, max_iter + 1):
             start = time.perf_counter()
             iters = 0
-            common = (method_id, reg, _REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
+            to_v = _half_sweep_options(method_id, reg, mu, seed, 2 * sweep)
+            to_u = _half_sweep_options(method_id, reg, mu, seed, 2 * sweep + 1)
             if bias:
                 Yu[:, :k] = U
                 iters += _core.completion_solve_rows(
-                    t_indptr, t_indices, csr.data, perm, n, m, a, Yu, Xv, *common, 2 * sweep
+                    t_indptr, t_indices, csr.data, perm, n, m, a, Yu, Xv, to_v
                 )
                 V[...], b[...] = Xv[:, :k], Xv[:, k]
                 Yv[:, :k] = V
                 iters += _core.completion_solve_rows(
-                    csr.indptr, csr.indices, csr.data, None, m, n, b, Yv, Xu, *common, 2 * sweep + 1
+                    csr.indptr, csr.indices, csr.data, None, m, n, b, Yv, Xu, to_u
                 )
                 U[...], a[...] = Xu[:, :k], Xu[:, k]
             else:
                 iters += _core.completion_solve_rows(
-                    t_indptr, t_indices, csr.data, perm, n, m, None, U, V, *common, 2 * sweep
+                    t_indptr, t_indices, csr.data, perm, n, m, None, U, V, to_v
                 )
                 iters += _core.completion_solve_rows(
-                    csr.indptr, csr.indices, csr.data, None, m, n, None, V, U, *common, 2 * sweep + 1
+                    csr.indptr, csr.indices, csr.data, None, m, n, None, V, U, to_u
                 )
             seconds = time.perf_counter() - start
             current = training_rmse()

@@ -274,17 +274,13 @@ def fastrp(
         raise ValueError("graph has no nodes")
     dens = _density(density, n)
     seed = seed_from_rng(rng)
-    return _core.fastrp(
-        A.indptr,
-        A.indices,
-        A.data,
-        n,
-        dim,
-        w,
-        beta,
-        bool(transition),
-        bool(normalize),
-        self_influence,
-        dens,
-        seed,
-    )
+    options = _core.FastRPOptions()
+    options.dim = dim
+    options.weights = w
+    options.beta = beta
+    options.transition = bool(transition)
+    options.normalize = bool(normalize)
+    options.self_influence = self_influence
+    options.density = dens
+    options.seed = seed
+    return _core.fastrp(A.indptr, A.indices, A.data, n, options)

@@ -75,7 +75,7 @@ def random_projection_matrix(n_features, n_components, *, density="auto", rng=No
     n_features = check_int(n_features, "n_features", low=1)
     n_components = check_int(n_components, "n_components", low=1)
     density = _density(density, n_features)
-    indptr, indices, signs, scale = _core.projection_matrix(
+    indptr, indices, signs, scale = _core.random_projection_matrix(
         n_features, n_components, density, seed_from_rng(rng)
     )
     data = signs.astype(np.float64) * scale
@@ -154,7 +154,7 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
     density = _density(density, X.shape[1])
     seed = seed_from_rng(rng)
     if is_sparse(X):
-        return _core.project_csr(
+        return _core.sparse_random_projection(
             X.indptr, X.indices, X.data, X.shape[0], X.shape[1], n_components, density, seed
         )
-    return _core.project_dense(X, n_components, density, seed)
+    return _core.sparse_random_projection(X, n_components, density, seed)
