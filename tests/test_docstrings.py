@@ -1,8 +1,8 @@
 """The docstrings are reference: every public name documents itself and its Examples run.
 
 The examples of every module of the installed package are collected with
-doctest, one test per docstring. Modules of lralg.nn are skipped where torch
-is missing.
+doctest, one test per docstring. Modules that need an optional dependency
+(lralg.nn needs torch, lralg.dask dask and distributed) are skipped where it is missing.
 """
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # docstrings are pybind11 signatures).
 _NOT_COLLECTED = {"lralg.__main__", "lralg._core"}
 _NEEDS_TORCH = "lralg.nn"
+# The optional packages each subpackage needs; the longest matching prefix applies.
+_OPTIONAL_NEEDS = {
+    "lralg.nn": ("torch",),
+    "lralg.nn.adapters._io": ("torch", "safetensors"),
+    "lralg.dask": ("dask", "distributed"),
+}
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
 # A docstring is a page of reference; the rest is on the docs pages.
 _MAX_HELP_LINES = 100
@@ -48,16 +54,22 @@ def _module_names() -> list[str]:
     return sorted(names)
 
 
-def _needs_torch(module_name: str) -> bool:
-    return module_name == _NEEDS_TORCH or module_name.startswith(_NEEDS_TORCH + ".")
+def _missing_packages(module_name: str) -> list[str]:
+    """The optional packages a module needs that are not installed."""
+    prefixes = [p for p in _OPTIONAL_NEEDS if module_name == p or module_name.startswith(p + ".")]
+    if not prefixes:
+        return []
+    needs = _OPTIONAL_NEEDS[max(prefixes, key=len)]
+    return [name for name in needs if importlib.util.find_spec(name) is None]
 
 
 def _doctest_cases():
     finder = doctest.DocTestFinder(exclude_empty=True)
     cases, seen = [], set()
     for module_name in _module_names():
-        if _needs_torch(module_name) and not _HAS_TORCH:
-            mark = pytest.mark.skip(reason="lralg.nn needs torch")
+        missing = _missing_packages(module_name)
+        if missing:
+            mark = pytest.mark.skip(reason=f"{module_name} needs {', '.join(missing)}")
             cases.append(pytest.param(None, id=module_name, marks=mark))
             continue
         module = importlib.import_module(module_name)
@@ -77,10 +89,12 @@ def test_docstring_examples_run(test):
 
 
 def _public_modules():
-    """lralg, and lralg.nn where torch is installed."""
+    """lralg, lralg.nn where torch is installed, lralg.dask where dask and distributed are."""
     modules = [lralg]
     if _HAS_TORCH:
         modules.append(importlib.import_module(_NEEDS_TORCH))
+    if not _missing_packages("lralg.dask"):
+        modules.append(importlib.import_module("lralg.dask"))
     return modules
 
 
@@ -127,6 +141,7 @@ def test_help_of_recover_is_a_page():
 def test_every_module_is_collected():
     names = _module_names()
     assert "lralg.recovery.solver" in names and "lralg.isvd.incremental" in names
+    assert "lralg.dask.svd" in names
     assert not any(n in names for n in _NOT_COLLECTED)
 
 
@@ -142,5 +157,5 @@ def test_api_page_lists_every_public_name():
             listed.append(f"{module}.{m.group(1)}")
     assert len(listed) == len(set(listed)), "a name is listed twice"
     public = {f"{m.__name__}.{n}" for m in _public_modules() for n in m.__all__ if n != "__version__"}
-    documented = {name for name in listed if not _needs_torch(name) or _HAS_TORCH}
+    documented = {name for name in listed if not _missing_packages(name.rsplit(".", 1)[0])}
     assert documented == public
