@@ -591,33 +591,23 @@ def complete(
     previous = training_rmse()
     progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
     sweep = 0
+    solve_rows = _core.completion_solve_rows
     try:
         for sweep in range(1, max_iter + 1):
             start = time.perf_counter()
             iters = 0
             settings = _solver_settings(method_id, reg, mu, seed)
-            to_v, to_u = (
-                _half_sweep_options(settings, 2 * sweep),
-                _half_sweep_options(settings, 2 * sweep + 1),
-            )
+            to_v, to_u = (_half_sweep_options(settings, 2 * sweep + half) for half in (0, 1))
             if bias:
                 Yu[:, :k] = U
-                iters += _core.completion_solve_rows(
-                    t_indptr, t_indices, csr.data, perm, n, m, a, Yu, Xv, to_v
-                )
+                iters += solve_rows(t_indptr, t_indices, csr.data, perm, n, m, a, Yu, Xv, to_v)
                 V[...], b[...] = Xv[:, :k], Xv[:, k]
                 Yv[:, :k] = V
-                iters += _core.completion_solve_rows(
-                    csr.indptr, csr.indices, csr.data, None, m, n, b, Yv, Xu, to_u
-                )
+                iters += solve_rows(csr.indptr, csr.indices, csr.data, None, m, n, b, Yv, Xu, to_u)
                 U[...], a[...] = Xu[:, :k], Xu[:, k]
             else:
-                iters += _core.completion_solve_rows(
-                    t_indptr, t_indices, csr.data, perm, n, m, None, U, V, to_v
-                )
-                iters += _core.completion_solve_rows(
-                    csr.indptr, csr.indices, csr.data, None, m, n, None, V, U, to_u
-                )
+                iters += solve_rows(t_indptr, t_indices, csr.data, perm, n, m, None, U, V, to_v)
+                iters += solve_rows(csr.indptr, csr.indices, csr.data, None, m, n, None, V, U, to_u)
             seconds = time.perf_counter() - start
             current = training_rmse()
             if not np.isfinite(current):
@@ -694,16 +684,9 @@ def _solver_settings(method_id, reg, mu, seed):
 def _half_sweep_options(settings, stream):
     """The core's options of one half-sweep: the settings above and the half-sweep's stream."""
     options = _core.HalfSweepOptions()
-    (
-        options.method,
-        options.reg,
-        options.reg_per_entry,
-        options.mu,
-        options.inner_iter,
-        options.inner_rtol,
-        options.sketch_factor,
-        options.seed,
-    ) = settings
+    names = ("method", "reg", "reg_per_entry", "mu", "inner_iter", "inner_rtol", "sketch_factor", "seed")
+    for name, value in zip(names, settings):
+        setattr(options, name, value)
     options.stream = stream
     return options
 
