@@ -278,9 +278,7 @@ def test_core_rejects_malformed_structure():
     X = np.zeros((2, 1))
     Y = np.ones((3, 1))
     with pytest.raises(ValueError, match="out of range"):
-        _core.completion_solve_rows(
-            indptr, indices, data, None, 2, 3, None, Y, X, 0, 0.0, False, 0.0, 5, 0.01, 4, 0, 0
-        )
+        _core.completion_solve_rows(indptr, indices, data, None, 2, 3, None, Y, X, _core.HalfSweepOptions())
     with pytest.raises(ValueError, match="out of range"):
         _core.completion_transpose(indptr, indices, 2, 3)
 

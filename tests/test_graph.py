@@ -53,6 +53,21 @@ def random_graph(n, p, seed, weighted=False, directed=False):
     return sp.csr_array(A)
 
 
+def core_fastrp(A, dim, weights, *, rng=0, **options):
+    """The core's fastrp with any of its options, the code-path knobs (strip,
+    two_hop, huge_panels) included: the public function does not take them."""
+    from lralg import _core
+    from lralg._validate import seed_from_rng
+
+    opt = _core.FastRPOptions()
+    opt.dim = dim
+    opt.weights = list(weights)
+    opt.seed = seed_from_rng(rng)
+    for name, value in options.items():
+        setattr(opt, name, value)
+    return _core.fastrp(A.indptr, A.indices, A.data, A.shape[0], opt)
+
+
 @pytest.mark.parametrize("transition", [True, False])
 @pytest.mark.parametrize("normalize", [True, False])
 @pytest.mark.parametrize("beta", [0.0, -0.628, 0.5])
@@ -73,27 +88,19 @@ def test_matches_scipy_oracle(transition, normalize, beta):
 def test_kernel_paths_match_oracle(two_hop, strip, q):
     """Every path of the core (U_2 by two hops into R or by a product, any
     strip width of the in-place products, dim not a multiple of it)."""
-    from lralg import _core
-    from lralg._validate import seed_from_rng
-
     n, dim = 90, 37
     A = random_graph(n, 0.06, 11, weighted=True, directed=True)
     weights = np.linspace(0.5, 2.0, q)
     for dtype, tol in ((np.float64, 1e-9), (np.float32, 2e-4)):
         B = A.astype(dtype)
-        E = _core.fastrp(
-            B.indptr,
-            B.indices,
-            B.data,
-            n,
+        E = core_fastrp(
+            B,
             dim,
             weights,
-            -0.4,
-            True,
-            True,
-            0.3,
-            0.2,
-            seed_from_rng(5),
+            beta=-0.4,
+            self_influence=0.3,
+            density=0.2,
+            rng=5,
             strip=strip,
             two_hop=two_hop,
             huge_panels=strip % 2,
@@ -103,6 +110,57 @@ def test_kernel_paths_match_oracle(two_hop, strip, q):
         np.testing.assert_allclose(E, ref, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_schedules_and_routes_agree_to_the_bit_where_sums_are_exact(dtype):
+    """An unweighted graph, M = A, no normalisation, density 1/4 at dim 16
+    (R's scale is 1/2) and integer weights: every sum is exact, so the
+    two-panel schedule (2 to 4 powers) and the strip schedule (1 power, 5
+    and more; trailing zero weights move the same embedding there), with any
+    route of U_2, strip width and page size, must give the same bits."""
+    A = random_graph(150, 0.04, 9).astype(dtype)
+    same = [
+        [(2.0,), (2.0, 0.0)],
+        [(1.0, 3.0), (1.0, 3.0, 0.0, 0.0, 0.0)],
+        [(1.0, 2.0, 3.0), (1.0, 2.0, 3.0, 0.0, 0.0)],
+        [(1.0, 2.0, 3.0, 4.0), (1.0, 2.0, 3.0, 4.0, 0.0)],
+    ]
+    for group in same:
+        outputs = [
+            core_fastrp(
+                A,
+                16,
+                w,
+                transition=False,
+                normalize=False,
+                self_influence=1.0,
+                density=0.25,
+                rng=4,
+                strip=strip,
+                two_hop=two_hop,
+                huge_panels=huge,
+            )
+            for w in group
+            for two_hop in (-1, 0, 1)
+            for strip in (0, 3)
+            for huge in (0, 1)
+        ]
+        assert outputs[0].dtype == dtype and np.isfinite(outputs[0]).all()
+        for E in outputs[1:]:
+            np.testing.assert_array_equal(E, outputs[0])
+    ref = oracle(
+        A, 16, same[-1][0], transition=False, normalize=False, self_influence=1.0, density=0.25, rng=4
+    )
+    np.testing.assert_allclose(outputs[0], ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("q", [1, 2, 3, 4, 5])
+def test_page_size_does_not_change_the_bits(q):
+    A = random_graph(200, 0.03, 4, weighted=True, directed=True)
+    kw = dict(beta=-0.4, self_influence=0.3, density=0.2, rng=5)
+    E = core_fastrp(A, 40, np.linspace(0.5, 2.0, q), huge_panels=1, **kw)
+    np.testing.assert_array_equal(E, core_fastrp(A, 40, np.linspace(0.5, 2.0, q), huge_panels=0, **kw))
+
+
 @pytest.mark.parametrize("dim", [24, 16400])
 def test_u1_rows_with_and_without_heads_match_oracle(dim):
     """Rows of U_1 from RowHeads (two entries of each row of R kept in a head,
@@ -110,8 +168,6 @@ def test_u1_rows_with_and_without_heads_match_oracle(dim):
     dim too wide for a head's column code, from R's rows directly; w_1 != 0
     takes U_1 a second time in the last pass, on the dense and the sparse
     route alike."""
-    from lralg import _core
-    from lralg._validate import seed_from_rng
 
     n = 40 if dim < 1000 else 6
     A = random_graph(n, 0.3, 8, weighted=True, directed=True)
@@ -119,22 +175,7 @@ def test_u1_rows_with_and_without_heads_match_oracle(dim):
     weights = np.array([1.5, 1.0, 2.0, 3.0])
     ref = oracle(A, dim, weights, -0.5, density=density, rng=6)
     for two_hop in (0, 1):
-        E = _core.fastrp(
-            A.indptr,
-            A.indices,
-            A.data,
-            n,
-            dim,
-            weights,
-            -0.5,
-            True,
-            True,
-            0.0,
-            density,
-            seed_from_rng(6),
-            strip=0,
-            two_hop=two_hop,
-        )
+        E = core_fastrp(A, dim, weights, beta=-0.5, density=density, rng=6, strip=0, two_hop=two_hop)
         np.testing.assert_allclose(E, ref, rtol=1e-9, atol=1e-9)
 
 
@@ -147,8 +188,6 @@ def test_cancelling_paths_give_a_zero_row_not_noise(two_hop, dtype):
     the second); normalising it would turn noise into a unit vector. The core
     sees that the row is below the rounding error of its sum and keeps it 0,
     as the scipy oracle (no FMA) gets it."""
-    from lralg import _core
-    from lralg._validate import seed_from_rng
 
     rows = [0, 0, 1, 2, 3, 4, 5, 4, 6]
     cols = [1, 2, 3, 3, 4, 5, 6, 6, 3]
@@ -156,22 +195,7 @@ def test_cancelling_paths_give_a_zero_row_not_noise(two_hop, dtype):
     A = sp.csr_array((np.array(vals, dtype=dtype), (rows, cols)), shape=(7, 7))
     dim = 16
     for weights in [(0.0, 1.0), (0.0, 1.0, 1.0, 1.0)]:  # two_hop = 1: the sparse U_1 route
-        E = _core.fastrp(
-            A.indptr,
-            A.indices,
-            A.data,
-            7,
-            dim,
-            np.array(weights),
-            0.0,
-            False,
-            True,
-            0.0,
-            1.0,
-            seed_from_rng(3),
-            strip=0,
-            two_hop=two_hop,
-        )
+        E = core_fastrp(A, dim, weights, transition=False, density=1.0, rng=3, strip=0, two_hop=two_hop)
         ref = oracle(A, dim, weights, transition=False, density=1.0, rng=3)
         np.testing.assert_allclose(E, ref, rtol=1e-4, atol=1e-4)
     for weights in [(0.0, 1.0, 1.0), (0.0, 1.0, 1.0, 1.0), (1.0, 1.0, 7.81, 45.28)]:

@@ -209,11 +209,11 @@ def test_core_refuses_malformed_csr():
     indices = np.array([0, 1], dtype=np.int64)
     data = np.ones(2)
     with pytest.raises(ValueError, match="indptr"):
-        lralg._core.project_csr(indptr, indices, data, 2, 3, 4, 0.5, 0)
+        lralg._core.sparse_random_projection(indptr, indices, data, 2, 3, 4, 0.5, 0)
     indptr = np.array([0, 1, 2], dtype=np.int64)
     indices = np.array([0, 7], dtype=np.int64)  # out of range
     with pytest.raises(ValueError, match="out of range"):
-        lralg._core.project_csr(indptr, indices, data, 2, 3, 4, 0.5, 0)
+        lralg._core.sparse_random_projection(indptr, indices, data, 2, 3, 4, 0.5, 0)
 
 
 # --- hypothesis: any shape, dtype and layout either works exactly or raises cleanly ---

@@ -48,6 +48,24 @@ RowObservations<T, I> row_observations(const CArray<I>& indptr, const CArray<I>&
 }  // namespace
 
 void bind_completion(py::module_& m) {
+  py::class_<HalfSweepOptions>(m, "HalfSweepOptions",
+                               "The options of one half-sweep of completion_solve_rows.")
+      .def(py::init<>())
+      .def_property(
+          "method", [](const HalfSweepOptions& o) { return int(o.method); },
+          [](HalfSweepOptions& o, int method) {
+            require(method == 0 || method == 1, "method must be 0 (robust-altmin) or 1 (altmin)");
+            o.method = CompletionMethod(method);
+          })
+      .def_readwrite("reg", &HalfSweepOptions::reg)
+      .def_readwrite("reg_per_entry", &HalfSweepOptions::reg_per_entry)
+      .def_readwrite("mu", &HalfSweepOptions::mu)
+      .def_readwrite("inner_iter", &HalfSweepOptions::inner_iter)
+      .def_readwrite("inner_rtol", &HalfSweepOptions::inner_rtol)
+      .def_readwrite("sketch_factor", &HalfSweepOptions::sketch_factor)
+      .def_readwrite("seed", &HalfSweepOptions::seed)
+      .def_readwrite("stream", &HalfSweepOptions::stream);
+
   auto bind_index = [&](auto index_tag) {
     using I = decltype(index_tag);
     m.def(
@@ -76,38 +94,24 @@ void bind_completion(py::module_& m) {
           "completion_solve_rows",
           [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data,
              const std::optional<CArray<I>>& perm, index_t rows, index_t cols,
-             const std::optional<CArray<T>>& offset, const CArray<T>& Y, CArray<T>& X, int method, double reg,
-             bool reg_per_entry, double mu, int inner_iter, double inner_rtol, int sketch_factor,
-             std::uint64_t seed, std::uint64_t stream) {
+             const std::optional<CArray<T>>& offset, const CArray<T>& Y, CArray<T>& X,
+             const HalfSweepOptions& options) {
             const auto obs = row_observations<T, I>(indptr, indices, data, perm, rows, cols);
             require(X.ndim() == 2 && index_t(X.shape(0)) == rows, "X must have one row per row of M");
             const index_t d = index_t(X.shape(1));
             const T* y = matrix_data(Y, cols, d, "Y");
             const T* off = optional_vector(offset, cols, "offset");
             T* x = X.mutable_data();
-            HalfSweepOptions opt;
-            require(method == 0 || method == 1, "method must be 0 (robust-altmin) or 1 (altmin)");
-            opt.method = CompletionMethod(method);
-            opt.reg = reg;
-            opt.reg_per_entry = reg_per_entry;
-            opt.mu = mu;
-            opt.inner_iter = inner_iter;
-            opt.inner_rtol = inner_rtol;
-            opt.sketch_factor = sketch_factor;
-            opt.seed = seed;
-            opt.stream = stream;
             HalfSweepStats stats;
             {
               py::gil_scoped_release release;
-              stats = solve_rows(obs, off, y, d, x, opt);
+              stats = solve_rows(obs, off, y, d, x, options);
             }
             return stats.cg_iterations;
           },
           py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
           py::arg("perm").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("offset").noconvert(),
-          py::arg("Y").noconvert(), py::arg("X").noconvert(), py::arg("method"), py::arg("reg"),
-          py::arg("reg_per_entry"), py::arg("mu"), py::arg("inner_iter"), py::arg("inner_rtol"),
-          py::arg("sketch_factor"), py::arg("seed"), py::arg("stream"));
+          py::arg("Y").noconvert(), py::arg("X").noconvert(), py::arg("options"));
 
       m.def(
           "completion_squared_residual",

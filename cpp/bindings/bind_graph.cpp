@@ -1,4 +1,4 @@
-#include <vector>
+#include <pybind11/stl.h>
 
 #include "bindings.hpp"
 #include "lralg/graph.hpp"
@@ -6,6 +6,22 @@
 namespace lralg::bindings {
 
 void bind_graph(py::module_& m) {
+  py::class_<FastRPOptions>(
+      m, "FastRPOptions",
+      "The parameters of fastrp; strip, two_hop and huge_panels choose code paths (tests).")
+      .def(py::init<>())
+      .def_readwrite("dim", &FastRPOptions::dim)
+      .def_readwrite("weights", &FastRPOptions::weights)
+      .def_readwrite("beta", &FastRPOptions::beta)
+      .def_readwrite("transition", &FastRPOptions::transition)
+      .def_readwrite("normalize", &FastRPOptions::normalize)
+      .def_readwrite("self_influence", &FastRPOptions::self_influence)
+      .def_readwrite("density", &FastRPOptions::density)
+      .def_readwrite("seed", &FastRPOptions::seed)
+      .def_readwrite("strip", &FastRPOptions::strip)
+      .def_readwrite("two_hop", &FastRPOptions::two_hop)
+      .def_readwrite("huge_panels", &FastRPOptions::huge_panels);
+
   for_each_scalar([&](auto tag) {
     using T = decltype(tag);
     auto bind_csr = [&](auto index_tag) {
@@ -13,34 +29,16 @@ void bind_graph(py::module_& m) {
       m.def(
           "fastrp",
           [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
-             index_t n_nodes, index_t dim, const py::array_t<double>& weights, double beta, bool transition,
-             bool normalize, double self_influence, double density, std::uint64_t seed, index_t strip,
-             int two_hop, int huge_panels) {
+             index_t n_nodes, const FastRPOptions& options) {
             const auto A = csr_view<T, I>(indptr, indices, data, n_nodes, n_nodes, "graph");
-            FastRPOptions opt;
-            opt.dim = dim;
-            const double* w = vector_data(weights, index_t(weights.size()), "weights");
-            opt.weights.assign(w, w + weights.size());
-            opt.beta = beta;
-            opt.transition = transition;
-            opt.normalize = normalize;
-            opt.self_influence = self_influence;
-            opt.density = density;
-            opt.seed = seed;
-            opt.strip = strip;
-            opt.two_hop = two_hop;
-            opt.huge_panels = huge_panels;
-            require(dim >= 1, "dim must be >= 1");
-            auto out = new_matrix<T>(n_nodes, dim);
+            require(options.dim >= 1, "dim must be >= 1");
+            auto out = new_matrix<T>(n_nodes, options.dim);
             T* dst = out.mutable_data();
             py::gil_scoped_release release;
-            fastrp(A, opt, dst);
+            fastrp(A, options, dst);
             return out;
           },
-          py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n_nodes"), py::arg("dim"),
-          py::arg("weights"), py::arg("beta"), py::arg("transition"), py::arg("normalize"),
-          py::arg("self_influence"), py::arg("density"), py::arg("seed"), py::arg("strip") = index_t(0),
-          py::arg("two_hop") = -1, py::arg("huge_panels") = 1);
+          py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n_nodes"), py::arg("options"));
     };
     for_each_index(bind_csr);
   });

@@ -5,7 +5,7 @@ namespace lralg::bindings {
 
 void bind_projection(py::module_& m) {
   m.def(
-      "projection_matrix",
+      "random_projection_matrix",
       [](index_t n_features, index_t n_components, double density, std::uint64_t seed) {
         SignPattern R;
         {
@@ -22,7 +22,7 @@ void bind_projection(py::module_& m) {
   for_each_scalar([&](auto tag) {
     using T = decltype(tag);
     m.def(
-        "project_dense",
+        "sparse_random_projection",
         [](const py::array_t<T>& X, index_t n_components, double density, std::uint64_t seed) {
           const Dense<T> x = dense_view(X, "X");
           auto out = new_matrix<T>(x.rows, n_components);
@@ -37,7 +37,7 @@ void bind_projection(py::module_& m) {
     auto bind_csr = [&](auto index_tag) {
       using I = decltype(index_tag);
       m.def(
-          "project_csr",
+          "sparse_random_projection",
           [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
              index_t rows, index_t cols, index_t n_components, double density, std::uint64_t seed) {
             const auto x = csr_view<T, I>(indptr, indices, data, rows, cols, "X");

@@ -17,7 +17,7 @@ struct StreamHandle {
 }  // namespace
 
 void bind_streaming(py::module_& m) {
-  py::class_<StreamHandle>(m, "StreamingTopEig")
+  py::class_<StreamHandle>(m, "StreamingTopEigenvector")
       .def(py::init([](int method, index_t n_features, index_t n_rows, index_t n_blocks, double heavy_factor,
                        double learning_rate, std::uint64_t seed) {
              require(method >= 0 && method <= 2, "unknown method");

@@ -19,6 +19,7 @@ from . import _core
 __all__ = [
     "FitState",
     "exact_fit_floor",
+    "half_sweep_options",
     "has_converged",
     "objective",
     "run_sweeps",
@@ -89,22 +90,40 @@ class FitState:
         U, V, a, b = self.U, self.V, self.a, self.b
         if not self.bias:
             its = _core.completion_solve_rows(
-                self.t_indptr, self.t_indices, c.data, self.perm, n, m, None, U, V, *common, 2 * sweep
+                self.t_indptr,
+                self.t_indices,
+                c.data,
+                self.perm,
+                n,
+                m,
+                None,
+                U,
+                V,
+                half_sweep_options(common, 2 * sweep),
             )
             its += _core.completion_solve_rows(
-                c.indptr, c.indices, c.data, None, m, n, None, V, U, *common, 2 * sweep + 1
+                c.indptr, c.indices, c.data, None, m, n, None, V, U, half_sweep_options(common, 2 * sweep + 1)
             )
             return its
         Yu, Xv = with_ones(U), np.empty((n, k + 1), dtype=V.dtype)
         Xv[:, :k], Xv[:, k] = V, b
         its = _core.completion_solve_rows(
-            self.t_indptr, self.t_indices, c.data, self.perm, n, m, a, Yu, Xv, *common, 2 * sweep
+            self.t_indptr,
+            self.t_indices,
+            c.data,
+            self.perm,
+            n,
+            m,
+            a,
+            Yu,
+            Xv,
+            half_sweep_options(common, 2 * sweep),
         )
         V[...], b[...] = Xv[:, :k], Xv[:, k]
         Yv, Xu = with_ones(V), np.empty((m, k + 1), dtype=U.dtype)
         Xu[:, :k], Xu[:, k] = U, a
         its += _core.completion_solve_rows(
-            c.indptr, c.indices, c.data, None, m, n, b, Yv, Xu, *common, 2 * sweep + 1
+            c.indptr, c.indices, c.data, None, m, n, b, Yv, Xu, half_sweep_options(common, 2 * sweep + 1)
         )
         U[...], a[...] = Xu[:, :k], Xu[:, k]
         return its
@@ -123,6 +142,17 @@ def objective(sq: float, reg: float, U, V, a, b) -> float:
 def solver_settings(method_id, reg, mu, seed) -> tuple:
     """The arguments of the core's half-sweep after the factors (lralg.dask passes the same)."""
     return (method_id, reg, REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
+
+
+def half_sweep_options(settings: tuple, stream: int):
+    """The core's options of one half-sweep: ``settings`` (as :func:`solver_settings` orders
+    them) and the half-sweep's random stream."""
+    options = _core.HalfSweepOptions()
+    names = ("method", "reg", "reg_per_entry", "mu", "inner_iter", "inner_rtol", "sketch_factor", "seed")
+    for name, value in zip(names, settings):
+        setattr(options, name, value)
+    options.stream = stream
+    return options
 
 
 def exact_fit_floor(dtype, scale: float) -> float:

@@ -11,11 +11,13 @@ import numpy
 import numpy.typing
 
 __all__: list[str] = [
+    "FastRPOptions",
+    "HalfSweepOptions",
     "IsvdBlock32",
     "IsvdBlock64",
     "IsvdState32",
     "IsvdState64",
-    "StreamingTopEig",
+    "StreamingTopEigenvector",
     "build_info",
     "completion_predict",
     "completion_solve_rows",
@@ -39,18 +41,17 @@ __all__: list[str] = [
     "matrix_entropy",
     "matrix_nuclear_norm",
     "max_threads",
-    "project_csr",
-    "project_dense",
-    "projection_matrix",
     "quantize_gptq",
     "quantize_rtn",
+    "random_projection_matrix",
     "set_num_threads",
+    "sparse_random_projection",
     "streaming_update",
     "streaming_update_csr",
     "truncated_svd",
 ]
 
-class StreamingTopEig:
+class StreamingTopEigenvector:
     def __init__(
         self,
         method: typing.SupportsInt | typing.SupportsIndex,
@@ -74,6 +75,93 @@ class StreamingTopEig:
     def n_heavy(self) -> int: ...
     @property
     def rows_seen(self) -> int: ...
+
+class FastRPOptions:
+    """
+    The parameters of fastrp; strip, two_hop and huge_panels choose code paths (tests).
+    """
+
+    normalize: bool
+    transition: bool
+    def __init__(self) -> None: ...
+    @property
+    def beta(self) -> float: ...
+    @beta.setter
+    def beta(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None: ...
+    @property
+    def density(self) -> float: ...
+    @density.setter
+    def density(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None: ...
+    @property
+    def dim(self) -> int: ...
+    @dim.setter
+    def dim(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def huge_panels(self) -> int: ...
+    @huge_panels.setter
+    def huge_panels(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def seed(self) -> int: ...
+    @seed.setter
+    def seed(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def self_influence(self) -> float: ...
+    @self_influence.setter
+    def self_influence(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None: ...
+    @property
+    def strip(self) -> int: ...
+    @strip.setter
+    def strip(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def two_hop(self) -> int: ...
+    @two_hop.setter
+    def two_hop(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def weights(self) -> list[float]: ...
+    @weights.setter
+    def weights(
+        self, arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]
+    ) -> None: ...
+
+class HalfSweepOptions:
+    """
+    The options of one half-sweep of completion_solve_rows.
+    """
+
+    reg_per_entry: bool
+    def __init__(self) -> None: ...
+    @property
+    def inner_iter(self) -> int: ...
+    @inner_iter.setter
+    def inner_iter(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def inner_rtol(self) -> float: ...
+    @inner_rtol.setter
+    def inner_rtol(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None: ...
+    @property
+    def method(self) -> int: ...
+    @method.setter
+    def method(self, arg1: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def mu(self) -> float: ...
+    @mu.setter
+    def mu(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None: ...
+    @property
+    def reg(self) -> float: ...
+    @reg.setter
+    def reg(self, arg0: typing.SupportsFloat | typing.SupportsIndex) -> None: ...
+    @property
+    def seed(self) -> int: ...
+    @seed.setter
+    def seed(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def sketch_factor(self) -> int: ...
+    @sketch_factor.setter
+    def sketch_factor(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+    @property
+    def stream(self) -> int: ...
+    @stream.setter
+    def stream(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> None: ...
 
 class IsvdBlock32:
     @staticmethod
@@ -329,15 +417,7 @@ def completion_solve_rows(
     offset: numpy.typing.NDArray[numpy.float32] | None,
     Y: numpy.typing.NDArray[numpy.float32],
     X: numpy.typing.NDArray[numpy.float32],
-    method: typing.SupportsInt | typing.SupportsIndex,
-    reg: typing.SupportsFloat | typing.SupportsIndex,
-    reg_per_entry: bool,
-    mu: typing.SupportsFloat | typing.SupportsIndex,
-    inner_iter: typing.SupportsInt | typing.SupportsIndex,
-    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
-    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    stream: typing.SupportsInt | typing.SupportsIndex,
+    options: HalfSweepOptions,
 ) -> int: ...
 @typing.overload
 def completion_solve_rows(
@@ -350,15 +430,7 @@ def completion_solve_rows(
     offset: numpy.typing.NDArray[numpy.float64] | None,
     Y: numpy.typing.NDArray[numpy.float64],
     X: numpy.typing.NDArray[numpy.float64],
-    method: typing.SupportsInt | typing.SupportsIndex,
-    reg: typing.SupportsFloat | typing.SupportsIndex,
-    reg_per_entry: bool,
-    mu: typing.SupportsFloat | typing.SupportsIndex,
-    inner_iter: typing.SupportsInt | typing.SupportsIndex,
-    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
-    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    stream: typing.SupportsInt | typing.SupportsIndex,
+    options: HalfSweepOptions,
 ) -> int: ...
 @typing.overload
 def completion_solve_rows(
@@ -371,15 +443,7 @@ def completion_solve_rows(
     offset: numpy.typing.NDArray[numpy.float32] | None,
     Y: numpy.typing.NDArray[numpy.float32],
     X: numpy.typing.NDArray[numpy.float32],
-    method: typing.SupportsInt | typing.SupportsIndex,
-    reg: typing.SupportsFloat | typing.SupportsIndex,
-    reg_per_entry: bool,
-    mu: typing.SupportsFloat | typing.SupportsIndex,
-    inner_iter: typing.SupportsInt | typing.SupportsIndex,
-    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
-    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    stream: typing.SupportsInt | typing.SupportsIndex,
+    options: HalfSweepOptions,
 ) -> int: ...
 @typing.overload
 def completion_solve_rows(
@@ -392,15 +456,7 @@ def completion_solve_rows(
     offset: numpy.typing.NDArray[numpy.float64] | None,
     Y: numpy.typing.NDArray[numpy.float64],
     X: numpy.typing.NDArray[numpy.float64],
-    method: typing.SupportsInt | typing.SupportsIndex,
-    reg: typing.SupportsFloat | typing.SupportsIndex,
-    reg_per_entry: bool,
-    mu: typing.SupportsFloat | typing.SupportsIndex,
-    inner_iter: typing.SupportsInt | typing.SupportsIndex,
-    inner_rtol: typing.SupportsFloat | typing.SupportsIndex,
-    sketch_factor: typing.SupportsInt | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    stream: typing.SupportsInt | typing.SupportsIndex,
+    options: HalfSweepOptions,
 ) -> int: ...
 @typing.overload
 def completion_squared_residual(
@@ -598,17 +654,7 @@ def fastrp(
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
     n_nodes: typing.SupportsInt | typing.SupportsIndex,
-    dim: typing.SupportsInt | typing.SupportsIndex,
-    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    beta: typing.SupportsFloat | typing.SupportsIndex,
-    transition: bool,
-    normalize: bool,
-    self_influence: typing.SupportsFloat | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    strip: typing.SupportsInt | typing.SupportsIndex = 0,
-    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
-    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+    options: FastRPOptions,
 ) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
 def fastrp(
@@ -616,17 +662,7 @@ def fastrp(
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
     n_nodes: typing.SupportsInt | typing.SupportsIndex,
-    dim: typing.SupportsInt | typing.SupportsIndex,
-    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    beta: typing.SupportsFloat | typing.SupportsIndex,
-    transition: bool,
-    normalize: bool,
-    self_influence: typing.SupportsFloat | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    strip: typing.SupportsInt | typing.SupportsIndex = 0,
-    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
-    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+    options: FastRPOptions,
 ) -> numpy.typing.NDArray[numpy.float32]: ...
 @typing.overload
 def fastrp(
@@ -634,17 +670,7 @@ def fastrp(
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
     n_nodes: typing.SupportsInt | typing.SupportsIndex,
-    dim: typing.SupportsInt | typing.SupportsIndex,
-    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    beta: typing.SupportsFloat | typing.SupportsIndex,
-    transition: bool,
-    normalize: bool,
-    self_influence: typing.SupportsFloat | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    strip: typing.SupportsInt | typing.SupportsIndex = 0,
-    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
-    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+    options: FastRPOptions,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
 def fastrp(
@@ -652,17 +678,7 @@ def fastrp(
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
     n_nodes: typing.SupportsInt | typing.SupportsIndex,
-    dim: typing.SupportsInt | typing.SupportsIndex,
-    weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    beta: typing.SupportsFloat | typing.SupportsIndex,
-    transition: bool,
-    normalize: bool,
-    self_influence: typing.SupportsFloat | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-    strip: typing.SupportsInt | typing.SupportsIndex = 0,
-    two_hop: typing.SupportsInt | typing.SupportsIndex = -1,
-    huge_panels: typing.SupportsInt | typing.SupportsIndex = 1,
+    options: FastRPOptions,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
 def gaussian_draws(
     seed: typing.SupportsInt | typing.SupportsIndex,
@@ -802,64 +818,42 @@ def max_threads() -> int:
     """
 
 @typing.overload
-def project_csr(
-    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
-    rows: typing.SupportsInt | typing.SupportsIndex,
-    cols: typing.SupportsInt | typing.SupportsIndex,
-    n_components: typing.SupportsInt | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-) -> numpy.typing.NDArray[numpy.float32]: ...
+def quantize_gptq(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    H: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    block_size: typing.SupportsInt | typing.SupportsIndex,
+    damp: typing.SupportsFloat | typing.SupportsIndex,
+    act_order: bool,
+) -> tuple: ...
 @typing.overload
-def project_csr(
-    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
-    rows: typing.SupportsInt | typing.SupportsIndex,
-    cols: typing.SupportsInt | typing.SupportsIndex,
-    n_components: typing.SupportsInt | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-) -> numpy.typing.NDArray[numpy.float32]: ...
+def quantize_gptq(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    H: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+    block_size: typing.SupportsInt | typing.SupportsIndex,
+    damp: typing.SupportsFloat | typing.SupportsIndex,
+    act_order: bool,
+) -> tuple: ...
 @typing.overload
-def project_csr(
-    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    rows: typing.SupportsInt | typing.SupportsIndex,
-    cols: typing.SupportsInt | typing.SupportsIndex,
-    n_components: typing.SupportsInt | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-) -> numpy.typing.NDArray[numpy.float64]: ...
+def quantize_rtn(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+) -> tuple: ...
 @typing.overload
-def project_csr(
-    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    rows: typing.SupportsInt | typing.SupportsIndex,
-    cols: typing.SupportsInt | typing.SupportsIndex,
-    n_components: typing.SupportsInt | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-) -> numpy.typing.NDArray[numpy.float64]: ...
-@typing.overload
-def project_dense(
-    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
-    n_components: typing.SupportsInt | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-) -> numpy.typing.NDArray[numpy.float32]: ...
-@typing.overload
-def project_dense(
-    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    n_components: typing.SupportsInt | typing.SupportsIndex,
-    density: typing.SupportsFloat | typing.SupportsIndex,
-    seed: typing.SupportsInt | typing.SupportsIndex,
-) -> numpy.typing.NDArray[numpy.float64]: ...
-def projection_matrix(
+def quantize_rtn(
+    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    bits: typing.SupportsInt | typing.SupportsIndex,
+    group_size: typing.SupportsInt | typing.SupportsIndex,
+    symmetric: bool,
+) -> tuple: ...
+def random_projection_matrix(
     n_features: typing.SupportsInt | typing.SupportsIndex,
     n_components: typing.SupportsInt | typing.SupportsIndex,
     density: typing.SupportsFloat | typing.SupportsIndex,
@@ -870,54 +864,76 @@ def projection_matrix(
     numpy.typing.NDArray[numpy.int8],
     float,
 ]: ...
-@typing.overload
-def quantize_gptq(
-    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
-    H: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    bits: typing.SupportsInt | typing.SupportsIndex,
-    group_size: typing.SupportsInt | typing.SupportsIndex,
-    symmetric: bool,
-    block_size: typing.SupportsInt | typing.SupportsIndex,
-    damp: typing.SupportsFloat | typing.SupportsIndex,
-    act_order: bool,
-) -> tuple: ...
-@typing.overload
-def quantize_gptq(
-    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    H: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    bits: typing.SupportsInt | typing.SupportsIndex,
-    group_size: typing.SupportsInt | typing.SupportsIndex,
-    symmetric: bool,
-    block_size: typing.SupportsInt | typing.SupportsIndex,
-    damp: typing.SupportsFloat | typing.SupportsIndex,
-    act_order: bool,
-) -> tuple: ...
-@typing.overload
-def quantize_rtn(
-    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
-    bits: typing.SupportsInt | typing.SupportsIndex,
-    group_size: typing.SupportsInt | typing.SupportsIndex,
-    symmetric: bool,
-) -> tuple: ...
-@typing.overload
-def quantize_rtn(
-    W: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    bits: typing.SupportsInt | typing.SupportsIndex,
-    group_size: typing.SupportsInt | typing.SupportsIndex,
-    symmetric: bool,
-) -> tuple: ...
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None: ...
 @typing.overload
+def sparse_random_projection(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def sparse_random_projection(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
 def streaming_update(
-    stream: StreamingTopEig, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]
+    stream: StreamingTopEigenvector, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]
 ) -> None: ...
 @typing.overload
 def streaming_update(
-    stream: StreamingTopEig, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
+    stream: StreamingTopEigenvector, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
 ) -> None: ...
 @typing.overload
 def streaming_update_csr(
-    stream: StreamingTopEig,
+    stream: StreamingTopEigenvector,
     indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
@@ -926,7 +942,7 @@ def streaming_update_csr(
 ) -> None: ...
 @typing.overload
 def streaming_update_csr(
-    stream: StreamingTopEig,
+    stream: StreamingTopEigenvector,
     indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
@@ -935,7 +951,7 @@ def streaming_update_csr(
 ) -> None: ...
 @typing.overload
 def streaming_update_csr(
-    stream: StreamingTopEig,
+    stream: StreamingTopEigenvector,
     indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
@@ -944,7 +960,7 @@ def streaming_update_csr(
 ) -> None: ...
 @typing.overload
 def streaming_update_csr(
-    stream: StreamingTopEig,
+    stream: StreamingTopEigenvector,
     indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
     indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
     data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],

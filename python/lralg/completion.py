@@ -22,7 +22,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._completion_sweeps import REG_PER_ENTRY, FitState, run_sweeps, select_reg, split_observations, with_ones
+from ._completion_sweeps import (
+    REG_PER_ENTRY,
+    FitState,
+    half_sweep_options,
+    run_sweeps,
+    select_reg,
+    split_observations,
+    with_ones,
+)
 from ._progress import ProgressBar
 from ._result import Result
 
@@ -356,15 +364,7 @@ class CompletionResult(Result):
             self.col_bias,
             Y,
             X,
-            _METHODS["altmin"],
-            self.reg,
-            REG_PER_ENTRY,
-            self.mean,
-            0,
-            0.0,
-            1,
-            0,
-            0,
+            half_sweep_options((_METHODS["altmin"], self.reg, REG_PER_ENTRY, self.mean, 0, 0.0, 1, 0), 0),
         )
         U = np.ascontiguousarray(X[:, :k])
         row_bias = np.ascontiguousarray(X[:, k]) if self.bias else None

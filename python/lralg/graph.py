@@ -282,20 +282,16 @@ def fastrp(
     dens = _density(density, n)
     check_memory(2.0 * n * dim * dt.itemsize, "dim", "the embedding and its work panel")
     seed = seed_from_rng(rng)
-    E = _core.fastrp(
-        A.indptr,
-        A.indices,
-        A.data,
-        n,
-        dim,
-        w,
-        beta,
-        bool(transition),
-        bool(normalize),
-        self_influence,
-        dens,
-        seed,
-    )
+    options = _core.FastRPOptions()
+    options.dim = dim
+    options.weights = w
+    options.beta = beta
+    options.transition = bool(transition)
+    options.normalize = bool(normalize)
+    options.self_influence = self_influence
+    options.density = dens
+    options.seed = seed
+    E = _core.fastrp(A.indptr, A.indices, A.data, n, options)
     # The powers of M (and the weights on them) can overflow the dtype well
     # before any single input does; a NaN embedding must not pass as a result.
     if E.size and not (np.isfinite(E.min()) and np.isfinite(E.max())):

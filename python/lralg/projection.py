@@ -102,7 +102,7 @@ def random_projection_matrix(n_features, n_components, *, density="auto", rng=No
     density = _density(density, n_features)
     _check_scale(density, n_components, np.float64)
     _check_pattern_size(n_features, n_components, density, "n_features * n_components")
-    indptr, indices, signs, scale = _core.projection_matrix(
+    indptr, indices, signs, scale = _core.random_projection_matrix(
         n_features, n_components, density, seed_from_rng(rng)
     )
     data = signs.astype(np.float64) * scale
@@ -187,11 +187,11 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
     _check_scale(density, n_components, X.dtype)
     seed = seed_from_rng(rng)
     if is_sparse(X):
-        Y = _core.project_csr(
+        Y = _core.sparse_random_projection(
             X.indptr, X.indices, X.data, X.shape[0], X.shape[1], n_components, density, seed
         )
     else:
-        Y = _core.project_dense(X, n_components, density, seed)
+        Y = _core.sparse_random_projection(X, n_components, density, seed)
     if Y.size and not (np.isfinite(Y.min()) and np.isfinite(Y.max())):
         raise ValueError(
             f"the projection overflowed {X.dtype.name}: X holds values too large for the scale "

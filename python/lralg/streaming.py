@@ -279,7 +279,7 @@ class StreamingTopEigenvector:
 
     def _make(self, learning_rate: float):
         self._eta = learning_rate if self.method == "oja" else None
-        return _core.StreamingTopEig(
+        return _core.StreamingTopEigenvector(
             _METHODS[self.method],
             self.n_features,
             self.n_rows or 0,

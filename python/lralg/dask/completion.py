@@ -11,7 +11,14 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _core
-from .._completion_sweeps import exact_fit_floor, has_converged, objective, solver_settings, with_ones
+from .._completion_sweeps import (
+    exact_fit_floor,
+    half_sweep_options,
+    has_converged,
+    objective,
+    solver_settings,
+    with_ones,
+)
 from .._validate import check_rank, check_rng, seed_from_rng
 from ..completion import (
     CompletionResult,
@@ -67,7 +74,16 @@ def _solve_block(csr, offset, Y, start, settings, stream, rank=None, mu=0.0):
     """
     X = np.array(start, order="C")
     iters = _core.completion_solve_rows(
-        csr.indptr, csr.indices, csr.data, None, csr.shape[0], csr.shape[1], offset, Y, X, *settings, stream
+        csr.indptr,
+        csr.indices,
+        csr.data,
+        None,
+        csr.shape[0],
+        csr.shape[1],
+        offset,
+        Y,
+        X,
+        half_sweep_options(settings, stream),
     )
     sq = None
     if rank is not None:

@@ -170,7 +170,7 @@ def fastrp(
     chunks = row_chunks(A)
     offsets = np.concatenate([[0], np.cumsum(A.chunks[0])]).astype(int)
     deg = np.concatenate(client.compute([delayed(_row_sums)(c) for c in chunks], sync=True))
-    indptr, indices, signs, _ = _core.projection_matrix(n, dim, dens, seed)
+    indptr, indices, signs, _ = _core.random_projection_matrix(n, dim, dens, seed)
     with np.errstate(divide="ignore"):
         g = np.where(deg > 0, np.abs(deg) ** beta, 0.0) if beta != 0 else np.ones(n)
     G = sp.csr_array(
