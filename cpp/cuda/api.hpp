@@ -36,6 +36,8 @@ std::string device_name();
 std::size_t device_memory();
 // The CUDA runtime version the module was built against (e.g. 13000).
 int runtime_version();
+// Allocates and frees `bytes` of device memory: the out-of-memory path, for the tests.
+void try_allocate(std::size_t bytes);
 
 // X @ R with R the very sparse random projection of lralg/projection.hpp,
 // drawn on the device from the same counter-based stream (seed).

@@ -28,6 +28,11 @@ std::size_t device_memory() {
   return prop.totalGlobalMem;
 }
 
+void try_allocate(std::size_t bytes) {
+  require_device();
+  DeviceArray<unsigned char> block(bytes);
+}
+
 int runtime_version() { return CUDART_VERSION; }
 
 }  // namespace lralg::cuda

@@ -107,5 +107,12 @@ PYBIND11_MODULE(_cuda, m) {
   m.def("device_name", &lc::device_name, "Name of device 0.");
   m.def("device_memory", &lc::device_memory, "Memory of device 0, in bytes.");
   m.def("runtime_version", &lc::runtime_version, "CUDA runtime version built against.");
+  m.def(
+      "_try_allocate",
+      [](std::size_t bytes) {
+        py::gil_scoped_release release;
+        lc::try_allocate(bytes);
+      },
+      py::arg("bytes"));
   bind_kernels(m);
 }

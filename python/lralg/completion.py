@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._device import check_device, cuda_backend, no_cuda_kernel
 from ._progress import ProgressBar
 from ._result import Result
 
@@ -446,6 +447,7 @@ def complete(
     rng=None,
     verbose=False,
     callback=None,
+    device="cpu",
 ):
     """Complete a partially observed matrix with a rank-``rank`` factorization.
 
@@ -493,6 +495,9 @@ def complete(
     callback : callable, optional
         Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
         ``cg_iterations``, ``U``, ``V``); returning True stops the run.
+    device : {"cpu", "cuda"}, default "cpu"
+        "cuda" has no kernel here yet: it raises RuntimeError without a GPU
+        or a CUDA build, NotImplementedError with one (see docs/cuda.md).
 
     Returns
     -------
@@ -547,6 +552,7 @@ def complete(
     >>> round(fit.mean, 4)
     3.0
     """
+    device = check_device(device)
     if isinstance(method, str) and method in _METHODS:
         method_id = _METHODS[method]
     else:
@@ -571,6 +577,9 @@ def complete(
     k = check_rank(rank, upper=min(m, n))
     dtype = csr.dtype
     mu = float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
+    if device == "cuda":
+        cuda_backend("complete")
+        no_cuda_kernel("complete")
 
     if warm_start is not None:
         if not isinstance(warm_start, CompletionResult):

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._device import check_device, cuda_backend
 from ._validate import (
     FLOAT_DTYPES,
     check_array,
@@ -160,6 +161,7 @@ def fastrp(
     rng=None,
     n_nodes=None,
     directed=False,
+    device="cpu",
 ) -> np.ndarray:
     """FastRP node embeddings: a weighted sum of random projections of powers of M.
 
@@ -213,6 +215,10 @@ def fastrp(
         Number of nodes; required when ``graph`` is an edge list.
     directed : bool
         Edge lists only: see :func:`graph_adjacency`.
+    device : {"cpu", "cuda"}, default "cpu"
+        Where to compute: "cuda" copies the graph to the GPU (the same R from
+        the same generator; the CUDA page of the documentation says how close
+        the numbers are).
 
     Returns
     -------
@@ -226,6 +232,8 @@ def fastrp(
         weights with NaN/Inf, ``dim < 1``, an edge list without ``n_nodes``.
     TypeError
         A dtype other than float32 or float64, non-numeric weights.
+    RuntimeError
+        ``device="cuda"`` where lralg was built without CUDA or no GPU is visible.
 
     See Also
     --------
@@ -259,6 +267,7 @@ def fastrp(
     (True, True)
     >>> E = lralg.fastrp(ring, 16, n_nodes=100, weights=(1, 1, 7.81, 45.28), beta=-0.628, rng=0)
     """
+    device = check_device(device)
     dt = _check_compute_dtype(dtype)
     dim = check_int(dim, "dim", low=1)
     w = _check_weights(weights)
@@ -274,7 +283,8 @@ def fastrp(
         raise ValueError("graph has no nodes")
     dens = _density(density, n)
     seed = seed_from_rng(rng)
-    return _core.fastrp(
+    backend = cuda_backend("fastrp") if device == "cuda" else _core
+    return backend.fastrp(
         A.indptr,
         A.indices,
         A.data,

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._device import check_device, cuda_backend, no_cuda_kernel
 from ._result import Result
 from ._validate import check_array, check_int, check_real, check_sparse, is_sparse, seed_from_rng
 
@@ -501,6 +502,7 @@ def top_eigenvector(
     learning_rate=None,
     top_eigenvalue=None,
     block_size=4096,
+    device="cpu",
 ) -> EigResult:
     """Top eigenvector of ``A^T A`` (the top right singular vector of A) from the rows of A, read once.
 
@@ -523,6 +525,9 @@ def top_eigenvector(
         See :class:`StreamingTopEigenvector`.
     block_size : int, default 4096
         Rows per call to the core.
+    device : {"cpu", "cuda"}, default "cpu"
+        "cuda" has no kernel here yet: it raises RuntimeError without a GPU
+        or a CUDA build, NotImplementedError with one (see docs/cuda.md).
 
     Returns
     -------
@@ -566,6 +571,7 @@ def top_eigenvector(
     >>> bool(oja.vector[0] ** 2 > 0.9)
     True
     """
+    device = check_device(device)
     method = _method(method)
     block_size = check_int(block_size, "block_size", low=1)
     if isinstance(rows, (str, bytes)) or rows is None:
@@ -609,6 +615,9 @@ def top_eigenvector(
         learning_rate=learning_rate,
         top_eigenvalue=top_eigenvalue,
     )
+    if device == "cuda":
+        cuda_backend("top_eigenvector")
+        no_cuda_kernel("top_eigenvector")
     for block in blocks:
         stream.update(block)
     return stream.result()
