@@ -1,8 +1,8 @@
 """The docstrings are reference: every public name documents itself and its Examples run.
 
 The examples of every module of the installed package are collected with
-doctest, one test per docstring. Modules of lralg.nn are skipped where torch
-is missing.
+doctest, one test per docstring. Modules that need an optional dependency
+(lralg.nn needs torch) are skipped where it is missing.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ _FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # docstrings are pybind11 signatures).
 _NOT_COLLECTED = {"lralg.__main__", "lralg._core"}
 _NEEDS_TORCH = "lralg.nn"
+# The optional packages each subpackage needs; the longest matching prefix applies.
+_OPTIONAL_NEEDS = {
+    "lralg.nn": ("torch",),
+    "lralg.nn.adapters._io": ("torch", "safetensors"),
+}
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
 # A docstring is a page of reference; the rest is on the docs pages.
 _MAX_HELP_LINES = 100
@@ -48,16 +53,22 @@ def _module_names() -> list[str]:
     return sorted(names)
 
 
-def _needs_torch(module_name: str) -> bool:
-    return module_name == _NEEDS_TORCH or module_name.startswith(_NEEDS_TORCH + ".")
+def _missing_packages(module_name: str) -> list[str]:
+    """The optional packages a module needs that are not installed."""
+    prefixes = [p for p in _OPTIONAL_NEEDS if module_name == p or module_name.startswith(p + ".")]
+    if not prefixes:
+        return []
+    needs = _OPTIONAL_NEEDS[max(prefixes, key=len)]
+    return [name for name in needs if importlib.util.find_spec(name) is None]
 
 
 def _doctest_cases():
     finder = doctest.DocTestFinder(exclude_empty=True)
     cases, seen = [], set()
     for module_name in _module_names():
-        if _needs_torch(module_name) and not _HAS_TORCH:
-            mark = pytest.mark.skip(reason="lralg.nn needs torch")
+        missing = _missing_packages(module_name)
+        if missing:
+            mark = pytest.mark.skip(reason=f"{module_name} needs {', '.join(missing)}")
             cases.append(pytest.param(None, id=module_name, marks=mark))
             continue
         module = importlib.import_module(module_name)
@@ -142,5 +153,5 @@ def test_api_page_lists_every_public_name():
             listed.append(f"{module}.{m.group(1)}")
     assert len(listed) == len(set(listed)), "a name is listed twice"
     public = {f"{m.__name__}.{n}" for m in _public_modules() for n in m.__all__ if n != "__version__"}
-    documented = {name for name in listed if not _needs_torch(name) or _HAS_TORCH}
+    documented = {name for name in listed if not _missing_packages(name.rsplit(".", 1)[0])}
     assert documented == public

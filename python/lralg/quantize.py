@@ -46,6 +46,17 @@ class QuantizedMatrix(Result):
     bits : int
     group_size : int or None
         Columns per group; None: one group per row.
+
+    Examples
+    --------
+    >>> import numpy as np, lralg
+    >>> W = np.array([[0.0, 1.0, 2.0, 3.0], [-3.0, -2.0, -1.0, 0.0]])
+    >>> q = lralg.quantize_rtn(W, 2, group_size=None)
+    >>> q.codes
+    array([[0, 1, 2, 3],
+           [0, 1, 2, 3]], dtype=uint8)
+    >>> bool(np.allclose(q.dequantize(), W)), q.nbytes() < W.nbytes
+    (True, True)
     """
 
     codes: np.ndarray

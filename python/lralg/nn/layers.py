@@ -158,6 +158,17 @@ class QuantizedLinear(nn.Module):
 
     Build it with :func:`lralg.nn.quantize`, or from a
     :class:`lralg.QuantizedMatrix` with :meth:`from_quantized`.
+
+    Examples
+    --------
+    >>> import torch, lralg
+    >>> from lralg.nn import QuantizedLinear
+    >>> linear = torch.nn.Linear(8, 4)
+    >>> q = lralg.quantize_rtn(linear.weight.detach().numpy(), 8, group_size=4)
+    >>> layer = QuantizedLinear.from_quantized(q, linear)
+    >>> x = torch.randn(3, 8)
+    >>> bool(torch.allclose(layer(x), linear(x), atol=0.05)), layer.nbytes() < 4 * 8 * 4
+    (True, True)
     """
 
     def __init__(
