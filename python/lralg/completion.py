@@ -496,8 +496,7 @@ def complete(
         Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
         ``cg_iterations``, ``U``, ``V``); returning True stops the run.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda" has no kernel here yet: it raises RuntimeError without a GPU
-        or a CUDA build, NotImplementedError with one (see docs/cuda.md).
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------
@@ -521,10 +520,9 @@ def complete(
 
     Notes
     -----
-    "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
-    "altmin" ``O(|Omega| k^2)``. Both halves of a sweep run in parallel over
-    rows; the result is the same for any number of threads. No dense m x n
-    array is formed. Rows or columns without observations get zero factors.
+    "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``, "altmin" ``O(|Omega| k^2)``.
+    Both halves of a sweep run in parallel over rows, with the same result for any number of threads.
+    No dense m x n array is formed. Rows or columns without observations get zero factors.
 
     References
     ----------

@@ -216,9 +216,7 @@ def fastrp(
     directed : bool
         Edge lists only: see :func:`graph_adjacency`.
     device : {"cpu", "cuda"}, default "cpu"
-        Where to compute: "cuda" copies the graph to the GPU (the same R from
-        the same generator; the CUDA page of the documentation says how close
-        the numbers are).
+        "cuda": on the GPU, the same R; RuntimeError without one (docs/cuda.md).
 
     Returns
     -------
@@ -232,8 +230,6 @@ def fastrp(
         weights with NaN/Inf, ``dim < 1``, an edge list without ``n_nodes``.
     TypeError
         A dtype other than float32 or float64, non-numeric weights.
-    RuntimeError
-        ``device="cuda"`` where lralg was built without CUDA or no GPU is visible.
 
     See Also
     --------

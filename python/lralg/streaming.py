@@ -526,8 +526,7 @@ def top_eigenvector(
     block_size : int, default 4096
         Rows per call to the core.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda" has no kernel here yet: it raises RuntimeError without a GPU
-        or a CUDA build, NotImplementedError with one (see docs/cuda.md).
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------

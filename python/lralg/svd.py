@@ -42,8 +42,7 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     rng : None, int or numpy.random.Generator
         Seed of the Gaussian test matrix (SPEC 7).
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda" has no kernel here yet: it raises RuntimeError without a GPU
-        or a CUDA build, NotImplementedError with one (see docs/cuda.md).
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------

@@ -116,8 +116,7 @@ def incremental_svd(
         exact update on matrices with a flat spectrum (e.g. TF-IDF), at the
         cost of more products with the block.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda" has no kernel here yet: it raises RuntimeError without a GPU
-        or a CUDA build, NotImplementedError with one (see docs/cuda.md).
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------
