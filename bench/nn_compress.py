@@ -1,4 +1,4 @@
-"""Benchmark of lralg's compression of trained networks (issue 16).
+"""Benchmark of lralg's compression of trained networks.
 
 Run from the repository root: ``python -m bench.nn_compress [--tables ...]
 [--quick] [--repeat N] [--steps N]``. Needs the ``bench`` extra plus

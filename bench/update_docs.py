@@ -25,8 +25,9 @@ PAGE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 def render(name: str) -> str:
     result = json.loads((RESULTS_DIR / f"{name}.json").read_text())
     machine = result["machine"]
+    threads = machine["lralg_threads"]
     parts = [
-        f"*{machine['date']}, {machine['cpu_count']} cores, lralg on {machine['lralg_threads']} threads.*"
+        f"*{machine['date']}, {machine['cpu_count']} cores, lralg on {threads} thread{'s' * (threads != 1)}.*"
     ]
     if result.get("note"):
         parts.append(result["note"])

@@ -1,4 +1,4 @@
-"""Tests of lralg.top_eigenvector / StreamingTopEigenvector (issue: streaming top eigenvector)."""
+"""Tests of lralg.top_eigenvector and StreamingTopEigenvector."""
 
 import math
 
