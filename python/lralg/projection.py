@@ -104,9 +104,8 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None, devic
     rng : None, int or numpy.random.Generator
         Source of the key of the generator (SPEC 7).
     device : {"cpu", "cuda"}, default "cpu"
-        Where to compute. "cuda" copies X to the GPU, draws the same R there
-        from the same generator and returns the same numbers (see the CUDA
-        page of the documentation).
+        Where to compute. "cuda" copies X to the GPU and draws the same R
+        there from the same generator (see docs/cuda.md).
 
     Returns
     -------
