@@ -2,7 +2,7 @@
 
 The examples of every module of the installed package are collected with
 doctest, one test per docstring. Modules that need an optional dependency
-(lralg.nn needs torch) are skipped where it is missing.
+(lralg.nn needs torch, lralg.dask dask and distributed) are skipped where it is missing.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ _NEEDS_TORCH = "lralg.nn"
 _OPTIONAL_NEEDS = {
     "lralg.nn": ("torch",),
     "lralg.nn.adapters._io": ("torch", "safetensors"),
+    "lralg.dask": ("dask", "distributed"),
 }
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
 # A docstring is a page of reference; the rest is on the docs pages.
@@ -88,10 +89,12 @@ def test_docstring_examples_run(test):
 
 
 def _public_modules():
-    """lralg, and lralg.nn where torch is installed."""
+    """lralg, lralg.nn where torch is installed, lralg.dask where dask and distributed are."""
     modules = [lralg]
     if _HAS_TORCH:
         modules.append(importlib.import_module(_NEEDS_TORCH))
+    if not _missing_packages("lralg.dask"):
+        modules.append(importlib.import_module("lralg.dask"))
     return modules
 
 
@@ -138,6 +141,7 @@ def test_help_of_recover_is_a_page():
 def test_every_module_is_collected():
     names = _module_names()
     assert "lralg.recovery.solver" in names and "lralg.isvd.incremental" in names
+    assert "lralg.dask.svd" in names
     assert not any(n in names for n in _NOT_COLLECTED)
 
 

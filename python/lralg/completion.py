@@ -386,15 +386,21 @@ def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
 
 def _init_svd(csr, mu, k, rng, dtype):
     """Top-k singular vectors of the rescaled observed matrix, rows clipped (JNS13)."""
-    from scipy.sparse.linalg import ArpackError, svds
-
-    m, n = csr.shape
-    p = csr.nnz / (m * n)
     A = (
         csr
         if mu == 0.0
         else sp.csr_array((csr.data - dtype.type(mu), csr.indices, csr.indptr), shape=csr.shape)
     )
+    return _svd_factors(A, csr.nnz, k, rng, dtype)
+
+
+def _svd_factors(A, nnz, k, rng, dtype):
+    """_init_svd from the centred observations A (sparse, or an operator with
+    ``toarray``) and their count: lralg.dask passes an operator on the cluster."""
+    from scipy.sparse.linalg import ArpackError, svds
+
+    m, n = A.shape
+    p = nnz / (m * n)
     if k < min(m, n) - 1:
         v0 = rng.standard_normal(min(m, n)).astype(dtype)
         try:
@@ -425,10 +431,16 @@ def _init_svd(csr, mu, k, rng, dtype):
 
 
 def _init_random(csr, mu, k, rng, dtype):
-    m, n = csr.shape
-    q, _ = np.linalg.qr(rng.standard_normal((m, k)))
     centered = csr.data - mu
-    level = math.sqrt(float(np.mean(centered**2)) * m * n) if centered.size else 1.0
+    mean_square = float(np.mean(centered**2)) if centered.size else None
+    return _random_factors(csr.shape, mean_square, k, rng, dtype)
+
+
+def _random_factors(shape, mean_square, k, rng, dtype):
+    """_init_random from the mean square of the centred observations (None: none)."""
+    m, n = shape
+    q, _ = np.linalg.qr(rng.standard_normal((m, k)))
+    level = math.sqrt(mean_square * m * n) if mean_square is not None else 1.0
     U = np.ascontiguousarray(q * math.sqrt(level / k), dtype=dtype)
     return U, np.zeros((n, k), dtype=dtype)
 
@@ -551,21 +563,7 @@ def complete(
     3.0
     """
     device = check_device(device)
-    if isinstance(method, str) and method in _METHODS:
-        method_id = _METHODS[method]
-    else:
-        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
-    if not isinstance(init, str) or init not in _INITS:
-        raise ValueError(f"init must be one of {_INITS}, got {init!r}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-    if not isinstance(bias, (bool, np.bool_)):
-        raise TypeError(f"bias must be a bool, got {type(bias).__name__}")
-    if not isinstance(verbose, (bool, np.bool_)):
-        raise TypeError(f"verbose must be a bool, got {type(verbose).__name__}")
-    reg = check_real(reg, "reg", low=0.0)
-    max_iter = check_int(max_iter, "max_iter", low=0)
-    tol = check_real(tol, "tol", low=0.0)
+    method_id, reg, max_iter, tol = _check_options(method, init, reg, bias, max_iter, tol, verbose, callback)
     generator = check_rng(rng)
 
     csr = _observations(M, "M")
@@ -580,17 +578,7 @@ def complete(
         no_cuda_kernel("complete")
 
     if warm_start is not None:
-        if not isinstance(warm_start, CompletionResult):
-            raise TypeError("warm_start must be a CompletionResult or None")
-        if warm_start.shape != (m, n) or warm_start.rank != k or warm_start.bias != bool(bias):
-            raise ValueError(
-                f"warm_start has shape {warm_start.shape}, rank {warm_start.rank}, bias "
-                f"{warm_start.bias}; this fit needs shape {(m, n)}, rank {k}, bias {bool(bias)}"
-            )
-        U = np.array(warm_start.U, dtype=dtype, order="C")
-        V = np.array(warm_start.V, dtype=dtype, order="C")
-        a = np.array(warm_start.row_bias, dtype=dtype) if bias else None
-        b = np.array(warm_start.col_bias, dtype=dtype) if bias else None
+        U, V, a, b = _warm_factors(warm_start, (m, n), k, bias, dtype)
     else:
         make = _init_svd if init == "svd" else _init_random
         U, V = make(csr, mu, k, generator, dtype)
@@ -622,7 +610,7 @@ def complete(
         for sweep in range(1, max_iter + 1):
             start = time.perf_counter()
             iters = 0
-            common = (method_id, reg, _REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
+            common = _solver_settings(method_id, reg, mu, seed)
             if bias:
                 Yu[:, :k] = U
                 iters += _core.completion_solve_rows(
@@ -648,7 +636,7 @@ def complete(
             state = {"sweep": sweep, "rmse": current, "seconds": seconds, "cg_iterations": int(iters)}
             history.append(dict(state))
             progress.update(sweep, rmse=current, s_per_sweep=seconds)
-            converged = current <= tol * scale or abs(previous - current) <= tol * previous
+            converged = _converged(previous, current, tol, scale)
             previous = current
             if callback is not None:
                 state.update(U=U, V=V)
@@ -671,3 +659,49 @@ def complete(
         method=method,
         reg=reg,
     )
+
+
+def _check_options(method, init, reg, bias, max_iter, tol, verbose, callback):
+    """complete's scalar options checked: (method id, reg, max_iter, tol)."""
+    if isinstance(method, str) and method in _METHODS:
+        method_id = _METHODS[method]
+    else:
+        raise ValueError(f"method must be one of {sorted(_METHODS)}, got {method!r}")
+    if not isinstance(init, str) or init not in _INITS:
+        raise ValueError(f"init must be one of {_INITS}, got {init!r}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    if not isinstance(bias, (bool, np.bool_)):
+        raise TypeError(f"bias must be a bool, got {type(bias).__name__}")
+    if not isinstance(verbose, (bool, np.bool_)):
+        raise TypeError(f"verbose must be a bool, got {type(verbose).__name__}")
+    reg = check_real(reg, "reg", low=0.0)
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    tol = check_real(tol, "tol", low=0.0)
+    return method_id, reg, max_iter, tol
+
+
+def _warm_factors(warm_start, shape, k, bias, dtype):
+    """(U, V, a, b) copied from a warm start that fits the problem."""
+    if not isinstance(warm_start, CompletionResult):
+        raise TypeError("warm_start must be a CompletionResult or None")
+    if warm_start.shape != tuple(shape) or warm_start.rank != k or warm_start.bias != bool(bias):
+        raise ValueError(
+            f"warm_start has shape {warm_start.shape}, rank {warm_start.rank}, bias "
+            f"{warm_start.bias}; this fit needs shape {tuple(shape)}, rank {k}, bias {bool(bias)}"
+        )
+    U = np.array(warm_start.U, dtype=dtype, order="C")
+    V = np.array(warm_start.V, dtype=dtype, order="C")
+    a = np.array(warm_start.row_bias, dtype=dtype) if bias else None
+    b = np.array(warm_start.col_bias, dtype=dtype) if bias else None
+    return U, V, a, b
+
+
+def _solver_settings(method_id, reg, mu, seed):
+    """The arguments of the core's half-sweep after the factors (shared with lralg.dask)."""
+    return (method_id, reg, _REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
+
+
+def _converged(previous, current, tol, scale):
+    """The stopping rule of ``tol``: RMSE below ``tol * scale`` or a relative change below tol."""
+    return current <= tol * scale or abs(previous - current) <= tol * previous
