@@ -330,7 +330,7 @@ def test_property_no_crash_finite_output(m, n, density, dtype, order, method, bi
 def test_randomized_svd_fallback_matches_numpy():
     # the fallback of init="svd" when ARPACK fails: the top-k triplets of a
     # sparse matrix of exact rank k, against numpy's dense SVD
-    from lralg.completion import _randomized_svd
+    from lralg._completion_init import _randomized_svd
 
     rng = np.random.default_rng(4)
     dense = rng.standard_normal((40, 3)) @ rng.standard_normal((3, 30))

@@ -8,6 +8,7 @@ import platform
 import sys
 
 from . import _core
+from ._device import cuda_info
 from ._validate import check_int
 
 __all__ = ["config", "get_num_threads", "set_num_threads", "show_config", "threads"]
@@ -123,8 +124,10 @@ def config() -> dict:
     -------
     dict
         Version, compiler, Eigen and OpenMP versions, whether the build is
-        sanitized, CUDA support, the thread setting, ``OMP_NUM_THREADS``, and
-        the versions of Python, NumPy and SciPy.
+        sanitized, CUDA support (``cuda``: whether lralg._cuda was built;
+        ``cuda_devices``, ``cuda_device``: the GPUs it sees), the thread
+        setting, ``OMP_NUM_THREADS``, and the versions of Python, NumPy and
+        SciPy.
 
     See Also
     --------
@@ -140,6 +143,7 @@ def config() -> dict:
     True
     """
     info = dict(_core.build_info())
+    info.update(cuda_info())
     info["threads"] = get_num_threads()
     info["omp_num_threads_env"] = os.environ.get("OMP_NUM_THREADS")
     info["python"] = sys.version.split()[0]

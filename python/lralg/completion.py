@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._completion_init import init_random, init_svd
 from ._completion_sweeps import (
     REG_PER_ENTRY,
     FitState,
@@ -31,6 +32,7 @@ from ._completion_sweeps import (
     split_observations,
     with_ones,
 )
+from ._device import check_device, cuda_backend, no_cuda_kernel
 from ._progress import ProgressBar
 from ._result import Result
 
@@ -382,79 +384,6 @@ class CompletionResult(Result):
         )
 
 
-def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
-    """Top-k singular triplets of sparse A by a randomized range finder with power
-    iterations (Halko, Martinsson and Tropp 2011), in O(nnz(A) (k + oversample))
-    per pass."""
-    n = A.shape[1]
-    Q = np.linalg.qr(A @ rng.standard_normal((n, min(n, k + oversample))).astype(dtype))[0]
-    for _ in range(power):
-        Q = np.linalg.qr(A @ np.linalg.qr(A.T @ Q)[0])[0]
-    u, s, vt = np.linalg.svd((A.T @ Q).T, full_matrices=False)
-    return (Q @ u)[:, :k], s[:k], vt[:k]
-
-
-def _init_svd(csr, mu, k, rng, dtype):
-    """Top-k singular vectors of the rescaled observed matrix, rows clipped (JNS13)."""
-    A = (
-        csr
-        if mu == 0.0
-        else sp.csr_array((csr.data - dtype.type(mu), csr.indices, csr.indptr), shape=csr.shape)
-    )
-    return _svd_factors(A, csr.nnz, k, rng, dtype)
-
-
-def _svd_factors(A, nnz, k, rng, dtype):
-    """_init_svd from the centred observations A (sparse, or an operator with
-    ``toarray``) and their count: lralg.dask passes an operator on the cluster."""
-    from scipy.sparse.linalg import ArpackError, svds
-
-    m, n = A.shape
-    p = nnz / (m * n)
-    if k < min(m, n) - 1:
-        v0 = rng.standard_normal(min(m, n)).astype(dtype)
-        try:
-            u, s, vt = svds(A, k=k, v0=v0)
-        except ArpackError:
-            # ARPACK stops when its Krylov space collapses (an observed matrix
-            # of rank below k, e.g. one or two entries); a randomized range
-            # finder has no such failure.
-            u, s, vt = _randomized_svd(A, k, rng, dtype)
-        order = np.argsort(s)[::-1]
-        u, s, vt = u[:, order], s[order], vt[order]
-    else:  # svds needs k < min(m, n) - 1; such ranks only make sense for small matrices
-        if m * n > 4 * 10**7:
-            raise ValueError(f"rank {k} is too close to min(m, n) for init='svd'; use init='random'")
-        u, s, vt = np.linalg.svd(A.toarray(), full_matrices=False)
-        u, s, vt = u[:, :k], s[:k], vt[:k]
-    s = s / p
-    # Clipping (Jain, Netrapalli, Sanghavi 2013): rows far above the incoherent
-    # row norm sqrt(k / m) are zeroed, then the basis is re-orthonormalized.
-    norms = np.linalg.norm(u, axis=1)
-    limit = 2.0 * math.sqrt(max(math.log(m), 1.0)) * math.sqrt(k / m)
-    u = np.where((norms > limit)[:, None], 0.0, u)
-    q, _ = np.linalg.qr(u)
-    scale = np.sqrt(np.maximum(s, 0.0))
-    U = np.ascontiguousarray(q * scale, dtype=dtype)
-    V = np.ascontiguousarray(vt.T * scale, dtype=dtype)
-    return U, V
-
-
-def _init_random(csr, mu, k, rng, dtype):
-    centered = csr.data - mu
-    mean_square = float(np.mean(centered**2)) if centered.size else None
-    return _random_factors(csr.shape, mean_square, k, rng, dtype)
-
-
-def _random_factors(shape, mean_square, k, rng, dtype):
-    """_init_random from the mean square of the centred observations (None: none)."""
-    m, n = shape
-    q, _ = np.linalg.qr(rng.standard_normal((m, k)))
-    level = math.sqrt(mean_square * m * n) if mean_square is not None else 1.0
-    U = np.ascontiguousarray(q * math.sqrt(level / k), dtype=dtype)
-    return U, np.zeros((n, k), dtype=dtype)
-
-
 def complete(
     M,
     rank,
@@ -471,6 +400,7 @@ def complete(
     rng=None,
     verbose=False,
     callback=None,
+    device="cpu",
 ):
     """Complete a partially observed matrix with a rank-``rank`` factorization.
 
@@ -514,13 +444,14 @@ def complete(
         Clip predictions to this range ("observed": that of the observed
         values, e.g. a rating scale); kept in the result.
     rng : None, int or numpy.random.Generator
-        Seeds the initialization and the sketches. Same seed, same result, for
-        any number of threads.
+        Seeds the initialization and the sketches.
     verbose : bool
         Show a progress bar on stderr.
     callback : callable, optional
         Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
         ``cg_iterations``, ``U``, ``V``); returning True stops the run.
+    device : {"cpu", "cuda"}, default "cpu"
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------
@@ -539,16 +470,13 @@ def complete(
     FloatingPointError
         The factors diverged (try ``reg > 0``).
 
-    See Also
-    --------
-    recover : robust completion (l1 loss) with ``EntrySampling``.
-
     Notes
     -----
     "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
     "altmin" ``O(|Omega| k^2)``; "auto" adds at most 8 fits of 15 sweeps. The
-    result is the same for any number of threads. Rows or columns without
-    observations get zero factors.
+    result is the same for any number of threads (same seed, same result).
+    Rows or columns without observations get zero factors. For robust
+    completion (l1 loss) see :func:`recover` with ``EntrySampling``.
 
     References
     ----------
@@ -573,6 +501,7 @@ def complete(
     >>> round(fit.mean, 4), fit.clip
     (3.0, (1.0, 5.0))
     """
+    device = check_device(device)
     method_id, reg, auto, validation, max_iter, tol = _check_options(
         method, init, reg, bias, validation, max_iter, tol, verbose, callback
     )
@@ -586,6 +515,9 @@ def complete(
     k = check_rank(rank, upper=min(m, n))
     dtype = csr.dtype
     clip_range = _clip_range(clip, csr)
+    if device == "cuda":
+        cuda_backend("complete")
+        no_cuda_kernel("complete")
 
     if warm_start is not None:
         _warm_factors(warm_start, (m, n), k, bias, dtype)  # refused before any work
@@ -594,7 +526,7 @@ def complete(
         """Initial (U, V, a, b) for the observations ``obs``."""
         if warm_start is not None:
             return _warm_factors(warm_start, (m, n), k, bias, dtype)
-        make = _init_svd if init == "svd" else _init_random
+        make = init_svd if init == "svd" else init_random
         U, V = make(obs, _mean(obs, bias), k, generator, dtype)
         a = np.zeros(m, dtype=dtype) if bias else None
         b = np.zeros(n, dtype=dtype) if bias else None

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._device import check_device, cuda_backend
 from ._validate import (
     FLOAT_DTYPES,
     check_array,
@@ -166,6 +167,7 @@ def fastrp(
     rng=None,
     n_nodes=None,
     directed=False,
+    device="cpu",
 ) -> np.ndarray:
     """FastRP node embeddings: a weighted sum of random projections of powers of M.
 
@@ -219,6 +221,8 @@ def fastrp(
         Number of nodes; required when ``graph`` is an edge list.
     directed : bool
         Edge lists only: see :func:`graph_adjacency`.
+    device : {"cpu", "cuda"}, default "cpu"
+        "cuda": on the GPU, the same R; RuntimeError without one (docs/cuda.md).
 
     Returns
     -------
@@ -266,6 +270,7 @@ def fastrp(
     (True, True)
     >>> E = lralg.fastrp(ring, 16, n_nodes=100, weights=(1, 1, 7.81, 45.28), beta=-0.628, rng=0)
     """
+    device = check_device(device)
     dt = _check_compute_dtype(dtype)
     dim = check_int(dim, "dim", low=1)
     w = _check_weights(weights)
@@ -291,7 +296,8 @@ def fastrp(
     options.self_influence = self_influence
     options.density = dens
     options.seed = seed
-    E = _core.fastrp(A.indptr, A.indices, A.data, n, options)
+    backend = cuda_backend("fastrp") if device == "cuda" else _core
+    E = backend.fastrp(A.indptr, A.indices, A.data, n, options)
     # The powers of M (and the weights on them) can overflow the dtype well
     # before any single input does; a NaN embedding must not pass as a result.
     if E.size and not (np.isfinite(E.min()) and np.isfinite(E.max())):

@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._device import check_device, cuda_backend
 from ._validate import check_int, check_matrix, check_memory, check_real, is_sparse, seed_from_rng
 
 __all__ = ["random_projection_matrix", "sparse_random_projection"]
@@ -109,7 +110,7 @@ def random_projection_matrix(n_features, n_components, *, density="auto", rng=No
     return sp.csr_array((data, indices, indptr), shape=(n_features, n_components))
 
 
-def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np.ndarray:
+def sparse_random_projection(X, n_components, *, density="auto", rng=None, device="cpu") -> np.ndarray:
     """Project the rows of X with a very sparse random matrix: ``X @ R``.
 
     R (see :func:`random_projection_matrix`) is drawn row by row from a
@@ -129,6 +130,9 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
         Probability that an entry of R is non-zero; "auto" is ``1 / sqrt(n_features)``.
     rng : None, int or numpy.random.Generator
         Source of the key of the generator (SPEC 7).
+    device : {"cpu", "cuda"}, default "cpu"
+        Where to compute. "cuda" copies X to the GPU and draws the same R
+        there from the same generator (see docs/cuda.md).
 
     Returns
     -------
@@ -140,11 +144,15 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
     ValueError
         X with NaN or Inf, an empty X, ``n_components < 1`` or a density
         outside (0, 1]; malformed sparse index arrays; a result that
-        overflows the dtype of X.
+        overflows the dtype of X; an unknown device.
     MemoryError
         R and the result would not fit in this machine's memory.
     TypeError
         Complex, object or string input.
+    RuntimeError
+        ``device="cuda"`` where lralg was built without CUDA or no GPU is visible.
+    MemoryError
+        ``device="cuda"`` and the GPU cannot hold X and the result.
 
     See Also
     --------
@@ -179,6 +187,7 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
     >>> np.array_equal(Y, same)
     True
     """
+    device = check_device(device)
     X = check_matrix(X, "X")
     n_components = check_int(n_components, "n_components", low=1)
     density = _density(density, X.shape[1])
@@ -186,12 +195,13 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None) -> np
     _check_pattern_size(X.shape[1], n_components, density, "n_components", extra=out_bytes)
     _check_scale(density, n_components, X.dtype)
     seed = seed_from_rng(rng)
+    backend = cuda_backend("sparse_random_projection") if device == "cuda" else _core
     if is_sparse(X):
-        Y = _core.sparse_random_projection(
+        Y = backend.sparse_random_projection(
             X.indptr, X.indices, X.data, X.shape[0], X.shape[1], n_components, density, seed
         )
     else:
-        Y = _core.sparse_random_projection(X, n_components, density, seed)
+        Y = backend.sparse_random_projection(X, n_components, density, seed)
     if Y.size and not (np.isfinite(Y.min()) and np.isfinite(Y.max())):
         raise ValueError(
             f"the projection overflowed {X.dtype.name}: X holds values too large for the scale "

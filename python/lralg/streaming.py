@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._device import check_device, cuda_backend, no_cuda_kernel
 from ._result import Result
 from ._validate import (
     check_array,
@@ -526,6 +527,7 @@ def top_eigenvector(
     learning_rate=None,
     top_eigenvalue=None,
     block_size=4096,
+    device="cpu",
 ) -> EigResult:
     """Top eigenvector of ``A^T A`` (the top right singular vector of A) from the rows of A, read once.
 
@@ -548,6 +550,8 @@ def top_eigenvector(
         See :class:`StreamingTopEigenvector`.
     block_size : int, default 4096
         Rows per call to the core.
+    device : {"cpu", "cuda"}, default "cpu"
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------
@@ -591,6 +595,7 @@ def top_eigenvector(
     >>> bool(oja.vector[0] ** 2 > 0.9)
     True
     """
+    device = check_device(device)
     method = _method(method)
     block_size = check_int(block_size, "block_size", low=1)
     if isinstance(rows, (str, bytes)) or rows is None:
@@ -634,6 +639,9 @@ def top_eigenvector(
         learning_rate=learning_rate,
         top_eigenvalue=top_eigenvalue,
     )
+    if device == "cuda":
+        cuda_backend("top_eigenvector")
+        no_cuda_kernel("top_eigenvector")
     for block in blocks:
         stream.update(block)
     return stream.result()

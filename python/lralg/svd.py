@@ -11,6 +11,7 @@ import math
 
 from . import _core
 from ._blas import one_blas_thread
+from ._device import check_device, cuda_backend, no_cuda_kernel
 from ._validate import check_int, check_matrix, check_rank, seed_from_rng
 from .isvd import SVDResult
 from .isvd._blocks import _Block
@@ -19,7 +20,7 @@ __all__ = ["truncated_svd"]
 
 
 @one_blas_thread
-def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None) -> SVDResult:
+def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="cpu") -> SVDResult:
     """The ``rank`` largest singular triplets of a dense or sparse matrix.
 
     A randomized range finder (Halko, Martinsson and Tropp 2011) in its block
@@ -40,6 +41,8 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None) -> SVDRe
         Raise it for slowly decaying spectra.
     rng : None, int or numpy.random.Generator
         Seed of the Gaussian test matrix (SPEC 7).
+    device : {"cpu", "cuda"}, default "cpu"
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------
@@ -83,11 +86,15 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None) -> SVDRe
     >>> round(lralg.truncated_svd(A, 3, rng=0).error_estimate, 3)
     0.521
     """
+    device = check_device(device)
     A = check_matrix(A, "A")
     m, n = A.shape
     rank = check_rank(rank, upper=min(m, n))
     oversampling = check_int(oversampling, "oversampling", low=0)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
+    if device == "cuda":
+        cuda_backend("truncated_svd")
+        no_cuda_kernel("truncated_svd")
     block = _Block(A, 1, "A")
     u, s, vt, error_sq = _core.truncated_svd(
         block.core(), rank, oversampling, power_iters, seed_from_rng(rng)

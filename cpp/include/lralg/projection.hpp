@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lralg/common.hpp"
+#include "lralg/host_device.hpp"
 #include "lralg/random.hpp"
 #include "lralg/sparse.hpp"
 
@@ -47,11 +48,14 @@ inline double projection_scale(double density, index_t n_components) {
 }
 
 namespace detail {
-// Visits the non-zeros of row `row` of R in ascending column order.
+// Visits the non-zeros of row `row` of R in ascending column order. log_keep
+// is projection_log_keep(density), computed once by the caller (on the host,
+// also for the CUDA kernels, so that both draw the same gaps).
+inline double projection_log_keep(double density) { return density < 1.0 ? std::log1p(-density) : 0.0; }
+
 template <class Visit>
-void for_each_projection_entry(const CounterRng& rng, index_t row, index_t n_components, double density,
-                               Visit&& visit) {
-  const double log_keep = density < 1.0 ? std::log1p(-density) : 0.0;
+LRALG_HD void for_each_projection_entry(const CounterRng& rng, index_t row, index_t n_components,
+                                        double density, double log_keep, Visit&& visit) {
   index_t col = -1;
   for (std::uint64_t draw = 0;; ++draw) {
     const auto w = rng.bits(std::uint64_t(row), draw);
@@ -66,6 +70,12 @@ void for_each_projection_entry(const CounterRng& rng, index_t row, index_t n_com
     visit(col, (w[1] & 1u) ? std::int8_t(1) : std::int8_t(-1));
   }
 }
+
+template <class Visit>
+void for_each_projection_entry(const CounterRng& rng, index_t row, index_t n_components, double density,
+                               Visit&& visit) {
+  for_each_projection_entry(rng, row, n_components, density, projection_log_keep(density), visit);
+}
 }  // namespace detail
 
 inline SignPattern projection_pattern(index_t n_features, index_t n_components, double density,
@@ -74,6 +84,7 @@ inline SignPattern projection_pattern(index_t n_features, index_t n_components, 
   require(n_components >= 1, "n_components must be >= 1");
   require(density > 0.0 && density <= 1.0, "density must be in (0, 1]");
   const CounterRng rng(seed);
+  const double log_keep = detail::projection_log_keep(density);
   SignPattern R;
   R.rows = n_features;
   R.cols = n_components;
@@ -85,7 +96,7 @@ inline SignPattern projection_pattern(index_t n_features, index_t n_components, 
       n_features,
       [&](index_t j) {
         index_t count = 0;
-        detail::for_each_projection_entry(rng, j, n_components, density,
+        detail::for_each_projection_entry(rng, j, n_components, density, log_keep,
                                           [&](index_t, std::int8_t) { ++count; });
         R.indptr[std::size_t(j) + 1] = count;
       },
@@ -97,11 +108,12 @@ inline SignPattern projection_pattern(index_t n_features, index_t n_components, 
       n_features,
       [&](index_t j) {
         index_t p = R.indptr[std::size_t(j)];
-        detail::for_each_projection_entry(rng, j, n_components, density, [&](index_t c, std::int8_t s) {
-          R.indices[std::size_t(p)] = c;
-          R.signs[std::size_t(p)] = s;
-          ++p;
-        });
+        detail::for_each_projection_entry(rng, j, n_components, density, log_keep,
+                                          [&](index_t c, std::int8_t s) {
+                                            R.indices[std::size_t(p)] = c;
+                                            R.signs[std::size_t(p)] = s;
+                                            ++p;
+                                          });
       },
       1024);
   return R;

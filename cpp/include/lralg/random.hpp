@@ -2,13 +2,17 @@
 //
 // Every draw is a pure function of (seed, stream, counter), so a parallel
 // loop that keys its draws by what it computes (a row, an entry) gives the
-// same numbers whatever the thread count or the order of work.
+// same numbers whatever the thread count or the order of work. The functions
+// marked LRALG_HD are compiled for the CUDA kernels too: one generator, the
+// same stream on both.
 #pragma once
 
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+
+#include "lralg/host_device.hpp"
 
 namespace lralg {
 
@@ -17,7 +21,7 @@ class Philox4x32 {
   using block_type = std::array<std::uint32_t, 4>;
   using key_type = std::array<std::uint32_t, 2>;
 
-  static block_type encrypt(block_type ctr, key_type key) {
+  LRALG_HD static block_type encrypt(block_type ctr, key_type key) {
     for (int round = 0; round < 10; ++round) {
       if (round > 0) {
         key[0] += kWeyl0;
@@ -41,10 +45,10 @@ class Philox4x32 {
 // Random numbers keyed by a 64-bit seed; (stream, counter) picks the draw.
 class CounterRng {
  public:
-  explicit CounterRng(std::uint64_t seed) : key_{std::uint32_t(seed), std::uint32_t(seed >> 32)} {}
+  LRALG_HD explicit CounterRng(std::uint64_t seed) : key_{std::uint32_t(seed), std::uint32_t(seed >> 32)} {}
 
   // 128 random bits as two 64-bit words.
-  std::array<std::uint64_t, 2> bits(std::uint64_t stream, std::uint64_t counter) const {
+  LRALG_HD std::array<std::uint64_t, 2> bits(std::uint64_t stream, std::uint64_t counter) const {
     const auto out = Philox4x32::encrypt({std::uint32_t(counter), std::uint32_t(counter >> 32),
                                           std::uint32_t(stream), std::uint32_t(stream >> 32)},
                                          key_);
@@ -52,24 +56,26 @@ class CounterRng {
   }
 
   // Uniform in [0, 1) with 53 random bits.
-  static double to_unit(std::uint64_t word) { return double(word >> 11) * 0x1.0p-53; }
+  LRALG_HD static double to_unit(std::uint64_t word) { return double(word >> 11) * 0x1.0p-53; }
 
   // Uniform in (0, 1]: safe under log().
-  static double to_open_unit(std::uint64_t word) { return (double(word >> 11) + 1.0) * 0x1.0p-53; }
+  LRALG_HD static double to_open_unit(std::uint64_t word) { return (double(word >> 11) + 1.0) * 0x1.0p-53; }
 
-  double uniform(std::uint64_t stream, std::uint64_t counter) const {
+  LRALG_HD double uniform(std::uint64_t stream, std::uint64_t counter) const {
     return to_unit(bits(stream, counter)[0]);
   }
 
   // Two independent standard normals (Box-Muller) from one draw.
-  std::array<double, 2> normal_pair(std::uint64_t stream, std::uint64_t counter) const {
+  LRALG_HD std::array<double, 2> normal_pair(std::uint64_t stream, std::uint64_t counter) const {
     const auto w = bits(stream, counter);
     const double radius = std::sqrt(-2.0 * std::log(to_open_unit(w[0])));
     const double angle = 6.283185307179586476925286766559 * to_unit(w[1]);
     return {radius * std::cos(angle), radius * std::sin(angle)};
   }
 
-  double normal(std::uint64_t stream, std::uint64_t counter) const { return normal_pair(stream, counter)[0]; }
+  LRALG_HD double normal(std::uint64_t stream, std::uint64_t counter) const {
+    return normal_pair(stream, counter)[0];
+  }
 
   // Four independent standard normals from one 128-bit draw, by the ziggurat
   // method (Marsaglia and Tsang 2000, in the form of Doornik 2005: 128

@@ -11,6 +11,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _core
+from .._completion_init import random_factors, svd_factors
 from .._completion_sweeps import (
     exact_fit_floor,
     half_sweep_options,
@@ -24,8 +25,6 @@ from ..completion import (
     CompletionResult,
     _check_options,
     _observations,
-    _random_factors,
-    _svd_factors,
     _warm_factors,
 )
 from ._common import check_row_chunked, resolve_client, row_chunks, tree_reduce
@@ -253,9 +252,9 @@ def complete(
         if init == "svd":
             centred = client.persist([delayed(_centred)(r, mu) for r in rows]) if mu != 0.0 else rows
             A = _ClusterOperator(client, centred, row_offsets, (m, n), dtype)
-            U, V = _svd_factors(A, int(count), k, generator, dtype)
+            U, V = svd_factors(A, int(count), k, generator, dtype)
         else:
-            U, V = _random_factors((m, n), float(mean_square), k, generator, dtype)
+            U, V = random_factors((m, n), float(mean_square), k, generator, dtype)
         a = np.zeros(m, dtype=dtype) if bias else None
         b = np.zeros(n, dtype=dtype) if bias else None
     seed = seed_from_rng(generator)

@@ -11,6 +11,7 @@ from typing import Optional
 import numpy as np
 
 from .._blas import one_blas_thread
+from .._device import check_device, cuda_backend, no_cuda_kernel
 from .._result import Result
 from .._sklearn import BaseEstimator, TransformerMixin, check_is_fitted
 from .._validate import check_int, check_matrix, check_rank, check_real, seed_from_rng
@@ -68,6 +69,7 @@ def incremental_svd(
     rng=None,
     residual="auto",
     power_iters=1,
+    device="cpu",
 ) -> SVDResult:
     """Truncated SVD of a matrix given as a stream of blocks, in one pass.
 
@@ -116,6 +118,8 @@ def incremental_svd(
         larger ``oversampling`` or depth brings the result closer to the
         exact update on matrices with a flat spectrum (e.g. TF-IDF), at the
         cost of more products with the block.
+    device : {"cpu", "cuda"}, default "cpu"
+        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
 
     Returns
     -------
@@ -164,6 +168,7 @@ def incremental_svd(
     >>> np.allclose(u * s @ vt, X)
     True
     """
+    device = check_device(device)
     axis = _check_axis(axis)
     rank = check_rank(rank)
     oversampling = check_int(oversampling, "oversampling", low=0)
@@ -171,6 +176,9 @@ def incremental_svd(
     compute_u = bool(compute_u)
     residual = _check_residual(residual)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
+    if device == "cuda":
+        cuda_backend("incremental_svd")
+        no_cuda_kernel("incremental_svd")
     seed = seed_from_rng(rng)
     summary = _Summary(rank + oversampling, residual, tol, seed, compute_u, power_iters)
     for i, X in enumerate(_iter_blocks(blocks)):

@@ -1,0 +1,76 @@
+// The CUDA backend as the bindings see it: plain C++ declarations, no CUDA
+// headers, so that module.cpp compiles with the host compiler. Each function
+// takes host arrays, copies them to the device, runs there and copies the
+// result back into `out` (host memory the caller owns).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lralg/common.hpp"
+#include "lralg/sparse.hpp"
+
+namespace lralg::cuda {
+
+// The device could not give `bytes` bytes. The bindings raise it as MemoryError.
+struct out_of_memory : std::runtime_error {
+  explicit out_of_memory(std::size_t bytes)
+      : std::runtime_error("CUDA device out of memory: asked for " + std::to_string(bytes) + " bytes (" +
+                           std::to_string(double(bytes) / double(1 << 30)) + " GiB)"),
+        bytes(bytes) {}
+  std::size_t bytes;
+};
+
+// Any other failure of the CUDA runtime (no driver, a failed launch). RuntimeError.
+struct cuda_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Number of visible devices; 0 where there is no driver or no device.
+int device_count();
+// Name and memory of device 0, for show_config; throws cuda_error without one.
+std::string device_name();
+std::size_t device_memory();
+// The CUDA runtime version the module was built against (e.g. 13000).
+int runtime_version();
+// Allocates and frees `bytes` of device memory: the out-of-memory path, for the tests.
+void try_allocate(std::size_t bytes);
+
+// X @ R with R the very sparse random projection of lralg/projection.hpp,
+// drawn on the device from the same counter-based stream (seed).
+template <class Scalar, class Index>
+void project_csr(const CsrView<Scalar, Index>& X, index_t n_components, double density, std::uint64_t seed,
+                 Scalar* out);
+template <class Scalar>
+void project_dense(const Scalar* X, index_t rows, index_t cols, bool row_major, index_t n_components,
+                   double density, std::uint64_t seed, Scalar* out);
+
+// The sign pattern of R as the device draws it, copied back (for the tests
+// against the CPU's projection_pattern).
+struct Pattern {
+  std::vector<std::int64_t> indptr;   // n_features + 1
+  std::vector<std::int32_t> indices;  // nnz, ascending within a row
+  std::vector<std::int8_t> signs;     // nnz, +1 or -1
+};
+Pattern projection_pattern(index_t n_features, index_t n_components, double density, std::uint64_t seed);
+
+struct FastrpParams {
+  index_t dim = 128;
+  const double* weights = nullptr;  // one per power of M
+  index_t n_powers = 0;
+  double beta = 0.0;
+  bool transition = true;
+  bool normalize = true;
+  double self_influence = 0.0;
+  double density = 0.0;
+  std::uint64_t seed = 0;
+};
+
+// FastRP embeddings of the graph A (square CSR) into out (n x dim, C order).
+template <class Scalar, class Index>
+void fastrp(const CsrView<Scalar, Index>& A, const FastrpParams& params, Scalar* out);
+
+}  // namespace lralg::cuda

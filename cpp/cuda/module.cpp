@@ -1,0 +1,116 @@
+// lralg._cuda: the pybind11 face of the CUDA backend (built with
+// LRALG_CUDA=ON). Bindings only: array conversion, the GIL released around
+// device work, C++ exceptions to Python ones. The algorithms are in the .cu files.
+#include <pybind11/stl.h>
+
+#include "api.hpp"
+#include "bindings.hpp"
+
+namespace lc = lralg::cuda;
+namespace lb = lralg::bindings;
+namespace py = pybind11;
+using lralg::index_t;
+
+namespace {
+
+void bind_kernels(py::module_& m) {
+  m.def(
+      "random_projection_matrix",
+      [](index_t n_features, index_t n_components, double density, std::uint64_t seed) {
+        lc::Pattern R;
+        {
+          py::gil_scoped_release release;
+          R = lc::projection_pattern(n_features, n_components, density, seed);
+        }
+        return py::make_tuple(py::array_t<std::int64_t>(py::ssize_t(R.indptr.size()), R.indptr.data()),
+                              py::array_t<std::int32_t>(py::ssize_t(R.indices.size()), R.indices.data()),
+                              py::array_t<std::int8_t>(py::ssize_t(R.signs.size()), R.signs.data()));
+      },
+      py::arg("n_features"), py::arg("n_components"), py::arg("density"), py::arg("seed"));
+
+  lb::for_each_scalar([&](auto tag) {
+    using T = decltype(tag);
+    m.def(
+        "sparse_random_projection",
+        [](const py::array_t<T>& X, index_t n_components, double density, std::uint64_t seed) {
+          const lb::Dense<T> x = lb::dense_view(X, "X");
+          auto out = lb::new_matrix<T>(x.rows, n_components);
+          T* dst = out.mutable_data();
+          py::gil_scoped_release release;
+          lc::project_dense(x.data, x.rows, x.cols, x.row_major, n_components, density, seed, dst);
+          return out;
+        },
+        py::arg("X"), py::arg("n_components"), py::arg("density"), py::arg("seed"));
+    lb::for_each_index([&](auto index_tag) {
+      using I = decltype(index_tag);
+      m.def(
+          "sparse_random_projection",
+          [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
+             index_t rows, index_t cols, index_t n_components, double density, std::uint64_t seed) {
+            const auto x = lb::csr_view<T, I>(indptr, indices, data, rows, cols, "X");
+            auto out = lb::new_matrix<T>(rows, n_components);
+            T* dst = out.mutable_data();
+            py::gil_scoped_release release;
+            lc::project_csr(x, n_components, density, seed, dst);
+            return out;
+          },
+          py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("rows"), py::arg("cols"),
+          py::arg("n_components"), py::arg("density"), py::arg("seed"));
+      m.def(
+          "fastrp",
+          // options: lralg._core.FastRPOptions (read by attribute, so the two modules share one face)
+          [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
+             index_t n, const py::object& options) {
+            const auto A = lb::csr_view<T, I>(indptr, indices, data, n, n, "graph");
+            const auto weights = options.attr("weights").cast<std::vector<double>>();
+            lc::FastrpParams p;
+            p.dim = options.attr("dim").cast<index_t>();
+            p.n_powers = index_t(weights.size());
+            p.weights = weights.data();
+            p.beta = options.attr("beta").cast<double>();
+            p.transition = options.attr("transition").cast<bool>();
+            p.normalize = options.attr("normalize").cast<bool>();
+            p.self_influence = options.attr("self_influence").cast<double>();
+            p.density = options.attr("density").cast<double>();
+            p.seed = options.attr("seed").cast<std::uint64_t>();
+            auto out = lb::new_matrix<T>(n, p.dim);
+            T* dst = out.mutable_data();
+            py::gil_scoped_release release;
+            lc::fastrp(A, p, dst);
+            return out;
+          },
+          py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n"), py::arg("options"));
+    });
+  });
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_cuda, m) {
+  m.doc() = "lralg's CUDA backend. Use the lralg package with device='cuda', not this module.";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const lralg::type_error& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const lralg::value_error& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const lc::out_of_memory& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
+    } catch (const lc::cuda_error& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+  m.def("device_count", &lc::device_count, "Number of visible CUDA devices (0 without a driver).");
+  m.def("device_name", &lc::device_name, "Name of device 0.");
+  m.def("device_memory", &lc::device_memory, "Memory of device 0, in bytes.");
+  m.def("runtime_version", &lc::runtime_version, "CUDA runtime version built against.");
+  m.def(
+      "_try_allocate",
+      [](std::size_t bytes) {
+        py::gil_scoped_release release;
+        lc::try_allocate(bytes);
+      },
+      py::arg("bytes"));
+  bind_kernels(m);
+}

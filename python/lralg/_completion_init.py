@@ -1,0 +1,84 @@
+"""The starting factors of :func:`lralg.complete`: the clipped SVD of the
+observed matrix (Jain, Netrapalli and Sanghavi 2013) or a random orthonormal U."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["init_random", "init_svd", "random_factors", "svd_factors"]
+
+
+def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
+    """Top-k singular triplets of sparse A by a randomized range finder with power
+    iterations (Halko, Martinsson and Tropp 2011), in O(nnz(A) (k + oversample))
+    per pass."""
+    n = A.shape[1]
+    Q = np.linalg.qr(A @ rng.standard_normal((n, min(n, k + oversample))).astype(dtype))[0]
+    for _ in range(power):
+        Q = np.linalg.qr(A @ np.linalg.qr(A.T @ Q)[0])[0]
+    u, s, vt = np.linalg.svd((A.T @ Q).T, full_matrices=False)
+    return (Q @ u)[:, :k], s[:k], vt[:k]
+
+
+def init_svd(csr, mu, k, rng, dtype):
+    """Top-k singular vectors of the rescaled observed matrix, rows clipped (JNS13)."""
+    A = (
+        csr
+        if mu == 0.0
+        else sp.csr_array((csr.data - dtype.type(mu), csr.indices, csr.indptr), shape=csr.shape)
+    )
+    return svd_factors(A, csr.nnz, k, rng, dtype)
+
+
+def svd_factors(A, nnz, k, rng, dtype):
+    """init_svd from the centred observations A (sparse, or an operator with
+    ``toarray``) and their count: lralg.dask passes an operator on the cluster."""
+    from scipy.sparse.linalg import ArpackError, svds
+
+    m, n = A.shape
+    p = nnz / (m * n)
+    if k < min(m, n) - 1:
+        v0 = rng.standard_normal(min(m, n)).astype(dtype)
+        try:
+            u, s, vt = svds(A, k=k, v0=v0)
+        except ArpackError:
+            # ARPACK stops when its Krylov space collapses (an observed matrix
+            # of rank below k, e.g. one or two entries); a randomized range
+            # finder has no such failure.
+            u, s, vt = _randomized_svd(A, k, rng, dtype)
+        order = np.argsort(s)[::-1]
+        u, s, vt = u[:, order], s[order], vt[order]
+    else:  # svds needs k < min(m, n) - 1; such ranks only make sense for small matrices
+        if m * n > 4 * 10**7:
+            raise ValueError(f"rank {k} is too close to min(m, n) for init='svd'; use init='random'")
+        u, s, vt = np.linalg.svd(A.toarray(), full_matrices=False)
+        u, s, vt = u[:, :k], s[:k], vt[:k]
+    s = s / p
+    # Clipping (Jain, Netrapalli, Sanghavi 2013): rows far above the incoherent
+    # row norm sqrt(k / m) are zeroed, then the basis is re-orthonormalized.
+    norms = np.linalg.norm(u, axis=1)
+    limit = 2.0 * math.sqrt(max(math.log(m), 1.0)) * math.sqrt(k / m)
+    u = np.where((norms > limit)[:, None], 0.0, u)
+    q, _ = np.linalg.qr(u)
+    scale = np.sqrt(np.maximum(s, 0.0))
+    U = np.ascontiguousarray(q * scale, dtype=dtype)
+    V = np.ascontiguousarray(vt.T * scale, dtype=dtype)
+    return U, V
+
+
+def init_random(csr, mu, k, rng, dtype):
+    centered = csr.data - mu
+    mean_square = float(np.mean(centered**2)) if centered.size else None
+    return random_factors(csr.shape, mean_square, k, rng, dtype)
+
+
+def random_factors(shape, mean_square, k, rng, dtype):
+    """init_random from the mean square of the centred observations (None: none)."""
+    m, n = shape
+    q, _ = np.linalg.qr(rng.standard_normal((m, k)))
+    level = math.sqrt(mean_square * m * n) if mean_square is not None else 1.0
+    U = np.ascontiguousarray(q * math.sqrt(level / k), dtype=dtype)
+    return U, np.zeros((n, k), dtype=dtype)

@@ -1,0 +1,140 @@
+"""
+lralg's CUDA backend. Use the lralg package with device='cuda', not this module.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import numpy
+import numpy.typing
+
+__all__: list[str] = [
+    "device_count",
+    "device_memory",
+    "device_name",
+    "fastrp",
+    "random_projection_matrix",
+    "runtime_version",
+    "sparse_random_projection",
+]
+
+def _try_allocate(bytes: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+def device_count() -> int:
+    """
+    Number of visible CUDA devices (0 without a driver).
+    """
+
+def device_memory() -> int:
+    """
+    Memory of device 0, in bytes.
+    """
+
+def device_name() -> str:
+    """
+    Name of device 0.
+    """
+
+@typing.overload
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def fastrp(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+def random_projection_matrix(
+    n_features: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.int32], numpy.typing.NDArray[numpy.int8]
+]: ...
+def runtime_version() -> int:
+    """
+    CUDA runtime version built against.
+    """
+
+@typing.overload
+def sparse_random_projection(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float32]: ...
+@typing.overload
+def sparse_random_projection(
+    X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def sparse_random_projection(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> numpy.typing.NDArray[numpy.float64]: ...

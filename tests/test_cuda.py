@@ -1,0 +1,224 @@
+"""The CUDA backend: the device= keyword, its errors, and the kernels against the CPU.
+
+Tests marked ``cuda`` need lralg._cuda (built with LRALG_CUDA=ON) and a visible GPU, and skip
+otherwise; the others run everywhere and check the selection and error paths on the CPU.
+"""
+
+import hashlib
+import inspect
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import lralg
+from lralg import _device
+
+CUDA = _device._cuda_module()
+HAS_DEVICE = CUDA is not None and CUDA.device_count() > 0
+needs_device = pytest.mark.skipif(not HAS_DEVICE, reason="no CUDA build or no visible GPU")
+
+
+def _dense(seed=0, shape=(30, 40)):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def _ring_graph(n=60):
+    return np.array([[i, (i + 1) % n] for i in range(n)]), n
+
+
+# One call per function with a device= keyword, on small valid input.
+CALLS = {
+    "sparse_random_projection": lambda device: lralg.sparse_random_projection(
+        _dense(), 8, rng=0, device=device
+    ),
+    "fastrp": lambda device: lralg.fastrp(_ring_graph()[0], 8, n_nodes=60, rng=0, device=device),
+    "complete": lambda device: lralg.complete(
+        sp.random(20, 15, density=0.5, random_state=0, format="csr"), 2, max_iter=2, device=device
+    ),
+    "incremental_svd": lambda device: lralg.incremental_svd(_dense(), 3, rng=0, device=device),
+    "truncated_svd": lambda device: lralg.truncated_svd(_dense(), 3, rng=0, device=device),
+    "top_eigenvector": lambda device: lralg.top_eigenvector(_dense(), rng=0, device=device),
+}
+NO_KERNEL = ["complete", "incremental_svd", "truncated_svd", "top_eigenvector"]
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_device_cpu_is_the_default(name):
+    assert inspect.signature(getattr(lralg, name)).parameters["device"].default == "cpu"
+    assert CALLS[name]("cpu") is not None
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize("device, error", [("gpu", ValueError), ("CUDA", ValueError), (0, TypeError)])
+def test_bad_device_is_refused(name, device, error):
+    with pytest.raises(error, match="device"):
+        CALLS[name](device)
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_cuda_without_a_cuda_build_says_so(name, monkeypatch):
+    monkeypatch.setattr(_device, "_cuda_module", lambda: None)
+    with pytest.raises(RuntimeError, match=rf"{name}\(device='cuda'\).*built without the CUDA backend"):
+        CALLS[name]("cuda")
+
+
+class _NoDevice:
+    """A CUDA module as it is on a machine without a GPU."""
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def runtime_version():
+        return 13000
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_cuda_without_a_device_says_so(name, monkeypatch):
+    monkeypatch.setattr(_device, "_cuda_module", lambda: _NoDevice)
+    with pytest.raises(RuntimeError, match="no CUDA device is visible"):
+        CALLS[name]("cuda")
+
+
+def test_input_is_validated_before_the_device_is_asked_for(monkeypatch):
+    monkeypatch.setattr(_device, "_cuda_module", lambda: None)
+    X = _dense()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.sparse_random_projection(X, 8, device="cuda")
+    with pytest.raises(ValueError, match="n_components"):
+        lralg.sparse_random_projection(_dense(), 0, device="cuda")
+    with pytest.raises(ValueError, match="dim"):
+        lralg.fastrp(_ring_graph()[0], 0, n_nodes=60, device="cuda")
+    with pytest.raises(ValueError, match="rank"):
+        lralg.truncated_svd(_dense(), 0, device="cuda")
+
+
+def test_config_reports_the_cuda_module_and_devices(monkeypatch):
+    info = lralg.config()
+    assert info["cuda"] is (CUDA is not None)
+    assert isinstance(info["cuda_devices"], int) and info["cuda_devices"] >= 0
+    assert (info["cuda_device"] is None) == (info["cuda_devices"] == 0)
+    monkeypatch.setattr(_device, "_cuda_module", lambda: _NoDevice)
+    info = lralg.config()
+    assert info["cuda"] is True and info["cuda_devices"] == 0 and info["cuda_device"] is None
+    assert info["cuda_runtime"] == 13000
+
+
+@pytest.mark.skipif(CUDA is None, reason="lralg was built without the CUDA backend")
+def test_cuda_module_imports_and_counts_devices():
+    assert CUDA.device_count() >= 0
+    assert CUDA.runtime_version() >= 12000
+    if not HAS_DEVICE:
+        with pytest.raises(RuntimeError, match="no CUDA device"):
+            CUDA.device_name()
+
+
+# The host side of the generator shared with the device (LRALG_HD) must give
+# the numbers it gave before it was shared: values recorded from the build
+# before the change.
+def test_shared_generator_host_path_is_unchanged():
+    seed = 2**63 + 7
+    draws = [lralg._core._uniform(seed, s, c) for s in (0, 1, 2**40) for c in (0, 1, 2**33)]
+    assert [x.hex() for x in draws] == [
+        "0x1.f1df6fe2646a0p-1",
+        "0x1.55a3c4d573405p-1",
+        "0x1.6fd43c5bb6fc8p-2",
+        "0x1.183137385a2a7p-1",
+        "0x1.b8382bbf5bde2p-2",
+        "0x1.5ba32a4ff51e4p-2",
+        "0x1.47821606b1523p-1",
+        "0x1.4f8b75bc1f2d0p-2",
+        "0x1.098cd5bb0df55p-1",
+    ]
+    indptr, indices, signs, scale = lralg._core.random_projection_matrix(1000, 64, 0.05, 12345)
+    digest = hashlib.sha256(
+        np.asarray(indptr, np.int64).tobytes()
+        + np.asarray(indices, np.int64).tobytes()
+        + np.asarray(signs, np.int8).tobytes()
+    ).hexdigest()
+    assert (len(indices), scale) == (3281, 0.5590169943749475)
+    assert digest == "7e114c9fef6d0859dd3f59e84c3390eb110e20ef7138ed034710c31d81321cac"
+    _, _, signs, _ = lralg._core.random_projection_matrix(50, 30, 1.0, 7)
+    digest = hashlib.sha256(np.asarray(signs, np.int8).tobytes()).hexdigest()
+    assert digest == "c767373b7cba84b187b2cafc5c88b55db544d7f17216dfc585a60fa313d52143"
+
+
+# ---- on a GPU -------------------------------------------------------------
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize(
+    "n_features, n_components, density", [(1000, 64, 0.05), (300, 17, 1.0), (5000, 256, None)]
+)
+def test_device_draws_the_cpu_projection(n_features, n_components, density):
+    density = density or 1 / np.sqrt(n_features)
+    cpu = lralg._core.random_projection_matrix(n_features, n_components, density, 42)
+    gpu = CUDA.random_projection_matrix(n_features, n_components, density, 42)
+    np.testing.assert_array_equal(gpu[0], cpu[0])
+    np.testing.assert_array_equal(gpu[1], cpu[1])
+    np.testing.assert_array_equal(gpu[2], cpu[2])
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "csr32", "csr64"])
+def test_projection_on_device_matches_cpu(dtype, layout):
+    X = np.random.default_rng(1).standard_normal((257, 900)).astype(dtype)
+    if layout == "F":
+        X = np.asfortranarray(X)
+    elif layout.startswith("csr"):
+        X = sp.random(257, 900, density=0.05, random_state=1, format="csr", dtype=dtype)
+        index = np.int32 if layout == "csr32" else np.int64
+        X.indptr, X.indices = X.indptr.astype(index), X.indices.astype(index)
+    cpu = lralg.sparse_random_projection(X, 100, rng=3)
+    gpu = lralg.sparse_random_projection(X, 100, rng=3, device="cuda")
+    assert gpu.dtype == cpu.dtype and gpu.shape == cpu.shape
+    # The same R and the same order of the sums: equal up to the last bit,
+    # bar the compiler's contractions.
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-6 if dtype == np.float32 else 1e-13, atol=1e-6)
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"weights": (1, 1, 7.81, 45.28), "beta": -0.628},
+        {"weights": (0.5, 1.0), "transition": False, "normalize": False, "self_influence": 0.3},
+        {"weights": (1.0,) * 6, "beta": 0.5, "self_influence": 1.0},
+    ],
+)
+def test_fastrp_on_device_matches_cpu(dtype, options):
+    rng = np.random.default_rng(5)
+    n = 2000
+    rows, cols = rng.integers(0, n, 20000), rng.integers(0, n, 20000)
+    A = sp.csr_array((rng.random(20000), (rows, cols)), shape=(n, n))
+    A = (A + A.T).tocsr()
+    cpu = lralg.fastrp(A, 64, dtype=dtype, rng=7, **options)
+    gpu = lralg.fastrp(A, 64, dtype=dtype, rng=7, device="cuda", **options)
+    assert gpu.dtype == cpu.dtype and gpu.shape == cpu.shape
+    tol = 2e-3 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(gpu, cpu, rtol=tol, atol=tol)
+
+
+@pytest.mark.cuda
+@needs_device
+def test_out_of_device_memory_is_a_memory_error_naming_the_size():
+    with pytest.raises(MemoryError, match=r"asked for 1125899906842624 bytes"):
+        CUDA._try_allocate(2**50)
+    CUDA._try_allocate(2**20)  # the device still works after the failure
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("name", NO_KERNEL)
+def test_functions_without_a_kernel_say_so_on_a_gpu(name):
+    with pytest.raises(NotImplementedError, match="no CUDA kernel yet"):
+        CALLS[name]("cuda")
