@@ -66,6 +66,45 @@ def peak_python_memory(fn):
     return peak, result
 
 
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise OSError(f"/proc/self/status has no {field}")
+
+
+def reset_peak_rss() -> float:
+    """The process's resident memory now (bytes), after resetting its peak
+    (VmHWM) to it: Linux only (/proc/self/clear_refs)."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed heap back, so RSS is the live data
+    except OSError:
+        pass
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    return _status_kib("VmRSS") * 1024.0
+
+
+def peak_rss() -> float:
+    """The process's peak resident memory (bytes) since the last reset_peak_rss()."""
+    return _status_kib("VmHWM") * 1024.0
+
+
+def peak_rss_increase(fn):
+    """Peak resident memory (bytes) above the level before fn(), and fn's result;
+    NaN where /proc cannot reset the peak."""
+    try:
+        before = reset_peak_rss()
+    except OSError:
+        return float("nan"), fn()
+    result = fn()
+    return peak_rss() - before, result
+
+
 def markdown_table(rows: list[dict], columns: list[str] | None = None) -> str:
     columns = columns or list(rows[0])
 
@@ -115,4 +154,7 @@ def parser(description: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--repeat", type=int, default=5, help="timed runs per case (median reported)")
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    p.add_argument(
+        "--conditions", default="", help="what else ran on the machine, appended to the tables' notes"
+    )
     return p

@@ -99,7 +99,7 @@ def speed(args):
     note = (
         f"batch 1, {heads} heads, d_head {d}, n_h {n_h}, chunk 64, float32, median of {args.repeat} runs "
         f"(the torch loop: of {max(1, args.repeat // 2)}, on 1 torch thread). "
-        "Taken on a loaded shared machine (2 cores, several jobs): ratios are indicative."
+        + args.conditions
     )
     report("deltaproduct_speed", rows, note=note)
 
@@ -193,7 +193,8 @@ def state_tracking(args, name):
     note = (
         f"{name.upper()} word problem; 1 layer DeltaProduct (1 head, d_model 32) + MLP; trained {steps} steps "
         f"(batch 32, lengths 2..{train_len}), accuracy over all positions of 64 test sequences per length. "
-        "Quick configuration on a loaded shared machine."
+        + ("Quick configuration. " if args.quick else "")
+        + args.conditions
     )
     report(f"deltaproduct_{name}", rows, note=note)
 

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 import lralg
 
-from ._harness import parser, report, time_call, warm_memory
+from ._harness import parser, peak_rss_increase, report, time_call, warm_memory
 
 PAPER_WEIGHTS = (1.0, 1.0, 7.81, 45.28)
 PAPER_BETA = -0.628
@@ -210,33 +210,6 @@ def node_classification(E, Y, *, train_ratio=0.1, splits=10, C=0.1):
 
 
 # --- memory ---------------------------------------------------------------------------------
-
-
-def _rss_kb(field):
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def peak_rss_increase(fn):
-    """Peak resident memory (bytes) above the level before fn(), from VmHWM (Linux)."""
-    gc.collect()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # hand freed heap back, so RSS is the live data
-    except OSError:
-        pass
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")  # reset the high-water mark to the current RSS
-    except OSError:
-        return float("nan"), fn()
-    before = _rss_kb("VmRSS")
-    result = fn()
-    return (_rss_kb("VmHWM") - before) * 1024.0, result
 
 
 def mem_available():

@@ -436,31 +436,14 @@ def timing_worker(method, rank, steps):
     clf = Classifier(enc, len(FT_PLAYS), 0)
     del encoder
     gc.collect()
-    before = _reset_peak_rss()
+    before = _harness.reset_peak_rss() / 2**20
     times = []
     train(clf, train_set, 3 + steps, lr, 0, is_lralg=method in ("lora", "triadapt", "mora"), step_times=times)
     print(
         json.dumps(
-            {"s_per_step": statistics.median(times[3:]), "peak_mib": _peak_rss(), "before_mib": before}
+            {"s_per_step": statistics.median(times[3:]), "peak_mib": _harness.peak_rss() / 2**20, "before_mib": before}
         )
     )
-
-
-def _status_mib(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise OSError(field)
-
-
-def _reset_peak_rss():
-    """The RSS now (MiB), after resetting the process's peak RSS to it (Linux: /proc/self/clear_refs)."""
-    Path("/proc/self/clear_refs").write_text("5")
-    return _status_mib("VmRSS")
-
-
-def _peak_rss():
-    return _status_mib("VmHWM")
 
 
 def part_timing(args):

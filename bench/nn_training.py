@@ -260,7 +260,10 @@ def part_pretrain(args):
     rows, dense_model = [], None
     for method in methods:
         try:
-            model, row = train(method, (train_ids, val_ids), vocab, args)
+            mem, (model, row) = _harness.peak_rss_increase(
+                lambda m=method: train(m, (train_ids, val_ids), vocab, args)
+            )
+            row["peak_MiB"] = mem / 2**20
         except ImportError as exc:
             print(f"{method}: skipped ({exc})")
             continue
@@ -272,8 +275,9 @@ def part_pretrain(args):
         f"Character-level transformer, {args.layers} layers, width {args.width}, block {args.block}, "
         f"batch {args.batch}, {args.steps} steps (the same batches for every method), rank {args.rank} "
         f"in every attention and MLP matrix, lr {args.lr}; validation plays {', '.join(VALIDATION_PLAYS)}. "
-        "Timings on a loaded 2-core machine: seconds of wall time per step (medians) swing with the "
-        "load; CPU seconds of the process per step are steadier."
+        "Seconds per step are medians of wall time and of the process's CPU time (the steadier of the two "
+        "when the machine is shared); peak memory is the resident memory training adds above the level "
+        "before the model is built. " + args.conditions
     )
     _harness.report("nn_training_pretrain", rows, note=note)
     return dense_model, (train_ids, vocab)

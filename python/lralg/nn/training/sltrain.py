@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..._validate import check_real
@@ -14,39 +13,42 @@ from ._common import check_shape, generator, linear_from_weight
 
 __all__ = ["SLTrainLinear"]
 
-_CHUNK = 1024  # rows of the input per piece of the sparse values' gradient
+def _compose(A, B, values, index, scaling):
+    W = torch.mm(B, A).mul_(scaling)
+    W.view(-1).index_add_(0, index, values)
+    return W
 
 
-def _coo(rows, cols, values, shape, coalesced):
-    return torch.sparse_coo_tensor(
-        torch.stack([rows, cols]), values, shape, is_coalesced=coalesced, check_invariants=False
-    )
+class _SparsePlusLowRank(torch.autograd.Function):
+    """``x @ (scaling * B @ A + S).T`` with ``S`` given by (flat index, values).
 
-
-class _SparseProduct(torch.autograd.Function):
-    """``x @ S.T`` for ``S`` given by (rows, cols, values): sparse products forward
-    and for the input's gradient, the values' gradient gathered per nonzero; no
-    dense (out x in) matrix is formed, forward or backward."""
+    The weight is composed densely for the product and composed again in the
+    backward pass instead of being saved: the saved tensors are the input and
+    the factors, as for the layers it replaces, and both products run on BLAS.
+    """
 
     @staticmethod
-    def forward(ctx, x, values, rows, cols, out_features):
-        ctx.save_for_backward(x, values, rows, cols)
-        S = _coo(rows, cols, values, (out_features, x.shape[1]), True)
-        return torch.sparse.mm(S, x.T).T
+    def forward(ctx, x, A, B, values, index, scaling):
+        ctx.save_for_backward(x, A, B, values, index)
+        ctx.scaling = scaling
+        return x @ _compose(A, B, values, index, scaling).T
 
     @staticmethod
     def backward(ctx, grad):
-        x, values, rows, cols = ctx.saved_tensors
-        grad_x = grad_values = None
-        if ctx.needs_input_grad[0]:
-            St = _coo(cols, rows, values, (x.shape[1], grad.shape[1]), False)
-            grad_x = torch.sparse.mm(St, grad.T).T
-        if ctx.needs_input_grad[1]:
-            grad_values = torch.zeros_like(values)
-            for i in range(0, x.shape[0], _CHUNK):
-                g, xi = grad[i : i + _CHUNK], x[i : i + _CHUNK]
-                grad_values += (g.index_select(1, rows) * xi.index_select(1, cols)).sum(0)
-        return grad_x, grad_values, None, None, None
+        x, A, B, values, index = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = grad_A = grad_B = grad_values = None
+        if needs[0]:
+            grad_x = grad @ _compose(A, B, values, index, ctx.scaling)
+        if needs[1] or needs[2] or needs[3]:
+            grad_W = grad.T @ x
+            if needs[3]:
+                grad_values = grad_W.view(-1).index_select(0, index)
+            if needs[1] or needs[2]:
+                grad_W.mul_(ctx.scaling)
+                grad_A = B.T @ grad_W if needs[1] else None
+                grad_B = grad_W @ A.T if needs[2] else None
+        return grad_x, grad_A, grad_B, grad_values, None, None
 
 
 class SLTrainLinear(nn.Module):
@@ -145,12 +147,8 @@ class SLTrainLinear(nn.Module):
         else:
             self.bias = None
 
-    def _rows_cols(self):
-        rows = torch.div(self.sparse_index, self.in_features, rounding_mode="floor")
-        return rows, self.sparse_index - rows * self.in_features
-
     def sparse_dense(self) -> torch.Tensor:
-        """``S`` as a dense tensor (for inspection and merging; training never forms it)."""
+        """``S`` as a dense tensor (for inspection)."""
         dense = self.sparse_values.new_zeros(self.out_features * self.in_features)
         dense = dense.index_put((self.sparse_index,), self.sparse_values)
         return dense.reshape(self.out_features, self.in_features)
@@ -158,13 +156,13 @@ class SLTrainLinear(nn.Module):
     @property
     def weight(self) -> torch.Tensor:
         """The dense weight ``scaling * B @ A + S`` (out_features x in_features)."""
-        return self.scaling * (self.B @ self.A) + self.sparse_dense()
+        return _compose(self.A, self.B, self.sparse_values, self.sparse_index, self.scaling)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(-1, self.in_features)
-        y = F.linear(F.linear(flat, self.A), self.B) * self.scaling
-        rows, cols = self._rows_cols()
-        y = y + _SparseProduct.apply(flat, self.sparse_values, rows, cols, self.out_features)
+        y = _SparsePlusLowRank.apply(
+            flat, self.A, self.B, self.sparse_values, self.sparse_index, self.scaling
+        )
         if self.bias is not None:
             y = y + self.bias
         return y.reshape(*x.shape[:-1], self.out_features)
