@@ -240,7 +240,7 @@ def _thin(data, args):
 def _report(name, rows, note, args):
     if args.quick:
         note = "A --quick smoke run (a tenth of the data, 1 seed, few steps): not a measurement. " + note
-    _harness.report(name, rows, list(rows[0]), note)
+    _harness.report(name, rows, list(rows[0]), (note + " " + args.conditions).strip())
 
 
 def count_trainable(module):
@@ -490,6 +490,7 @@ def main():
     p = _harness.parser(__doc__.splitlines()[0])
     p.add_argument("--part", nargs="+", default=["finetune", "continual", "roundtrip", "timing"])
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--steps", type=int, default=150, help="training steps per fine-tuning run")
     p.add_argument("--task-steps", type=int, default=60, help="training steps per continual task")
     p.add_argument("--budgets", nargs="+", default=list(BUDGET_RANKS), choices=list(BUDGET_RANKS))
@@ -505,7 +506,7 @@ def main():
         args = p.parse_args()
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
     if args.timing_worker:
         m, r, s = args.timing_worker
         timing_worker(m, int(r), int(s))
