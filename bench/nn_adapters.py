@@ -441,7 +441,11 @@ def timing_worker(method, rank, steps):
     train(clf, train_set, 3 + steps, lr, 0, is_lralg=method in ("lora", "triadapt", "mora"), step_times=times)
     print(
         json.dumps(
-            {"s_per_step": statistics.median(times[3:]), "peak_mib": _harness.peak_rss() / 2**20, "before_mib": before}
+            {
+                "s_per_step": statistics.median(times[3:]),
+                "peak_mib": _harness.peak_rss() / 2**20,
+                "before_mib": before,
+            }
         )
     )
 
