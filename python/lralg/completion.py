@@ -539,6 +539,11 @@ def complete(
     finally:
         progress.close()
 
+    return _fitted(state, history, converged, method, reg, clip_range, reg_path)
+
+
+def _fitted(state, history, converged, method, reg, clip, reg_path) -> CompletionResult:
+    """The result of a fit (lralg.dask.complete's too)."""
     return CompletionResult(
         state.U,
         state.V,
@@ -550,7 +555,7 @@ def complete(
         history=history,
         method=method,
         reg=reg,
-        clip=clip_range,
+        clip=clip,
         reg_path=reg_path,
     )
 

@@ -24,6 +24,7 @@ from ..completion import (
     CompletionResult,
     _check_clip,
     _check_options,
+    _fitted,
     _observations,
     _warm_factors,
     _zero_offsets,
@@ -393,7 +394,7 @@ def complete(
         raise ValueError("M has no observed entries")
     check_value_range(data.value_range, dtype, (m, n), "M")
     if clip == "observed":
-        clip = data.value_range
+        clip = tuple(float(x) for x in data.value_range)
 
     def start_factors(obs):
         if warm_start is not None:
@@ -413,20 +414,7 @@ def complete(
         tol=tol,
         callback=callback,
     )
-    return CompletionResult(
-        state.U,
-        state.V,
-        mean=state.mu,
-        row_bias=state.a,
-        col_bias=state.b,
-        n_iter=len(history),
-        converged=converged,
-        history=history,
-        method=method,
-        reg=reg,
-        clip=clip,
-        reg_path=reg_path,
-    )
+    return _fitted(state, history, converged, method, reg, clip, reg_path)
 
 
 def _array_row_blocks(M, columns, shape):
