@@ -210,15 +210,18 @@ class _ClusterObservations(Observations):
 
     def split(self, fraction, generator, clip):
         # the mask drawn on the client in CSR order, block after block, as one draw over all
-        # the entries: the single-machine split; one bit per observation travels
-        masks = [generator.random(c) < fraction for c in self.counts]
-        check_split(sum(int(h.sum()) for h in masks), self.nnz, fraction)
+        # the entries: the single-machine split; packed as drawn, one bit per observation travels
+        masks, n_held = [], 0
+        for count in self.counts:
+            drawn = generator.random(count) < fraction
+            n_held += int(drawn.sum())
+            masks.append(np.packbits(drawn))
+        check_split(n_held, self.nnz, fraction)
         split = self.delayed(_split_block, nout=2)
-        parts = [split(r, np.packbits(h), c) for r, h, c in zip(self.rows, masks, self.counts)]
+        parts = [split(r, h, c) for r, h, c in zip(self.rows, masks, self.counts)]
         train_rows = self.client.persist([p[0] for p in parts])
         held = self.client.persist([p[1] for p in parts])
         train = _ClusterObservations(self.client, train_rows, self.row_offsets, self.n, self.dtype, self.bias)
-        n_held = self.nnz - train.nnz
 
         def held_out_rmse(state):
             V, b = self.delayed(state.V), self.delayed(state.b)
