@@ -13,6 +13,8 @@ import time
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
@@ -296,6 +298,35 @@ def test_complete_dataframe_names_shape_and_dtypes(client):
     assert res.shape == (70, 45) and res.dtype == np.float32
     np.testing.assert_allclose(res.to_dense(), ref.to_dense(), rtol=1e-4, atol=1e-4)
     assert not res.U[60:].any() and not res.V[40:].any()  # rows and columns without observations
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    m=st.integers(1, 30),
+    n=st.integers(1, 12),
+    nnz=st.integers(0, 80),
+    npartitions=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_dataframe_row_blocks_are_the_coo_matrix(client, m, n, nnz, npartitions, seed):
+    # any number of partitions against rows (more partitions than rows, empty ones, empty
+    # blocks), repeated entries: the blocks stacked are scipy's CSR of the same COO matrix
+    pytest.importorskip("dask.dataframe")
+    from lralg.dask._frame import frame_row_blocks
+
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(0, m, nnz), rng.integers(0, n, nnz)
+    vals = rng.integers(-3, 4, nnz).astype(np.float64)  # exact sums: any order gives the same
+    frame = _frame(rows, cols, vals, npartitions=min(npartitions, max(nnz, 1)))
+    blocks, offsets, n_out, dtype = frame_row_blocks(client, frame, None, (m, n))
+    assert n_out == n and dtype == np.float64 and offsets[0] == 0 and offsets[-1] == m
+    got = sp.vstack(client.compute(blocks, sync=True), format="csr")
+    want = sp.csr_array(sp.coo_array((vals, (rows, cols)), shape=(m, n)))
+    want.sum_duplicates()
+    assert got.shape == (m, n) and got.indices.dtype == np.int64
+    np.testing.assert_array_equal(got.indptr, want.indptr)
+    np.testing.assert_array_equal(got.indices, want.indices)
+    np.testing.assert_array_equal(got.data, want.data)
 
 
 @pytest.mark.parametrize("source", ["array", "dataframe"])
