@@ -135,12 +135,12 @@ def run(workers, problems, repeat):
         t, moved, res = _measure(
             client,
             lambda: lralg.dask.complete(
-                Rd, 8, reg="auto", max_iter=5, tol=0.0, init="random", rng=0, client=client
+                Rd, 8, reg="auto", max_iter=3, tol=0.0, init="random", rng=0, client=client
             ),
             repeat,
         )
         rows.append(
-            (f"complete, reg='auto' ({len(res.reg_path)} path points + 5 sweeps)", t, moved, None, None)
+            (f"complete, reg='auto' ({len(res.reg_path)} path points + 3 sweeps)", t, moved, None, None)
         )
     cluster.close()
     return rows
@@ -176,8 +176,9 @@ def main(argv=None):
         f"SVD and eigenvector: {X.shape[0]} x {X.shape[1]} dense in 8 row chunks, rank {problems['rank']}; "
         f"fastrp: {A.shape[0]} nodes, {A.nnz} arcs in 8 row blocks; complete: {R.shape[0]} x {R.shape[1]}, "
         f"{R.nnz} ratings in 8 row blocks (the DataFrame: 8 partitions of shuffled (row, col, value), "
-        "regrouped by the call), rank 8; reg='auto' fits its path of at most 5 sweeps a point. Taken on a loaded machine (2 cores shared with other "
-        "jobs): the times are indicative only; the bytes do not depend on the load."
+        "regrouped by the call), rank 8; reg='auto' fits each point of its path with at most 3 sweeps. "
+        "Taken on a loaded machine (2 cores shared with other jobs): the times are indicative only; "
+        "the bytes do not depend on the load."
     )
     columns = [
         "function",
