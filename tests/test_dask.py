@@ -389,6 +389,8 @@ def test_dataframe_bad_names_and_shape(client):
         lralg.dask.complete(frame, 2, shape=(10, 20), client=client)
     with pytest.raises(ValueError, match="rank"):
         lralg.dask.complete(frame, 25, client=client)
+    with pytest.raises(TypeError, match="from_pandas makes one"):
+        lralg.dask.complete(frame.compute(), 2, client=client)
     with pytest.raises(TypeError, match="columns"):
         lralg.dask.complete(frame, 2, columns="row", client=client)
     with pytest.raises(TypeError, match="shape"):

@@ -162,13 +162,8 @@ class _ClusterObservations(Observations):
     def __init__(self, client, rows, row_offsets, n, dtype, bias):
         import dask
 
-        self.client, self.rows, self.row_offsets, self.dtype, self.bias = (
-            client,
-            rows,
-            row_offsets,
-            dtype,
-            bias,
-        )
+        self.client, self.rows, self.row_offsets = client, rows, row_offsets
+        self.dtype, self.bias = dtype, bias
         self.delayed = dask.delayed(pure=True)
         self.m, self.n = int(row_offsets[-1]), n
         summaries = client.compute([self.delayed(_block_summary)(r) for r in rows], sync=True)
@@ -428,7 +423,9 @@ def _array_row_blocks(M, columns, shape):
     import dask.array as da
 
     if not isinstance(M, da.Array):
-        raise TypeError(f"M must be a dask.array.Array or a dask DataFrame, got {type(M).__name__}")
+        kind = f"{type(M).__module__}.{type(M).__name__}"
+        hint = " (dask.dataframe.from_pandas makes one)" if kind.startswith("pandas") else ""
+        raise TypeError(f"M must be a dask.array.Array or a dask DataFrame{hint}, got {kind}")
     M = check_row_chunked(M, "M", known_rows=True)
 
     observed = dask.delayed(_observed_block, pure=True)
