@@ -48,6 +48,18 @@ def test_random_init_also_recovers():
     assert err < 1e-6
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_svd_start_is_the_truncated_svd(seed):
+    # fully observed, exactly rank k and incoherent: no row is clipped, so the start
+    # U V^T (no sweep) is M itself, and U and V carry the same signs of each singular pair
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((60, 4)) @ rng.standard_normal((4, 40))
+    res = lralg.complete(A, 4, max_iter=0, rng=seed)
+    assert np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A) < 1e-12
+    u, s, vt = np.linalg.svd(A, full_matrices=False)
+    np.testing.assert_allclose(np.abs(res.U.T @ u[:, :4]), np.diag(np.sqrt(s[:4])), atol=1e-9)
+
+
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("reg", [0.0, 0.7])
 def test_altmin_last_half_sweep_matches_lstsq_oracle(bias, reg):

@@ -56,13 +56,19 @@ def svd_factors(A, nnz, k, rng, dtype):
             raise ValueError(f"rank {k} is too close to min(m, n) for init='svd'; use init='random'")
         u, s, vt = np.linalg.svd(A.toarray(), full_matrices=False)
         u, s, vt = u[:, :k], s[:k], vt[:k]
+    # ARPACK's signs follow the rounding of the products (lralg.dask's differ from one
+    # machine's): each pair's sign is fixed by the largest entry of u, as sklearn's svd_flip does
+    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
+    signs[signs == 0] = 1.0
+    u, vt = u * signs, vt * signs[:, None]
     s = s / p
     # Clipping (Jain, Netrapalli, Sanghavi 2013): rows far above the incoherent
     # row norm sqrt(k / m) are zeroed, then the basis is re-orthonormalized.
     norms = np.linalg.norm(u, axis=1)
     limit = 2.0 * math.sqrt(max(math.log(m), 1.0)) * math.sqrt(k / m)
     u = np.where((norms > limit)[:, None], 0.0, u)
-    q, _ = np.linalg.qr(u)
+    q, r = np.linalg.qr(u)
+    q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # the signs of u, which V shares, not QR's own
     scale = np.sqrt(np.maximum(s, 0.0))
     U = np.ascontiguousarray(q * scale, dtype=dtype)
     V = np.ascontiguousarray(vt.T * scale, dtype=dtype)
