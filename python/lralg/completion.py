@@ -473,7 +473,7 @@ def complete(
     Notes
     -----
     "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
-    "altmin" ``O(|Omega| k^2)``; "auto" adds at most 8 fits of 15 sweeps. The
+    "altmin" ``O(|Omega| k^2)``; "auto" adds a few fits of at most 15 sweeps. The
     result is the same for any number of threads (same seed, same result).
     Rows or columns without observations get zero factors. For robust
     completion (l1 loss) see :func:`recover` with ``EntrySampling``.
