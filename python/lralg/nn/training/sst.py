@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..._validate import check_int
@@ -179,9 +180,7 @@ class SSTLinear(nn.Module):
         return (U * self.s) @ V.T
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        U, V = self._factors()
-        y = ((x @ V) * self.s) @ U.T
-        return y if self.bias is None else y + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     @torch.no_grad()
     def step(self, optimizer=None) -> None:
