@@ -306,7 +306,7 @@ def bench_ratings(load, seeds, ranks):
                 {
                     "rank": k,
                     "method": name,
-                    "mean test RMSE": statistics.mean(v[0] for v in vals),
+                    "mean test RMSE": f"{statistics.mean(v[0] for v in vals):.4f}",
                     "median fit s": statistics.median(v[1] for v in vals),
                     "median fit CPU s": cpu,
                     "sweeps (all fits)": statistics.median(v[3] for v in vals),
