@@ -124,7 +124,8 @@ class CompletionResult(Result):
     clip : (float, float) or None
         The range that ``predict``, ``to_dense`` and ``rmse`` clip predictions to.
     reg_path : list of dict or None
-        With ``reg="auto"``: per point of the path, ``reg``,
+        With ``reg="auto"``: per point of the path in the order fitted
+        (decreasing; then upwards where the first point was best), ``reg``,
         ``validation_rmse`` (on the held-out observations) and ``n_iter``.
 
     Examples
