@@ -260,7 +260,7 @@ def select_reg(train: FitState, *, method_id, max_iter, tol, seed, score):
         )
         rmse = trail[-1] if trail else score(train)
         path.append({"reg": reg, "validation_rmse": rmse, "n_iter": len(history)})
-        if rmse >= best["rmse"]:
+        if not rmse < best["rmse"]:  # (a NaN score never counts as better)
             return False
         best["rmse"] = rmse
         best["factors"] = tuple(None if x is None else x.copy() for x in (train.U, train.V, train.a, train.b))
