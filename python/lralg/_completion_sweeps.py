@@ -53,9 +53,13 @@ _FLOOR_EPS = 10.0
 # reg="auto": the path starts at _PATH_START times the mean number of
 # observations per row and column and divides by _PATH_STEP at each point, at
 # most _PATH_POINTS points, the last one reg = 0 (exact low-rank data), each
-# fitted by at most _PATH_SWEEPS sweeps; it stops once two points in a row did
-# no better on the held-out part than the best so far. (A finer step, or a refinement point between the best
-# and its neighbour, chases the noise of the held-out RMSE.)
+# fitted by at most _PATH_SWEEPS sweeps. It stops at the first point that did
+# no better on the held-out part than the best so far (the held-out RMSE is
+# unimodal along such a path; a finer step, or a refinement point between the
+# best and its neighbour, chases its noise). A point whose held-out RMSE rises
+# from one sweep to the next while above the best is abandoned at once: it is
+# past the best and overfitting further. Where the first point is the best,
+# the path goes on upwards (times _PATH_STEP) from its factors.
 _PATH_START = 1.0
 _PATH_STEP = 2.0
 _PATH_POINTS = 8
@@ -253,39 +257,54 @@ def split_by_mask(csr: sp.csr_array, held: np.ndarray):
 
 
 def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
-    """Fits a decreasing path of reg on ``train`` (warm-started), scoring each point.
+    """Fits a path of reg on ``train`` (warm-started), scoring each point.
 
     ``score(state)`` is the held-out RMSE of the current factors. Returns the
     best reg, the path (a list of dicts ``reg``, ``validation_rmse``,
-    ``n_iter``) and a copy of the factors ``(U, V, a, b)`` at the best reg.
+    ``n_iter``, in the order fitted) and a copy of the factors ``(U, V, a, b)``
+    at the best reg.
     """
     per_line = train.nnz / (train.m + train.n)
-    regs = [_PATH_START * per_line / _PATH_STEP**i for i in range(_PATH_POINTS - 1)] + [0.0]
-    path, best_factors, rises = [], None, 0
+    path, best = [], {"rmse": math.inf, "factors": None}
 
-    def fit(reg):
-        nonlocal best_factors
+    def fit(reg) -> bool:
+        """Fits ``reg`` from the current factors; whether it beat every earlier point."""
+        trail = []
+
+        def watch(entry):  # abandon a point heading away from the best
+            trail.append(score(train))
+            return len(trail) >= 2 and trail[-1] > trail[-2] and trail[-1] > best["rmse"]
+
         history, _ = run_sweeps(
-            train, method_id=method_id, reg=reg, max_iter=min(max_iter, _PATH_SWEEPS), tol=tol, seed=seed
+            train,
+            method_id=method_id,
+            reg=reg,
+            max_iter=min(max_iter, _PATH_SWEEPS),
+            tol=tol,
+            seed=seed,
+            callback=watch,
         )
-        rmse = score(train)
-        better = all(rmse < p["validation_rmse"] for p in path)
+        rmse = trail[-1] if trail else score(train)
         path.append({"reg": reg, "validation_rmse": rmse, "n_iter": len(history)})
-        if better:
-            best_factors = tuple(
-                None if x is None else x.copy() for x in (train.U, train.V, train.a, train.b)
-            )
-        return better
+        if not rmse < best["rmse"]:  # (a NaN score never counts as better)
+            return False
+        best["rmse"] = rmse
+        best["factors"] = tuple(None if x is None else x.copy() for x in (train.U, train.V, train.a, train.b))
+        return True
 
-    for reg in regs:
-        if fit(reg):
-            rises = 0
-        else:
-            rises += 1
-            if rises == 2:
-                break
+    for i in range(_PATH_POINTS):
+        reg = _PATH_START * per_line / _PATH_STEP**i if i < _PATH_POINTS - 1 else 0.0
+        if not fit(reg):
+            break
+    reg, upwards = path[0]["reg"], len(path) > 1 and best["rmse"] == path[0]["validation_rmse"]
+    while upwards and len(path) < 2 * _PATH_POINTS:
+        for mine, kept in zip((train.U, train.V, train.a, train.b), best["factors"]):
+            if mine is not None:
+                mine[...] = kept
+        reg *= _PATH_STEP
+        upwards = fit(reg)
     chosen = min(path, key=lambda p: p["validation_rmse"])["reg"]
-    return chosen, path, best_factors
+    return chosen, path, best["factors"]
 
 
 class Observations:

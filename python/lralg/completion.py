@@ -115,7 +115,8 @@ class CompletionResult(Result):
     clip : (float, float) or None
         The range that ``predict``, ``to_dense`` and ``rmse`` clip predictions to.
     reg_path : list of dict or None
-        With ``reg="auto"``: per point of the path, ``reg``,
+        With ``reg="auto"``: per point of the path in the order fitted
+        (decreasing; then upwards where the first point was best), ``reg``,
         ``validation_rmse`` (on the held-out observations) and ``n_iter``.
 
     Examples
@@ -464,7 +465,7 @@ def complete(
     Notes
     -----
     "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
-    "altmin" ``O(|Omega| k^2)``; "auto" adds at most 8 fits of 15 sweeps. The
+    "altmin" ``O(|Omega| k^2)``; "auto" adds a few fits of at most 15 sweeps. The
     result is the same for any number of threads (same seed, same result).
     Rows or columns without observations get zero factors. For robust
     completion (l1 loss) see :func:`recover` with ``EntrySampling``.
