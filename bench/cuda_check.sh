@@ -2,8 +2,8 @@
 # The GPU check of the CUDA backend, in one go (under 5 minutes on an H100/H200):
 # build lralg with LRALG_CUDA=ON, run the tests marked `cuda`, run a short benchmark.
 #
-#   bash bench/cuda_check.sh            # FastRP and projection at 1e6 rows
-#   QUICK=1 bash bench/cuda_check.sh    # 1e5 rows
+#   bash bench/cuda_check.sh            # FastRP and projection at 1e6 rows, completion at 1e7 observations
+#   QUICK=1 bash bench/cuda_check.sh    # 1e5 rows, 1e6 observations
 #
 # Needs nvcc (CUDA_HOME, default /usr/local/cuda) and a Python environment with
 # the test extra; the build requirements (scikit-build-core, pybind11,

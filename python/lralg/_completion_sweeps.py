@@ -60,8 +60,10 @@ class FitState:
     column (``Xu = [U, a]``) and the regressors a column of ones (``Yu = [U, 1]``).
     """
 
-    def __init__(self, csr: sp.csr_array, U, V, a, b, mu: float):
+    def __init__(self, csr: sp.csr_array, U, V, a, b, mu: float, solve_rows=None):
         self.csr = csr
+        # the half-sweep: the core's, or lralg._cuda's (same signature) for device="cuda"
+        self.solve_rows = _core.completion_solve_rows if solve_rows is None else solve_rows
         self.m, self.n = csr.shape
         self.k = U.shape[1]
         self.U, self.V, self.a, self.b, self.mu = U, V, a, b, mu
@@ -89,7 +91,7 @@ class FitState:
         c, m, n, k = self.csr, self.m, self.n, self.k
         U, V, a, b = self.U, self.V, self.a, self.b
         if not self.bias:
-            its = _core.completion_solve_rows(
+            its = self.solve_rows(
                 self.t_indptr,
                 self.t_indices,
                 c.data,
@@ -101,13 +103,13 @@ class FitState:
                 V,
                 half_sweep_options(common, 2 * sweep),
             )
-            its += _core.completion_solve_rows(
+            its += self.solve_rows(
                 c.indptr, c.indices, c.data, None, m, n, None, V, U, half_sweep_options(common, 2 * sweep + 1)
             )
             return its
         Yu, Xv = with_ones(U), np.empty((n, k + 1), dtype=V.dtype)
         Xv[:, :k], Xv[:, k] = V, b
-        its = _core.completion_solve_rows(
+        its = self.solve_rows(
             self.t_indptr,
             self.t_indices,
             c.data,
@@ -122,7 +124,7 @@ class FitState:
         V[...], b[...] = Xv[:, :k], Xv[:, k]
         Yv, Xu = with_ones(V), np.empty((m, k + 1), dtype=U.dtype)
         Xu[:, :k], Xu[:, k] = U, a
-        its += _core.completion_solve_rows(
+        its += self.solve_rows(
             c.indptr, c.indices, c.data, None, m, n, b, Yv, Xu, half_sweep_options(common, 2 * sweep + 1)
         )
         U[...], a[...] = Xu[:, :k], Xu[:, k]

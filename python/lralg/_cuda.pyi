@@ -10,6 +10,7 @@ import numpy
 import numpy.typing
 
 __all__: list[str] = [
+    "completion_solve_rows",
     "device_count",
     "device_memory",
     "device_name",
@@ -20,6 +21,58 @@ __all__: list[str] = [
 ]
 
 def _try_allocate(bytes: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float32] | None,
+    Y: numpy.typing.NDArray[numpy.float32],
+    X: numpy.typing.NDArray[numpy.float32],
+    options: typing.Any,
+) -> int: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float32] | None,
+    Y: numpy.typing.NDArray[numpy.float32],
+    X: numpy.typing.NDArray[numpy.float32],
+    options: typing.Any,
+) -> int: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float64] | None,
+    Y: numpy.typing.NDArray[numpy.float64],
+    X: numpy.typing.NDArray[numpy.float64],
+    options: typing.Any,
+) -> int: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float64] | None,
+    Y: numpy.typing.NDArray[numpy.float64],
+    X: numpy.typing.NDArray[numpy.float64],
+    options: typing.Any,
+) -> int: ...
 def device_count() -> int:
     """
     Number of visible CUDA devices (0 without a driver).

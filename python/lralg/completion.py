@@ -32,7 +32,7 @@ from ._completion_sweeps import (
     split_observations,
     with_ones,
 )
-from ._device import check_device, cuda_backend, no_cuda_kernel
+from ._device import check_device, cuda_backend
 from ._progress import ProgressBar
 from ._result import Result
 
@@ -451,7 +451,9 @@ def complete(
         Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
         ``cg_iterations``, ``U``, ``V``); returning True stops the run.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
+        "cuda": each half-sweep's row solves run on the GPU (lralg built
+        with ``LRALG_CUDA=ON``); the sweeps, the stopping rule and "auto"
+        stay on the host. Same answer as "cpu" to rounding.
 
     Returns
     -------
@@ -515,9 +517,7 @@ def complete(
     k = check_rank(rank, upper=min(m, n))
     dtype = csr.dtype
     clip_range = _clip_range(clip, csr)
-    if device == "cuda":
-        cuda_backend("complete")
-        no_cuda_kernel("complete")
+    solve_rows = cuda_backend("complete").completion_solve_rows if device == "cuda" else None
 
     if warm_start is not None:
         _warm_factors(warm_start, (m, n), k, bias, dtype)  # refused before any work
@@ -536,7 +536,7 @@ def complete(
     if auto:
         train, rows, cols, values = split_observations(csr, validation, generator)
         seed = seed_from_rng(generator)
-        fit = FitState(train, *start_factors(train), _mean(train, bias))
+        fit = FitState(train, *start_factors(train), _mean(train, bias), solve_rows)
 
         def held_out_rmse(state):
             pred = _core.completion_predict(state.U, state.V, state.mu, state.a, state.b, rows, cols)
@@ -550,7 +550,7 @@ def complete(
     else:
         factors = start_factors(csr)
         seed = seed_from_rng(generator)
-    state = FitState(csr, *factors, _mean(csr, bias))
+    state = FitState(csr, *factors, _mean(csr, bias), solve_rows)
     progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
     try:
         history, converged = run_sweeps(

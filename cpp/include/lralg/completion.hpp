@@ -171,6 +171,25 @@ MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSwee
   return cholesky_upper(G);
 }
 
+// W = Y R^{-1} (n x d, row-major), row by row in blocks: W^T = R^{-T} Y^T.
+template <class Scalar>
+std::vector<Scalar> preconditioned_basis(const Scalar* Y, index_t n, index_t d, const MatD& R) {
+  std::vector<Scalar> W(std::size_t(n * d));
+  parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {
+    MatD Yt = ConstRowMajorMap<Scalar>(Y + lo * d, hi - lo, d).template cast<double>().transpose();
+    R.transpose().triangularView<Eigen::Lower>().solveInPlace(Yt);
+    RowMajorMap<Scalar>(W.data() + lo * d, hi - lo, d) = Yt.transpose().template cast<Scalar>();
+  });
+  return W;
+}
+
+// With reg > 0 the normal matrix in z = R x is W^T W + reg K, K = R^{-T} R^{-1}.
+inline MatD regularizer_in_basis(const MatD& R) {
+  const index_t d = index_t(R.rows());
+  MatD Rinv = R.triangularView<Eigen::Upper>().solve(MatD::Identity(d, d));
+  return Rinv.transpose() * Rinv;
+}
+
 // Gathers row i's regressors (rows of Y at its observed columns, in double)
 // into B and its targets t_ij = M_ij - mu - offset_j into t.
 template <class Scalar, class Index>
@@ -228,19 +247,8 @@ HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, cons
                                  const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
   const index_t n = obs.cols;
   const MatD R = sketch_preconditioner(Y, n, d, opt);
-  // W = Y R^{-1}, row by row in blocks: W^T = R^{-T} Y^T.
-  std::vector<Scalar> W(std::size_t(n * d));
-  parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {
-    MatD Yt = ConstRowMajorMap<Scalar>(Y + lo * d, hi - lo, d).template cast<double>().transpose();
-    R.transpose().triangularView<Eigen::Lower>().solveInPlace(Yt);
-    RowMajorMap<Scalar>(W.data() + lo * d, hi - lo, d) = Yt.transpose().template cast<Scalar>();
-  });
-  // With reg > 0 the normal matrix in z = R x is W^T W + reg R^{-T} R^{-1}.
-  MatD K;
-  if (opt.reg > 0.0) {
-    MatD Rinv = R.triangularView<Eigen::Upper>().solve(MatD::Identity(d, d));
-    K = Rinv.transpose() * Rinv;
-  }
+  const std::vector<Scalar> W = preconditioned_basis(Y, n, d, R);
+  const MatD K = opt.reg > 0.0 ? regularizer_in_basis(R) : MatD();
   const index_t n_blocks = (obs.rows + 63) / 64;
   std::vector<index_t> iterations(std::size_t(n_blocks), 0);
   parallel_blocks(obs.rows, 64, [&](index_t b, index_t lo, index_t hi) {
