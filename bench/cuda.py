@@ -16,13 +16,17 @@
    a 200000 x 100000 matrix (1e6 of 20000 x 10000 with --quick), 2 sweeps from the
    same random start: lralg CPU, lralg CUDA, and the same exact half-sweeps
    written with CuPy (per-row normal matrices by scatter-adds, a batched solve).
+4. Truncated SVD (rank 20, 2 power iterations) of a dense 100000 x 20000
+   float32 matrix (20000 x 4000 with --quick): lralg CPU, lralg CUDA, and the
+   same block Krylov range finder written with CuPy (cuBLAS products,
+   cuSOLVER QR and SVD).
 
 Times are wall times of one call from host arrays to a host result: the
 transfers to and from the device are included for lralg's CUDA path and for
-CuPy alike. "max |diff|" is against lralg on the CPU (for completion: of
-the fitted entries). incremental_svd, truncated_svd and top_eigenvector have
-no CUDA kernel yet and are not timed. Without a GPU (or without CuPy) the rows
-that need one are left out.
+CuPy alike. "max |diff|" is against lralg on the CPU (for the SVD: of the
+singular values; for completion: of the fitted entries). incremental_svd and
+top_eigenvector have no CUDA kernel yet and are not timed. Without a GPU (or
+without CuPy) the rows that need one are left out.
 """
 
 from __future__ import annotations
@@ -197,6 +201,47 @@ def bench_completion(n_obs, measure, has_gpu, cp, rank=16, reg=0.1, sweeps=2):
         measure(task, "CuPy (scatter-add + batched solve)", run_cupy, P)
 
 
+def svd_cupy(A, rank, oversampling, power_iters, seed):
+    """The block Krylov range finder of lralg.truncated_svd, written with CuPy."""
+    cp, _ = _cupy()
+    Ad = cp.asarray(A)
+    short = Ad.T if A.shape[0] > A.shape[1] else Ad  # work on the short side, as lralg does
+    rng = cp.random.default_rng(seed)
+    Y, _ = cp.linalg.qr(short @ rng.standard_normal((short.shape[1], rank + oversampling), dtype=A.dtype))
+    blocks = [Y]
+    for _ in range(power_iters):
+        Z, _ = cp.linalg.qr(short.T @ Y)
+        Y, _ = cp.linalg.qr(short @ Z)
+        blocks.append(Y)
+    K, _ = cp.linalg.qr(cp.concatenate(blocks, axis=1))
+    s = cp.linalg.svd(short.T @ K, compute_uv=False)[:rank]
+    out = cp.asnumpy(s)
+    cp.cuda.runtime.deviceSynchronize()
+    return out
+
+
+def bench_svd(shape, measure, has_gpu, cp, rank=20, power_iters=2):
+    rng = np.random.default_rng(0)
+    # decaying spectrum: a rank-50 signal plus noise, made in float32 by blocks of rows
+    W = rng.standard_normal((50, shape[1]), dtype=np.float32)
+    decay = (0.9 ** np.arange(50)).astype(np.float32)
+    A = np.empty(shape, dtype=np.float32)
+    for lo in range(0, shape[0], 10000):
+        hi = min(lo + 10000, shape[0])
+        A[lo:hi] = (rng.standard_normal((hi - lo, 50), dtype=np.float32) * decay) @ W
+        A[lo:hi] += 0.01 * rng.standard_normal((hi - lo, shape[1]), dtype=np.float32)
+    task = f"truncated SVD, {shape[0]} x {shape[1]} float32, rank {rank}"
+
+    def run(device):
+        return lambda: lralg.truncated_svd(A, rank, power_iters=power_iters, rng=0, device=device).s
+
+    _, s = measure(task, "lralg, CPU", run("cpu"), None)
+    if has_gpu:
+        measure(task, "lralg, CUDA", run("cuda"), s)
+    if cp is not None:
+        measure(task, "CuPy (cuBLAS + cuSOLVER)", lambda: svd_cupy(A, rank, 10, power_iters, 0), s)
+
+
 def main(argv=None):
     args = parser(__doc__).parse_args(argv)
     info = lralg.config()
@@ -218,6 +263,7 @@ def main(argv=None):
     bench_fastrp(n, measure, has_gpu, cp)
     bench_projection(n, measure, has_gpu, cp)
     bench_completion(10**6 if args.quick else 10**7, measure, has_gpu, cp)
+    bench_svd((20000, 4000) if args.quick else (100000, 20000), measure, has_gpu, cp)
     for row in rows:
         cpu = next(r["median s"] for r in rows if r["task"] == row["task"] and r["method"] == "lralg, CPU")
         row["speed-up over CPU"] = cpu / row["median s"]

@@ -40,7 +40,7 @@ CALLS = {
     "truncated_svd": lambda device: lralg.truncated_svd(_dense(), 3, rng=0, device=device),
     "top_eigenvector": lambda device: lralg.top_eigenvector(_dense(), rng=0, device=device),
 }
-NO_KERNEL = ["incremental_svd", "truncated_svd", "top_eigenvector"]
+NO_KERNEL = ["incremental_svd", "top_eigenvector"]
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
@@ -127,6 +127,28 @@ def test_complete_on_device_keeps_the_host_loop(monkeypatch, options):
     np.testing.assert_array_equal(dev.U, cpu.U)
     np.testing.assert_array_equal(dev.V, cpu.V)
     assert dev.reg == cpu.reg and dev.history[-1]["rmse"] == cpu.history[-1]["rmse"]
+
+
+class _CoreSvdAsDevice(_CoreAsDevice):
+    @staticmethod
+    def truncated_svd(X, sqnorm, rank, oversampling, power_iters, seed):
+        block = (lralg._core.IsvdBlock32 if X.dtype == np.float32 else lralg._core.IsvdBlock64).dense(
+            X, 1, sqnorm
+        )
+        return lralg._core.truncated_svd(block, rank, oversampling, power_iters, seed)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_truncated_svd_on_device_is_the_cpu_algorithm(monkeypatch, order):
+    A = np.asarray(_dense(3, (60, 45)), order=order)
+    cpu = lralg.truncated_svd(A, 4, rng=2, power_iters=1)
+    monkeypatch.setattr(_device, "_cuda_module", lambda: _CoreSvdAsDevice)
+    dev = lralg.truncated_svd(A, 4, rng=2, power_iters=1, device="cuda")
+    for a, b in zip(dev, cpu):
+        np.testing.assert_array_equal(a, b)
+    assert dev.error_estimate == cpu.error_estimate
+    with pytest.raises(NotImplementedError, match="sparse A"):
+        lralg.truncated_svd(sp.csr_array(A), 4, device="cuda")
 
 
 def _observed_low_rank(seed=0, m=120, n=90, k=3, fraction=0.4, dtype=np.float64):
@@ -330,3 +352,22 @@ def test_complete_half_sweep_on_device_matches_the_core_with_k_past_a_block():
         its_gpu = CUDA.completion_solve_rows(*args, X_gpu, options)
         assert its_gpu == its_cpu
         np.testing.assert_allclose(X_gpu, X_cpu, rtol=0, atol=1e-9)
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, order", [((300, 120), "C"), ((120, 300), "F"), ((500, 400), "C")])
+@pytest.mark.parametrize("power_iters", [0, 2])
+def test_truncated_svd_on_device_matches_cpu(dtype, shape, order, power_iters):
+    rng = np.random.default_rng(9)
+    A = rng.standard_normal((shape[0], 8)) * 0.7 ** np.arange(8) @ rng.standard_normal((8, shape[1]))
+    A = np.asarray(A + 1e-3 * rng.standard_normal(shape), dtype=dtype, order=order)
+    cpu = lralg.truncated_svd(A, 5, power_iters=power_iters, rng=3)
+    gpu = lralg.truncated_svd(A, 5, power_iters=power_iters, rng=3, device="cuda")
+    assert gpu.u.dtype == dtype and gpu.u.shape == cpu.u.shape and gpu.vt.shape == cpu.vt.shape
+    tol = 1e-3 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(gpu.s, cpu.s, rtol=tol)
+    scale = np.linalg.norm(A)
+    np.testing.assert_allclose((gpu.u * gpu.s) @ gpu.vt, (cpu.u * cpu.s) @ cpu.vt, rtol=0, atol=tol * scale)
+    np.testing.assert_allclose(gpu.u.T @ gpu.u, np.eye(5), atol=tol)

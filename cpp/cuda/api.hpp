@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -107,5 +108,27 @@ struct RowSolveSettings {
 template <class Scalar, class Index>
 index_t solve_rows(const CompletionRows<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y, index_t d,
                    Scalar* X, const RowSolveSettings& settings);
+
+// A dense matrix M (rows x cols, column-major) copied once into device memory,
+// multiplied there with panels copied from the host (gemm.cu).
+template <class S>
+class DeviceMatrix {
+ public:
+  // M column-major with leading dimension ld >= rows, in host memory.
+  DeviceMatrix(const S* host, index_t rows, index_t cols, index_t ld);
+  ~DeviceMatrix();
+  DeviceMatrix(const DeviceMatrix&) = delete;
+  DeviceMatrix& operator=(const DeviceMatrix&) = delete;
+  index_t rows() const { return rows_; }
+  index_t cols() const { return cols_; }
+  // out = op(M) op(W) (host, column-major, contiguous), W host column-major
+  // w_rows x w_cols; op transposes where asked.
+  void multiply(bool transpose, const S* W, index_t w_rows, index_t w_cols, bool transpose_w, S* out) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  index_t rows_ = 0, cols_ = 0;
+};
 
 }  // namespace lralg::cuda

@@ -3,9 +3,12 @@
 // device work, C++ exceptions to Python ones. The algorithms are in the .cu files.
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include "api.hpp"
 #include "completion_host.hpp"
 #include "completion_views.hpp"
+#include "svd_host.hpp"
 
 namespace lc = lralg::cuda;
 namespace lb = lralg::bindings;
@@ -59,6 +62,34 @@ void bind_completion(py::module_& m) {
   });
 }
 
+// truncated_svd of a dense A (C- or F-contiguous) with the products on the
+// device; returns what lralg._core.truncated_svd returns.
+template <class T>
+void bind_svd(py::module_& m) {
+  m.def(
+      "truncated_svd",
+      [](const py::array_t<T>& A, double sqnorm, index_t rank, index_t oversampling, int power_iters,
+         std::uint64_t seed) {
+        const lb::Dense<T> a = lb::dense_view(A, "A");
+        // the column-major M the device holds: A^T for a C-ordered A, A itself for an F-ordered one
+        const index_t rows = a.row_major ? a.cols : a.rows, cols = a.row_major ? a.rows : a.cols;
+        lc::DenseSvd<T> r;
+        {
+          py::gil_scoped_release release;
+          r = lc::truncated_svd_dense(a.data, rows, cols, a.row_major, sqnorm, rank, oversampling,
+                                      power_iters, seed);
+        }
+        py::array_t<T, py::array::f_style> u({py::ssize_t(r.m), py::ssize_t(r.k)});
+        std::copy(r.U.begin(), r.U.end(), u.mutable_data());
+        py::array_t<double> s(py::ssize_t(r.k), r.s.data());
+        py::array_t<T> vt({py::ssize_t(r.k), py::ssize_t(r.n)});
+        std::copy(r.V.begin(), r.V.end(), vt.mutable_data());
+        return py::make_tuple(u, s, vt, r.error_sq);
+      },
+      py::arg("A"), py::arg("sqnorm"), py::arg("rank"), py::arg("oversampling"), py::arg("power_iters"),
+      py::arg("seed"));
+}
+
 void bind_kernels(py::module_& m) {
   m.def(
       "random_projection_matrix",
@@ -77,6 +108,7 @@ void bind_kernels(py::module_& m) {
   lb::for_each_scalar([&](auto tag) {
     using T = decltype(tag);
     bind_completion<T>(m);
+    bind_svd<T>(m);
     m.def(
         "sparse_random_projection",
         [](const py::array_t<T>& X, index_t n_components, double density, std::uint64_t seed) {

@@ -18,6 +18,7 @@ __all__: list[str] = [
     "random_projection_matrix",
     "runtime_version",
     "sparse_random_projection",
+    "truncated_svd",
 ]
 
 def _try_allocate(bytes: typing.SupportsInt | typing.SupportsIndex) -> None: ...
@@ -191,3 +192,31 @@ def sparse_random_projection(
     density: typing.SupportsFloat | typing.SupportsIndex,
     seed: typing.SupportsInt | typing.SupportsIndex,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def truncated_svd(
+    A: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    rank: typing.SupportsInt | typing.SupportsIndex,
+    oversampling: typing.SupportsInt | typing.SupportsIndex,
+    power_iters: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float32],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float32],
+    float,
+]: ...
+@typing.overload
+def truncated_svd(
+    A: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    rank: typing.SupportsInt | typing.SupportsIndex,
+    oversampling: typing.SupportsInt | typing.SupportsIndex,
+    power_iters: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    float,
+]: ...
