@@ -192,6 +192,13 @@ def test_cuda_module_imports_and_counts_devices():
             CUDA.device_name()
 
 
+@pytest.mark.skipif(CUDA is None, reason="lralg was built without the CUDA backend")
+def test_cuda_module_takes_scipy_blas_for_its_host_steps():
+    from lralg import _blas
+
+    assert sorted(CUDA._set_blas(_blas.scipy_capsules())) == sorted(_blas.LOADED)
+
+
 # The host side of the generator shared with the device (LRALG_HD) must give
 # the numbers it gave before it was shared: values recorded from the build
 # before the change.

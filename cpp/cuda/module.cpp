@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "api.hpp"
+#include "blas_capsules.hpp"
 #include "completion_host.hpp"
 #include "completion_views.hpp"
 #include "svd_host.hpp"
@@ -180,6 +181,9 @@ PYBIND11_MODULE(_cuda, m) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     }
   });
+  m.def("_set_blas", &lb::set_blas_from_capsules, py::arg("capsules"),
+        "Give the host steps (the truncated SVD's QRs) SciPy's BLAS/LAPACK {name: PyCapsule}; "
+        "returns the names taken.");
   m.def("device_count", &lc::device_count, "Number of visible CUDA devices (0 without a driver).");
   m.def("device_name", &lc::device_name, "Name of device 0.");
   m.def("device_memory", &lc::device_memory, "Memory of device 0, in bytes.");

@@ -21,6 +21,11 @@ __all__: list[str] = [
     "truncated_svd",
 ]
 
+def _set_blas(capsules: dict) -> list[str]:
+    """
+    Give the host steps (the truncated SVD's QRs) SciPy's BLAS/LAPACK {name: PyCapsule}; returns the names taken.
+    """
+
 def _try_allocate(bytes: typing.SupportsInt | typing.SupportsIndex) -> None: ...
 @typing.overload
 def completion_solve_rows(
