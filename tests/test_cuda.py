@@ -40,7 +40,7 @@ CALLS = {
     "truncated_svd": lambda device: lralg.truncated_svd(_dense(), 3, rng=0, device=device),
     "top_eigenvector": lambda device: lralg.top_eigenvector(_dense(), rng=0, device=device),
 }
-NO_KERNEL = ["complete", "incremental_svd", "truncated_svd", "top_eigenvector"]
+NO_KERNEL = ["incremental_svd", "top_eigenvector"]
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
@@ -96,6 +96,82 @@ def test_input_is_validated_before_the_device_is_asked_for(monkeypatch):
         lralg.truncated_svd(_dense(), 0, device="cuda")
 
 
+class _CoreAsDevice(_NoDevice):
+    """A CUDA module whose kernels are the core's: the host code around them, checked on the CPU."""
+
+    calls = 0
+
+    @staticmethod
+    def device_count():
+        return 1
+
+    @classmethod
+    def completion_solve_rows(cls, *args):
+        cls.calls += 1
+        return lralg._core.completion_solve_rows(*args)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"method": "altmin", "reg": 0.5}, {"bias": True}, {"reg": "auto", "max_iter": 5}],
+)
+def test_complete_on_device_keeps_the_host_loop(monkeypatch, options):
+    # device="cuda" changes only who solves the rows: the sweeps, stopping rule and
+    # reg path are the CPU's, so a device that solves as the core does gives the CPU's fit.
+    M = _observed_low_rank(seed=2)
+    cpu = lralg.complete(M, 3, rng=4, **options)
+    monkeypatch.setattr(_device, "_cuda_module", lambda: _CoreAsDevice)
+    _CoreAsDevice.calls = 0
+    dev = lralg.complete(M, 3, rng=4, device="cuda", **options)
+    assert _CoreAsDevice.calls == 2 * sum(p["n_iter"] for p in dev.reg_path or []) + 2 * dev.n_iter
+    np.testing.assert_array_equal(dev.U, cpu.U)
+    np.testing.assert_array_equal(dev.V, cpu.V)
+    assert dev.reg == cpu.reg and dev.history[-1]["rmse"] == cpu.history[-1]["rmse"]
+
+
+class _CoreSvdAsDevice(_CoreAsDevice):
+    @staticmethod
+    def truncated_svd(X, sqnorm, rank, oversampling, power_iters, seed):
+        block = (lralg._core.IsvdBlock32 if X.dtype == np.float32 else lralg._core.IsvdBlock64).dense(
+            X, 1, sqnorm
+        )
+        return lralg._core.truncated_svd(block, rank, oversampling, power_iters, seed)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_truncated_svd_on_device_is_the_cpu_algorithm(monkeypatch, order):
+    A = np.asarray(_dense(3, (60, 45)), order=order)
+    cpu = lralg.truncated_svd(A, 4, rng=2, power_iters=1)
+    monkeypatch.setattr(_device, "_cuda_module", lambda: _CoreSvdAsDevice)
+    dev = lralg.truncated_svd(A, 4, rng=2, power_iters=1, device="cuda")
+    for a, b in zip(dev, cpu):
+        np.testing.assert_array_equal(a, b)
+    assert dev.error_estimate == cpu.error_estimate
+    with pytest.raises(NotImplementedError, match="sparse A"):
+        lralg.truncated_svd(sp.csr_array(A), 4, device="cuda")
+
+
+def _observed_low_rank(seed=0, m=120, n=90, k=3, fraction=0.4, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    M = rng.standard_normal((m, k)) @ rng.standard_normal((k, n)) + 0.01 * rng.standard_normal((m, n))
+    mask = rng.random((m, n)) < fraction
+    rows, cols = np.nonzero(mask)
+    return sp.csr_array((M[rows, cols].astype(dtype), (rows, cols)), shape=(m, n))
+
+
+def test_complete_validates_before_the_device_is_asked_for(monkeypatch):
+    monkeypatch.setattr(_device, "_cuda_module", lambda: None)
+    M = _observed_low_rank()
+    with pytest.raises(ValueError, match="rank"):
+        lralg.complete(M, 0, device="cuda")
+    bad = M.copy()
+    bad.data[0] = np.inf
+    with pytest.raises(ValueError, match="finite|NaN|Inf"):
+        lralg.complete(bad, 2, device="cuda")
+    with pytest.raises(ValueError, match="method"):
+        lralg.complete(M, 2, method="sgd", device="cuda")
+
+
 def test_config_reports_the_cuda_module_and_devices(monkeypatch):
     info = lralg.config()
     assert info["cuda"] is (CUDA is not None)
@@ -114,6 +190,13 @@ def test_cuda_module_imports_and_counts_devices():
     if not HAS_DEVICE:
         with pytest.raises(RuntimeError, match="no CUDA device"):
             CUDA.device_name()
+
+
+@pytest.mark.skipif(CUDA is None, reason="lralg was built without the CUDA backend")
+def test_cuda_module_takes_scipy_blas_for_its_host_steps():
+    from lralg import _blas
+
+    assert sorted(CUDA._set_blas(_blas.scipy_capsules())) == sorted(_blas.LOADED)
 
 
 # The host side of the generator shared with the device (LRALG_HD) must give
@@ -222,3 +305,76 @@ def test_out_of_device_memory_is_a_memory_error_naming_the_size():
 def test_functions_without_a_kernel_say_so_on_a_gpu(name):
     with pytest.raises(NotImplementedError, match="no CUDA kernel yet"):
         CALLS[name]("cuda")
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("method", ["robust-altmin", "altmin"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"reg": 0.3}, {"bias": True, "reg": 0.5}, {"reg": "auto", "max_iter": 10}, {"init": "random"}],
+)
+def test_complete_on_device_matches_cpu(method, options):
+    M = _observed_low_rank(seed=7, m=700, n=500, k=4, fraction=0.05)
+    cpu = lralg.complete(M, 4, method=method, rng=1, **options)
+    gpu = lralg.complete(M, 4, method=method, rng=1, device="cuda", **options)
+    assert gpu.n_iter == cpu.n_iter and gpu.reg == cpu.reg
+    assert [h["cg_iterations"] for h in gpu.history] == [h["cg_iterations"] for h in cpu.history]
+    np.testing.assert_allclose(gpu.U @ gpu.V.T, cpu.U @ cpu.V.T, rtol=0, atol=1e-10)
+    if options.get("bias"):
+        np.testing.assert_allclose(gpu.row_bias, cpu.row_bias, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(gpu.col_bias, cpu.col_bias, rtol=0, atol=1e-10)
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("method", ["robust-altmin", "altmin"])
+def test_complete_on_device_float32_and_empty_rows(method):
+    M = _observed_low_rank(seed=3, m=300, n=200, k=3, fraction=0.1, dtype=np.float32).tolil()
+    M[5, :] = 0  # a row and a column without observations get zero factors
+    M[:, 7] = 0
+    M = sp.csr_array(M.tocsr())
+    M.eliminate_zeros()
+    cpu = lralg.complete(M, 3, method=method, rng=2, max_iter=20)
+    gpu = lralg.complete(M, 3, method=method, rng=2, max_iter=20, device="cuda")
+    assert gpu.U.dtype == np.float32
+    assert not gpu.U[5].any() and not gpu.V[7].any()
+    np.testing.assert_allclose(gpu.U @ gpu.V.T, cpu.U @ cpu.V.T, rtol=0, atol=1e-3)
+
+
+@pytest.mark.cuda
+@needs_device
+def test_complete_half_sweep_on_device_matches_the_core_with_k_past_a_block():
+    # d = 150 > the 128 threads of a row's block: every loop over d wraps.
+    rng = np.random.default_rng(0)
+    M = sp.random(400, 300, density=0.8, random_state=1, format="csr")
+    Y = rng.standard_normal((300, 150))
+    for method in (0, 1):
+        options = lralg._core.HalfSweepOptions()
+        options.method, options.reg, options.seed, options.stream = method, 0.1, 5, 3
+        X_cpu = rng.standard_normal((400, 150))
+        X_gpu = X_cpu.copy()
+        args = (M.indptr, M.indices, M.data, None, 400, 300, None, Y)
+        its_cpu = lralg._core.completion_solve_rows(*args, X_cpu, options)
+        its_gpu = CUDA.completion_solve_rows(*args, X_gpu, options)
+        assert its_gpu == its_cpu
+        np.testing.assert_allclose(X_gpu, X_cpu, rtol=0, atol=1e-9)
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, order", [((300, 120), "C"), ((120, 300), "F"), ((500, 400), "C")])
+@pytest.mark.parametrize("power_iters", [0, 2])
+def test_truncated_svd_on_device_matches_cpu(dtype, shape, order, power_iters):
+    rng = np.random.default_rng(9)
+    A = rng.standard_normal((shape[0], 8)) * 0.7 ** np.arange(8) @ rng.standard_normal((8, shape[1]))
+    A = np.asarray(A + 1e-3 * rng.standard_normal(shape), dtype=dtype, order=order)
+    cpu = lralg.truncated_svd(A, 5, power_iters=power_iters, rng=3)
+    gpu = lralg.truncated_svd(A, 5, power_iters=power_iters, rng=3, device="cuda")
+    assert gpu.u.dtype == dtype and gpu.u.shape == cpu.u.shape and gpu.vt.shape == cpu.vt.shape
+    tol = 1e-3 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(gpu.s, cpu.s, rtol=tol)
+    scale = np.linalg.norm(A)
+    np.testing.assert_allclose((gpu.u * gpu.s) @ gpu.vt, (cpu.u * cpu.s) @ cpu.vt, rtol=0, atol=tol * scale)
+    np.testing.assert_allclose(gpu.u.T @ gpu.u, np.eye(5), atol=tol)

@@ -5,8 +5,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "bindings.hpp"
-#include "lralg/blas.hpp"
+#include "blas_capsules.hpp"
 
 namespace lralg::bindings {
 
@@ -32,18 +31,7 @@ py::array_t<S, py::array::f_style> to_array(const Mat<S>& M) {
 
 void bind_blas(py::module_& m) {
   m.def(
-      "_set_blas",
-      [](const py::dict& capsules) {
-        std::vector<std::string> set;
-        for (auto item : capsules) {
-          const auto name = item.first.cast<std::string>();
-          const auto cap = py::reinterpret_borrow<py::capsule>(item.second);
-          void* p = PyCapsule_GetPointer(cap.ptr(), PyCapsule_GetName(cap.ptr()));
-          if (!p) throw py::error_already_set();
-          if (blas::set_pointer(name.c_str(), p)) set.push_back(name);
-        }
-        return set;
-      },
+      "_set_blas", [](const py::dict& capsules) { return set_blas_from_capsules(capsules); },
       py::arg("capsules"),
       "Give the core the BLAS/LAPACK routines {name: PyCapsule} (scipy.linalg.cython_blas / "
       "cython_lapack __pyx_capi__ entries); returns the names it took.");

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -72,5 +73,62 @@ struct FastrpParams {
 // FastRP embeddings of the graph A (square CSR) into out (n x dim, C order).
 template <class Scalar, class Index>
 void fastrp(const CsrView<Scalar, Index>& A, const FastrpParams& params, Scalar* out);
+
+// The observations of one half-sweep of matrix completion, read by rows as
+// lralg::RowObservations (completion.hpp): entry p of row i is in column
+// indices[p] with value data[perm ? perm[p] : p].
+template <class Scalar, class Index>
+struct CompletionRows {
+  index_t rows = 0;
+  index_t cols = 0;
+  const Index* indptr = nullptr;
+  const Index* indices = nullptr;
+  const Scalar* data = nullptr;
+  const Index* perm = nullptr;
+};
+
+// How every row of one half-sweep is solved (lralg::HalfSweepOptions with the
+// host's share of the work done): "altmin" (exact) factors each row's normal
+// matrix; "robust-altmin" runs conjugate gradients on it in the basis W = Y
+// R^{-1}, with R (and K = R^{-T} R^{-1} where reg > 0) computed on the host.
+struct RowSolveSettings {
+  bool exact = true;
+  double reg = 0.0;
+  bool reg_per_entry = false;
+  double mu = 0.0;
+  int inner_iter = 10;
+  double inner_rtol = 1e-2;
+  const double* R = nullptr;  // d x d upper triangular, column-major (robust)
+  const double* K = nullptr;  // d x d, column-major (robust with reg > 0)
+};
+
+// Updates every row of X (rows x d, C order, host) from Y (cols x d, C order,
+// host: the basis W for the robust solve) and the per-column offsets (or
+// null). Returns the conjugate-gradient iterations over all rows.
+template <class Scalar, class Index>
+index_t solve_rows(const CompletionRows<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y, index_t d,
+                   Scalar* X, const RowSolveSettings& settings);
+
+// A dense matrix M (rows x cols, column-major) copied once into device memory,
+// multiplied there with panels copied from the host (gemm.cu).
+template <class S>
+class DeviceMatrix {
+ public:
+  // M column-major with leading dimension ld >= rows, in host memory.
+  DeviceMatrix(const S* host, index_t rows, index_t cols, index_t ld);
+  ~DeviceMatrix();
+  DeviceMatrix(const DeviceMatrix&) = delete;
+  DeviceMatrix& operator=(const DeviceMatrix&) = delete;
+  index_t rows() const { return rows_; }
+  index_t cols() const { return cols_; }
+  // out = op(M) op(W) (host, column-major, contiguous), W host column-major
+  // w_rows x w_cols; op transposes where asked.
+  void multiply(bool transpose, const S* W, index_t w_rows, index_t w_cols, bool transpose_w, S* out) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  index_t rows_ = 0, cols_ = 0;
+};
 
 }  // namespace lralg::cuda

@@ -3,8 +3,13 @@
 // device work, C++ exceptions to Python ones. The algorithms are in the .cu files.
 #include <pybind11/stl.h>
 
+#include <algorithm>
+
 #include "api.hpp"
-#include "bindings.hpp"
+#include "blas_capsules.hpp"
+#include "completion_host.hpp"
+#include "completion_views.hpp"
+#include "svd_host.hpp"
 
 namespace lc = lralg::cuda;
 namespace lb = lralg::bindings;
@@ -12,6 +17,79 @@ namespace py = pybind11;
 using lralg::index_t;
 
 namespace {
+
+// lralg._core.HalfSweepOptions, read by attribute (the two modules share one face).
+lralg::HalfSweepOptions half_sweep_options(const py::object& options) {
+  lralg::HalfSweepOptions o;
+  const int method = options.attr("method").cast<int>();
+  lralg::require(method == 0 || method == 1, "method must be 0 (robust-altmin) or 1 (altmin)");
+  o.method = lralg::CompletionMethod(method);
+  o.reg = options.attr("reg").cast<double>();
+  o.reg_per_entry = options.attr("reg_per_entry").cast<bool>();
+  o.mu = options.attr("mu").cast<double>();
+  o.inner_iter = options.attr("inner_iter").cast<int>();
+  o.inner_rtol = options.attr("inner_rtol").cast<double>();
+  o.sketch_factor = options.attr("sketch_factor").cast<int>();
+  o.seed = options.attr("seed").cast<std::uint64_t>();
+  o.stream = options.attr("stream").cast<std::uint64_t>();
+  return o;
+}
+
+// completion_solve_rows with the core's signature: one half-sweep, the rows
+// solved on the device; X is updated in place.
+template <class T>
+void bind_completion(py::module_& m) {
+  lb::for_each_index([&](auto index_tag) {
+    using I = decltype(index_tag);
+    m.def(
+        "completion_solve_rows",
+        [](const lb::CArray<I>& indptr, const lb::CArray<I>& indices, const lb::CArray<T>& data,
+           const std::optional<lb::CArray<I>>& perm, index_t rows, index_t cols,
+           const std::optional<lb::CArray<T>>& offset, const lb::CArray<T>& Y, lb::CArray<T>& X,
+           const py::object& options) {
+          const auto obs = lb::row_observations<T, I>(indptr, indices, data, perm, rows, cols);
+          lralg::require(X.ndim() == 2 && index_t(X.shape(0)) == rows, "X must have one row per row of M");
+          const index_t d = index_t(X.shape(1));
+          const T* y = lb::matrix_data(Y, cols, d, "Y");
+          const T* off = lb::optional_vector(offset, cols, "offset");
+          const lralg::HalfSweepOptions opt = half_sweep_options(options);
+          T* x = X.mutable_data();
+          py::gil_scoped_release release;
+          return lc::completion_half_sweep(obs, off, y, d, x, opt);
+        },
+        py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
+        py::arg("perm").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("offset").noconvert(),
+        py::arg("Y").noconvert(), py::arg("X").noconvert(), py::arg("options"));
+  });
+}
+
+// truncated_svd of a dense A (C- or F-contiguous) with the products on the
+// device; returns what lralg._core.truncated_svd returns.
+template <class T>
+void bind_svd(py::module_& m) {
+  m.def(
+      "truncated_svd",
+      [](const py::array_t<T>& A, double sqnorm, index_t rank, index_t oversampling, int power_iters,
+         std::uint64_t seed) {
+        const lb::Dense<T> a = lb::dense_view(A, "A");
+        // the column-major M the device holds: A^T for a C-ordered A, A itself for an F-ordered one
+        const index_t rows = a.row_major ? a.cols : a.rows, cols = a.row_major ? a.rows : a.cols;
+        lc::DenseSvd<T> r;
+        {
+          py::gil_scoped_release release;
+          r = lc::truncated_svd_dense(a.data, rows, cols, a.row_major, sqnorm, rank, oversampling,
+                                      power_iters, seed);
+        }
+        py::array_t<T, py::array::f_style> u({py::ssize_t(r.m), py::ssize_t(r.k)});
+        std::copy(r.U.begin(), r.U.end(), u.mutable_data());
+        py::array_t<double> s(py::ssize_t(r.k), r.s.data());
+        py::array_t<T> vt({py::ssize_t(r.k), py::ssize_t(r.n)});
+        std::copy(r.V.begin(), r.V.end(), vt.mutable_data());
+        return py::make_tuple(u, s, vt, r.error_sq);
+      },
+      py::arg("A"), py::arg("sqnorm"), py::arg("rank"), py::arg("oversampling"), py::arg("power_iters"),
+      py::arg("seed"));
+}
 
 void bind_kernels(py::module_& m) {
   m.def(
@@ -30,6 +108,8 @@ void bind_kernels(py::module_& m) {
 
   lb::for_each_scalar([&](auto tag) {
     using T = decltype(tag);
+    bind_completion<T>(m);
+    bind_svd<T>(m);
     m.def(
         "sparse_random_projection",
         [](const py::array_t<T>& X, index_t n_components, double density, std::uint64_t seed) {
@@ -101,6 +181,9 @@ PYBIND11_MODULE(_cuda, m) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     }
   });
+  m.def("_set_blas", &lb::set_blas_from_capsules, py::arg("capsules"),
+        "Give the host steps (the truncated SVD's QRs) SciPy's BLAS/LAPACK {name: PyCapsule}; "
+        "returns the names taken.");
   m.def("device_count", &lc::device_count, "Number of visible CUDA devices (0 without a driver).");
   m.def("device_name", &lc::device_name, "Name of device 0.");
   m.def("device_memory", &lc::device_memory, "Memory of device 0, in bytes.");

@@ -20,16 +20,21 @@ _BLAS = ("dgemm", "sgemm", "dsyrk", "ssyrk")
 _LAPACK = ("dsyevd", "ssyevd", "dgeqrf", "sgeqrf", "dorgqr", "sorgqr", "dpotrf", "dtrtri")
 
 
-def _load() -> list:
+def scipy_capsules() -> dict:
+    """{routine name: PyCapsule} of the routines the core uses, from SciPy (empty without it)."""
     try:
         from scipy.linalg import cython_blas, cython_lapack
     except Exception:
-        return []
+        return {}
     capsules = {}
     for module, names in ((cython_blas, _BLAS), (cython_lapack, _LAPACK)):
         api = getattr(module, "__pyx_capi__", {})
         capsules.update({n: api[n] for n in names if n in api})
-    return _core._set_blas(capsules)
+    return capsules
+
+
+def _load() -> list:
+    return _core._set_blas(scipy_capsules())
 
 
 LOADED = tuple(_load())

@@ -119,9 +119,11 @@ class SweepState:
 class FitState(SweepState):
     """Observations in one CSR (and the pattern of its transpose) and the factors being fitted."""
 
-    def __init__(self, csr: sp.csr_array, U, V, a, b, mu: float):
+    def __init__(self, csr: sp.csr_array, U, V, a, b, mu: float, solve_rows=None):
         super().__init__(U, V, a, b, mu)
         self.csr = csr
+        # the half-sweep: the core's, or lralg._cuda's (same signature) for device="cuda"
+        self.solve_rows = _core.completion_solve_rows if solve_rows is None else solve_rows
         self.m, self.n = csr.shape
         self.nnz = csr.nnz
         self.t_indptr, self.t_indices, self.perm = _core.completion_transpose(
@@ -140,10 +142,8 @@ class FitState(SweepState):
         c, m, n = self.csr, self.m, self.n
         options = half_sweep_options(settings, stream)
         if side == "rows":
-            return _core.completion_solve_rows(
-                c.indptr, c.indices, c.data, None, m, n, offset, fixed, unknown, options
-            )
-        return _core.completion_solve_rows(
+            return self.solve_rows(c.indptr, c.indices, c.data, None, m, n, offset, fixed, unknown, options)
+        return self.solve_rows(
             self.t_indptr, self.t_indices, c.data, self.perm, n, m, offset, fixed, unknown, options
         )
 
@@ -329,12 +329,12 @@ class Observations:
 class LocalObservations(Observations):
     """The observations in one CSR, on this machine."""
 
-    def __init__(self, csr: sp.csr_array, bias: bool):
-        self.csr, self.bias = csr, bias
+    def __init__(self, csr: sp.csr_array, bias: bool, solve_rows=None):
+        self.csr, self.bias, self.solve_rows = csr, bias, solve_rows
         self.mu = float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
 
     def state(self, factors) -> FitState:
-        return FitState(self.csr, *factors, self.mu)
+        return FitState(self.csr, *factors, self.mu, self.solve_rows)
 
     def split(self, fraction, generator, clip):
         train, rows, cols, values = split_observations(self.csr, fraction, generator)
@@ -345,7 +345,7 @@ class LocalObservations(Observations):
                 np.clip(pred, *clip, out=pred)
             return math.sqrt(float(np.mean((pred - values) ** 2)))
 
-        return LocalObservations(train, self.bias), held_out_rmse
+        return LocalObservations(train, self.bias, self.solve_rows), held_out_rmse
 
 
 def fit(

@@ -10,6 +10,7 @@ import numpy
 import numpy.typing
 
 __all__: list[str] = [
+    "completion_solve_rows",
     "device_count",
     "device_memory",
     "device_name",
@@ -17,9 +18,67 @@ __all__: list[str] = [
     "random_projection_matrix",
     "runtime_version",
     "sparse_random_projection",
+    "truncated_svd",
 ]
 
+def _set_blas(capsules: dict) -> list[str]:
+    """
+    Give the host steps (the truncated SVD's QRs) SciPy's BLAS/LAPACK {name: PyCapsule}; returns the names taken.
+    """
+
 def _try_allocate(bytes: typing.SupportsInt | typing.SupportsIndex) -> None: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float32] | None,
+    Y: numpy.typing.NDArray[numpy.float32],
+    X: numpy.typing.NDArray[numpy.float32],
+    options: typing.Any,
+) -> int: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float32] | None,
+    Y: numpy.typing.NDArray[numpy.float32],
+    X: numpy.typing.NDArray[numpy.float32],
+    options: typing.Any,
+) -> int: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float64] | None,
+    Y: numpy.typing.NDArray[numpy.float64],
+    X: numpy.typing.NDArray[numpy.float64],
+    options: typing.Any,
+) -> int: ...
+@typing.overload
+def completion_solve_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    offset: numpy.typing.NDArray[numpy.float64] | None,
+    Y: numpy.typing.NDArray[numpy.float64],
+    X: numpy.typing.NDArray[numpy.float64],
+    options: typing.Any,
+) -> int: ...
 def device_count() -> int:
     """
     Number of visible CUDA devices (0 without a driver).
@@ -138,3 +197,31 @@ def sparse_random_projection(
     density: typing.SupportsFloat | typing.SupportsIndex,
     seed: typing.SupportsInt | typing.SupportsIndex,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def truncated_svd(
+    A: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    rank: typing.SupportsInt | typing.SupportsIndex,
+    oversampling: typing.SupportsInt | typing.SupportsIndex,
+    power_iters: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float32],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float32],
+    float,
+]: ...
+@typing.overload
+def truncated_svd(
+    A: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    rank: typing.SupportsInt | typing.SupportsIndex,
+    oversampling: typing.SupportsInt | typing.SupportsIndex,
+    power_iters: typing.SupportsInt | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    float,
+]: ...

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+
+from . import _blas
 
 DEVICES = ("cpu", "cuda")
 
 
+@functools.cache
 def _cuda_module():
-    """lralg._cuda, or None where this copy was built without it."""
+    """lralg._cuda, or None where this copy was built without it; given SciPy's BLAS/LAPACK
+    for its host steps on first use, as the core is at import."""
     try:
-        return importlib.import_module("lralg._cuda")
+        module = importlib.import_module("lralg._cuda")
     except ImportError:
         return None
+    module._set_blas(_blas.scipy_capsules())
+    return module
 
 
 def cuda_info() -> dict:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from . import _core
 from ._completion_init import init_random, init_svd
 from ._completion_sweeps import REG_PER_ENTRY, LocalObservations, fit, half_sweep_options, with_ones
-from ._device import check_device, cuda_backend, no_cuda_kernel
+from ._device import check_device, cuda_backend
 from ._progress import ProgressBar
 from ._result import Result
 
@@ -443,7 +443,9 @@ def complete(
         Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
         ``cg_iterations``, ``U``, ``V``); returning True stops the run.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
+        "cuda": each half-sweep's row solves run on the GPU (lralg built
+        with ``LRALG_CUDA=ON``); the sweeps, the stopping rule and "auto"
+        stay on the host. Same answer as "cpu" to rounding.
 
     Returns
     -------
@@ -507,9 +509,7 @@ def complete(
     k = check_rank(rank, upper=min(m, n))
     dtype = csr.dtype
     clip_range = _clip_range(clip, csr)
-    if device == "cuda":
-        cuda_backend("complete")
-        no_cuda_kernel("complete")
+    solve_rows = cuda_backend("complete").completion_solve_rows if device == "cuda" else None
 
     if warm_start is not None:
         _warm_factors(warm_start, (m, n), k, bias, dtype)  # refused before any work
@@ -524,7 +524,7 @@ def complete(
     progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
     try:
         state, history, converged, reg, reg_path = fit(
-            LocalObservations(csr, bias),
+            LocalObservations(csr, bias, solve_rows),
             start_factors,
             auto=auto,
             reg=reg,

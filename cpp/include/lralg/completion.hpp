@@ -174,6 +174,36 @@ MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSwee
   return cholesky_upper(G);
 }
 
+// Row i's normal matrix Y_i^T Y_i + lambda_i I is about c_i (Y^T Y + (lambda_i / c_i) I),
+// c_i = |Omega_i| / n: the preconditioner includes the regularization at the mean c_i
+// (without it, lambda_i R^{-T} R^{-1} spreads the spectrum where Y has weak directions).
+template <class Obs>
+double preconditioner_shift(const Obs& obs, const HalfSweepOptions& opt) {
+  const index_t n = obs.cols;
+  const index_t observed = obs.rows > 0 ? obs.end(obs.rows - 1) - obs.begin(0) : 0;
+  if (opt.reg <= 0.0 || observed <= 0) return 0.0;
+  return opt.reg_per_entry ? opt.reg * double(n) : opt.reg * double(obs.rows) * double(n) / double(observed);
+}
+
+// W = Y R^{-1} (n x d, row-major), row by row in blocks: W^T = R^{-T} Y^T.
+template <class Scalar>
+std::vector<Scalar> preconditioned_basis(const Scalar* Y, index_t n, index_t d, const MatD& R) {
+  std::vector<Scalar> W(std::size_t(n * d));
+  parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {
+    MatD Yt = ConstRowMajorMap<Scalar>(Y + lo * d, hi - lo, d).template cast<double>().transpose();
+    R.transpose().triangularView<Eigen::Lower>().solveInPlace(Yt);
+    RowMajorMap<Scalar>(W.data() + lo * d, hi - lo, d) = Yt.transpose().template cast<Scalar>();
+  });
+  return W;
+}
+
+// With reg > 0 the normal matrix in z = R x is W^T W + reg K, K = R^{-T} R^{-1}.
+inline MatD regularizer_in_basis(const MatD& R) {
+  const index_t d = index_t(R.rows());
+  MatD Rinv = R.triangularView<Eigen::Upper>().solve(MatD::Identity(d, d));
+  return Rinv.transpose() * Rinv;
+}
+
 // Gathers row i's regressors (rows of Y at its observed columns, in double)
 // into B and its targets t_ij = M_ij - mu - offset_j into t.
 template <class Scalar, class Index>
@@ -230,28 +260,9 @@ template <class Scalar, class Index>
 HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
                                  const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
   const index_t n = obs.cols;
-  // Row i's normal matrix Y_i^T Y_i + lambda_i I is about c_i (Y^T Y + (lambda_i / c_i) I),
-  // c_i = |Omega_i| / n: the preconditioner includes the regularization at the mean c_i
-  // (without it, lambda_i R^{-T} R^{-1} spreads the spectrum where Y has weak directions).
-  const index_t observed = obs.rows > 0 ? obs.end(obs.rows - 1) - obs.begin(0) : 0;
-  double shift = 0.0;
-  if (opt.reg > 0.0 && observed > 0)
-    shift =
-        opt.reg_per_entry ? opt.reg * double(n) : opt.reg * double(obs.rows) * double(n) / double(observed);
-  const MatD R = sketch_preconditioner(Y, n, d, opt, shift);
-  // W = Y R^{-1}, row by row in blocks: W^T = R^{-T} Y^T.
-  std::vector<Scalar> W(std::size_t(n * d));
-  parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {
-    MatD Yt = ConstRowMajorMap<Scalar>(Y + lo * d, hi - lo, d).template cast<double>().transpose();
-    R.transpose().triangularView<Eigen::Lower>().solveInPlace(Yt);
-    RowMajorMap<Scalar>(W.data() + lo * d, hi - lo, d) = Yt.transpose().template cast<Scalar>();
-  });
-  // With reg > 0 the normal matrix in z = R x is W^T W + reg R^{-T} R^{-1}.
-  MatD K;
-  if (opt.reg > 0.0) {
-    MatD Rinv = R.triangularView<Eigen::Upper>().solve(MatD::Identity(d, d));
-    K = Rinv.transpose() * Rinv;
-  }
+  const MatD R = sketch_preconditioner(Y, n, d, opt, preconditioner_shift(obs, opt));
+  const std::vector<Scalar> W = preconditioned_basis(Y, n, d, R);
+  const MatD K = opt.reg > 0.0 ? regularizer_in_basis(R) : MatD();
   const index_t n_blocks = (obs.rows + 63) / 64;
   std::vector<index_t> iterations(std::size_t(n_blocks), 0);
   parallel_blocks(obs.rows, 64, [&](index_t b, index_t lo, index_t hi) {
