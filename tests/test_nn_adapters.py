@@ -394,6 +394,7 @@ def test_loading_onto_another_architecture_is_refused(tmp_path):
 
 
 def test_loading_another_method_or_a_damaged_file_is_refused(tmp_path):
+    pytest.importorskip("safetensors")
     from safetensors.torch import load_file, save_file
 
     path = _saved(tmp_path, "triadapt", total_steps=5)
