@@ -21,7 +21,8 @@ void bind_completion(py::module_& m) {
       .def_readwrite("inner_rtol", &HalfSweepOptions::inner_rtol)
       .def_readwrite("sketch_factor", &HalfSweepOptions::sketch_factor)
       .def_readwrite("seed", &HalfSweepOptions::seed)
-      .def_readwrite("stream", &HalfSweepOptions::stream);
+      .def_readwrite("stream", &HalfSweepOptions::stream)
+      .def_readwrite("row_observations", &HalfSweepOptions::row_observations);
 
   auto bind_index = [&](auto index_tag) {
     using I = decltype(index_tag);

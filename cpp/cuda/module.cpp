@@ -32,6 +32,7 @@ lralg::HalfSweepOptions half_sweep_options(const py::object& options) {
   o.sketch_factor = options.attr("sketch_factor").cast<int>();
   o.seed = options.attr("seed").cast<std::uint64_t>();
   o.stream = options.attr("stream").cast<std::uint64_t>();
+  o.row_observations = options.attr("row_observations").cast<double>();
   return o;
 }
 

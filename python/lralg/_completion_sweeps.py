@@ -163,14 +163,16 @@ def solver_settings(method_id, reg, mu, seed) -> tuple:
     return (method_id, reg, REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
 
 
-def half_sweep_options(settings: tuple, stream: int):
+def half_sweep_options(settings: tuple, stream: int, row_observations: float = 0.0):
     """The core's options of one half-sweep: ``settings`` (as :func:`solver_settings` orders
-    them) and the half-sweep's random stream."""
+    them), the half-sweep's random stream and, where the rows are solved in blocks, the
+    whole side's mean observations per row."""
     options = _core.HalfSweepOptions()
     names = ("method", "reg", "reg_per_entry", "mu", "inner_iter", "inner_rtol", "sketch_factor", "seed")
     for name, value in zip(names, settings):
         setattr(options, name, value)
     options.stream = stream
+    options.row_observations = row_observations
     return options
 
 

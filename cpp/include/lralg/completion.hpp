@@ -99,6 +99,10 @@ struct HalfSweepOptions {
   int sketch_factor = 4;       // robust-altmin: sketch rows per unknown
   std::uint64_t seed = 0;      // robust-altmin: key of the sketch
   std::uint64_t stream = 0;    // robust-altmin: one stream per half-sweep
+  // robust-altmin: mean observations per row of the whole side, for the preconditioner's reg
+  // shift (0: those of this call's rows); a caller that solves the rows in blocks passes the
+  // whole side's, so that every block has the preconditioner of the undivided half-sweep
+  double row_observations = 0.0;
 };
 
 // Statistics of one half-sweep (robust-altmin): CG iterations over all rows.
@@ -181,8 +185,11 @@ template <class Obs>
 double preconditioner_shift(const Obs& obs, const HalfSweepOptions& opt) {
   const index_t n = obs.cols;
   const index_t observed = obs.rows > 0 ? obs.end(obs.rows - 1) - obs.begin(0) : 0;
-  if (opt.reg <= 0.0 || observed <= 0) return 0.0;
-  return opt.reg_per_entry ? opt.reg * double(n) : opt.reg * double(obs.rows) * double(n) / double(observed);
+  const double per_row = opt.row_observations > 0.0 ? opt.row_observations
+                         : observed > 0             ? double(observed) / double(obs.rows)
+                                                    : 0.0;
+  if (opt.reg <= 0.0 || per_row <= 0.0) return 0.0;
+  return opt.reg_per_entry ? opt.reg * double(n) : opt.reg * double(n) / per_row;
 }
 
 // W = Y R^{-1} (n x d, row-major), row by row in blocks: W^T = R^{-T} Y^T.

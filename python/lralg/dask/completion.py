@@ -95,7 +95,7 @@ def _held_out_squares(held, U, V, mu, a, b, clip):
     return float(np.sum((pred - values) ** 2, dtype=np.float64))
 
 
-def _solve_block(csr, offset, Y, start, settings, stream, rank=None, mu=0.0):
+def _solve_block(csr, offset, Y, start, settings, stream, row_observations, rank=None, mu=0.0):
     """The block's rows of the unknown factor, from ``start``, solved given the fixed one Y (a copy).
 
     With ``rank`` (the half-sweep over M's rows, the last of a sweep) also the block's
@@ -104,7 +104,16 @@ def _solve_block(csr, offset, Y, start, settings, stream, rank=None, mu=0.0):
     X = np.array(start, order="C")
     m, n = csr.shape
     iters = _core.completion_solve_rows(
-        csr.indptr, csr.indices, csr.data, None, m, n, offset, Y, X, half_sweep_options(settings, stream)
+        csr.indptr,
+        csr.indices,
+        csr.data,
+        None,
+        m,
+        n,
+        offset,
+        Y,
+        X,
+        half_sweep_options(settings, stream, row_observations),
     )
     sq = None
     if rank is not None:
@@ -252,9 +261,10 @@ class _ClusterFit(SweepState):
         # one key each for the fixed factor and the offsets, which every task reads: the
         # scheduler keeps them in the graph, so they outlive a worker that dies
         fixed_d, offset_d = data.delayed(fixed), data.delayed(offset)
+        per_row = self.nnz / (self.m if side == "rows" else self.n)  # the undivided side's
         solve = dask.delayed(_solve_block, pure=True, nout=3)
         out = [
-            solve(blk, offset_d, fixed_d, unknown[lo:hi], settings, stream, rank, self.mu)
+            solve(blk, offset_d, fixed_d, unknown[lo:hi], settings, stream, per_row, rank, self.mu)
             for blk, (lo, hi) in zip(blocks, _slices(offsets))
         ]
         solved = data.client.compute([(o[0], o[1], o[2]) for o in out], sync=True)
