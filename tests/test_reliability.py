@@ -406,3 +406,85 @@ def test_recover_exact_recovery_under_outliers_is_converged(method, seed):
     res = lralg.recover(y, op, 1, method=method, rng=0)
     assert np.linalg.norm(res.X - X) / np.linalg.norm(X) < 1e-6
     assert res.converged and res.median_residual < 1e-6, res.message
+
+
+# ---- complete: a start that settles before the unregularized sweeps
+
+
+def _small_completion(seed, m=10, n=10, k=2, p=0.7):
+    """(A, B, mask): the 10 x 10 rank-2 family, M = A B^T observed on mask."""
+    rng = np.random.default_rng(seed)
+    A, B = rng.standard_normal((m, k)), rng.standard_normal((k, n)).T
+    return A, B, rng.random((m, n)) < p
+
+
+def _local_conditioning(A, B, mask):
+    """sigma_min / sigma_max of the Jacobian of (U, V) -> U V^T on the mask, the k^2 directions
+    of U V^T = (U G)(V G^-T) left out: 0 where the completion is not locally unique."""
+    (m, k), n = A.shape, B.shape[0]
+    rows, cols = np.nonzero(mask)
+    J = np.zeros((rows.size, (m + n) * k))
+    for q, (i, j) in enumerate(zip(rows, cols)):
+        J[q, i * k : (i + 1) * k] = B[j]
+        J[q, (m + j) * k : (m + j + 1) * k] = A[i]
+    s = np.linalg.svd(J, compute_uv=False)
+    dim = (m + n) * k - k * k
+    return s[dim - 1] / s[0] if rows.size >= dim else 0.0
+
+
+@pytest.mark.parametrize("init", ["svd", "random"])
+def test_complete_recovers_every_determined_well_conditioned_case(init):
+    # Without the settling sweeps 31 of these 120 cases ended at a relative error of 11 or more
+    # with "random" (and seed 122 at 13.9 with "svd"): rows or columns with few observations
+    # overfit the start and alternating minimization followed their factors off to infinity.
+    checked = 0
+    for seed in range(150):
+        A, B, mask = _small_completion(seed)
+        if min(mask.sum(0).min(), mask.sum(1).min()) < 3 or _local_conditioning(A, B, mask) < 0.1:
+            continue
+        M = A @ B.T
+        res = lralg.complete(np.where(mask, M, np.nan), 2, method="altmin", init=init, rng=0)
+        error = np.linalg.norm(res.to_dense() - M) / np.linalg.norm(M)
+        assert error < 1e-6, (seed, error, res.n_iter)
+        assert res.settling_sweeps == 10
+        checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("seed", [28, 122, 190, 223, 231, 256, 278])
+def test_complete_svd_start_no_longer_blows_up(seed):
+    # each ended at a relative error of 14 to 36 with a training RMSE of 0.06 to 0.34
+    A, B, mask = _small_completion(seed)
+    M = A @ B.T
+    res = lralg.complete(np.where(mask, M, np.nan), 2, method="altmin", init="svd", rng=0)
+    assert np.linalg.norm(res.to_dense() - M) / np.linalg.norm(M) < 1e-6
+    assert np.abs(res.U).max() < 10 and np.abs(res.V).max() < 10
+
+
+@pytest.mark.parametrize("method", ["altmin", "robust-altmin"])
+@pytest.mark.parametrize("init", ["svd", "random"])
+def test_complete_noisy_full_fit_reaches_the_truncated_svd(method, init):
+    # Oracle (Eckart-Young): fully observed, the best rank-k fit is the truncated SVD; the
+    # settling path ends at the unregularized optimum, not at a regularized one.
+    rng = np.random.default_rng(3)
+    M = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 20)) + 0.3 * rng.standard_normal((30, 20))
+    s = np.linalg.svd(M, compute_uv=False)
+    best = np.sqrt(np.sum(s[3:] ** 2) / M.size)
+    res = lralg.complete(M, 3, method=method, init=init, rng=0, tol=1e-12, max_iter=300)
+    assert res.settling_sweeps == 10
+    assert res.history[-1]["rmse"] == pytest.approx(best, rel=1e-6)
+
+
+def test_settling_stays_above_the_fits_reg_and_skips_warm_starts():
+    from lralg._completion_init import settle_schedule
+
+    full = settle_schedule(0.0, 70, (10, 10), 1.0)
+    assert len(full) == 10 and full == sorted(full, reverse=True) and full[0] == pytest.approx(0.3 * 7.0)
+    assert all(r > 0.5 for r in settle_schedule(0.5, 70, (10, 10), 1.0))
+    assert settle_schedule(100.0, 70, (10, 10), 1.0) == []
+    A, B, mask = _small_completion(1)
+    observed = np.where(mask, A @ B.T, np.nan)
+    first = lralg.complete(observed, 2, rng=0, max_iter=2)
+    assert lralg.complete(observed, 2, rng=0, warm_start=first, max_iter=1).settling_sweeps == 0
+    assert lralg.complete(observed, 2, rng=0, reg=1e3, max_iter=1).settling_sweeps == 0
+    assert lralg.complete(observed, 2, bias=True, rng=0, max_iter=1).settling_sweeps == 0  # reg="auto"

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._completion_init import init_random, init_svd
+from ._completion_init import init_random, init_svd, settle, settle_schedule
 from ._completion_sweeps import (
     REG_PER_ENTRY,
     FitState,
@@ -126,6 +126,8 @@ class CompletionResult(Result):
     reg_path : list of dict or None
         With ``reg="auto"``: per point of the path, ``reg``,
         ``validation_rmse`` (on the held-out observations) and ``n_iter``.
+    settling_sweeps : int
+        Sweeps at a larger reg that settled the start (see ``init``), not in ``n_iter``.
 
     Examples
     --------
@@ -151,6 +153,7 @@ class CompletionResult(Result):
     reg: float = 0.0
     clip: tuple | None = None
     reg_path: list | None = None
+    settling_sweeps: int = 0
 
     def __post_init__(self):
         self.mean = float(self.mean)
@@ -434,8 +437,9 @@ def complete(
         the previous one, or the training RMSE reaches rounding level (an
         exact fit). 0 runs ``max_iter`` sweeps unless the fit is exact.
     init : {"svd", "random"}
-        "svd": top-k singular vectors of the rescaled observed matrix, rows
-        clipped (Jain, Netrapalli and Sanghavi). "random": a random orthonormal U.
+        "svd": top-k singular vectors of the rescaled observed matrix, rows clipped
+        (Jain, Netrapalli and Sanghavi). "random": a random orthonormal U. Either then
+        settles in up to 10 sweeps at a decreasing reg above ``reg`` (not with "auto" or warm_start).
     warm_start : CompletionResult, optional
         Start from these factors (same shape, rank and bias) instead of ``init``.
     validation : float in (0, 1)
@@ -551,6 +555,8 @@ def complete(
         factors = start_factors(csr)
         seed = seed_from_rng(generator)
     state = FitState(csr, *factors, _mean(csr, bias))
+    schedule = [] if auto or warm_start is not None else settle_schedule(reg, csr.nnz, (m, n), state.scale)
+    settle(state, schedule, method_id, seed)
     progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
     try:
         history, converged = run_sweeps(
@@ -579,6 +585,7 @@ def complete(
         reg=reg,
         clip=clip_range,
         reg_path=reg_path,
+        settling_sweeps=len(schedule),
     )
 
 

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from .. import _core
-from .._completion_init import random_factors, svd_factors
+from .._completion_init import random_factors, settle_schedule, svd_factors
 from .._completion_sweeps import (
     exact_fit_floor,
     half_sweep_options,
@@ -263,7 +263,7 @@ def complete(
     cslices = list(zip(col_offsets[:-1], col_offsets[1:]))
     solve = dask.delayed(_solve_block, pure=True, nout=3)
 
-    def half_sweep(blocks, slices, offset, fixed, unknown, stream, rank=None):
+    def half_sweep(blocks, slices, offset, fixed, unknown, stream, rank=None, settings=settings):
         """Every block of the unknown factor solved given the fixed one, sent once to each worker."""
         # one key each for the fixed factor and the offsets, which every task reads: the
         # scheduler keeps them in the graph, so they outlive a worker that dies
@@ -284,27 +284,43 @@ def complete(
         ]
         return math.sqrt(client.compute(tree_reduce(parts, operator.add), sync=True) / count)
 
+    def full_sweep(sweep, options):
+        """V then U (with their offsets); returns the CG iterations and the squared residual."""
+        nonlocal U, V, a, b
+        if bias:
+            Xv, iv, _ = half_sweep(
+                cols, cslices, a, with_ones(U), np.column_stack([V, b]), 2 * sweep, None, options
+            )
+            V, b = np.ascontiguousarray(Xv[:, :k]), np.ascontiguousarray(Xv[:, k])
+            Xu, iu, sq = half_sweep(
+                rows, rslices, b, with_ones(V), np.column_stack([U, a]), 2 * sweep + 1, k, options
+            )
+            U, a = np.ascontiguousarray(Xu[:, :k]), np.ascontiguousarray(Xu[:, k])
+        else:
+            V, iv, _ = half_sweep(cols, cslices, None, U, V, 2 * sweep, None, options)
+            U, iu, sq = half_sweep(rows, rslices, None, V, U, 2 * sweep + 1, k, options)
+        return iv + iu, sq
+
     data_rms = math.sqrt(mean_square)
     scale = data_rms if data_rms > 0 else 1.0
+    # the settling sweeps of lralg.complete's start, with the same streams
+    schedule = [] if warm_start is not None else settle_schedule(reg, int(count), (m, n), scale)
+    for sweep, settle_reg in enumerate(schedule, start=1):
+        full_sweep(sweep, solver_settings(method_id, settle_reg, mu, seed))
+    if schedule and not (np.isfinite(U).all() and np.isfinite(V).all()):
+        raise FloatingPointError("complete: the factors diverged while settling the start; try reg > 0")
     floor = exact_fit_floor(dtype, scale)
     history, converged = [], False
     previous = objective(training_rmse() ** 2 * count, reg, U, V, a, b)
     for sweep in range(1, max_iter + 1):
         start = time.perf_counter()
-        if bias:
-            Xv, iv, _ = half_sweep(cols, cslices, a, with_ones(U), np.column_stack([V, b]), 2 * sweep)
-            V, b = np.ascontiguousarray(Xv[:, :k]), np.ascontiguousarray(Xv[:, k])
-            Xu, iu, sq = half_sweep(rows, rslices, b, with_ones(V), np.column_stack([U, a]), 2 * sweep + 1, k)
-            U, a = np.ascontiguousarray(Xu[:, :k]), np.ascontiguousarray(Xu[:, k])
-        else:
-            V, iv, _ = half_sweep(cols, cslices, None, U, V, 2 * sweep)
-            U, iu, sq = half_sweep(rows, rslices, None, V, U, 2 * sweep + 1, k)
+        iters, sq = full_sweep(sweep, settings)
         seconds = time.perf_counter() - start
         rmse = math.sqrt(sq / count)
         current = objective(sq, reg, U, V, a, b)
         if not np.isfinite(current):
             raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
-        state = {"sweep": sweep, "rmse": rmse, "seconds": seconds, "cg_iterations": iv + iu}
+        state = {"sweep": sweep, "rmse": rmse, "seconds": seconds, "cg_iterations": iters}
         history.append(dict(state))
         converged = has_converged(previous, current, rmse, floor, tol)
         previous = current
@@ -325,4 +341,5 @@ def complete(
         history=history,
         method=method,
         reg=reg,
+        settling_sweeps=len(schedule),
     )

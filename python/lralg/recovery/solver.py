@@ -57,7 +57,9 @@ class RecoveryResult(Result):
         Iterations run.
     converged : bool
         Whether the fit met the tolerance: the relative residual below tol, or
-        the factors stopped moving with the data fitted (see Notes). Otherwise
+        a relative change of the factors below tol with the data fitted: for
+        GD the loss below half its start, for the sub-gradient methods (whose
+        steps decay anywhere) ``median_residual <= sqrt(tol)``. Otherwise
         max_iter, the callback or a stall stopped the run (``message`` says which).
     median_residual : float
         ``median |A(X) - y| / median |y|`` at the result (mean |y| where the
@@ -335,10 +337,8 @@ def recover(
     Steps are scaled by the operator and the data, so the defaults do not
     depend on the scale of y. The adaptive schedule multiplies the step by
     0.93 after each iteration whose step raised the l1 loss and otherwise by
-    1.01 (U U^T) or 1 (F G^T), never above eta_0. A stop on a small change
-    is ``converged`` for GD once the loss halved, for the sub-gradient
-    methods (steps decay anywhere) once ``median_residual <= sqrt(tol)``.
-    The docs page gives the measurements behind the defaults, and the limits.
+    1.01 (U U^T) or 1 (F G^T), never above eta_0. The docs page gives the
+    measurements behind the defaults, the limits and what ``converged`` means.
 
     References
     ----------
