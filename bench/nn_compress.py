@@ -88,7 +88,7 @@ def _distil(ev, student, steps, batch_size=32, lr=2e-4, seed=0):
     return student
 
 
-def table_decompose(ev, steps):
+def table_decompose(ev, steps, conditions=""):
     import lralg.nn as lnn
 
     rows = []
@@ -120,8 +120,7 @@ def table_decompose(ev, steps):
         f"compressed and the original sentence embeddings of {len(ev.E)} evaluation lines (plays not used "
         "for calibration); top10: mean overlap of each line's 10 nearest neighbours; fine-tuning: "
         "AdamW, lr 2e-4, batches of 32 calibration lines, loss 1 - cosine to the original "
-        "embeddings, LRC factors only; seconds: decomposition (or fine-tuning) time, on a shared "
-        "machine."
+        "embeddings, LRC factors only; seconds: decomposition (or fine-tuning) time. " + conditions
     )
     report(
         "nn_compress_decompose",
@@ -197,7 +196,7 @@ def main() -> None:
         else None
     )
     if "decompose" in tables:
-        table_decompose(ev, 30 if args.quick else args.steps)
+        table_decompose(ev, 30 if args.quick else args.steps, args.conditions)
     if "quantize" in tables:
         table_quantize(ev)
     if "gptq" in tables:

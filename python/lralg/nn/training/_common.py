@@ -51,3 +51,22 @@ def linear_from_weight(weight: torch.Tensor, bias) -> nn.Linear:
     if bias is not None:
         linear.bias.copy_(bias)
     return linear
+
+
+def layer_like(cls, linear: nn.Linear, rank, **options):
+    """A ``cls`` layer of ``linear``'s shape, dtype and device, with its bias copied;
+    the caller sets the weight."""
+    w = linear.weight
+    layer = cls(
+        linear.in_features,
+        linear.out_features,
+        rank,
+        bias=linear.bias is not None,
+        device=w.device,
+        dtype=w.dtype,
+        **options,
+    )
+    if linear.bias is not None:
+        with torch.no_grad():
+            layer.bias.copy_(linear.bias)
+    return layer

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..._validate import check_int, check_rank, check_real
-from ._common import bias_init, check_shape, dense_init, generator, linear_from_weight
+from ._common import bias_init, check_shape, dense_init, generator, layer_like, linear_from_weight
 
 __all__ = ["MaestroLinear"]
 
@@ -74,20 +74,8 @@ class MaestroLinear(nn.Module):
     @classmethod
     def from_linear(cls, linear: nn.Linear, max_rank, **options) -> MaestroLinear:
         """The layer starting from the balanced rank-``max_rank`` SVD of ``linear.weight``."""
-        w = linear.weight
-        layer = cls(
-            linear.in_features,
-            linear.out_features,
-            max_rank,
-            bias=linear.bias is not None,
-            device=w.device,
-            dtype=w.dtype,
-            **options,
-        )
-        layer._set_weight(w.detach())
-        if linear.bias is not None:
-            with torch.no_grad():
-                layer.bias.copy_(linear.bias)
+        layer = layer_like(cls, linear, max_rank, **options)
+        layer._set_weight(linear.weight.detach())
         return layer
 
     @torch.no_grad()

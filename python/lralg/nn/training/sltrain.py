@@ -13,6 +13,7 @@ from ._common import check_shape, generator, linear_from_weight
 
 __all__ = ["SLTrainLinear"]
 
+
 def _compose(A, B, values, index, scaling):
     W = torch.mm(B, A).mul_(scaling)
     W.view(-1).index_add_(0, index, values)

@@ -8,10 +8,11 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..._validate import check_int
-from ._common import bias_init, check_shape, dense_init, generator, linear_from_weight
+from ._common import bias_init, check_shape, dense_init, generator, layer_like, linear_from_weight
 
 __all__ = ["SSTLinear"]
 
@@ -129,21 +130,9 @@ class SSTLinear(nn.Module):
     @classmethod
     def from_linear(cls, linear: nn.Linear, rank, **options) -> SSTLinear:
         """The layer whose spectrum is the SVD of ``linear.weight`` (the bias copied)."""
-        w = linear.weight
-        layer = cls(
-            linear.in_features,
-            linear.out_features,
-            rank,
-            bias=linear.bias is not None,
-            device=w.device,
-            dtype=w.dtype,
-            **options,
-        )
-        layer._set_spectrum(w.detach())
+        layer = layer_like(cls, linear, rank, **options)
+        layer._set_spectrum(linear.weight.detach())
         layer._draw()
-        if linear.bias is not None:
-            with torch.no_grad():
-                layer.bias.copy_(linear.bias)
         return layer
 
     @torch.no_grad()
@@ -179,9 +168,7 @@ class SSTLinear(nn.Module):
         return (U * self.s) @ V.T
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        U, V = self._factors()
-        y = ((x @ V) * self.s) @ U.T
-        return y if self.bias is None else y + self.bias
+        return F.linear(x, self.weight, self.bias)
 
     @torch.no_grad()
     def step(self, optimizer=None) -> None:
