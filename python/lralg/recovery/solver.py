@@ -62,7 +62,7 @@ class RecoveryResult(Result):
         steps decay anywhere) ``median_residual <= sqrt(tol)``. Otherwise
         max_iter, the callback or a stall stopped the run (``message`` says which).
     median_residual : float
-        ``median |A(X) - y| / median |y|`` at the result (mean |y| where the
+        ``median |A(X) - y| / median |y|`` at the result (``mean |y|`` where the
         median is 0): near 0 where at least half of the measurements are
         fitted (exact recovery from sparse outliers), at the noise level or
         above otherwise.
