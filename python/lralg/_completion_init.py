@@ -9,6 +9,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from ._completion_sweeps import solver_settings
+
 __all__ = ["init_random", "init_svd", "random_factors", "settle", "settle_schedule", "svd_factors"]
 
 # The settling sweeps (see settle_schedule): _SETTLE_SWEEPS sweeps at each of
@@ -114,8 +116,6 @@ def settle_schedule(reg: float, nnz: int, shape, rms: float) -> list:
 
 def settle(state, schedule, method_id: int, seed: int) -> None:
     """Runs one sweep of ``state`` (a FitState, updated in place) at each reg of ``schedule``."""
-    from ._completion_sweeps import solver_settings
-
     for sweep, reg in enumerate(schedule, start=1):
         state.sweep(solver_settings(method_id, reg, state.mu, seed), sweep)
     if schedule and not (np.isfinite(state.U).all() and np.isfinite(state.V).all()):
