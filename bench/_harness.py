@@ -54,6 +54,23 @@ def time_call(fn, *, repeat: int = 5, warmup: int = 1, warm_bytes: int = 0):
     return statistics.median(times), times, result
 
 
+def time_call_cpu(fn, *, repeat: int = 5, warmup: int = 1):
+    """Medians of the wall and the CPU times (seconds, time.process_time: every thread of the
+    process counted) of fn(), plus fn's last result. On a loaded machine the CPU time of a
+    single-threaded run is the fairer measure: waiting for a core is not counted."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    wall, cpu = [], []
+    for _ in range(repeat):
+        gc.collect()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu), result
+
+
 def peak_python_memory(fn):
     """Peak bytes allocated through Python's allocators (numpy arrays included) during fn()."""
     gc.collect()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 import lralg
-from bench._harness import report, time_call
+from bench._harness import report, time_call, time_call_cpu
 
 
-def table_gptq(ev, repeat):
+def table_gptq(ev, repeat, conditions=""):
     import torch
 
     from bench._gptq_direct import gptq
@@ -23,38 +23,70 @@ def table_gptq(ev, repeat):
     ]
     layers = [(n, ev.model.get_submodule(n)) for n in names]
     grams = input_grams(ev.model, layers, ev.calibration)
+    torch_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     rows = []
-    for name, layer in layers:
-        H = grams[name]
-        for dtype in (np.float32, np.float64):
-            W = layer.weight.detach().numpy().astype(dtype)
-            t_lralg, _, q = time_call(lambda: lralg.quantize_gptq(W, H, 4, group_size=128), repeat=repeat)
-            Wt, Ht = torch.from_numpy(W.copy()), torch.from_numpy(H.copy())
-            t_direct, _, codes = time_call(lambda: gptq(Wt, Ht, 4, group_size=128), repeat=repeat)
-            same = float(np.mean(q.codes == codes.numpy()))
-            rows.append(
-                {
-                    "layer": name.split("layer.0.")[1],
-                    "shape": "x".join(map(str, W.shape)),
-                    "dtype": np.dtype(dtype).name,
-                    "lralg_s": t_lralg,
-                    "direct_torch_s": t_direct,
-                    "speedup": t_direct / t_lralg,
-                    "same_codes": same,
-                }
-            )
-            print(rows[-1], flush=True)
+    try:
+        with lralg.threads(1):
+            for name, layer in layers:
+                H = grams[name]
+                for bits in (4, 3):
+                    for dtype in (np.float32, np.float64):
+                        rows.append(_gptq_row(name, layer, H, bits, dtype, gptq, repeat))
+                        print(rows[-1], flush=True)
+            _report_gptq(rows, conditions)
+    finally:
+        torch.set_num_threads(torch_threads)
+
+
+def _report_gptq(rows, conditions):
     note = (
-        "INT4, group 128, block 128, H from 256 calibration lines; direct_torch: GPTQ written in "
-        f"PyTorch from the paper's algorithm box (lazy batches), torch on {torch.get_num_threads()} "
-        "threads; same_codes: fraction of equal codes; medians of the runs."
+        "Group 128, block 128, H from the calibration lines; direct_torch: GPTQ written in PyTorch "
+        "from the paper's algorithm box (lazy batches); both on one thread (lralg.threads(1), "
+        "torch.set_num_threads(1)); *_cpu_s: CPU time (time.process_time), *_wall_s: wall time, "
+        "medians of the runs; speedup: direct's CPU time over lralg's; same_codes: fraction of "
+        "equal codes. " + conditions
     )
     report(
         "nn_compress_gptq",
         rows,
-        ["layer", "shape", "dtype", "lralg_s", "direct_torch_s", "speedup", "same_codes"],
+        [
+            "layer",
+            "shape",
+            "bits",
+            "dtype",
+            "lralg_cpu_s",
+            "direct_cpu_s",
+            "speedup",
+            "lralg_wall_s",
+            "direct_wall_s",
+            "same_codes",
+        ],
         note,
     )
+
+
+def _gptq_row(name, layer, H, bits, dtype, gptq, repeat):
+    import torch
+
+    W = layer.weight.detach().numpy().astype(dtype)
+    t_lralg, c_lralg, q = time_call_cpu(
+        lambda: lralg.quantize_gptq(W, H, bits, group_size=128), repeat=repeat
+    )
+    Wt, Ht = torch.from_numpy(W.copy()), torch.from_numpy(H.copy())
+    t_direct, c_direct, codes = time_call_cpu(lambda: gptq(Wt, Ht, bits, group_size=128), repeat=repeat)
+    return {
+        "layer": name.split("layer.0.")[1],
+        "shape": "x".join(map(str, W.shape)),
+        "bits": bits,
+        "dtype": np.dtype(dtype).name,
+        "lralg_cpu_s": c_lralg,
+        "direct_cpu_s": c_direct,
+        "speedup": c_direct / c_lralg,
+        "lralg_wall_s": t_lralg,
+        "direct_wall_s": t_direct,
+        "same_codes": float(np.mean(q.codes == codes.numpy())),
+    }
 
 
 def _normalised(X):
@@ -157,9 +189,32 @@ def _test_matrix(m, n, seed=0):
     return (U * s) @ V.T, s
 
 
-def table_svd(repeat, quick):
+SVD_TARGETS = (1.01, 1.003, 1.001, 1.0001)
+
+
+def _svd_runs(A, rank):
+    """(method, setting, call): each method swept over its accuracy knob."""
     from scipy.sparse.linalg import svds
     from sklearn.utils.extmath import randomized_svd
+
+    for q in (1, 2, 3, 4):
+        yield (
+            "lralg truncated_svd",
+            f"power_iters={q}",
+            lambda q=q: lralg.truncated_svd(A, rank, power_iters=q, rng=0),
+        )
+    for it in (1, 2, 3, 4, 5, 7):
+        yield (
+            "sklearn randomized_svd",
+            f"n_iter={it}",
+            lambda it=it: randomized_svd(A, rank, n_iter=it, random_state=0),
+        )
+    for tol in (0,):
+        yield "scipy svds (arpack)", f"tol={tol:g}", lambda tol=tol: svds(A, rank, tol=tol, random_state=0)
+
+
+def table_svd(repeat, quick, conditions=""):
+    from threadpoolctl import threadpool_limits
 
     rank = 50
     shapes = [(1000, 1000), (4000, 400)] if quick else [(4096, 4096), (20000, 2000)]
@@ -168,31 +223,66 @@ def table_svd(repeat, quick):
         A, s = _test_matrix(m, n)
         norm2 = float(np.sum(s**2))
         optimal = float(np.sqrt(np.sum(s[rank:] ** 2) / norm2))
-        runs = {
-            "lralg (default: q=2, p=10)": lambda: lralg.truncated_svd(A, rank, rng=0),
-            "lralg (q=1)": lambda: lralg.truncated_svd(A, rank, power_iters=1, rng=0),
-            "lralg (q=4)": lambda: lralg.truncated_svd(A, rank, power_iters=4, rng=0),
-            "sklearn randomized_svd (default: n_iter=7, p=10)": lambda: randomized_svd(
-                A, rank, random_state=0
-            ),
-            "sklearn randomized_svd (n_iter=2)": lambda: randomized_svd(A, rank, n_iter=2, random_state=0),
-            "scipy svds (arpack)": lambda: svds(A, rank, random_state=0),
-        }
-        times = {}
-        for label, fn in runs.items():
-            t, _, res = time_call(fn, repeat=repeat)
-            u, sv, vt = res
+        for method, setting, fn in _svd_runs(A, rank):
+            with threadpool_limits(1), lralg.threads(1):
+                wall, cpu, (u, sv, vt) = time_call_cpu(fn, repeat=repeat, warmup=0)
             err = float(np.linalg.norm(A - (u * sv) @ vt) / np.sqrt(norm2))
-            times[label] = t
-            rows.append({"matrix": f"{m}x{n}", "method": label, "seconds": t, "error/optimal": err / optimal})
+            rows.append(
+                {
+                    "matrix": f"{m}x{n}",
+                    "method": method,
+                    "setting": setting,
+                    "cpu_s": cpu,
+                    "wall_s": wall,
+                    "error/optimal": err / optimal,
+                }
+            )
             print(rows[-1], flush=True)
-        base = times["lralg (default: q=2, p=10)"]
-        for row in rows:
-            if row["matrix"] == f"{m}x{n}":
-                row["time_vs_lralg"] = row["seconds"] / base
+    with lralg.threads(1):
+        note = (
+            f"rank {rank}, dense float64 with singular values 1/sqrt(i) in random bases, every method "
+            "swept over its accuracy setting (oversampling 10 for both randomized methods); "
+            "error/optimal: ||A - U S V^T||_F over the optimal rank-50 error; one thread everywhere "
+            "(threadpoolctl, lralg.threads(1)); cpu_s: CPU time (time.process_time), wall_s: wall "
+            "time, medians of the runs. " + conditions
+        )
+        report(
+            "nn_compress_svd", rows, ["matrix", "method", "setting", "cpu_s", "wall_s", "error/optimal"], note
+        )
+        _report_svd_matched(rows, shapes)
+
+
+def _report_svd_matched(rows, shapes):
+    """Each method's fastest setting (CPU time) that reaches each target error/optimal."""
+    matched = []
+    for m, n in shapes:
+        for target in SVD_TARGETS:
+            best = {}
+            for row in rows:
+                if row["matrix"] != f"{m}x{n}" or row["error/optimal"] > target:
+                    continue
+                if row["method"] not in best or row["cpu_s"] < best[row["method"]]["cpu_s"]:
+                    best[row["method"]] = row
+            base = best.get("lralg truncated_svd")
+            for method, row in best.items():
+                matched.append(
+                    {
+                        "matrix": f"{m}x{n}",
+                        "target": f"<= {target}",
+                        "method": method,
+                        "setting": row["setting"],
+                        "cpu_s": row["cpu_s"],
+                        "error/optimal": row["error/optimal"],
+                        "cpu_vs_lralg": row["cpu_s"] / base["cpu_s"] if base else float("nan"),
+                    }
+                )
     note = (
-        f"rank {rank}, dense float64 with singular values 1/sqrt(i) in random bases; error/optimal: "
-        "||A - U S V^T||_F over the optimal rank-50 error; medians of the runs; time_vs_lralg: "
-        "time over lralg's default."
+        "From the sweep above: for each target error/optimal, the setting of each method that "
+        "reaches it in the least CPU time; cpu_vs_lralg: that time over lralg's."
     )
-    report("nn_compress_svd", rows, ["matrix", "method", "seconds", "error/optimal", "time_vs_lralg"], note)
+    report(
+        "nn_compress_svd_matched",
+        matched,
+        ["matrix", "target", "method", "setting", "cpu_s", "error/optimal", "cpu_vs_lralg"],
+        note,
+    )

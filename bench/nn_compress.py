@@ -200,13 +200,13 @@ def main() -> None:
     if "quantize" in tables:
         table_quantize(ev)
     if "gptq" in tables:
-        _nn_timing.table_gptq(ev, args.repeat)
+        _nn_timing.table_gptq(ev, args.repeat, args.conditions)
     if "mnn_rank" in tables:
         _nn_timing.table_mnn_rank(ev)
     if "mnn" in tables:
         _nn_timing.table_mnn(args.repeat, args.quick)
     if "svd" in tables:
-        _nn_timing.table_svd(args.repeat, args.quick)
+        _nn_timing.table_svd(args.repeat, args.quick, args.conditions)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,18 @@ def test_random_init_also_recovers():
     assert err < 1e-6
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_svd_start_is_the_truncated_svd(seed):
+    # fully observed, exactly rank k and incoherent: no row is clipped, so the start
+    # U V^T (no sweep) is M itself, and U and V carry the same signs of each singular pair
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((60, 4)) @ rng.standard_normal((4, 40))
+    res = lralg.complete(A, 4, max_iter=0, rng=seed)
+    assert np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A) < 1e-12
+    u, s, vt = np.linalg.svd(A, full_matrices=False)
+    np.testing.assert_allclose(np.abs(res.U.T @ u[:, :4]), np.diag(np.sqrt(s[:4])), atol=1e-9)
+
+
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize("reg", [0.0, 0.7])
 def test_altmin_last_half_sweep_matches_lstsq_oracle(bias, reg):
@@ -419,6 +431,35 @@ def test_reg_auto_picks_the_validation_minimum_and_refits_on_everything():
         assert res.rmse(held) <= fixed.rmse(held) + 1e-3
     assert lralg.complete(M, 3, rng=0).reg == 0.0  # bias=False: reg defaults to 0
     assert lralg.complete(M, 3, bias=True, reg=2.0, rng=0).reg_path is None
+
+
+def test_reg_auto_path_stops_at_the_first_point_no_better_than_the_best():
+    _, M, _ = noisy_ratings()
+    path = lralg.complete(M, 3, bias=True, rng=0).reg_path
+    rmses = [p["validation_rmse"] for p in path]
+    assert all(a > b for a, b in zip(rmses[:-1], rmses[1:-1]))  # improving until the last point
+    assert rmses[-1] >= min(rmses[:-1])  # which did not improve (the path did not run out)
+    assert len(path) < 8
+
+
+def test_reg_auto_path_goes_upwards_when_its_first_point_is_best():
+    # Ratings that are pure noise around 3: the best predictor shrinks the
+    # factors hard, so the best reg lies above the path's starting point.
+    _, M, held = noisy_ratings()
+    rng = np.random.default_rng(5)
+    M.data = np.clip(np.rint(3 + 1.2 * rng.standard_normal(M.nnz)), 1, 5)
+    held.data = np.clip(np.rint(3 + 1.2 * rng.standard_normal(held.nnz)), 1, 5)
+    res = lralg.complete(M, 3, bias=True, rng=0)
+    regs = [p["reg"] for p in res.reg_path]
+    start = regs[0]
+    assert regs[1] == start / 2 and len(regs) >= 3
+    np.testing.assert_allclose(regs[2:], start * 2.0 ** np.arange(1, len(regs) - 1))
+    assert res.reg > start
+    best = min(res.reg_path, key=lambda p: p["validation_rmse"])
+    assert res.reg == best["reg"]
+    # on fresh noise the chosen reg predicts no worse than the path's starting point
+    at_start = lralg.complete(M, 3, bias=True, reg=start, rng=0)
+    assert res.rmse(held) <= at_start.rmse(held) + 1e-3
 
 
 def test_reg_auto_same_seed_same_result():

@@ -13,6 +13,8 @@ import time
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
@@ -58,8 +60,17 @@ def _kill_one_worker(client, killed):
 
 
 def _check_replaced(client, killed):
-    client.wait_for_workers(2, timeout=60)
-    assert killed["pid"] not in client.run(os.getpid).values()
+    """Two workers again, the killed one not among them (the scheduler may list it for a while)."""
+    deadline = time.monotonic() + 60
+    while True:
+        client.wait_for_workers(2, timeout=60)
+        try:
+            if killed["pid"] not in client.run(os.getpid).values():
+                return
+        except (OSError, distributed.comm.CommClosedError):  # run() reached the dead worker
+            pass
+        assert time.monotonic() < deadline, "the killed worker was not replaced in 60 s"
+        time.sleep(0.5)
 
 
 def _slow_copy(chunk):
@@ -225,6 +236,169 @@ def test_complete_recovers_a_low_rank_matrix(client):
     assert np.linalg.norm(res.to_dense() - M) / np.linalg.norm(M) < 1e-6
 
 
+def _triples(M, seed=0, duplicates=0):
+    """M's observed entries as shuffled (row, col, value) columns, ``duplicates`` of them twice."""
+    rows, cols = np.nonzero(~np.isnan(M))
+    vals = M[rows, cols]
+    rng = np.random.default_rng(seed)
+    if duplicates:  # a repeated entry's value split in two: the sum is M's value
+        pick = rng.choice(rows.size, duplicates, replace=False)
+        half = vals[pick] / 2
+        vals = vals.copy()
+        vals[pick] = half
+        rows, cols, vals = np.r_[rows, rows[pick]], np.r_[cols, cols[pick]], np.r_[vals, half]
+    order = rng.permutation(rows.size)
+    return rows[order], cols[order], vals[order]
+
+
+def _frame(rows, cols, vals, npartitions=3, names=("row", "col", "value")):
+    import pandas as pd
+
+    dd = pytest.importorskip("dask.dataframe")
+    pdf = pd.DataFrame({names[0]: rows, names[1]: cols, names[2]: vals})
+    return dd.from_pandas(pdf, npartitions=npartitions, sort=False)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"method": "altmin", "init": "random"},
+        {"method": "robust-altmin", "init": "svd", "bias": True, "reg": 0.1},
+    ],
+)
+def test_complete_dataframe_equals_single_machine(client, options):
+    pytest.importorskip("dask.dataframe")
+    M = _ratings(seed=4)
+    rows, cols, vals = _triples(M, duplicates=25)
+    frame = _frame(rows, cols, vals)
+    res = lralg.dask.complete(frame, 3, max_iter=8, rng=7, client=client, **options)
+    coo = sp.coo_array((vals, (rows, cols)), shape=M.shape)
+    ref = lralg.complete(coo, 3, max_iter=8, rng=7, **options)
+    assert res.shape == ref.shape == M.shape and res.n_iter == ref.n_iter
+    np.testing.assert_allclose(res.U, ref.U, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(res.V, ref.V, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose([h["rmse"] for h in res.history], [h["rmse"] for h in ref.history], rtol=1e-8)
+    if options.get("bias"):
+        assert res.mean == pytest.approx(ref.mean, rel=1e-12)
+        np.testing.assert_allclose(res.col_bias, ref.col_bias, rtol=1e-6, atol=1e-8)
+
+
+def test_complete_dataframe_names_shape_and_dtypes(client):
+    pytest.importorskip("dask.dataframe")
+    M = _ratings(m=60, n=40, seed=5)
+    rows, cols, vals = _triples(M)
+    # named columns, int32 indices, float32 values, a shape past the largest indices
+    frame = _frame(rows.astype(np.int32), cols.astype(np.int32), vals.astype(np.float32), 4, ("u", "i", "r"))
+    res = lralg.dask.complete(
+        frame, 2, columns=("u", "i", "r"), shape=(70, 45), reg=0.5, max_iter=5, rng=1, client=client
+    )
+    ref = lralg.complete(
+        sp.csr_array((vals.astype(np.float32), (rows, cols)), shape=(70, 45)), 2, reg=0.5, max_iter=5, rng=1
+    )
+    assert res.shape == (70, 45) and res.dtype == np.float32
+    np.testing.assert_allclose(res.to_dense(), ref.to_dense(), rtol=1e-4, atol=1e-4)
+    assert not res.U[60:].any() and not res.V[40:].any()  # rows and columns without observations
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    m=st.integers(1, 30),
+    n=st.integers(1, 12),
+    nnz=st.integers(0, 80),
+    npartitions=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_dataframe_row_blocks_are_the_coo_matrix(client, m, n, nnz, npartitions, seed):
+    # any number of partitions against rows (more partitions than rows, empty ones, empty
+    # blocks), repeated entries: the blocks stacked are scipy's CSR of the same COO matrix
+    pytest.importorskip("dask.dataframe")
+    from lralg.dask._frame import frame_row_blocks
+
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(0, m, nnz), rng.integers(0, n, nnz)
+    vals = rng.integers(-3, 4, nnz).astype(np.float64)  # exact sums: any order gives the same
+    frame = _frame(rows, cols, vals, npartitions=min(npartitions, max(nnz, 1)))
+    blocks, offsets, n_out, dtype = frame_row_blocks(client, frame, None, (m, n))
+    assert n_out == n and dtype == np.float64 and offsets[0] == 0 and offsets[-1] == m
+    got = sp.vstack(client.compute(blocks, sync=True), format="csr")
+    want = sp.csr_array(sp.coo_array((vals, (rows, cols)), shape=(m, n)))
+    want.sum_duplicates()
+    assert got.shape == (m, n) and got.indices.dtype == np.int64
+    np.testing.assert_array_equal(got.indptr, want.indptr)
+    np.testing.assert_array_equal(got.indices, want.indices)
+    np.testing.assert_array_equal(got.data, want.data)
+
+
+@pytest.mark.parametrize("source", ["array", "dataframe"])
+def test_complete_reg_auto_equals_single_machine(client, source):
+    M = _ratings(m=150, n=100, seed=6)
+    M[~np.isnan(M)] += 0.3 * np.random.default_rng(2).standard_normal(int((~np.isnan(M)).sum()))
+    if source == "array":
+        Md = _chunked(M, 40)
+        single = M
+    else:
+        rows, cols = np.nonzero(~np.isnan(M))  # in CSR order: the split draws in that order
+        Md = _frame(*_triples(M))
+        single = sp.csr_array((M[rows, cols], (rows, cols)), shape=M.shape)
+    options = dict(bias=True, max_iter=10, clip="observed", rng=3)  # reg=None: "auto" with bias
+    res = lralg.dask.complete(Md, 3, client=client, **options)
+    ref = lralg.complete(single, 3, **options)
+    assert [p["reg"] for p in res.reg_path] == [p["reg"] for p in ref.reg_path]
+    assert len(ref.reg_path) >= 3 and res.reg == ref.reg
+    np.testing.assert_allclose(
+        [p["validation_rmse"] for p in res.reg_path], [p["validation_rmse"] for p in ref.reg_path], rtol=1e-7
+    )
+    assert [p["n_iter"] for p in res.reg_path] == [p["n_iter"] for p in ref.reg_path]
+    assert res.clip == ref.clip and res.n_iter == ref.n_iter
+    np.testing.assert_allclose(res.U, ref.U, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(res.row_bias, ref.row_bias, rtol=1e-6, atol=1e-8)
+
+
+def _ran(stream, *names):
+    return [t["key"] for t in stream.data if str(t["key"]).strip("('").startswith(names)]
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "match"),
+    [
+        (lambda f: f.drop(columns="col"), ValueError, "no column 'col'"),
+        (lambda f: f.assign(row=f["row"] * 1.0), TypeError, "'row' must hold integer"),
+        (lambda f: f.assign(value=f["value"].astype(str)), TypeError, "'value' must hold real"),
+        (lambda f: f.assign(value=f["value"].astype(complex)), TypeError, "'value' must hold real"),
+        (lambda f: f.assign(col=f["col"] - 3), ValueError, "'col' holds negative"),
+        (lambda f: f.assign(value=f["value"].where(f["row"] != 7)), ValueError, "NaN"),
+        (lambda f: f.assign(value=f["value"].where(f["row"] != 7, np.inf)), ValueError, "Inf"),
+        (lambda f: f.assign(row=f["row"].astype("Int64").where(f["col"] != 5)), ValueError, "missing"),
+    ],
+)
+def test_dataframe_bad_input_refused_before_the_fit(client, change, error, match):
+    pytest.importorskip("dask.dataframe")
+    frame = change(_frame(*_triples(_ratings(m=30, n=20, seed=8))))
+    with distributed.get_task_stream(client=client) as stream, pytest.raises(error, match=match):
+        lralg.dask.complete(frame, 2, client=client)
+    # at most the checking pass ran: no block was built, no factor solved
+    assert not _ran(stream, "_cut_partition", "_assemble_block", "_block_summary", "_solve_block")
+    if error is TypeError or "no column" in match:
+        assert not _ran(stream, "_summary")  # found on the metadata alone
+
+
+def test_dataframe_bad_names_and_shape(client):
+    pytest.importorskip("dask.dataframe")
+    frame = _frame(*_triples(_ratings(m=30, n=20, seed=8)))
+    with pytest.raises(ValueError, match=r"'row' holds indices up to \d+, outside shape\[0\] = 10"):
+        lralg.dask.complete(frame, 2, shape=(10, 20), client=client)
+    with pytest.raises(ValueError, match="rank"):
+        lralg.dask.complete(frame, 25, client=client)
+    with pytest.raises(TypeError, match="from_pandas makes one"):
+        lralg.dask.complete(frame.compute(), 2, client=client)
+    with pytest.raises(TypeError, match="columns"):
+        lralg.dask.complete(frame, 2, columns="row", client=client)
+    with pytest.raises(TypeError, match="shape"):
+        lralg.dask.complete(frame, 2, shape=30, client=client)
+    with pytest.raises(ValueError, match="no observed entries"):
+        lralg.dask.complete(frame[frame["row"] < 0], 2, client=client)
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -245,8 +419,12 @@ def test_bad_input_is_refused_before_any_task(client):
         lralg.dask.fastrp(da.ones((10, 5), chunks=(5, 5)), 4, client=client)
     with pytest.raises(ValueError, match="method"):
         lralg.dask.complete(da.ones((10, 5), chunks=(5, 5)), 2, method="nope", client=client)
-    with pytest.raises(ValueError, match="reg must be a number"):
-        lralg.dask.complete(da.ones((10, 5), chunks=(5, 5)), 2, bias=True, client=client)
+    with pytest.raises(ValueError, match="reg must be"):
+        lralg.dask.complete(da.ones((10, 5), chunks=(5, 5)), 2, reg="best", client=client)
+    with pytest.raises(ValueError, match="columns and shape are for a DataFrame"):
+        lralg.dask.complete(da.ones((10, 5), chunks=(5, 5)), 2, shape=(10, 5), client=client)
+    with pytest.raises(TypeError, match="dask DataFrame"):
+        lralg.dask.complete(np.ones((10, 5)), 2, client=client)
     with pytest.raises(TypeError, match="client"):
         lralg.dask.top_eigenvector(da.ones((10, 5), chunks=(5, 5)), client="localhost")
 

@@ -9,8 +9,6 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from ._completion_sweeps import solver_settings
-
 __all__ = ["init_random", "init_svd", "random_factors", "settle", "settle_schedule", "svd_factors"]
 
 # The settling sweeps (see settle_schedule): _SETTLE_SWEEPS sweeps at each of
@@ -67,13 +65,19 @@ def svd_factors(A, nnz, k, rng, dtype):
             raise ValueError(f"rank {k} is too close to min(m, n) for init='svd'; use init='random'")
         u, s, vt = np.linalg.svd(A.toarray(), full_matrices=False)
         u, s, vt = u[:, :k], s[:k], vt[:k]
+    # ARPACK's signs follow the rounding of the products (lralg.dask's differ from one
+    # machine's): each pair's sign is fixed by the largest entry of u, as sklearn's svd_flip does
+    signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
+    signs[signs == 0] = 1.0
+    u, vt = u * signs, vt * signs[:, None]
     s = s / p
     # Clipping (Jain, Netrapalli, Sanghavi 2013): rows far above the incoherent
     # row norm sqrt(k / m) are zeroed, then the basis is re-orthonormalized.
     norms = np.linalg.norm(u, axis=1)
     limit = 2.0 * math.sqrt(max(math.log(m), 1.0)) * math.sqrt(k / m)
     u = np.where((norms > limit)[:, None], 0.0, u)
-    q, _ = np.linalg.qr(u)
+    q, r = np.linalg.qr(u)
+    q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # the signs of u, which V shares, not QR's own
     scale = np.sqrt(np.maximum(s, 0.0))
     U = np.ascontiguousarray(q * scale, dtype=dtype)
     V = np.ascontiguousarray(vt.T * scale, dtype=dtype)
@@ -115,7 +119,9 @@ def settle_schedule(reg: float, nnz: int, shape, rms: float) -> list:
 
 
 def settle(state, schedule, method_id: int, seed: int) -> None:
-    """Runs one sweep of ``state`` (a FitState, updated in place) at each reg of ``schedule``."""
+    """Runs one sweep of ``state`` (a SweepState, updated in place) at each reg of ``schedule``."""
+    from ._completion_sweeps import solver_settings  # that module imports this one
+
     for sweep, reg in enumerate(schedule, start=1):
         state.sweep(solver_settings(method_id, reg, state.mu, seed), sweep)
     if schedule and not (np.isfinite(state.U).all() and np.isfinite(state.V).all()):

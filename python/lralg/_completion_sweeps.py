@@ -3,7 +3,9 @@
 ``run_sweeps`` alternates the two half-sweeps of the core until the
 regularized objective stops falling; ``select_reg`` fits a short, warm-started
 path of regularizations on most of the observations and scores each on the
-rest. Both work on factors the caller owns, in place.
+rest; ``fit`` runs the two for :func:`lralg.complete`. All of them work on factors
+the caller owns, in place, through :class:`SweepState` and :class:`Observations`:
+one CSR on this machine, row blocks on a cluster for ``lralg.dask``, one loop.
 """
 
 from __future__ import annotations
@@ -15,16 +17,23 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._validate import seed_from_rng
 
 __all__ = [
     "FitState",
+    "LocalObservations",
+    "Observations",
+    "SweepState",
+    "check_split",
     "exact_fit_floor",
+    "fit",
     "half_sweep_options",
     "has_converged",
     "objective",
     "run_sweeps",
     "select_reg",
     "solver_settings",
+    "split_by_mask",
     "split_observations",
     "with_ones",
 ]
@@ -44,36 +53,82 @@ _FLOOR_EPS = 10.0
 # reg="auto": the path starts at _PATH_START times the mean number of
 # observations per row and column and divides by _PATH_STEP at each point, at
 # most _PATH_POINTS points, the last one reg = 0 (exact low-rank data), each
-# fitted by at most _PATH_SWEEPS sweeps; it stops once two points in a row did
-# no better on the held-out part than the best so far. (A finer step, or a refinement point between the best
-# and its neighbour, chases the noise of the held-out RMSE.)
+# fitted by at most _PATH_SWEEPS sweeps. It stops at the first point that did
+# no better on the held-out part than the best so far (the held-out RMSE is
+# unimodal along such a path; a finer step, or a refinement point between the
+# best and its neighbour, chases its noise). A point whose held-out RMSE rises
+# from one sweep to the next while above the best is abandoned at once: it is
+# past the best and overfitting further. Where the first point is the best,
+# the path goes on upwards (times _PATH_STEP) from its factors.
 _PATH_START = 1.0
 _PATH_STEP = 2.0
 _PATH_POINTS = 8
 _PATH_SWEEPS = 15
 
 
-class FitState:
-    """Observations (CSR and the pattern of its transpose) and the factors being fitted.
+class SweepState:
+    """The factors being fitted and the alternation of one sweep, whoever solves the rows.
 
     With ``bias``, the unknowns of each side carry their offset as an extra
     column (``Xu = [U, a]``) and the regressors a column of ones (``Yu = [U, 1]``).
+    A subclass holds the observations (``m``, ``n``, ``nnz``, ``mu``, ``scale``)
+    and defines ``solve`` (one half-sweep of the core's per-row solver, the
+    unknown updated in place) and ``squared_error``: :class:`FitState` on one
+    machine, ``lralg.dask``'s on a cluster.
     """
 
-    def __init__(self, csr: sp.csr_array, U, V, a, b, mu: float):
-        self.csr = csr
-        self.m, self.n = csr.shape
+    def __init__(self, U, V, a, b, mu: float):
         self.k = U.shape[1]
         self.U, self.V, self.a, self.b, self.mu = U, V, a, b, mu
+
+    @property
+    def bias(self) -> bool:
+        return self.a is not None
+
+    def solve(self, side: str, offset, fixed, unknown, settings: tuple, stream: int) -> int:
+        """The rows of ``unknown`` (``side`` "rows": U's, "cols": V's) given ``fixed``; CG iterations."""
+        raise NotImplementedError
+
+    def squared_error(self) -> float:
+        raise NotImplementedError
+
+    def swept_squared_error(self) -> float:
+        """The squared error right after a sweep (a subclass may have it from the sweep itself)."""
+        return self.squared_error()
+
+    def objective(self, sq: float, reg: float) -> float:
+        return objective(sq, reg, self.U, self.V, self.a, self.b)
+
+    def sweep(self, settings: tuple, sweep: int) -> int:
+        """One V-step then U-step; returns the CG iterations (robust-altmin)."""
+        U, V, a, b, k = self.U, self.V, self.a, self.b, self.k
+        if not self.bias:
+            its = self.solve("cols", None, U, V, settings, 2 * sweep)
+            return its + self.solve("rows", None, V, U, settings, 2 * sweep + 1)
+        Xv = np.empty((self.n, k + 1), dtype=V.dtype)
+        Xv[:, :k], Xv[:, k] = V, b
+        its = self.solve("cols", a, with_ones(U), Xv, settings, 2 * sweep)
+        V[...], b[...] = Xv[:, :k], Xv[:, k]
+        Xu = np.empty((self.m, k + 1), dtype=U.dtype)
+        Xu[:, :k], Xu[:, k] = U, a
+        its += self.solve("rows", b, with_ones(V), Xu, settings, 2 * sweep + 1)
+        U[...], a[...] = Xu[:, :k], Xu[:, k]
+        return its
+
+
+class FitState(SweepState):
+    """Observations in one CSR (and the pattern of its transpose) and the factors being fitted."""
+
+    def __init__(self, csr: sp.csr_array, U, V, a, b, mu: float):
+        super().__init__(U, V, a, b, mu)
+        self.csr = csr
+        self.m, self.n = csr.shape
+        self.nnz = csr.nnz
         self.t_indptr, self.t_indices, self.perm = _core.completion_transpose(
             csr.indptr, csr.indices, self.m, self.n
         )
         data_rms = math.sqrt(float(np.mean((csr.data - mu) ** 2, dtype=np.float64)))
         self.scale = data_rms if data_rms > 0 else 1.0
-
-    @property
-    def bias(self) -> bool:
-        return self.a is not None
 
     def squared_error(self) -> float:
         c = self.csr
@@ -81,52 +136,16 @@ class FitState:
             c.indptr, c.indices, c.data, self.m, self.n, self.U, self.V, self.mu, self.a, self.b
         )
 
-    def objective(self, sq: float, reg: float) -> float:
-        return objective(sq, reg, self.U, self.V, self.a, self.b)
-
-    def sweep(self, common: tuple, sweep: int) -> int:
-        """One V-step then U-step; returns the CG iterations (robust-altmin)."""
-        c, m, n, k = self.csr, self.m, self.n, self.k
-        U, V, a, b = self.U, self.V, self.a, self.b
-        if not self.bias:
-            its = _core.completion_solve_rows(
-                self.t_indptr,
-                self.t_indices,
-                c.data,
-                self.perm,
-                n,
-                m,
-                None,
-                U,
-                V,
-                half_sweep_options(common, 2 * sweep),
+    def solve(self, side, offset, fixed, unknown, settings, stream):
+        c, m, n = self.csr, self.m, self.n
+        options = half_sweep_options(settings, stream)
+        if side == "rows":
+            return _core.completion_solve_rows(
+                c.indptr, c.indices, c.data, None, m, n, offset, fixed, unknown, options
             )
-            its += _core.completion_solve_rows(
-                c.indptr, c.indices, c.data, None, m, n, None, V, U, half_sweep_options(common, 2 * sweep + 1)
-            )
-            return its
-        Yu, Xv = with_ones(U), np.empty((n, k + 1), dtype=V.dtype)
-        Xv[:, :k], Xv[:, k] = V, b
-        its = _core.completion_solve_rows(
-            self.t_indptr,
-            self.t_indices,
-            c.data,
-            self.perm,
-            n,
-            m,
-            a,
-            Yu,
-            Xv,
-            half_sweep_options(common, 2 * sweep),
+        return _core.completion_solve_rows(
+            self.t_indptr, self.t_indices, c.data, self.perm, n, m, offset, fixed, unknown, options
         )
-        V[...], b[...] = Xv[:, :k], Xv[:, k]
-        Yv, Xu = with_ones(V), np.empty((m, k + 1), dtype=U.dtype)
-        Xu[:, :k], Xu[:, k] = U, a
-        its += _core.completion_solve_rows(
-            c.indptr, c.indices, c.data, None, m, n, b, Yv, Xu, half_sweep_options(common, 2 * sweep + 1)
-        )
-        U[...], a[...] = Xu[:, :k], Xu[:, k]
-        return its
 
 
 def objective(sq: float, reg: float, U, V, a, b) -> float:
@@ -172,21 +191,21 @@ def with_ones(F: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_sweeps(state: FitState, *, method_id, reg, max_iter, tol, seed, progress=None, callback=None):
+def run_sweeps(state: SweepState, *, method_id, reg, max_iter, tol, seed, progress=None, callback=None):
     """Sweeps until the objective's relative decrease is at most ``tol`` (or an exact fit).
 
     Returns ``(history, converged)``; the factors of ``state`` are updated in place.
     """
     common = solver_settings(method_id, reg, state.mu, seed)
     floor = exact_fit_floor(state.U.dtype, state.scale)
-    nnz = state.csr.nnz
+    nnz = state.nnz
     previous = state.objective(state.squared_error(), reg)
     history, converged = [], False
     for sweep in range(1, max_iter + 1):
         start = time.perf_counter()
         iters = state.sweep(common, sweep)
         seconds = time.perf_counter() - start
-        sq = state.squared_error()
+        sq = state.swept_squared_error()
         current = state.objective(sq, reg)
         rmse = math.sqrt(sq / nnz)
         if not np.isfinite(current):
@@ -210,11 +229,22 @@ def split_observations(csr: sp.csr_array, fraction: float, generator):
     """(training CSR of the same shape, held-out rows, cols, values): each entry held out
     with probability ``fraction``."""
     held = generator.random(csr.nnz) < fraction
-    if held.all() or not held.any():
+    check_split(int(held.sum()), csr.nnz, fraction)
+    return split_by_mask(csr, held)
+
+
+def check_split(n_held: int, nnz: int, fraction: float) -> None:
+    """Refuses a split that leaves either part empty."""
+    if n_held in (0, nnz):
         raise ValueError(
-            f"validation={fraction} holds out {int(held.sum())} of {csr.nnz} observations; "
+            f"validation={fraction} holds out {n_held} of {nnz} observations; "
             "both parts need at least one (use a fixed reg for so few observations)"
         )
+
+
+def split_by_mask(csr: sp.csr_array, held: np.ndarray):
+    """split_observations for a given mask over the entries in CSR order (lralg.dask
+    splits each row block with its part of the mask)."""
     rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
     keep = ~held
     train = sp.csr_array((csr.data[keep], (rows[keep], csr.indices[keep])), shape=csr.shape)
@@ -226,37 +256,147 @@ def split_observations(csr: sp.csr_array, fraction: float, generator):
     return train, rows[held], csr.indices[held].astype(np.int64), csr.data[held]
 
 
-def select_reg(train: FitState, *, method_id, max_iter, tol, seed, score):
-    """Fits a decreasing path of reg on ``train`` (warm-started), scoring each point.
+def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
+    """Fits a path of reg on ``train`` (warm-started), scoring each point.
 
     ``score(state)`` is the held-out RMSE of the current factors. Returns the
     best reg, the path (a list of dicts ``reg``, ``validation_rmse``,
-    ``n_iter``) and a copy of the factors ``(U, V, a, b)`` at the best reg.
+    ``n_iter``, in the order fitted) and a copy of the factors ``(U, V, a, b)``
+    at the best reg.
     """
-    per_line = train.csr.nnz / (train.m + train.n)
-    regs = [_PATH_START * per_line / _PATH_STEP**i for i in range(_PATH_POINTS - 1)] + [0.0]
-    path, best_factors, rises = [], None, 0
+    per_line = train.nnz / (train.m + train.n)
+    path, best = [], {"rmse": math.inf, "factors": None}
 
-    def fit(reg):
-        nonlocal best_factors
+    def fit(reg) -> bool:
+        """Fits ``reg`` from the current factors; whether it beat every earlier point."""
+        trail = []
+
+        def watch(entry):  # abandon a point heading away from the best
+            trail.append(score(train))
+            return len(trail) >= 2 and trail[-1] > trail[-2] and trail[-1] > best["rmse"]
+
         history, _ = run_sweeps(
-            train, method_id=method_id, reg=reg, max_iter=min(max_iter, _PATH_SWEEPS), tol=tol, seed=seed
+            train,
+            method_id=method_id,
+            reg=reg,
+            max_iter=min(max_iter, _PATH_SWEEPS),
+            tol=tol,
+            seed=seed,
+            callback=watch,
         )
-        rmse = score(train)
-        better = all(rmse < p["validation_rmse"] for p in path)
+        rmse = trail[-1] if trail else score(train)
         path.append({"reg": reg, "validation_rmse": rmse, "n_iter": len(history)})
-        if better:
-            best_factors = tuple(
-                None if x is None else x.copy() for x in (train.U, train.V, train.a, train.b)
-            )
-        return better
+        if not rmse < best["rmse"]:  # (a NaN score never counts as better)
+            return False
+        best["rmse"] = rmse
+        best["factors"] = tuple(None if x is None else x.copy() for x in (train.U, train.V, train.a, train.b))
+        return True
 
-    for reg in regs:
-        if fit(reg):
-            rises = 0
-        else:
-            rises += 1
-            if rises == 2:
-                break
+    for i in range(_PATH_POINTS):
+        reg = _PATH_START * per_line / _PATH_STEP**i if i < _PATH_POINTS - 1 else 0.0
+        if not fit(reg):
+            break
+    reg, upwards = path[0]["reg"], len(path) > 1 and best["rmse"] == path[0]["validation_rmse"]
+    while upwards and len(path) < 2 * _PATH_POINTS:
+        for mine, kept in zip((train.U, train.V, train.a, train.b), best["factors"]):
+            if mine is not None:
+                mine[...] = kept
+        reg *= _PATH_STEP
+        upwards = fit(reg)
     chosen = min(path, key=lambda p: p["validation_rmse"])["reg"]
-    return chosen, path, best_factors
+    return chosen, path, best["factors"]
+
+
+class Observations:
+    """The observations a fit reads, and how to split them (a subclass per home).
+
+    ``mu`` is their mean with ``bias`` (else 0); ``state(factors)`` the
+    :class:`SweepState` of these observations from ``(U, V, a, b)``;
+    ``split(fraction, generator, clip)`` the training part (same kind) and the
+    held-out RMSE of a state's factors on the rest, predictions clipped to
+    ``clip`` when set, drawing the split as :func:`split_observations` does.
+    """
+
+    mu: float = 0.0
+
+    def state(self, factors) -> SweepState:
+        raise NotImplementedError
+
+    def split(self, fraction: float, generator, clip):
+        raise NotImplementedError
+
+
+class LocalObservations(Observations):
+    """The observations in one CSR, on this machine."""
+
+    def __init__(self, csr: sp.csr_array, bias: bool):
+        self.csr, self.bias = csr, bias
+        self.mu = float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
+
+    def state(self, factors) -> FitState:
+        return FitState(self.csr, *factors, self.mu)
+
+    def split(self, fraction, generator, clip):
+        train, rows, cols, values = split_observations(self.csr, fraction, generator)
+
+        def held_out_rmse(state):
+            pred = _core.completion_predict(state.U, state.V, state.mu, state.a, state.b, rows, cols)
+            if clip is not None:
+                np.clip(pred, *clip, out=pred)
+            return math.sqrt(float(np.mean((pred - values) ** 2)))
+
+        return LocalObservations(train, self.bias), held_out_rmse
+
+
+def fit(
+    data: Observations,
+    start_factors,
+    *,
+    auto: bool,
+    reg,
+    validation: float,
+    clip,
+    generator,
+    method_id: int,
+    max_iter: int,
+    tol: float,
+    progress=None,
+    callback=None,
+    settle_start=True,
+):
+    """complete's fit, wherever ``data`` lives: with ``auto``, reg chosen by :func:`select_reg`
+    on a split of ``data`` (started from ``start_factors(train)``), then the sweeps on all of
+    it (from the best factors of the path, or ``start_factors(data)`` settled by
+    :func:`~lralg._completion_init.settle` unless ``settle_start`` is False: a warm start).
+
+    Returns ``(state, history, converged, reg, reg_path)``.
+    """
+    reg_path = None
+    if auto:
+        train, score = data.split(validation, generator, clip)
+        seed = seed_from_rng(generator)
+        path_state = train.state(start_factors(train))
+        reg, reg_path, factors = select_reg(
+            path_state, method_id=method_id, max_iter=max_iter, tol=tol, seed=seed, score=score
+        )
+    else:
+        factors = start_factors(data)
+        seed = seed_from_rng(generator)
+    state = data.state(factors)
+    from ._completion_init import settle, settle_schedule  # the init imports this module
+
+    settled = settle_start and not auto and max_iter > 0
+    schedule = settle_schedule(reg, state.nnz, (state.m, state.n), state.scale) if settled else []
+    settle(state, schedule, method_id, seed)
+    state.settling_sweeps = len(schedule)
+    history, converged = run_sweeps(
+        state,
+        method_id=method_id,
+        reg=reg,
+        max_iter=max_iter,
+        tol=tol,
+        seed=seed,
+        progress=progress,
+        callback=callback,
+    )
+    return state, history, converged, reg, reg_path

@@ -27,6 +27,7 @@ __all__ = [
     "check_rng",
     "check_sparse",
     "check_sparse_structure",
+    "check_value_range",
     "is_sparse",
     "seed_from_rng",
 ]
@@ -196,12 +197,18 @@ def check_magnitude(x, name: str) -> None:
     values = x.data if is_sparse(x) else x
     if values.size == 0:
         return
-    amax = max(abs(float(values.min())), abs(float(values.max())))
-    limit = float(np.sqrt(np.finfo(values.dtype).max / (16.0 * max(x.shape))))
+    check_value_range((float(values.min()), float(values.max())), values.dtype, x.shape, name)
+
+
+def check_value_range(value_range, dtype, shape, name: str) -> None:
+    """check_magnitude from the smallest and largest values (lralg.dask gathers only those)."""
+    amax = max(abs(value_range[0]), abs(value_range[1]))
+    dtype = np.dtype(dtype)
+    limit = float(np.sqrt(np.finfo(dtype).max / (16.0 * max(shape))))
     if amax > limit:
         raise ValueError(
             f"{name} holds values up to {amax:.3g} in magnitude: their squares, summed over "
-            f"{max(x.shape)} entries, overflow {values.dtype.name} (limit {limit:.3g}); rescale {name}, "
+            f"{max(shape)} entries, overflow {dtype.name} (limit {limit:.3g}); rescale {name}, "
             f"or pass float64"
         )
 

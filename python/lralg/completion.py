@@ -22,16 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._completion_init import init_random, init_svd, settle, settle_schedule
-from ._completion_sweeps import (
-    REG_PER_ENTRY,
-    FitState,
-    half_sweep_options,
-    run_sweeps,
-    select_reg,
-    split_observations,
-    with_ones,
-)
+from ._completion_init import init_random, init_svd
+from ._completion_sweeps import REG_PER_ENTRY, LocalObservations, fit, half_sweep_options, with_ones
 from ._device import check_device, cuda_backend, no_cuda_kernel
 from ._progress import ProgressBar
 from ._result import Result
@@ -46,7 +38,6 @@ from ._validate import (
     check_rng,
     check_sparse,
     is_sparse,
-    seed_from_rng,
 )
 
 _METHODS = {"robust-altmin": 0, "altmin": 1}
@@ -124,7 +115,8 @@ class CompletionResult(Result):
     clip : (float, float) or None
         The range that ``predict``, ``to_dense`` and ``rmse`` clip predictions to.
     reg_path : list of dict or None
-        With ``reg="auto"``: per point of the path, ``reg``,
+        With ``reg="auto"``: per point of the path in the order fitted
+        (decreasing; then upwards where the first point was best), ``reg``,
         ``validation_rmse`` (on the held-out observations) and ``n_iter``.
     settling_sweeps : int
         Sweeps at a larger reg that settled the start (see ``init``), not in ``n_iter``.
@@ -477,7 +469,7 @@ def complete(
     Notes
     -----
     "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
-    "altmin" ``O(|Omega| k^2)``; "auto" adds at most 8 fits of 15 sweeps. The
+    "altmin" ``O(|Omega| k^2)``; "auto" adds a few fits of at most 15 sweeps. The
     result is the same for any number of threads (same seed, same result).
     Rows or columns without observations get zero factors. For robust
     completion (l1 loss) see :func:`recover` with ``EntrySampling``.
@@ -531,47 +523,33 @@ def complete(
         if warm_start is not None:
             return _warm_factors(warm_start, (m, n), k, bias, dtype)
         make = init_svd if init == "svd" else init_random
-        U, V = make(obs, _mean(obs, bias), k, generator, dtype)
-        a = np.zeros(m, dtype=dtype) if bias else None
-        b = np.zeros(n, dtype=dtype) if bias else None
-        return U, V, a, b
+        return (*make(obs.csr, obs.mu, k, generator, dtype), *_zero_offsets(m, n, bias, dtype))
 
-    reg_path = None
-    if auto:
-        train, rows, cols, values = split_observations(csr, validation, generator)
-        seed = seed_from_rng(generator)
-        fit = FitState(train, *start_factors(train), _mean(train, bias))
-
-        def held_out_rmse(state):
-            pred = _core.completion_predict(state.U, state.V, state.mu, state.a, state.b, rows, cols)
-            if clip_range is not None:
-                np.clip(pred, *clip_range, out=pred)
-            return math.sqrt(float(np.mean((pred - values) ** 2)))
-
-        reg, reg_path, factors = select_reg(
-            fit, method_id=method_id, max_iter=max_iter, tol=tol, seed=seed, score=held_out_rmse
-        )
-    else:
-        factors = start_factors(csr)
-        seed = seed_from_rng(generator)
-    state = FitState(csr, *factors, _mean(csr, bias))
-    schedule = [] if auto or warm_start is not None else settle_schedule(reg, csr.nnz, (m, n), state.scale)
-    settle(state, schedule, method_id, seed)
     progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
     try:
-        history, converged = run_sweeps(
-            state,
-            method_id=method_id,
+        state, history, converged, reg, reg_path = fit(
+            LocalObservations(csr, bias),
+            start_factors,
+            auto=auto,
             reg=reg,
+            validation=validation,
+            clip=clip_range,
+            generator=generator,
+            method_id=method_id,
             max_iter=max_iter,
             tol=tol,
-            seed=seed,
             progress=progress,
             callback=callback,
+            settle_start=warm_start is None,
         )
     finally:
         progress.close()
 
+    return _fitted(state, history, converged, method, reg, clip_range, reg_path)
+
+
+def _fitted(state, history, converged, method, reg, clip, reg_path) -> CompletionResult:
+    """The result of a fit (lralg.dask.complete's too)."""
     return CompletionResult(
         state.U,
         state.V,
@@ -583,9 +561,9 @@ def complete(
         history=history,
         method=method,
         reg=reg,
-        clip=clip_range,
+        clip=clip,
         reg_path=reg_path,
-        settling_sweeps=len(schedule),
+        settling_sweeps=getattr(state, "settling_sweeps", 0),
     )
 
 
@@ -638,18 +616,29 @@ def _warm_factors(warm_start, shape, k, bias, dtype):
     return U, V, a, b
 
 
-def _mean(csr, bias: bool) -> float:
-    return float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
+def _zero_offsets(m, n, bias, dtype):
+    """The starting offsets (a, b): zeros with ``bias``, else (None, None)."""
+    if not bias:
+        return None, None
+    return np.zeros(m, dtype=dtype), np.zeros(n, dtype=dtype)
 
 
 def _clip_range(clip, csr):
     """``clip`` as a (lo, hi) pair of floats, or None."""
+    clip = _check_clip(clip)
+    if clip == "observed":
+        return (float(csr.data.min()), float(csr.data.max()))
+    return clip
+
+
+def _check_clip(clip):
+    """``clip`` checked: None, "observed" or a (lo, hi) pair of floats."""
     if clip is None:
         return None
     if isinstance(clip, str):
         if clip != "observed":
             raise ValueError(f"clip must be None, 'observed' or a pair (lo, hi), got {clip!r}")
-        return (float(csr.data.min()), float(csr.data.max()))
+        return clip
     try:
         lo, hi = clip
     except (TypeError, ValueError):

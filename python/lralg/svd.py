@@ -62,8 +62,8 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
 
     Notes
     -----
-    The cost is ``(3 q + 2) (rank + oversampling)`` products of A with a
-    vector, plus ``O(min(m, n) ((q + 1) (rank + oversampling))^2)`` dense
+    The cost is ``(2 q + 2) (rank + oversampling)`` products of A with a
+    vector, plus ``O((m + n) ((q + 1) (rank + oversampling))^2)`` dense
     work. Where the Krylov space would cover the short side of A, the exact
     SVD of the densified matrix is returned.
 

@@ -16,7 +16,9 @@
 // sparse sign sketch S Y (s = sketch_factor * d rows, a few non-zeros per row
 // of Y), computed once per half-sweep in O(nnz(S) d + s d^2): for uniformly
 // sampled, incoherent factors Y_{Omega_i}^T Y_{Omega_i} ~ (|Omega_i| / n)
-// Y^T Y, so R preconditions every row's regression at once. The rows are then
+// Y^T Y, so R preconditions every row's regression at once; with reg > 0 the
+// Gram matrix of the sketch is shifted by reg / (the mean |Omega_i| / n), the
+// regularization of a row of mean count, so R also covers the reg term. The rows are then
 // solved in the basis W = Y R^{-1} by conjugate gradients on the normal
 // equations, at O(|Omega_i| d) per iteration, for at most inner_iter
 // iterations or until the residual fell by inner_rtol.
@@ -137,7 +139,7 @@ inline MatD cholesky_upper(MatD G) {
 // rows of SY. Per-block partial sketches are summed in block order, so the
 // result does not depend on the thread count.
 template <class Scalar>
-MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSweepOptions& opt) {
+MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSweepOptions& opt, double shift) {
   const index_t s = std::max<index_t>(index_t(opt.sketch_factor) * d, d + 1);
   MatD G(d, d);
   if (n <= s) {  // small: the exact Gram matrix is as cheap as a sketch
@@ -168,6 +170,7 @@ MatD sketch_preconditioner(const Scalar* Y, index_t n, index_t d, const HalfSwee
     for (index_t b = 1; b < n_blocks; ++b) partial[0] += partial[std::size_t(b)];
     G.noalias() = partial[0].transpose() * partial[0];
   }
+  G.diagonal().array() += shift;
   return cholesky_upper(G);
 }
 
@@ -227,7 +230,15 @@ template <class Scalar, class Index>
 HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
                                  const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
   const index_t n = obs.cols;
-  const MatD R = sketch_preconditioner(Y, n, d, opt);
+  // Row i's normal matrix Y_i^T Y_i + lambda_i I is about c_i (Y^T Y + (lambda_i / c_i) I),
+  // c_i = |Omega_i| / n: the preconditioner includes the regularization at the mean c_i
+  // (without it, lambda_i R^{-T} R^{-1} spreads the spectrum where Y has weak directions).
+  const index_t observed = obs.rows > 0 ? obs.end(obs.rows - 1) - obs.begin(0) : 0;
+  double shift = 0.0;
+  if (opt.reg > 0.0 && observed > 0)
+    shift =
+        opt.reg_per_entry ? opt.reg * double(n) : opt.reg * double(obs.rows) * double(n) / double(observed);
+  const MatD R = sketch_preconditioner(Y, n, d, opt, shift);
   // W = Y R^{-1}, row by row in blocks: W^T = R^{-T} Y^T.
   std::vector<Scalar> W(std::size_t(n * d));
   parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {

@@ -6,11 +6,15 @@
 //
 //   K = [A Omega, (A A^T) A Omega, ..., (A A^T)^q A Omega]   (m x (q + 1) l),
 //
-// each iterate made orthonormal (Householder QR) before the next product, so that the small
-// singular directions are not lost to rounding. The SVD of B^T = A^T K (n x (q + 1) l) gives
-// A ~ K K^T A = (K V_B) S U_B^T, truncated to `rank`. Keeping every iterate, not only the last,
-// is what makes the space a block Krylov space: for the same products with A it is more
-// accurate than subspace iteration on slowly decaying spectra.
+// computed as a block Lanczos-style recurrence with full reorthogonalisation: each iterate is
+// orthonormalised against the earlier ones (projected out twice, then Householder QR) before
+// the next product, so that K = [K_0, ..., K_q] is orthonormal as it grows and the small
+// singular directions are not lost to rounding. The products op^T K_i that drive the iteration
+// are kept: together they are B^T = A^T K (n x (q + 1) l), so no pass over A is spent on it
+// ((2q + 2) l products with A or A^T in all, against (3q + 2) l where B is formed from the
+// finished K). The SVD of B^T gives A ~ K K^T A = (K V_B) S U_B^T, truncated to `rank`. Keeping
+// every iterate, not only the last, is what makes the space a block Krylov space: for the same
+// products with A it is more accurate than subspace iteration on slowly decaying spectra.
 //
 // The work runs on the operator's smaller side: when m > n the same steps run on A^T and the
 // factors are swapped at the end, so K lives in the short dimension. Products with A go
@@ -27,6 +31,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "lralg/blas.hpp"
@@ -66,14 +71,28 @@ struct Side {
     else
       A.apply(W, false, out);
   }
-  void times_t(const Mat<S>& Z, Mat<S>& out) const {
-    out.resize(cols(), Z.cols());
-    if (transposed)
-      A.apply(Z, false, out);
-    else
-      A.apply_t(Z, out);
-  }
 };
+
+// Y <- an orthonormal basis of the part of range(Y) orthogonal to the orthonormal K: K
+// projected out twice (the first pass leaves rounding of Y's size), then a Householder QR. Where
+// Y lies in range(K) exactly (a matrix of exact zeros, an exhausted Krylov space), the QR's
+// columns are not orthogonal to K; they are replaced by Gaussian columns (stream `stream`),
+// orthonormalised the same way, so that K stays orthonormal.
+template <class S>
+void orthonormalize_against(const ConstMatRef<S>& K, Mat<S>& Y, std::uint64_t seed, std::uint64_t stream) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    isvd_detail::project_out<S>(K, Y);
+    isvd_detail::project_out<S>(K, Y);
+    blas::qr_thin<S>(Y);
+    Mat<S> T(K.cols(), Y.cols());
+    blas::gemm<S>('T', 'N', S(1), K, Y, S(0), T);
+    if (T.cwiseAbs().maxCoeff() <= S(1e3) * std::numeric_limits<S>::epsilon()) return;
+    Mat<S> G(Y.cols(), Y.rows());  // row-major Y.rows() x Y.cols()
+    isvd_gaussian(seed, stream, Y.rows(), Y.cols(), G.data());
+    Y = G.transpose();
+  }
+  require(false, "truncated_svd: could not extend the basis");
+}
 
 // Thin SVD of a tall B (rows >= cols) in double: B = P diag(sv) W^T, P from a Householder QR
 // of B (LAPACK where given) and the SVD of its small triangular factor.
@@ -115,21 +134,27 @@ TruncatedSvd<S> truncated_svd(const IsvdBlock<S>& A, const TruncatedSvdOptions& 
     const index_t p = op.rows(), q = op.cols();  // p = short side
     Mat<S> omega(q, l);                          // column-major q x l = row-major l x q
     isvd_gaussian(opt.seed, 0, l, q, omega.data());
-    Mat<S> K(p, l * (opt.power_iters + 1));
+    const index_t c = l * (opt.power_iters + 1);
+    Mat<S> K(p, c);   // the basis: block it is the part of iterate it new to the earlier ones
+    Mat<S> Bt(q, c);  // op^T K, block by block as the iteration computes it
     Mat<S> Y, Z;
     op.times(omega, Y);
     blas::qr_thin<S>(Y);
     K.leftCols(l) = Y;
-    for (int it = 1; it <= opt.power_iters; ++it) {
-      op.times_t(Y, Z);
+    for (int it = 0;; ++it) {
+      const auto Kit = K.middleCols(l * it, l);
+      auto Bit = Bt.middleCols(l * it, l);
+      if (op.transposed)
+        A.apply(Kit, false, Bit);
+      else
+        A.apply_t(Kit, Bit);
+      if (it == opt.power_iters) break;
+      Z = Bit;
       blas::qr_thin<S>(Z);
       op.times(Z, Y);
-      blas::qr_thin<S>(Y);
-      K.middleCols(l * it, l) = Y;
+      svd_detail::orthonormalize_against<S>(K.leftCols(l * (it + 1)), Y, opt.seed, std::uint64_t(it + 1));
+      K.middleCols(l * (it + 1), l) = Y;
     }
-    if (opt.power_iters > 0) blas::qr_thin<S>(K);
-    Mat<S> Bt;  // q x c: op^T K
-    op.times_t(K, Bt);
     Mat<S> P;
     Vec<double> sv;
     Mat<double> W;
