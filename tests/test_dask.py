@@ -459,7 +459,8 @@ def test_isvd_survives_a_killed_worker(client):
 
 def test_complete_survives_a_killed_worker(client):
     M = _ratings(seed=3)
-    expected = lralg.complete(M, 3, max_iter=6, rng=1)
+    # tol=0: all 6 sweeps run, so tasks follow the kill at sweep 2 and the scheduler sees it
+    expected = lralg.complete(M, 3, max_iter=6, tol=0, rng=1)
 
     killed = {}
 
@@ -467,7 +468,9 @@ def test_complete_survives_a_killed_worker(client):
         if state["sweep"] == 2:
             _kill_one_worker(client, killed)
 
-    res = lralg.dask.complete(_chunked(M, 30), 3, max_iter=6, rng=1, callback=kill_at_sweep_2, client=client)
+    res = lralg.dask.complete(
+        _chunked(M, 30), 3, max_iter=6, tol=0, rng=1, callback=kill_at_sweep_2, client=client
+    )
     assert res.n_iter == expected.n_iter
     np.testing.assert_allclose(res.U, expected.U, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(res.V, expected.V, rtol=1e-6, atol=1e-8)

@@ -346,3 +346,157 @@ def test_back_projection_norm_does_not_start_in_a_null_space():
     assert op.adjoint_norm(y) == pytest.approx(np.linalg.norm([[1, -1], [-2, 2]], 2), rel=1e-6)
     res = lralg.recover(y, op, 1, parameterization="asymmetric", rng=0, max_iter=200)
     assert np.all(np.isfinite(res.X))
+
+
+def _entry_problem(seed, outliers=0.0):
+    """A small noise-free entry-sampling problem (the docs' 150-case family), optionally with
+    a fraction of gross outliers: (X_true, operator, y)."""
+    rng = np.random.default_rng(seed)
+    n1, n2 = (int(x) for x in rng.integers(4, 10, size=2))
+    r = int(rng.integers(1, 3))
+    X = rng.standard_normal((n1, r)) @ rng.standard_normal((r, n2))
+    rows, cols = np.nonzero(rng.random((n1, n2)) < 0.7)
+    op = lralg.EntrySampling((n1, n2), rows, cols)
+    y = op.matvec(X)
+    hit = rng.random(y.size) < outliers
+    y[hit] += 10.0 * rng.standard_normal(int(hit.sum()))
+    return X, op, y, r
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_recover_converged_means_the_data_are_fitted(seed):
+    # Oracle: the clean measurements of X_true. A converged fit matches at least half of
+    # them to sqrt(tol); the l1 stop on a vanishing (decayed) step alone used to say converged.
+    X, op, y, r = _entry_problem(seed)
+    res = lralg.recover(y, op, r, parameterization="asymmetric", rng=0)
+    gap = np.abs(op.matvec(res.X) - op.matvec(X))
+    assert res.median_residual == pytest.approx(np.median(gap) / np.median(np.abs(y)), rel=1e-6, abs=1e-15)
+    if res.converged:
+        assert np.median(gap) <= 1e-4 * np.median(np.abs(y)), res.message
+    else:
+        assert res.message == "max_iter reached" or res.message.startswith("stalled")
+
+
+def test_recover_poor_local_fits_are_no_longer_converged():
+    # 12 of the 30 cases above end with most measurements unfitted; the old rule called 11 of
+    # them converged, now they report a stall
+    poor = 0
+    for seed in range(30):
+        X, op, y, r = _entry_problem(seed)
+        res = lralg.recover(y, op, r, parameterization="asymmetric", rng=0)
+        unfitted = np.median(np.abs(op.matvec(res.X) - y)) > 1e-2 * np.median(np.abs(y))
+        poor += unfitted
+        assert not (res.converged and unfitted)
+    assert poor >= 5  # the family does contain poor local fits
+
+
+@pytest.mark.parametrize("method", ["subgradient", "scaled-subgradient"])
+@pytest.mark.parametrize("seed", range(4))
+def test_recover_exact_recovery_under_outliers_is_converged(method, seed):
+    # With 10 % gross outliers the l1 loss at X_true is the outliers' share, often above half
+    # its start: the old rule called these exact recoveries stalled.
+    rng = np.random.default_rng(seed)
+    B = rng.standard_normal((8, 1))
+    X = B @ B.T
+    rows, cols = np.nonzero(rng.random((8, 8)) < 0.8)
+    op = lralg.EntrySampling((8, 8), rows, cols)
+    y = op.matvec(X)
+    hit = rng.random(y.size) < 0.1
+    y[hit] += 10.0 * rng.standard_normal(int(hit.sum()))
+    res = lralg.recover(y, op, 1, method=method, rng=0)
+    assert np.linalg.norm(res.X - X) / np.linalg.norm(X) < 1e-6
+    assert res.converged and res.median_residual < 1e-6, res.message
+
+
+# ---- complete: a start that settles before the unregularized sweeps
+
+
+def _small_completion(seed, m=10, n=10, k=2, p=0.7):
+    """(A, B, mask): the 10 x 10 rank-2 family, M = A B^T observed on mask."""
+    rng = np.random.default_rng(seed)
+    A, B = rng.standard_normal((m, k)), rng.standard_normal((k, n)).T
+    return A, B, rng.random((m, n)) < p
+
+
+def _local_conditioning(A, B, mask):
+    """sigma_min / sigma_max of the Jacobian of (U, V) -> U V^T on the mask, the k^2 directions
+    of U V^T = (U G)(V G^-T) left out: 0 where the completion is not locally unique."""
+    (m, k), n = A.shape, B.shape[0]
+    rows, cols = np.nonzero(mask)
+    J = np.zeros((rows.size, (m + n) * k))
+    for q, (i, j) in enumerate(zip(rows, cols)):
+        J[q, i * k : (i + 1) * k] = B[j]
+        J[q, (m + j) * k : (m + j + 1) * k] = A[i]
+    s = np.linalg.svd(J, compute_uv=False)
+    dim = (m + n) * k - k * k
+    return s[dim - 1] / s[0] if rows.size >= dim else 0.0
+
+
+@pytest.mark.parametrize("init", ["svd", "random"])
+def test_complete_recovers_every_determined_well_conditioned_case(init):
+    # Without the settling sweeps 31 of these 120 cases ended at a relative error of 11 or more
+    # with "random" (and seed 122 at 13.9 with "svd"): rows or columns with few observations
+    # overfit the start and alternating minimization followed their factors off to infinity.
+    checked = 0
+    for seed in range(150):
+        A, B, mask = _small_completion(seed)
+        if min(mask.sum(0).min(), mask.sum(1).min()) < 3 or _local_conditioning(A, B, mask) < 0.1:
+            continue
+        M = A @ B.T
+        res = lralg.complete(np.where(mask, M, np.nan), 2, method="altmin", init=init, rng=0)
+        error = np.linalg.norm(res.to_dense() - M) / np.linalg.norm(M)
+        assert error < 1e-6, (seed, error, res.n_iter)
+        assert res.settling_sweeps == 10
+        checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("seed", [28, 122, 190, 223, 231, 256, 278])
+def test_complete_svd_start_no_longer_blows_up(seed):
+    # each ended at a relative error of 14 to 36 with a training RMSE of 0.06 to 0.34
+    A, B, mask = _small_completion(seed)
+    M = A @ B.T
+    res = lralg.complete(np.where(mask, M, np.nan), 2, method="altmin", init="svd", rng=0)
+    assert np.linalg.norm(res.to_dense() - M) / np.linalg.norm(M) < 1e-6
+    assert np.abs(res.U).max() < 10 and np.abs(res.V).max() < 10
+
+
+@pytest.mark.parametrize("method", ["altmin", "robust-altmin"])
+@pytest.mark.parametrize("init", ["svd", "random"])
+def test_complete_noisy_full_fit_reaches_the_truncated_svd(method, init):
+    # Oracle (Eckart-Young): fully observed, the best rank-k fit is the truncated SVD; the
+    # settling path ends at the unregularized optimum, not at a regularized one.
+    rng = np.random.default_rng(3)
+    M = rng.standard_normal((30, 3)) @ rng.standard_normal((3, 20)) + 0.3 * rng.standard_normal((30, 20))
+    s = np.linalg.svd(M, compute_uv=False)
+    best = np.sqrt(np.sum(s[3:] ** 2) / M.size)
+    res = lralg.complete(M, 3, method=method, init=init, rng=0, tol=1e-12, max_iter=300)
+    assert res.settling_sweeps == 10
+    assert res.history[-1]["rmse"] == pytest.approx(best, rel=1e-6)
+
+
+def test_settling_stays_above_the_fits_reg_and_skips_warm_starts():
+    from lralg._completion_init import settle_schedule
+
+    full = settle_schedule(0.0, 70, (10, 10), 1.0)
+    assert len(full) == 10 and full == sorted(full, reverse=True) and full[0] == pytest.approx(0.3 * 7.0)
+    assert all(r > 0.5 for r in settle_schedule(0.5, 70, (10, 10), 1.0))
+    assert settle_schedule(100.0, 70, (10, 10), 1.0) == []
+    A, B, mask = _small_completion(1)
+    observed = np.where(mask, A @ B.T, np.nan)
+    first = lralg.complete(observed, 2, rng=0, max_iter=2)
+    assert lralg.complete(observed, 2, rng=0, warm_start=first, max_iter=1).settling_sweeps == 0
+    assert lralg.complete(observed, 2, rng=0, reg=1e3, max_iter=1).settling_sweeps == 0
+    assert lralg.complete(observed, 2, bias=True, rng=0, max_iter=1).settling_sweeps == 0  # reg="auto"
+
+
+@pytest.mark.parametrize("init", ["svd", "random"])
+def test_complete_noisy_underdetermined_fits_run_quietly(init):
+    # The cases a factor-norm detector flagged by the thousand: noisy data, rows observed fewer
+    # times than the rank. Nothing is flagged or raised; the factors stay finite.
+    for seed in range(20):
+        A, B, mask = _small_completion(seed, p=0.4)
+        noisy = A @ B.T + 0.1 * np.random.default_rng(seed + 1000).standard_normal(mask.shape)
+        res = lralg.complete(np.where(mask, noisy, np.nan), 2, method="altmin", init=init, rng=0)
+        assert np.isfinite(res.U).all() and np.isfinite(res.V).all()
+        assert res.settling_sweeps == 10 and res.n_iter >= 1

@@ -1,5 +1,6 @@
 """The starting factors of :func:`lralg.complete`: the clipped SVD of the
-observed matrix (Jain, Netrapalli and Sanghavi 2013) or a random orthonormal U."""
+observed matrix (Jain, Netrapalli and Sanghavi 2013) or a random orthonormal U,
+then settled by a few sweeps along a decreasing regularization."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["init_random", "init_svd", "random_factors", "svd_factors"]
+__all__ = ["init_random", "init_svd", "random_factors", "settle", "settle_schedule", "svd_factors"]
+
+# The settling sweeps (see settle_schedule): _SETTLE_SWEEPS sweeps at each of
+# _SETTLE_POINTS values of reg, from _SETTLE_START units down by _SETTLE_STEP
+# per point; points at or below the fit's own reg are skipped.
+_SETTLE_START = 0.3
+_SETTLE_STEP = 0.3
+_SETTLE_POINTS = 5
+_SETTLE_SWEEPS = 2
+_EXACT_SOLVES = 1  # the core's method id of "altmin"
 
 
 def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
@@ -88,3 +98,34 @@ def random_factors(shape, mean_square, k, rng, dtype):
     level = math.sqrt(mean_square * m * n) if mean_square is not None else 1.0
     U = np.ascontiguousarray(q * math.sqrt(level / k), dtype=dtype)
     return U, np.zeros((n, k), dtype=dtype)
+
+
+def settle_schedule(reg: float, nnz: int, shape, rms: float) -> list:
+    """The reg of each settling sweep: a short decreasing path above the fit's ``reg``.
+
+    The unit, ``rms nnz / sqrt(m n)``, is about p sigma_1 for an m x n matrix
+    of RMS ``rms`` observed at the rate p: a row's normal matrix has
+    eigenvalues near p sigma_l, so the first point damps every direction and
+    the last leaves the top ones free. Unregularized exact solves from a
+    poor start overfit the start's errors on rows and columns with few
+    observations, and alternating minimization then follows a valley in
+    which those factor rows grow without bound while the training error
+    creeps down (the infimum of the masked fit lies at infinity there); the
+    path keeps the factors bounded until they fit.
+    """
+    m, n = shape
+    unit = rms * nnz / math.sqrt(m * n)
+    points = [_SETTLE_START * unit * _SETTLE_STEP**i for i in range(_SETTLE_POINTS)]
+    return [r for r in points if r > reg for _ in range(_SETTLE_SWEEPS)]
+
+
+def settle(state, schedule, method_id: int, seed: int) -> None:
+    """Runs one sweep of ``state`` (a SweepState, updated in place) at each reg of ``schedule``."""
+    from ._completion_sweeps import solver_settings  # that module imports this one
+
+    # exact solves whatever the method: robust-altmin's preconditioner follows each block's
+    # share of observations once reg > 0, and the two homes must settle alike
+    for sweep, reg in enumerate(schedule, start=1):
+        state.sweep(solver_settings(_EXACT_SOLVES, reg, state.mu, seed), sweep)
+    if schedule and not (np.isfinite(state.U).all() and np.isfinite(state.V).all()):
+        raise FloatingPointError("complete: the factors diverged while settling the start; try reg > 0")

@@ -364,10 +364,12 @@ def fit(
     tol: float,
     progress=None,
     callback=None,
+    settle_start=True,
 ):
     """complete's fit, wherever ``data`` lives: with ``auto``, reg chosen by :func:`select_reg`
     on a split of ``data`` (started from ``start_factors(train)``), then the sweeps on all of
-    it (from the best factors of the path, or ``start_factors(data)``).
+    it (from the best factors of the path, or ``start_factors(data)`` settled by
+    :func:`~lralg._completion_init.settle` unless ``settle_start`` is False: a warm start).
 
     Returns ``(state, history, converged, reg, reg_path)``.
     """
@@ -383,6 +385,12 @@ def fit(
         factors = start_factors(data)
         seed = seed_from_rng(generator)
     state = data.state(factors)
+    from ._completion_init import settle, settle_schedule  # the init imports this module
+
+    settled = settle_start and not auto and max_iter > 0
+    schedule = settle_schedule(reg, state.nnz, (state.m, state.n), state.scale) if settled else []
+    settle(state, schedule, method_id, seed)
+    state.settling_sweeps = len(schedule)
     history, converged = run_sweeps(
         state,
         method_id=method_id,

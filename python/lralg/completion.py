@@ -118,6 +118,8 @@ class CompletionResult(Result):
         With ``reg="auto"``: per point of the path in the order fitted
         (decreasing; then upwards where the first point was best), ``reg``,
         ``validation_rmse`` (on the held-out observations) and ``n_iter``.
+    settling_sweeps : int
+        Sweeps at a larger reg that settled the start (see ``init``), not in ``n_iter``.
 
     Examples
     --------
@@ -143,6 +145,7 @@ class CompletionResult(Result):
     reg: float = 0.0
     clip: tuple | None = None
     reg_path: list | None = None
+    settling_sweeps: int = 0
 
     def __post_init__(self):
         self.mean = float(self.mean)
@@ -426,8 +429,9 @@ def complete(
         the previous one, or the training RMSE reaches rounding level (an
         exact fit). 0 runs ``max_iter`` sweeps unless the fit is exact.
     init : {"svd", "random"}
-        "svd": top-k singular vectors of the rescaled observed matrix, rows
-        clipped (Jain, Netrapalli and Sanghavi). "random": a random orthonormal U.
+        "svd": top-k singular vectors of the rescaled observed matrix, rows clipped
+        (Jain, Netrapalli and Sanghavi). "random": a random orthonormal U. Either then
+        settles in up to 10 sweeps at a decreasing reg above ``reg`` (not with "auto" or warm_start).
     warm_start : CompletionResult, optional
         Start from these factors (same shape, rank and bias) instead of ``init``.
     validation : float in (0, 1)
@@ -536,6 +540,7 @@ def complete(
             tol=tol,
             progress=progress,
             callback=callback,
+            settle_start=warm_start is None,
         )
     finally:
         progress.close()
@@ -558,6 +563,7 @@ def _fitted(state, history, converged, method, reg, clip, reg_path) -> Completio
         reg=reg,
         clip=clip,
         reg_path=reg_path,
+        settling_sweeps=getattr(state, "settling_sweeps", 0),
     )
 
 

@@ -421,6 +421,7 @@ def complete(
         max_iter=max_iter,
         tol=tol,
         callback=callback,
+        settle_start=warm_start is None,
     )
     return _fitted(state, history, converged, method, reg, clip, reg_path)
 

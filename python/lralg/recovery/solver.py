@@ -56,9 +56,16 @@ class RecoveryResult(Result):
     n_iter : int
         Iterations run.
     converged : bool
-        Whether the tolerance was met (otherwise max_iter or the callback stopped it,
-        or the factors stalled: a relative change below tol while the loss is still
-        above half its start counts as a stall, not as convergence).
+        Whether the fit met the tolerance: the relative residual below tol, or
+        a relative change of the factors below tol with the data fitted: for
+        GD the loss below half its start, for the sub-gradient methods (whose
+        steps decay anywhere) ``median_residual <= sqrt(tol)``. Otherwise
+        max_iter, the callback or a stall stopped the run (``message`` says which).
+    median_residual : float
+        ``median |A(X) - y| / median |y|`` at the result (``mean |y|`` where the
+        median is 0): near 0 where at least half of the measurements are
+        fitted (exact recovery from sparse outliers), at the noise level or
+        above otherwise.
     method : str
         The method that ran.
     parameterization : str
@@ -91,6 +98,7 @@ class RecoveryResult(Result):
     switch_iter: int | None = None
     decay_start: int | None = None
     message: str = ""
+    median_residual: float = math.nan
     _X: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -148,8 +156,11 @@ _STEP = {"symmetric": 0.2, "asymmetric": 0.1}
 _SCALED_STEP = 0.025
 _SCALED_INIT = 1e-30
 _DAMPING = 0.05
-# A stop on a small relative change counts as convergence only once the loss
-# fell below this fraction of its starting value.
+# A stop on a small relative change counts as convergence only where the data
+# are fitted: for the l2 methods (fixed step: the change is the gradient's size)
+# once the loss fell below _STALL_FRACTION of its start; for the l1 methods (the
+# change vanishes with the decaying step wherever the iterate is) once the median
+# relative residual is at most sqrt(tol).
 _STALL_FRACTION = 0.5
 
 
@@ -206,6 +217,32 @@ def _precondition(grad, factor, lam):
         return None
     P.flat[:: P.shape[0] + 1] += lam
     return grad @ np.linalg.inv(P).astype(grad.dtype, copy=False)
+
+
+def _median_residual(r, y_scale: float) -> float:
+    """``median |r|`` relative to ``y_scale``, median |y| (mean |y| where that is 0)."""
+    return float(np.median(np.abs(r))) / y_scale
+
+
+def _judge_stop(loss: str, fit: float, median_residual: float, tol: float) -> tuple:
+    """(converged, message) of a stop on a relative change of the factors below tol."""
+    if loss == "l2":
+        # a fixed step: the change is the gradient's size, a stationary point
+        # unless the factors never left the saddle near zero or never moved
+        if fit < _STALL_FRACTION:
+            return True, "relative change below tol"
+        return False, (
+            f"stalled: the factors stopped moving with the loss still at {fit:.3g} of its start "
+            "(a start or step that leaves them in place?)"
+        )
+    # the sub-gradient steps decay: the change vanishes wherever the iterate is
+    if median_residual <= math.sqrt(tol):
+        return True, "relative change below tol with half the measurements fitted"
+    return False, (
+        f"stalled: the step decayed until the factors stopped moving, the median residual "
+        f"{median_residual:.3g} of the median measurement and the loss {fit:.3g} of its start "
+        "(dense noise, a poor local fit, or a start, step or damping that leaves them in place)"
+    )
 
 
 def recover(
@@ -301,7 +338,7 @@ def recover(
     depend on the scale of y. The adaptive schedule multiplies the step by
     0.93 after each iteration whose step raised the l1 loss and otherwise by
     1.01 (U U^T) or 1 (F G^T), never above eta_0. The docs page gives the
-    measurements behind the defaults, and the limits.
+    measurements behind the defaults, the limits and what ``converged`` means.
 
     References
     ----------
@@ -390,6 +427,7 @@ def recover(
     y_norm = float(np.linalg.norm(y))
     if y_norm == 0.0:
         raise ValueError("y is all zeros: nothing to recover")
+    y_scale = float(np.median(np.abs(y))) or float(np.mean(np.abs(y)))
     Z1 = gen.standard_normal((n1, 1)).astype(dtype)
     Z2 = gen.standard_normal((n2, 1)).astype(dtype)
     gamma = float(np.linalg.norm(op.forward(Z1, Z2)) ** 2) / (m * float(np.sum(Z1**2) * np.sum(Z2**2)))
@@ -529,16 +567,7 @@ def recover(
                 converged, message = True, "residual below tol (relative)"
                 break
             if change <= tol:
-                # Factors that stop moving are converged only where the loss went
-                # down: at its starting value they sit at the saddle near zero or
-                # take steps too small to move (init_scale, step, damping).
-                converged = f < _STALL_FRACTION * f0
-                message = (
-                    "relative change below tol"
-                    if converged
-                    else "stalled: the factors stopped moving with the loss still at "
-                    f"{fit:.3g} of its start (a start, step or damping that leaves them in place?)"
-                )
+                converged, message = _judge_stop(loss, fit, _median_residual(r, y_scale), tol)
                 break
         factors = (U,) if parameterization == "symmetric" else (F, G)
     return RecoveryResult(
@@ -553,4 +582,5 @@ def recover(
         switch_iter=switch_iter,
         decay_start=None if schedule is None else schedule.start,
         message=message,
+        median_residual=_median_residual(r, y_scale),
     )
