@@ -470,11 +470,9 @@ def complete(
 
     Notes
     -----
-    "robust-altmin" costs ``O(|Omega| k)`` per sweep plus ``O((m + n) k^2)``;
-    "altmin" ``O(|Omega| k^2)``; "auto" adds a few fits of at most 15 sweeps. The
-    result is the same for any number of threads (same seed, same result).
-    Rows or columns without observations get zero factors. For robust
-    completion (l1 loss) see :func:`recover` with ``EntrySampling``.
+    A sweep costs ``O(|Omega| k + (m + n) k^2)`` ("robust-altmin") or ``O(|Omega| k^2)``
+    ("altmin"); "auto" adds a few fits of at most 15 sweeps. The result does not depend on
+    the thread count. Unobserved rows or columns get zero factors. l1 loss: :func:`recover`.
 
     References
     ----------
