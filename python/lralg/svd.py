@@ -90,17 +90,17 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     0.521
     """
     device = check_device(device)
-    A = check_matrix(A, "A")
+    A = check_matrix(A, "A", allow_nan=True)  # _Block refuses NaN/Inf
     m, n = A.shape
     rank = check_rank(rank, upper=min(m, n))
     oversampling = check_int(oversampling, "oversampling", low=0)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
+    block = _Block(A, 1, "A")
     cuda = cuda_backend("truncated_svd") if device == "cuda" else None
     if cuda is not None and is_sparse(A):
         raise NotImplementedError(
             "truncated_svd(device='cuda') takes dense A; sparse A has no CUDA kernel yet, use device='cpu'"
         )
-    block = _Block(A, 1, "A")
     seed = seed_from_rng(rng)
     if cuda is not None:
         u, s, vt, error_sq = cuda.truncated_svd(block.X, block.sqnorm, rank, oversampling, power_iters, seed)
