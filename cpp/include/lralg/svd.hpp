@@ -7,12 +7,14 @@
 //   K = [A Omega, (A A^T) A Omega, ..., (A A^T)^q A Omega]   (m x (q + 1) l),
 //
 // computed as a block Lanczos-style recurrence with full reorthogonalisation: each iterate is
-// orthonormalised against the earlier ones (projected out twice, then Householder QR) before
+// orthonormalised against the earlier ones (projected out twice, then Cholesky QR) before
 // the next product, so that K = [K_0, ..., K_q] is orthonormal as it grows and the small
 // singular directions are not lost to rounding. The products op^T K_i that drive the iteration
 // are kept: together they are B^T = A^T K (n x (q + 1) l), so no pass over A is spent on it
 // ((2q + 2) l products with A or A^T in all, against (3q + 2) l where B is formed from the
-// finished K). The SVD of B^T gives A ~ K K^T A = (K V_B) S U_B^T, truncated to `rank`. Keeping
+// finished K). The SVD of B^T gives A ~ K K^T A = (K V_B) S U_B^T, truncated to `rank`. Cholesky
+// QR and the Gram-matrix SVD of B square condition numbers: each checks its result and gives way
+// to Householder QR where it would lose accuracy. Keeping
 // every iterate, not only the last, is what makes the space a block Krylov space: for the same
 // products with A it is more accurate than subspace iteration on slowly decaying spectra.
 //
