@@ -231,6 +231,7 @@ def train(method, data, vocab, args):
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return model, {
         "method": method,
+        "lr": args.method_lr.get(method, args.lr),
         "val_loss": val_loss,
         "perplexity": math.exp(val_loss),
         "params": params,
@@ -266,12 +267,15 @@ def part_pretrain(args):
     note = (
         f"Character-level transformer, {args.layers} layers, width {args.width}, block {args.block}, "
         f"batch {args.batch}, {args.steps} steps (the same batches for every method), rank {args.rank} "
-        f"in every attention and MLP matrix, lr {_lr_text(methods, args)}; validation plays "
+        f"in every attention and MLP matrix, lr {'in the lr column' if args.merge else _lr_text(methods, args)}; "
+        "validation plays "
         f"{', '.join(VALIDATION_PLAYS)}. "
         "Seconds per step are medians of wall time and of the process's CPU time (the steadier of the two "
         "when the machine is shared); peak memory is the resident memory training adds above the level "
         "before the model is built. " + args.conditions
     )
+    if args.merge:
+        rows = _harness.merged_rows(args.pretrain_report, rows, ("method",))
     _harness.report(args.pretrain_report, rows, note=note)
     return dense_model, (train_ids, vocab)
 
@@ -435,6 +439,9 @@ def main():
     p.add_argument("--method-lr", nargs="*", default=[], metavar="METHOD=LR", help="a method's own lr")
     p.add_argument(
         "--pretrain-report", default="nn_training_pretrain", help="results name of the pretraining table"
+    )
+    p.add_argument(
+        "--merge", action="store_true", help="put this run's rows in place of the same methods' rows"
     )
     p.add_argument("--eval-batches", type=int, default=20)
     p.add_argument("--maestro-steps", type=int, default=3000)
