@@ -506,3 +506,21 @@ def test_reg_auto_clip_and_validation_bad_input():
         lralg.complete(M, 2, clip=3.0)
     with pytest.raises(ValueError, match="validation"):
         lralg.complete(sp.csr_array(([4.0], ([0], [0])), shape=(2, 2)), 1, reg="auto", rng=0)
+
+
+def test_blas_limited_to_one_thread_while_fitting():
+    # NumPy's BLAS threads spinning beside the core's OpenMP loops cost a default fit several
+    # times its time; complete runs with the BLAS at one thread and restores it afterwards
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas_threads()
+    seen = []
+    rng = np.random.default_rng(0)
+    M = sp.random(60, 40, density=0.4, random_state=0, format="csr")
+    M.data = rng.standard_normal(M.nnz)
+    lralg.complete(M, 3, rng=0, max_iter=3, callback=lambda *args: seen.append(blas_threads()))
+    assert seen and all(all(n == 1 for n in threads) for threads in seen)
+    assert blas_threads() == before

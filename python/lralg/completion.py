@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._blas import one_blas_thread
 from ._completion_init import init_random, init_svd
 from ._completion_sweeps import REG_PER_ENTRY, LocalObservations, fit, half_sweep_options, with_ones
 from ._device import check_device, cuda_backend
@@ -379,6 +380,7 @@ class CompletionResult(Result):
         )
 
 
+@one_blas_thread
 def complete(
     M,
     rank,
