@@ -37,7 +37,7 @@ py::array_t<S, py::array::f_style> to_farray(const Mat<S>& M) {
 }
 
 inline py::array_t<double> to_vector(const double* v, std::size_t n) {
-  py::array_t<double> out(py::ssize_t(n));
+  py::array_t<double> out(static_cast<py::ssize_t>(n));
   if (n) std::memcpy(out.mutable_data(), v, sizeof(double) * n);
   return out;
 }
