@@ -166,6 +166,16 @@ def report(name: str, rows: list[dict], columns: list[str] | None = None, note: 
     return table
 
 
+def merged_rows(name: str, rows: list[dict], key: tuple[str, ...]) -> list[dict]:
+    """The rows of bench/results/<name>.json with `rows` put in place of those that share their
+    `key` columns (new keys appended): a partial rerun merged into its table."""
+    path = RESULTS_DIR / f"{name}.json"
+    old = json.loads(path.read_text())["rows"] if path.exists() else []
+    new = {tuple(r.get(k) for k in key): r for r in rows}
+    out = [new.pop(tuple(r.get(k) for k in key), r) for r in old]
+    return out + list(new.values())
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     """Common flags: --repeat and --quick (smaller sizes, for a smoke run)."""
     p = argparse.ArgumentParser(description=description)

@@ -135,7 +135,7 @@ def build(method, vocab, args):
     import lralg.nn as lnn
 
     model = make_model(vocab, args.width, args.layers, args.block, seed=0)
-    lr, r = args.lr, args.rank
+    lr, r = args.method_lr.get(method, args.lr), args.rank
     after = None
     if method == "low-rank":
         from lralg.nn._modules import find_layers, replace_module
@@ -231,6 +231,7 @@ def train(method, data, vocab, args):
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return model, {
         "method": method,
+        "lr": args.method_lr.get(method, args.lr),
         "val_loss": val_loss,
         "perplexity": math.exp(val_loss),
         "params": params,
@@ -240,12 +241,15 @@ def train(method, data, vocab, args):
     }
 
 
+PRETRAIN_METHODS = ("dense", "low-rank", "SLTrain", "SST", "GaLore", "DCTAdamW")
+
+
 def part_pretrain(args):
     import torch
 
     torch.set_num_threads(args.threads)
     train_ids, val_ids, vocab = encode(*shakespeare_text())
-    methods = ["dense", "low-rank", "SLTrain", "SST", "GaLore", "DCTAdamW"]
+    methods = args.methods
     rows, dense_model = [], None
     for method in methods:
         try:
@@ -263,13 +267,35 @@ def part_pretrain(args):
     note = (
         f"Character-level transformer, {args.layers} layers, width {args.width}, block {args.block}, "
         f"batch {args.batch}, {args.steps} steps (the same batches for every method), rank {args.rank} "
-        f"in every attention and MLP matrix, lr {args.lr}; validation plays {', '.join(VALIDATION_PLAYS)}. "
+        f"in every attention and MLP matrix, lr {'in the lr column' if args.merge else _lr_text(methods, args)}; "
+        "validation plays "
+        f"{', '.join(VALIDATION_PLAYS)}. "
         "Seconds per step are medians of wall time and of the process's CPU time (the steadier of the two "
         "when the machine is shared); peak memory is the resident memory training adds above the level "
         "before the model is built. " + args.conditions
     )
-    _harness.report("nn_training_pretrain", rows, note=note)
+    if args.merge:
+        rows = _harness.merged_rows(args.pretrain_report, rows, ("method",))
+    _harness.report(args.pretrain_report, rows, note=note)
     return dense_model, (train_ids, vocab)
+
+
+def _lr_text(methods, args):
+    special = [f"{m} {args.method_lr[m]:g}" for m in methods if m in args.method_lr]
+    return f"{args.lr:g}" + (f" ({', '.join(special)})" if special else "")
+
+
+def _method_lrs(pairs):
+    """--method-lr SLTrain=3e-3 GaLore=1e-2 -> {"SLTrain": 0.003, "GaLore": 0.01}."""
+    out = {}
+    for pair in pairs:
+        method, _, value = pair.partition("=")
+        if method not in PRETRAIN_METHODS or not value:
+            raise SystemExit(
+                f"--method-lr takes METHOD=LR with METHOD one of {PRETRAIN_METHODS}, got {pair!r}"
+            )
+        out[method] = float(value)
+    return out
 
 
 # --- Maestro -------------------------------------------------------------------------------------
@@ -409,12 +435,21 @@ def main():
     p.add_argument("--rank", type=int, default=64)
     p.add_argument("--interval", type=int, default=200)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--methods", nargs="+", default=list(PRETRAIN_METHODS), choices=PRETRAIN_METHODS)
+    p.add_argument("--method-lr", nargs="*", default=[], metavar="METHOD=LR", help="a method's own lr")
+    p.add_argument(
+        "--pretrain-report", default="nn_training_pretrain", help="results name of the pretraining table"
+    )
+    p.add_argument(
+        "--merge", action="store_true", help="put this run's rows in place of the same methods' rows"
+    )
     p.add_argument("--eval-batches", type=int, default=20)
     p.add_argument("--maestro-steps", type=int, default=3000)
     p.add_argument("--maestro-lr", type=float, default=1e-2)
     p.add_argument("--mlp-steps", type=int, default=300)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
+    args.method_lr = _method_lrs(args.method_lr)
     if args.quick:
         args.steps, args.width, args.layers, args.block, args.batch = 60, 64, 2, 32, 8
         args.rank, args.interval, args.eval_batches, args.repeat = 8, 20, 8, 3

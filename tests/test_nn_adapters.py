@@ -200,6 +200,23 @@ def test_triadapt_update_is_b_c_a_with_triangular_c():
     assert torch.allclose(layer(x), layer.base_layer(x) + x @ layer.delta_weight().T, atol=1e-4)
 
 
+def test_triadapt_starts_as_lora_and_growth_adds_nothing_until_trained():
+    base = _base()
+    tri = lnn.adapt(base, "triadapt", rank=4, init_rank=2, growth=2, total_steps=10, rng=0)
+    layer = tri[2]
+    assert torch.equal(layer.transformation(), torch.eye(2))  # C = I, B = 0: LoRA at rank 2
+    assert torch.equal(layer.delta_weight(), torch.zeros(64, 32))
+    bound = 1 / math.sqrt(32)  # A drawn as LoRA's (Kaiming uniform, a = sqrt 5)
+    assert 0 < float(layer.lora_A[0].detach().abs().max()) <= bound
+    with torch.no_grad():
+        layer.lora_B[0].normal_()
+    before = layer.delta_weight().clone()
+    layer.add_block(2)
+    assert torch.equal(layer.transformation(), torch.eye(4))
+    # new B columns are zero: the update is unchanged but for the scale alpha / r (r: 2 -> 4)
+    torch.testing.assert_close(layer.delta_weight(), before * 2 / 4)
+
+
 def test_triadapt_growth_keeps_optimizer_state_and_reaches_the_budget():
     model = lnn.adapt(_base(), "triadapt", rank=4, total_steps=30, interval=2, rng=0)
     x, y = _data()

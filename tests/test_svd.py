@@ -132,3 +132,34 @@ def test_property_valid_factorization(m, n, seed, data):
     actual = np.linalg.norm(A - (u * s) @ vt) / np.linalg.norm(A)
     assert res.error_estimate == pytest.approx(actual, abs=1e-6)
     assert actual >= _best(A, rank) - 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    decay=st.sampled_from([1.0, 0.97, 0.7, 0.3, 0.05]),
+    true_rank=st.integers(1, 120),
+    rank=st.integers(1, 12),
+    power_iters=st.integers(0, 3),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    seed=st.integers(0, 2**16),
+)
+def test_property_krylov_path_orthonormal_and_interlaced(decay, true_rank, rank, power_iters, dtype, seed):
+    # flat to steep spectra (steep and rank-deficient ones defeat the Gram matrix and Cholesky QR,
+    # which must then give way to Householder QR): the factors stay orthonormal, the Ritz values
+    # lie below the singular values, and a matrix of rank <= `rank` is recovered
+    rng = np.random.default_rng(seed)
+    m, n = 200, 120
+    u0, _ = np.linalg.qr(rng.standard_normal((m, true_rank)))
+    v0, _ = np.linalg.qr(rng.standard_normal((n, true_rank)))
+    sigma = decay ** np.arange(true_rank)
+    A = ((u0 * sigma) @ v0.T).astype(dtype)
+    u, s, vt = res = lralg.truncated_svd(A, rank, power_iters=power_iters, rng=seed)
+    tol = 1e-10 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(u.T.astype(np.float64) @ u, np.eye(rank), atol=tol)
+    np.testing.assert_allclose(vt.astype(np.float64) @ vt.T, np.eye(rank), atol=tol)
+    exact = np.linalg.svd(A.astype(np.float64), compute_uv=False)[:rank]
+    assert np.all(s >= 0) and np.all(np.diff(s.astype(np.float64)) <= tol)
+    assert np.all(s <= exact * (1 + tol) + tol)
+    if true_rank <= rank and dtype == np.float64:
+        np.testing.assert_allclose((u * s) @ vt, A, atol=1e-9)
+        assert res.error_estimate <= 1e-6

@@ -8,6 +8,7 @@ float64; complex, object, string and other dtypes are refused.
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 import os
@@ -50,9 +51,15 @@ def check_dtype(dtype, name: str) -> np.dtype:
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:
-    # min and max propagate NaN and meet any Inf, without the temporary
-    # boolean array of np.isfinite (as large as the input, in bytes per entry)
-    if values.size and not (np.isfinite(values.min()) and np.isfinite(values.max())):
+    # A finite sum proves every value finite in one pass, without the temporary
+    # boolean array of np.isfinite; only a sum that overflowed needs min and max
+    # (which propagate NaN and meet any Inf) to tell large values from bad ones.
+    if not values.size:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(values.sum()):
+            return
+    if not (np.isfinite(values.min()) and np.isfinite(values.max())):
         raise ValueError(f"{name} contains NaN or Inf")
 
 
@@ -159,7 +166,9 @@ def check_sparse_structure(x, name: str) -> None:
             _check_index_range(idx, size, name, what)
 
 
-def check_sparse(x, name: str, *, allow_empty: bool = False, dtype=None) -> sp.csr_array:
+def check_sparse(
+    x, name: str, *, allow_empty: bool = False, allow_nan: bool = False, dtype=None
+) -> sp.csr_array:
     """A scipy.sparse matrix or array as canonical CSR (sorted, no duplicates).
 
     The input is never densified; it is converted (copied) only where its
@@ -182,29 +191,42 @@ def check_sparse(x, name: str, *, allow_empty: bool = False, dtype=None) -> sp.c
     if not csr.has_canonical_format:
         csr = csr.copy()  # canonicalising works in place: keep the caller's arrays intact
         csr.sum_duplicates()
-    _check_finite(csr.data, name)
+    if not allow_nan:
+        _check_finite(csr.data, name)
     return csr
 
 
-def check_magnitude(x, name: str) -> None:
+def check_magnitude(x, name: str, *, sqnorm: float | None = None) -> None:
     """Refuse a matrix whose squares overflow its dtype when summed along a side.
 
     The SVD-type methods form Gram matrices and squared norms (sums of
     ``max(m, n)`` squares) in the dtype of the data: with values near
     ``sqrt(max)`` (1e154 in float64, 1e19 in float32) those overflow and the
     eigensolvers fail or drop the block. Refused with the largest value named.
+    `sqnorm`, the squared Frobenius norm where the caller has it, bounds every
+    value and spares the passes over the data when it is small enough.
     """
     values = x.data if is_sparse(x) else x
     if values.size == 0:
         return
+    if (
+        sqnorm is not None
+        and math.isfinite(sqnorm)
+        and math.sqrt(sqnorm) <= _magnitude_limit(values.dtype, x.shape)
+    ):
+        return
     check_value_range((float(values.min()), float(values.max())), values.dtype, x.shape, name)
+
+
+def _magnitude_limit(dtype, shape) -> float:
+    return float(np.sqrt(np.finfo(dtype).max / (16.0 * max(shape))))
 
 
 def check_value_range(value_range, dtype, shape, name: str) -> None:
     """check_magnitude from the smallest and largest values (lralg.dask gathers only those)."""
     amax = max(abs(value_range[0]), abs(value_range[1]))
     dtype = np.dtype(dtype)
-    limit = float(np.sqrt(np.finfo(dtype).max / (16.0 * max(shape))))
+    limit = _magnitude_limit(dtype, shape)
     if amax > limit:
         raise ValueError(
             f"{name} holds values up to {amax:.3g} in magnitude: their squares, summed over "
@@ -213,11 +235,11 @@ def check_value_range(value_range, dtype, shape, name: str) -> None:
         )
 
 
-def check_matrix(x, name: str, *, allow_empty: bool = False, dtype=None):
+def check_matrix(x, name: str, *, allow_empty: bool = False, allow_nan: bool = False, dtype=None):
     """A dense (see check_array) or sparse (see check_sparse) 2-D matrix."""
     if is_sparse(x):
-        return check_sparse(x, name, allow_empty=allow_empty, dtype=dtype)
-    return check_array(x, name, allow_empty=allow_empty, dtype=dtype)
+        return check_sparse(x, name, allow_empty=allow_empty, allow_nan=allow_nan, dtype=dtype)
+    return check_array(x, name, allow_empty=allow_empty, allow_nan=allow_nan, dtype=dtype)
 
 
 # The largest integer an argument may carry into the core: its sizes are

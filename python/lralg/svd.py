@@ -92,13 +92,13 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     0.521
     """
     device = check_device(device)
-    A = check_matrix(A, "A")
+    A = check_matrix(A, "A", allow_nan=True)  # _Block refuses NaN/Inf
     m, n = A.shape
     rank = check_rank(rank, upper=min(m, n))
     oversampling = check_int(oversampling, "oversampling", low=0)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
+    block = _Block(A, 1, "A")  # validates the values (NaN/Inf) before the device is asked for
     backend = cuda_backend("truncated_svd") if device == "cuda" else _core
-    block = _Block(A, 1, "A")
     seed = seed_from_rng(rng)
     u, s, vt, error_sq = backend.truncated_svd(block.core(backend), rank, oversampling, power_iters, seed)
     total = block.sqnorm

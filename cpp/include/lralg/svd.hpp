@@ -7,12 +7,14 @@
 //   K = [A Omega, (A A^T) A Omega, ..., (A A^T)^q A Omega]   (m x (q + 1) l),
 //
 // computed as a block Lanczos-style recurrence with full reorthogonalisation: each iterate is
-// orthonormalised against the earlier ones (projected out twice, then Householder QR) before
+// orthonormalised against the earlier ones (projected out twice, then Cholesky QR) before
 // the next product, so that K = [K_0, ..., K_q] is orthonormal as it grows and the small
 // singular directions are not lost to rounding. The products op^T K_i that drive the iteration
 // are kept: together they are B^T = A^T K (n x (q + 1) l), so no pass over A is spent on it
 // ((2q + 2) l products with A or A^T in all, against (3q + 2) l where B is formed from the
-// finished K). The SVD of B^T gives A ~ K K^T A = (K V_B) S U_B^T, truncated to `rank`. Keeping
+// finished K). The SVD of B^T gives A ~ K K^T A = (K V_B) S U_B^T, truncated to `rank`. Cholesky
+// QR and the Gram-matrix SVD of B square condition numbers: each checks its result and gives way
+// to Householder QR where it would lose accuracy. Keeping
 // every iterate, not only the last, is what makes the space a block Krylov space: for the same
 // products with A it is more accurate than subspace iteration on slowly decaying spectra.
 //
@@ -73,6 +75,39 @@ struct Side {
   }
 };
 
+// Z <- Z R^{-1} with R^T R = Z^T Z, `passes` times (Cholesky QR: all BLAS-3, where Householder QR
+// is bound by its panels). One pass leaves Z well conditioned, two orthonormal to rounding, as
+// long as Z is not ill conditioned: false (Z spanning the same space, for the caller's
+// Householder QR) where the Gram matrix is not positive definite, R's diagonal spans more than
+// 1e4, or the last pass of two still had to move Z noticeably.
+template <class S>
+bool cholesky_qr(Mat<S>& Z, int passes) {
+  const index_t c = Z.cols();
+  for (int pass = 0; pass < passes; ++pass) {
+    Mat<double> tmp;
+    const Mat<double>& Zd = isvd_detail::as_double(Z, tmp);
+    Mat<double> G(c, c);
+    blas::syrk<double>('T', 1.0, Zd, 0.0, G);
+    if (!blas::cholesky_lower(G)) return false;
+    const Vec<double> d = G.diagonal();
+    if (!(d.minCoeff() > 1e-4 * d.maxCoeff())) return false;
+    if (pass > 0 && pass == passes - 1 && (G - Mat<double>::Identity(c, c)).cwiseAbs().maxCoeff() > 0.1)
+      return false;
+    Mat<double> Rinv = G.transpose();
+    blas::inverse_upper(Rinv);
+    Mat<double> Zn(Z.rows(), c);
+    blas::gemm<double>('N', 'N', 1.0, Zd, Rinv, 0.0, Zn);
+    Z = isvd_detail::from_double<S>(std::move(Zn));
+  }
+  return true;
+}
+
+// Y <- an orthonormal basis of Y's columns: Cholesky QR twice, Householder QR where that fails.
+template <class S>
+void orthonormalize(Mat<S>& Y) {
+  if (!cholesky_qr<S>(Y, 2)) blas::qr_thin<S>(Y);
+}
+
 // Y <- an orthonormal basis of the part of range(Y) orthogonal to the orthonormal K: K
 // projected out twice (the first pass leaves rounding of Y's size), then a Householder QR. Where
 // Y lies in range(K) exactly (a matrix of exact zeros, an exhausted Krylov space), the QR's
@@ -83,7 +118,7 @@ void orthonormalize_against(const ConstMatRef<S>& K, Mat<S>& Y, std::uint64_t se
   for (int attempt = 0; attempt < 2; ++attempt) {
     isvd_detail::project_out<S>(K, Y);
     isvd_detail::project_out<S>(K, Y);
-    blas::qr_thin<S>(Y);
+    orthonormalize<S>(Y);
     Mat<S> T(K.cols(), Y.cols());
     blas::gemm<S>('T', 'N', S(1), K, Y, S(0), T);
     if (T.cwiseAbs().maxCoeff() <= S(1e3) * std::numeric_limits<S>::epsilon()) return;
@@ -108,6 +143,38 @@ void tall_svd(const Mat<S>& B, Mat<S>& P, Vec<double>& sv, Mat<double>& W) {
   const Mat<S> Ur = svd.matrixU().template cast<S>();
   P.resize(B.rows(), Ur.cols());
   blas::gemm<S>('N', 'N', S(1), Qb, Ur, S(0), P);
+}
+
+// The leading k singular triplets of a tall B (rows >= cols) in double, B W = P diag(sv), from
+// the eigenvectors W of the Gram matrix B^T B: one syrk and a small eigensolver, no QR of B.
+// Squaring costs relative accuracy eps (sv_1 / sv_i)^2 in the small singular values, and the
+// same loss shows in P's departure from orthonormality: where that exceeds `tol` (or a kept
+// eigenvalue is not positive) it returns false, and the caller takes tall_svd instead.
+template <class S>
+bool gram_svd(const Mat<S>& B, index_t k, double tol, Mat<S>& P, Vec<double>& sv, Mat<double>& W) {
+  Mat<double> tmp;
+  const Mat<double>& Bd = isvd_detail::as_double(B, tmp);
+  const index_t c = B.cols();
+  Mat<double> G(c, c);
+  blas::syrk<double>('T', 1.0, Bd, 0.0, G);
+  Vec<double> w;
+  blas::syev(G, w);  // ascending
+  if (!(w(c - k) > 0.0)) return false;
+  W.resize(c, k);
+  sv.resize(k);
+  for (index_t j = 0; j < k; ++j) {
+    sv(j) = std::sqrt(w(c - 1 - j));
+    W.col(j) = G.col(c - 1 - j);
+  }
+  Mat<double> Pd(B.rows(), k);
+  blas::gemm<double>('N', 'N', 1.0, Bd, W, 0.0, Pd);
+  Pd *= sv.cwiseInverse().asDiagonal();
+  Mat<double> E(k, k);
+  blas::syrk<double>('T', 1.0, Pd, 0.0, E);
+  E -= Mat<double>::Identity(k, k);
+  if (!(E.cwiseAbs().maxCoeff() <= tol)) return false;
+  P = isvd_detail::from_double<S>(std::move(Pd));
+  return true;
 }
 
 }  // namespace svd_detail
@@ -139,7 +206,7 @@ TruncatedSvd<S> truncated_svd(const IsvdBlock<S>& A, const TruncatedSvdOptions& 
     Mat<S> Bt(q, c);  // op^T K, block by block as the iteration computes it
     Mat<S> Y, Z;
     op.times(omega, Y);
-    blas::qr_thin<S>(Y);
+    svd_detail::orthonormalize<S>(Y);
     K.leftCols(l) = Y;
     for (int it = 0;; ++it) {
       const auto Kit = K.middleCols(l * it, l);
@@ -149,8 +216,8 @@ TruncatedSvd<S> truncated_svd(const IsvdBlock<S>& A, const TruncatedSvdOptions& 
       else
         A.apply_t(Kit, Bit);
       if (it == opt.power_iters) break;
-      Z = Bit;
-      blas::qr_thin<S>(Z);
+      Z = Bit;  // needs only to be well conditioned: one pass of Cholesky QR where it can
+      if (!svd_detail::cholesky_qr<S>(Z, 1)) blas::qr_thin<S>(Z);
       op.times(Z, Y);
       svd_detail::orthonormalize_against<S>(K.leftCols(l * (it + 1)), Y, opt.seed, std::uint64_t(it + 1));
       K.middleCols(l * (it + 1), l) = Y;
@@ -158,7 +225,10 @@ TruncatedSvd<S> truncated_svd(const IsvdBlock<S>& A, const TruncatedSvdOptions& 
     Mat<S> P;
     Vec<double> sv;
     Mat<double> W;
-    svd_detail::tall_svd<S>(Bt, P, sv, W);  // op ~ K W diag(sv) P^T
+    // op ~ K W diag(sv) P^T; P orthonormal to the dtype's accuracy on either route
+    const double eps = double(std::numeric_limits<S>::epsilon());
+    if (!svd_detail::gram_svd<S>(Bt, k, std::max(1e-2 * std::sqrt(eps), 100 * eps), P, sv, W))
+      svd_detail::tall_svd<S>(Bt, P, sv, W);
     Mat<S> KW(p, k);
     const Mat<S> Wk = W.leftCols(k).template cast<S>();
     blas::gemm<S>('N', 'N', S(1), K, Wk, S(0), KW);

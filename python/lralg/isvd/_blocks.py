@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import _core
-from .._validate import check_int, check_magnitude, check_matrix, is_sparse
+from .._validate import _check_finite, check_int, check_magnitude, check_matrix, is_sparse
 
 __all__ = []
 
@@ -20,10 +20,21 @@ class _Block:
     __slots__ = ("sparse", "A", "A_csr", "At_csr", "m", "b", "sqnorm", "dtype", "X", "axis", "_core")
 
     def __init__(self, X, axis: int, name: str = "X"):
-        check_magnitude(X, name)  # squares that overflow would make the update drop the block
         self.dtype = X.dtype
         self.sparse = is_sparse(X)
         self.X, self.axis, self._core = None, axis, None
+        if not self.sparse and not (X.flags.c_contiguous or X.flags.f_contiguous):
+            X = np.ascontiguousarray(X)
+        values = X.data if self.sparse else X.ravel(order="K")
+        if values.dtype != np.float64:
+            values = values.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.sqnorm = float(np.dot(values, values))
+        # A finite squared norm proves every value finite: callers may leave NaN/Inf to this pass.
+        # Squares that overflow would make the update drop the block: check_magnitude.
+        if not np.isfinite(self.sqnorm):
+            _check_finite(X.data if self.sparse else X, name)
+        check_magnitude(X, name, sqnorm=self.sqnorm)
         if self.sparse:
             other = sp.csr_array(X.T)  # CSR of the transpose, O(nnz)
             other.sort_indices()
@@ -33,20 +44,11 @@ class _Block:
             self.A_csr, self.At_csr = (other, X) if axis == 0 else (X, other)
             self.A = None
             self.m, self.b = self.A_csr.shape
-            self.sqnorm = float(np.dot(X.data.astype(np.float64), X.data.astype(np.float64)))
         else:
-            if not (X.flags.c_contiguous or X.flags.f_contiguous):
-                X = np.ascontiguousarray(X)
             self.X = X
             self.A = X.T if axis == 0 else X
             self.A_csr = self.At_csr = None
             self.m, self.b = self.A.shape
-            flat = X.ravel(order="K")
-            self.sqnorm = (
-                float(np.dot(flat, flat))
-                if X.dtype == np.float64
-                else float(np.dot(flat.astype(np.float64), flat.astype(np.float64)))
-            )
 
     def astype(self, dtype):
         if dtype == self.dtype:
@@ -140,8 +142,7 @@ def _as_block_allow_empty(X, axis, name) -> _Block:
     if is_sparse(X):
         if X.ndim != 2:
             raise ValueError(f"{name} must be 2-D, got shape {X.shape}")
-        return _Block(check_matrix(X, name, allow_empty=True), axis, name)
+        return _Block(check_matrix(X, name, allow_empty=True, allow_nan=True), axis, name)
     if isinstance(X, (str, bytes)) or X is None:
         raise TypeError(f"{name} must be a 2-D array, got {type(X).__name__}")
-    arr = check_matrix(X, name, allow_empty=True)
-    return _Block(arr, axis, name)
+    return _Block(check_matrix(X, name, allow_empty=True, allow_nan=True), axis, name)

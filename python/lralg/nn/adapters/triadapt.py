@@ -19,8 +19,6 @@ from ._layer import AdapterLinear, generator
 
 __all__ = ["TriAdaptLinear", "grow"]
 
-_INIT_STD = 0.02  # A and B start as N(0, 0.02^2) entries, C at zero (IncreLoRA's initialisation)
-
 
 class TriAdaptLinear(AdapterLinear):
     """A frozen linear layer plus ``(alpha / r) B C A`` whose rank r grows during training."""
@@ -51,11 +49,11 @@ class TriAdaptLinear(AdapterLinear):
             nn.Parameter(self._new(n, r)),
             nn.Parameter(self._new(r, n)),
         ]
-        if init:
+        if init:  # A as LoRA's, B zero, C's new diagonal block the identity: the new ranks start as LoRA
             g = generator(self.seed + 7919 * len(self.lora_A))
+            nn.init.kaiming_uniform_(new[0], a=math.sqrt(5), generator=g)
             with torch.no_grad():
-                new[0].normal_(0.0, _INIT_STD, generator=g)
-                new[1].normal_(0.0, _INIT_STD, generator=g)
+                new[2][:, r - n :] = torch.eye(n, dtype=new[2].dtype, device=new[2].device)
         for plist, p in zip((self.lora_A, self.lora_B, self.c_rows, self.c_cols), new):
             plist.append(p)
         return new

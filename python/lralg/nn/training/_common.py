@@ -10,7 +10,7 @@ from torch import nn
 
 from ..._validate import check_int, check_rank
 
-__all__ = ["check_shape", "dense_init", "generator", "linear_from_weight"]
+__all__ = ["DenseFoldable", "check_shape", "dense_init", "generator", "linear_from_weight"]
 
 
 def check_shape(in_features, out_features, rank, rank_name: str = "rank") -> tuple[int, int, int]:
@@ -70,3 +70,12 @@ def layer_like(cls, linear: nn.Linear, rank, **options):
         with torch.no_grad():
             layer.bias.copy_(linear.bias)
     return layer
+
+
+class DenseFoldable(nn.Module):
+    """A training-time layer whose ``weight`` property composes the dense matrix it stands for."""
+
+    def to_linear(self) -> nn.Linear:
+        """An ``nn.Linear`` with the dense weight and the bias (copies)."""
+        with torch.no_grad():
+            return linear_from_weight(self.weight, self.bias)

@@ -9,12 +9,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..._validate import check_int, check_rank, check_real
-from ._common import bias_init, check_shape, dense_init, generator, layer_like, linear_from_weight
+from ._common import DenseFoldable, bias_init, check_shape, dense_init, generator, layer_like
 
 __all__ = ["MaestroLinear"]
 
 
-class MaestroLinear(nn.Module):
+class MaestroLinear(DenseFoldable):
     """``y = x @ (U V^T).T + bias`` trained with low-rank ordered dropout (LoD).
 
     ``U`` (out x rank) and ``V`` (in x rank) start from the balanced SVD of an
@@ -167,11 +167,6 @@ class MaestroLinear(nn.Module):
             self.U = nn.Parameter(self.U.new_zeros(u.shape))
             self.V = nn.Parameter(self.V.new_zeros(self.in_features, u.shape[1]))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def to_linear(self) -> nn.Linear:
-        """An ``nn.Linear`` with the dense weight and the bias (copies)."""
-        with torch.no_grad():
-            return linear_from_weight(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ..._validate import check_real
-from ._common import check_shape, generator, linear_from_weight
+from ._common import DenseFoldable, check_shape, generator
 
 __all__ = ["SLTrainLinear"]
 
@@ -52,7 +52,7 @@ class _SparsePlusLowRank(torch.autograd.Function):
         return grad_x, grad_A, grad_B, grad_values, None, None
 
 
-class SLTrainLinear(nn.Module):
+class SLTrainLinear(DenseFoldable):
     """``y = x @ (scaling * B @ A + S).T + bias`` with ``S`` sparse on a fixed random support.
 
     ``A`` (rank x in_features) and ``B`` (out_features x rank) are the low-rank
@@ -167,11 +167,6 @@ class SLTrainLinear(nn.Module):
         if self.bias is not None:
             y = y + self.bias
         return y.reshape(*x.shape[:-1], self.out_features)
-
-    def to_linear(self) -> nn.Linear:
-        """An ``nn.Linear`` with the dense weight and the bias (copies)."""
-        with torch.no_grad():
-            return linear_from_weight(self.weight, self.bias)
 
     def trainable_count(self) -> int:
         """Trained numbers: both factors, the sparse values, the bias."""

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..._validate import check_int
-from ._common import bias_init, check_shape, dense_init, generator, layer_like, linear_from_weight
+from ._common import DenseFoldable, bias_init, check_shape, dense_init, generator, layer_like
 
 __all__ = ["SSTLinear"]
 
@@ -39,7 +39,7 @@ def _drop_state(optimizer, params) -> None:
             optimizer.state.pop(p, None)
 
 
-class SSTLinear(nn.Module):
+class SSTLinear(DenseFoldable):
     """``y = x @ (U diag(s) V^T).T + bias``, trained as Sparse Spectral Training.
 
     The layer keeps the whole spectrum: ``U`` (out x k), ``s`` (k), ``V``
@@ -188,11 +188,6 @@ class SSTLinear(nn.Module):
             _drop_state(optimizer, [self.s])
         self._draw()
         _drop_state(optimizer, [self.u_sel, self.v_sel])
-
-    def to_linear(self) -> nn.Linear:
-        """An ``nn.Linear`` with the dense weight and the bias (copies)."""
-        with torch.no_grad():
-            return linear_from_weight(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
