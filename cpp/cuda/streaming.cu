@@ -54,7 +54,8 @@ void segment_sums_on_device(const Rows& X, index_t lo, index_t hi, index_t chunk
   if (m <= 0) return;
   const index_t n_chunks = (m + chunk - 1) / chunk;
   const DeviceArray<double> z_d(z, std::size_t(d));
-  DeviceArray<double> dots(std::size_t(m)), norms_d(std::size_t(m)), partial_d(std::size_t(n_chunks * d));
+  DeviceArray<double> dots(static_cast<std::size_t>(m)), norms_d(static_cast<std::size_t>(m)),
+      partial_d(static_cast<std::size_t>(n_chunks * d));
   partial_d.zero();
   row_dots<<<blocks_for(std::size_t(m), kThreads), kThreads>>>(X, lo, hi, z_d.get(), dots.get(),
                                                                norms_d.get());
