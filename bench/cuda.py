@@ -20,12 +20,23 @@
    float32 matrix (20000 x 4000 with --quick): lralg CPU, lralg CUDA, and the
    same block Krylov range finder written with CuPy (cuBLAS products,
    cuSOLVER QR and SVD).
+5. Incremental SVD (rank 20, oversampling 5, the sketched residual with one
+   power iteration) of the same matrix streamed in 10 blocks of rows, one
+   run each: lralg CPU, lralg CUDA, and the same block update written with
+   CuPy (the Krylov space of the residual from [Y^T D, Omega], the small
+   eigenproblem, the rotation).
+6. Top eigenvector of A^T A (random-order block power method, 16 power
+   steps) from the rows of the same matrix, one run each: lralg CPU, lralg
+   CUDA, and the same power steps written with CuPy (one block of rows per
+   step, z <- B^T (B z) normalised; no heavy rows kept, as this matrix has none
+   to speak of; its start vector is CuPy's, so its "max |diff|" measures how far
+   16 steps are from convergence, not an error).
 
 Times are wall times of one call from host arrays to a host result: the
 transfers to and from the device are included for lralg's CUDA path and for
 CuPy alike. "max |diff|" is against lralg on the CPU (for the SVD: of the
-singular values; for completion: of the fitted entries). incremental_svd and
-top_eigenvector have no CUDA kernel yet and are not timed. Without a GPU (or
+singular values; for completion: of the fitted entries; for the eigenvector:
+of the vector). Each row is printed as it is measured. Without a GPU (or
 without CuPy) the rows that need one are left out.
 """
 
@@ -220,7 +231,7 @@ def svd_cupy(A, rank, oversampling, power_iters, seed):
     return out
 
 
-def bench_svd(shape, measure, has_gpu, cp, rank=20, power_iters=2):
+def decaying_matrix(shape):
     rng = np.random.default_rng(0)
     # decaying spectrum: a rank-50 signal plus noise, made in float32 by blocks of rows
     W = rng.standard_normal((50, shape[1]), dtype=np.float32)
@@ -230,6 +241,11 @@ def bench_svd(shape, measure, has_gpu, cp, rank=20, power_iters=2):
         hi = min(lo + 10000, shape[0])
         A[lo:hi] = (rng.standard_normal((hi - lo, 50), dtype=np.float32) * decay) @ W
         A[lo:hi] += 0.01 * rng.standard_normal((hi - lo, shape[1]), dtype=np.float32)
+    return A
+
+
+def bench_svd(A, measure, has_gpu, cp, rank=20, power_iters=2):
+    shape = A.shape
     task = f"truncated SVD, {shape[0]} x {shape[1]} float32, rank {rank}"
 
     def run(device):
@@ -242,6 +258,112 @@ def bench_svd(shape, measure, has_gpu, cp, rank=20, power_iters=2):
         measure(task, "CuPy (cuBLAS + cuSOLVER)", lambda: svd_cupy(A, rank, 10, power_iters, 0), s)
 
 
+def _orth(cp, Z, against):
+    """Orthonormal basis of Z with the columns of `against` projected out twice."""
+    for _ in range(2):
+        if against is not None and against.shape[1]:
+            Z = Z - against @ (against.T @ Z)
+    Z, _ = cp.linalg.qr(Z)
+    return Z
+
+
+def isvd_cupy(blocks, rank, k_keep, seed):
+    """The incremental SVD's sketched block update (lralg/isvd.hpp, one power iteration), with CuPy."""
+    cp, _ = _cupy()
+    rng = cp.random.default_rng(seed)
+    Q, lam = None, None
+    for X in blocks:
+        A = cp.asarray(X).T  # m x b: the items are the block's rows
+        b = A.shape[1]
+        Yt = A.T @ Q if Q is not None else cp.zeros((b, 0), dtype=A.dtype)
+        norms = cp.linalg.norm(Yt, axis=0)
+        start = cp.concatenate(
+            [Yt * (np.sqrt(b) / cp.maximum(norms, 1e-30)), rng.standard_normal((b, k_keep), dtype=A.dtype)],
+            axis=1,
+        )
+
+        def residual_times(W, A=A, Yt=Yt):
+            Z = A @ W
+            return Z - Q @ (Yt.T @ W) if Q is not None else Z
+
+        K0 = _orth(cp, residual_times(start), Q)
+        QK = K0 if Q is None else cp.concatenate([Q, K0], axis=1)
+        K1 = _orth(cp, residual_times(A.T @ K0), QK)
+        Qr = cp.concatenate([K0, K1], axis=1)
+        C = cp.concatenate([Yt, A.T @ Qr], axis=1).astype(cp.float64)
+        E = C.T @ C
+        k0 = Yt.shape[1]
+        E[cp.arange(k0), cp.arange(k0)] += lam if lam is not None else 0
+        w, V = cp.linalg.eigh(E)
+        V, lam = V[:, ::-1][:, :k_keep], w[::-1][:k_keep]
+        V = V.astype(A.dtype)
+        Q = (Qr @ V[k0:]) if Q is None else Q @ V[:k0] + Qr @ V[k0:]
+    out = cp.asnumpy(cp.sqrt(cp.maximum(lam[:rank], 0)))
+    cp.cuda.runtime.deviceSynchronize()
+    return out
+
+
+def bench_isvd(A, measure, has_gpu, cp, rank=20, oversampling=5, n_blocks=10):
+    shape = A.shape
+    task = f"incremental SVD, {shape[0]} x {shape[1]} float32 in {n_blocks} blocks, rank {rank}"
+    blocks = np.array_split(A, n_blocks, axis=0)
+
+    def run(device):
+        return lambda: (
+            lralg.incremental_svd(
+                blocks,
+                rank,
+                oversampling=oversampling,
+                residual="sketch",
+                compute_u=False,
+                rng=0,
+                device=device,
+            ).s
+        )
+
+    _, s = measure(task, "lralg, CPU", run("cpu"), None, repeat=1, warmup=0)
+    if has_gpu:
+        measure(task, "lralg, CUDA", run("cuda"), s, repeat=1)
+    if cp is not None:
+        measure(
+            task,
+            "CuPy (cuBLAS + cuSOLVER)",
+            lambda: isvd_cupy(blocks, rank, rank + oversampling, 0),
+            s,
+            repeat=1,
+        )
+
+
+def eig_cupy(A, n_blocks, seed):
+    """The random-order block power method's steps (no heavy rows), with CuPy."""
+    cp, _ = _cupy()
+    n = A.shape[0]
+    z = cp.random.default_rng(seed).standard_normal(A.shape[1])
+    z /= cp.linalg.norm(z)
+    for p in range(n_blocks):
+        lo, hi = p * n // n_blocks, (p + 1) * n // n_blocks
+        B = cp.asarray(A[lo:hi]).astype(cp.float64)
+        step = (n / (hi - lo)) * (B.T @ (B @ z))
+        z = step / cp.linalg.norm(step)
+    out = cp.asnumpy(z)
+    out *= np.sign(out[np.argmax(np.abs(out))])
+    cp.cuda.runtime.deviceSynchronize()
+    return out
+
+
+def bench_eig(A, measure, has_gpu, cp, n_blocks=16):
+    task = f"top eigenvector, {A.shape[0]} x {A.shape[1]} float32, {n_blocks} power steps"
+
+    def run(device):
+        return lambda: lralg.top_eigenvector(A, n_blocks=n_blocks, rng=0, device=device).vector
+
+    _, v = measure(task, "lralg, CPU", run("cpu"), None, repeat=1, warmup=0)
+    if has_gpu:
+        measure(task, "lralg, CUDA", run("cuda"), v, repeat=1)
+    if cp is not None:
+        measure(task, "CuPy (cuBLAS)", lambda: eig_cupy(A, n_blocks, 0), v, repeat=1)
+
+
 def main(argv=None):
     args = parser(__doc__).parse_args(argv)
     info = lralg.config()
@@ -249,21 +371,25 @@ def main(argv=None):
     cp, _ = _cupy()
     rows = []
 
-    def measure(task, label, fn, reference):
+    def measure(task, label, fn, reference, repeat=None, warmup=1):
         try:
-            median, _, out = time_call(fn, repeat=args.repeat)
+            median, _, out = time_call(fn, repeat=repeat or args.repeat, warmup=warmup)
         except Exception as exc:  # one failing side (CuPy, the device) must not lose the others
             print(f"{task}, {label}: failed: {type(exc).__name__}: {exc}")
             return None, None
         diff = float(np.max(np.abs(out - reference))) if reference is not None else 0.0
         rows.append({"task": task, "method": label, "median s": median, "max |diff|": diff})
+        print(f"{task} | {label} | {median:.3f} s | max |diff| {diff:.3g}", flush=True)
         return median, out
 
     n = 10**5 if args.quick else 10**6
     bench_fastrp(n, measure, has_gpu, cp)
     bench_projection(n, measure, has_gpu, cp)
     bench_completion(10**6 if args.quick else 10**7, measure, has_gpu, cp)
-    bench_svd((20000, 4000) if args.quick else (100000, 20000), measure, has_gpu, cp)
+    A = decaying_matrix((20000, 4000) if args.quick else (100000, 20000))
+    bench_svd(A, measure, has_gpu, cp)
+    bench_isvd(A, measure, has_gpu, cp)
+    bench_eig(A, measure, has_gpu, cp)
     for row in rows:
         cpu = next(r["median s"] for r in rows if r["task"] == row["task"] and r["method"] == "lralg, CPU")
         row["speed-up over CPU"] = cpu / row["median s"]

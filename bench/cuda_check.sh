@@ -2,8 +2,11 @@
 # The GPU check of the CUDA backend, in one go (under 5 minutes on an H100/H200):
 # build lralg with LRALG_CUDA=ON, run the tests marked `cuda`, run a short benchmark.
 #
-#   bash bench/cuda_check.sh            # FastRP, projection: 1e6 rows; completion: 1e7 observations; SVD: 1e5 x 2e4
+#   bash bench/cuda_check.sh            # FastRP, projection: 1e6 rows; completion: 1e7 observations;
+#                                       # truncated and incremental SVD, top eigenvector: 1e5 x 2e4
 #   QUICK=1 bash bench/cuda_check.sh    # 1e5 rows, 1e6 observations, 2e4 x 4e3
+#
+# The benchmark prints each row as it is measured, so a run cut by the timeout keeps its numbers.
 #
 # Needs nvcc (CUDA_HOME, default /usr/local/cuda) and a Python environment with
 # the test extra; the build requirements (scikit-build-core, pybind11,

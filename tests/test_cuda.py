@@ -40,7 +40,6 @@ CALLS = {
     "truncated_svd": lambda device: lralg.truncated_svd(_dense(), 3, rng=0, device=device),
     "top_eigenvector": lambda device: lralg.top_eigenvector(_dense(), rng=0, device=device),
 }
-NO_KERNEL = ["incremental_svd", "top_eigenvector"]
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
@@ -94,6 +93,12 @@ def test_input_is_validated_before_the_device_is_asked_for(monkeypatch):
         lralg.fastrp(_ring_graph()[0], 0, n_nodes=60, device="cuda")
     with pytest.raises(ValueError, match="rank"):
         lralg.truncated_svd(_dense(), 0, device="cuda")
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.truncated_svd(sp.csr_array(X), 2, device="cuda")
+    with pytest.raises(ValueError, match="NaN"):
+        lralg.top_eigenvector(X, device="cuda")
+    with pytest.raises(ValueError, match="block_size"):
+        lralg.top_eigenvector(_dense(), block_size=0, device="cuda")
 
 
 class _CoreAsDevice(_NoDevice):
@@ -131,25 +136,120 @@ def test_complete_on_device_keeps_the_host_loop(monkeypatch, options):
 
 
 class _CoreSvdAsDevice(_CoreAsDevice):
-    @staticmethod
-    def truncated_svd(X, sqnorm, rank, oversampling, power_iters, seed):
-        block = (lralg._core.IsvdBlock32 if X.dtype == np.float32 else lralg._core.IsvdBlock64).dense(
-            X, 1, sqnorm
-        )
-        return lralg._core.truncated_svd(block, rank, oversampling, power_iters, seed)
+    """The SVD face of the CUDA module (blocks, state, truncated_svd) served by the core's."""
+
+    IsvdBlock32, IsvdBlock64 = lralg._core.IsvdBlock32, lralg._core.IsvdBlock64
+    IsvdState32, IsvdState64 = lralg._core.IsvdState32, lralg._core.IsvdState64
+    calls = 0
+
+    @classmethod
+    def truncated_svd(cls, block, *args):
+        assert isinstance(block, (cls.IsvdBlock32, cls.IsvdBlock64))
+        cls.calls += 1
+        return lralg._core.truncated_svd(block, *args)
 
 
-@pytest.mark.parametrize("order", ["C", "F"])
-def test_truncated_svd_on_device_is_the_cpu_algorithm(monkeypatch, order):
-    A = np.asarray(_dense(3, (60, 45)), order=order)
+@pytest.mark.parametrize("layout", ["C", "F", "csr"])
+def test_truncated_svd_on_device_is_the_cpu_algorithm(monkeypatch, layout):
+    A = _dense(3, (60, 45))
+    A = sp.csr_array(A * (np.abs(A) > 1)) if layout == "csr" else np.asarray(A, order=layout)
     cpu = lralg.truncated_svd(A, 4, rng=2, power_iters=1)
     monkeypatch.setattr(_device, "_cuda_module", lambda: _CoreSvdAsDevice)
+    _CoreSvdAsDevice.calls = 0
     dev = lralg.truncated_svd(A, 4, rng=2, power_iters=1, device="cuda")
+    assert _CoreSvdAsDevice.calls == 1
     for a, b in zip(dev, cpu):
         np.testing.assert_array_equal(a, b)
     assert dev.error_estimate == cpu.error_estimate
-    with pytest.raises(NotImplementedError, match="sparse A"):
-        lralg.truncated_svd(sp.csr_array(A), 4, device="cuda")
+
+
+class _CountingState:
+    """Wraps the core's IsvdState64 and counts the updates the device module is asked for."""
+
+    updates = 0
+
+    def __init__(self, *args):
+        self._state = lralg._core.IsvdState64(*args)
+
+    def update(self, block, *args):
+        assert isinstance(block, lralg._core.IsvdBlock64)
+        type(self).updates += 1
+        return self._state.update(block, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._state, name)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("residual", ["auto", "exact", "sketch"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_incremental_svd_on_device_is_the_cpu_algorithm(monkeypatch, axis, residual, sparse):
+    # device="cuda" hands every block to the device module's state: a module whose state is
+    # the core's gives the CPU's result bit for bit, so the host loop is the same.
+    X = _dense(5, (90, 40)) @ np.diag(0.8 ** np.arange(40))
+    blocks = np.array_split(X, 4, axis=axis)
+    if sparse:
+        blocks = [sp.csr_array(b * (np.abs(b) > 0.3)) for b in blocks]
+    cpu = lralg.incremental_svd(blocks, 5, axis=axis, residual=residual, rng=1)
+
+    class Device(_CoreSvdAsDevice):
+        IsvdState64 = _CountingState
+
+    monkeypatch.setattr(_device, "_cuda_module", lambda: Device)
+    _CountingState.updates = 0
+    dev = lralg.incremental_svd(blocks, 5, axis=axis, residual=residual, rng=1, device="cuda")
+    assert _CountingState.updates == 4
+    for a, b in zip(dev, cpu):
+        np.testing.assert_array_equal(a, b)
+
+
+class _CoreStreamAsDevice(_NoDevice):
+    """The streaming face of the CUDA module served by the core's, counting the updates."""
+
+    StreamingTopEigenvector = lralg._core.StreamingTopEigenvector
+    updates = 0
+
+    @staticmethod
+    def device_count():
+        return 1
+
+    @classmethod
+    def streaming_update(cls, *args):
+        cls.updates += 1
+        return lralg._core.streaming_update(*args)
+
+    @classmethod
+    def streaming_update_csr(cls, *args):
+        cls.updates += 1
+        return lralg._core.streaming_update_csr(*args)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_top_eigenvector_on_device_keeps_the_host_loop(monkeypatch, sparse):
+    A = _dense(2, (3000, 20)) * np.r_[3.0, np.ones(19)]
+    A = sp.csr_array(A * (np.abs(A) > 0.5)) if sparse else A
+    cpu = lralg.top_eigenvector(A, rng=1, block_size=700)
+    monkeypatch.setattr(_device, "_cuda_module", lambda: _CoreStreamAsDevice)
+    _CoreStreamAsDevice.updates = 0
+    dev = lralg.top_eigenvector(A, rng=1, block_size=700, device="cuda")
+    assert _CoreStreamAsDevice.updates == 5
+    np.testing.assert_array_equal(dev.vector, cpu.vector)
+    assert dev.value == cpu.value and dev.n_heavy == cpu.n_heavy
+    for method in ("oja", "exact"):
+        with pytest.raises(NotImplementedError, match="random-order"):
+            lralg.top_eigenvector(A, method=method, device="cuda")
+
+
+def test_incremental_svd_validates_before_the_device_is_asked_for(monkeypatch):
+    monkeypatch.setattr(_device, "_cuda_module", lambda: None)
+    for kwargs, match in [
+        ({"rank": 0}, "rank"),
+        ({"rank": 2, "residual": "qr"}, "residual"),
+        ({"rank": 2, "axis": 2}, "axis"),
+        ({"rank": 2, "tol": -1.0}, "tol"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            lralg.incremental_svd(_dense(), device="cuda", **kwargs)
 
 
 def _observed_low_rank(seed=0, m=120, n=90, k=3, fraction=0.4, dtype=np.float64):
@@ -302,10 +402,10 @@ def test_out_of_device_memory_is_a_memory_error_naming_the_size():
 
 @pytest.mark.cuda
 @needs_device
-@pytest.mark.parametrize("name", NO_KERNEL)
-def test_functions_without_a_kernel_say_so_on_a_gpu(name):
-    with pytest.raises(NotImplementedError, match="no CUDA kernel yet"):
-        CALLS[name]("cuda")
+@pytest.mark.parametrize("method", ["oja", "exact"])
+def test_top_eigenvector_methods_without_a_kernel_say_so_on_a_gpu(method):
+    with pytest.raises(NotImplementedError, match="random-order"):
+        lralg.top_eigenvector(_dense(), method=method, device="cuda")
 
 
 @pytest.mark.cuda
@@ -379,3 +479,92 @@ def test_truncated_svd_on_device_matches_cpu(dtype, shape, order, power_iters):
     scale = np.linalg.norm(A)
     np.testing.assert_allclose((gpu.u * gpu.s) @ gpu.vt, (cpu.u * cpu.s) @ cpu.vt, rtol=0, atol=tol * scale)
     np.testing.assert_allclose(gpu.u.T @ gpu.u, np.eye(5), atol=tol)
+
+
+def _decaying(shape, seed, dtype=np.float64, order="C"):
+    rng = np.random.default_rng(seed)
+    k = min(shape) // 2
+    A = (rng.standard_normal((shape[0], k)) * 0.9 ** np.arange(k)) @ rng.standard_normal((k, shape[1]))
+    return np.asarray(A + 1e-3 * rng.standard_normal(shape), dtype=dtype, order=order)
+
+
+def _same_svd(gpu, cpu, A, rank, tol):
+    assert gpu.s.dtype == cpu.s.dtype and gpu.u.shape == cpu.u.shape and gpu.vt.shape == cpu.vt.shape
+    np.testing.assert_allclose(gpu.s, cpu.s, rtol=tol)
+    scale = np.linalg.norm(A.toarray() if sp.issparse(A) else A)
+    np.testing.assert_allclose((gpu.u * gpu.s) @ gpu.vt, (cpu.u * cpu.s) @ cpu.vt, rtol=0, atol=tol * scale)
+    np.testing.assert_allclose(gpu.u.T @ gpu.u, np.eye(rank), atol=tol)
+
+
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+def test_truncated_svd_of_sparse_a_on_device_matches_cpu(dtype, index):
+    A = sp.random(700, 300, density=0.05, random_state=4, format="csr", dtype=dtype)
+    A.indices, A.indptr = A.indices.astype(index), A.indptr.astype(index)
+    cpu = lralg.truncated_svd(A, 6, rng=2)
+    gpu = lralg.truncated_svd(A, 6, rng=2, device="cuda")
+    _same_svd(gpu, cpu, A, 6, 1e-3 if dtype == np.float32 else 1e-10)
+
+
+# Every path of the update: "exact" (the residual factored whole), "sketch" on float32 and on
+# float64 with wide blocks (the block Krylov space) and with narrow float64 blocks (the residual
+# Gram path), dense blocks in both layouts and sparse ones, with the items' vectors tracked.
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("residual", ["auto", "exact", "sketch"])
+@pytest.mark.parametrize("layout, axis", [("C", 0), ("F", 0), ("C", 1), ("csr", 0), ("csr", 1)])
+def test_incremental_svd_on_device_matches_cpu(dtype, residual, layout, axis):
+    X = _decaying((1200, 400), seed=6, dtype=dtype)
+    blocks = np.array_split(X, 5, axis=axis)
+    if layout == "csr":
+        blocks = [sp.csr_array(b * (np.abs(b) > np.abs(b).mean())) for b in blocks]
+    else:
+        blocks = [np.asarray(b, order=layout) for b in blocks]
+    cpu = lralg.incremental_svd(blocks, 8, axis=axis, residual=residual, rng=4)
+    gpu = lralg.incremental_svd(blocks, 8, axis=axis, residual=residual, rng=4, device="cuda")
+    M = (sp.vstack if axis == 0 else sp.hstack)(blocks) if layout == "csr" else X
+    _same_svd(gpu, cpu, M, 8, 1e-3 if dtype == np.float32 else 1e-10)
+
+
+@pytest.mark.cuda
+@needs_device
+def test_incremental_svd_on_device_of_a_tall_stream():
+    # m = 20000 along the basis: the rotation, residual and projections are large products.
+    X = _decaying((400, 20000), seed=8)
+    blocks = np.array_split(X, 4, axis=0)
+    cpu = lralg.incremental_svd(blocks, 10, rng=0)
+    gpu = lralg.incremental_svd(blocks, 10, rng=0, device="cuda")
+    _same_svd(gpu, cpu, X, 10, 1e-10)
+
+
+# The random-order stream with heavy rows (kept on the host) and light ones, split across power
+# steps by the blocks: the device's chunk sums are the host's arithmetic in the host's order.
+@pytest.mark.cuda
+@needs_device
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "csr32", "csr64"])
+@pytest.mark.parametrize("n_rows", ["known", "unknown"])
+def test_top_eigenvector_on_device_matches_cpu(dtype, layout, n_rows):
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((20000, 300)) * np.r_[2.0, 1.5, np.ones(298)]
+    A[rng.choice(20000, 30, replace=False)] *= 40  # heavy rows
+    A = A.astype(dtype)
+    if layout.startswith("csr"):
+        A = sp.csr_array(A * (rng.random(A.shape) < 0.1))
+        A.indices = A.indices.astype(np.int32 if layout == "csr32" else np.int64)
+        A.indptr = A.indptr.astype(A.indices.dtype)
+    else:
+        A = np.asarray(A, order=layout)
+    if n_rows == "known":
+        cpu = lralg.top_eigenvector(A, rng=5, block_size=3000)
+        gpu = lralg.top_eigenvector(A, rng=5, block_size=3000, device="cuda")
+    else:
+        blocks = [A[lo : lo + 3000] for lo in range(0, 20000, 3000)]
+        cpu = lralg.top_eigenvector(iter(blocks), rng=5)
+        gpu = lralg.top_eigenvector(iter(blocks), rng=5, device="cuda")
+    assert gpu.n_heavy == cpu.n_heavy > 0 and gpu.n_rows_seen == cpu.n_rows_seen
+    np.testing.assert_allclose(gpu.vector, cpu.vector, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(gpu.value, cpu.value, rtol=1e-12)

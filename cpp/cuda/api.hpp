@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lralg/common.hpp"
+#include "lralg/row_observations.hpp"
 #include "lralg/sparse.hpp"
 
 namespace lralg::cuda {
@@ -74,19 +75,6 @@ struct FastrpParams {
 template <class Scalar, class Index>
 void fastrp(const CsrView<Scalar, Index>& A, const FastrpParams& params, Scalar* out);
 
-// The observations of one half-sweep of matrix completion, read by rows as
-// lralg::RowObservations (completion.hpp): entry p of row i is in column
-// indices[p] with value data[perm ? perm[p] : p].
-template <class Scalar, class Index>
-struct CompletionRows {
-  index_t rows = 0;
-  index_t cols = 0;
-  const Index* indptr = nullptr;
-  const Index* indices = nullptr;
-  const Scalar* data = nullptr;
-  const Index* perm = nullptr;
-};
-
 // How every row of one half-sweep is solved (lralg::HalfSweepOptions with the
 // host's share of the work done): "altmin" (exact) factors each row's normal
 // matrix; "robust-altmin" runs conjugate gradients on it in the basis W = Y
@@ -106,8 +94,16 @@ struct RowSolveSettings {
 // host: the basis W for the robust solve) and the per-column offsets (or
 // null). Returns the conjugate-gradient iterations over all rows.
 template <class Scalar, class Index>
-index_t solve_rows(const CompletionRows<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y, index_t d,
-                   Scalar* X, const RowSolveSettings& settings);
+index_t solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
+                   index_t d, Scalar* X, const RowSolveSettings& settings);
+
+// C = alpha op(A) op(B) + beta C with every operand in host memory (column-major,
+// the Fortran BLAS signature of blas::gemm_fn): each operand is copied to the
+// device, multiplied there and C copied back (gemm.cu). The gemm that
+// DeviceProducts hands the host steps' large products to.
+template <class S>
+void device_gemm(const char* ta, const char* tb, const int* m, const int* n, const int* k, const S* alpha,
+                 const S* A, const int* lda, const S* B, const int* ldb, const S* beta, S* C, const int* ldc);
 
 // A dense matrix M (rows x cols, column-major) copied once into device memory,
 // multiplied there with panels copied from the host (gemm.cu).
@@ -124,6 +120,63 @@ class DeviceMatrix {
   // out = op(M) op(W) (host, column-major, contiguous), W host column-major
   // w_rows x w_cols; op transposes where asked.
   void multiply(bool transpose, const S* W, index_t w_rows, index_t w_cols, bool transpose_w, S* out) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  index_t rows_ = 0, cols_ = 0;
+};
+
+// A CSR matrix (rows x cols) copied once into device memory, multiplied there
+// with dense panels copied from the host (csr.cu): out (rows x c, C order) =
+// M W for W (cols x c, C order). Each entry sums its row in CSR order, as
+// lralg::isvd_csr_matmul does.
+template <class S, class I>
+class DeviceCsr {
+ public:
+  explicit DeviceCsr(const CsrView<S, I>& M);
+  ~DeviceCsr();
+  DeviceCsr(const DeviceCsr&) = delete;
+  DeviceCsr& operator=(const DeviceCsr&) = delete;
+  void multiply(const S* W, index_t c, S* out) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  index_t rows_ = 0, cols_ = 0;
+};
+
+// The rows of one block of the streaming eigenvector copied once to the device
+// (streaming.cu), and the first pass of a random-order segment on them, as
+// lralg::segment_sums defines it: norms[r - lo] = ||a_r||^2 and partial[c d +
+// j] = the sum over the rows r of chunk c of <a_r, z> a_r[j] (z, partial and
+// norms in host memory), in the host's arithmetic and order.
+template <class S>
+class DeviceDenseRowsData {
+ public:
+  DeviceDenseRowsData(const S* X, index_t rows, index_t cols, bool row_major);
+  ~DeviceDenseRowsData();
+  DeviceDenseRowsData(const DeviceDenseRowsData&) = delete;
+  DeviceDenseRowsData& operator=(const DeviceDenseRowsData&) = delete;
+  void segment_sums(index_t lo, index_t hi, index_t chunk, const double* z, double* partial,
+                    double* norms) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  index_t rows_ = 0, cols_ = 0;
+  bool row_major_ = true;
+};
+
+template <class S, class I>
+class DeviceCsrRowsData {
+ public:
+  explicit DeviceCsrRowsData(const CsrView<S, I>& X);
+  ~DeviceCsrRowsData();
+  DeviceCsrRowsData(const DeviceCsrRowsData&) = delete;
+  DeviceCsrRowsData& operator=(const DeviceCsrRowsData&) = delete;
+  void segment_sums(index_t lo, index_t hi, index_t chunk, const double* z, double* partial,
+                    double* norms) const;
 
  private:
   struct Impl;

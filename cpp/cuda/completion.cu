@@ -239,8 +239,8 @@ __global__ void robust_rows(index_t lo, index_t d, const Index* indptr, double r
 }  // namespace
 
 template <class Scalar, class Index>
-index_t solve_rows(const CompletionRows<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y, index_t d,
-                   Scalar* X, const RowSolveSettings& settings) {
+index_t solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
+                   index_t d, Scalar* X, const RowSolveSettings& settings) {
   require(d >= 1, "completion: the factors need at least one column");
   require(settings.exact || settings.R != nullptr, "completion: the robust solve needs its preconditioner");
   require_device();
@@ -301,8 +301,8 @@ index_t solve_rows(const CompletionRows<Scalar, Index>& obs, const Scalar* offse
   return cg_iterations;
 }
 
-#define LRALG_CUDA_SOLVE_ROWS(Scalar, Index)                                                      \
-  template index_t solve_rows<Scalar, Index>(const CompletionRows<Scalar, Index>&, const Scalar*, \
+#define LRALG_CUDA_SOLVE_ROWS(Scalar, Index)                                                       \
+  template index_t solve_rows<Scalar, Index>(const RowObservations<Scalar, Index>&, const Scalar*, \
                                              const Scalar*, index_t, Scalar*, const RowSolveSettings&);
 LRALG_CUDA_SOLVE_ROWS(float, std::int32_t)
 LRALG_CUDA_SOLVE_ROWS(float, std::int64_t)

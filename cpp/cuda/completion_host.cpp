@@ -14,13 +14,6 @@ index_t completion_half_sweep(const RowObservations<Scalar, Index>& obs, const S
   require(opt.reg >= 0.0 && std::isfinite(opt.reg), "reg must be finite and >= 0");
   require(opt.inner_iter >= 0 && opt.sketch_factor >= 1, "completion: bad solver settings");
   if (device_count() < 1) throw cuda_error("no CUDA device is visible");
-  CompletionRows<Scalar, Index> rows;
-  rows.rows = obs.rows;
-  rows.cols = obs.cols;
-  rows.indptr = obs.indptr;
-  rows.indices = obs.indices;
-  rows.data = obs.data;
-  rows.perm = obs.perm;
   RowSolveSettings settings;
   settings.exact = opt.method == CompletionMethod::altmin;
   settings.reg = opt.reg;
@@ -28,7 +21,7 @@ index_t completion_half_sweep(const RowObservations<Scalar, Index>& obs, const S
   settings.mu = opt.mu;
   settings.inner_iter = opt.inner_iter;
   settings.inner_rtol = opt.inner_rtol;
-  if (settings.exact) return solve_rows(rows, offset, Y, d, X, settings);
+  if (settings.exact) return solve_rows(obs, offset, Y, d, X, settings);
   const detail::MatD R =
       detail::sketch_preconditioner(Y, obs.cols, d, opt, detail::preconditioner_shift(obs, opt));
   const std::vector<Scalar> W = detail::preconditioned_basis(Y, obs.cols, d, R);
@@ -36,7 +29,7 @@ index_t completion_half_sweep(const RowObservations<Scalar, Index>& obs, const S
   if (opt.reg > 0.0) K = detail::regularizer_in_basis(R);
   settings.R = R.data();
   settings.K = opt.reg > 0.0 ? K.data() : nullptr;
-  return solve_rows(rows, offset, W.data(), d, X, settings);
+  return solve_rows(obs, offset, W.data(), d, X, settings);
 }
 
 #define LRALG_CUDA_HALF_SWEEP(Scalar, Index)                                                            \

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "csr_dense.cuh"
 #include "projection.cuh"
 
 namespace lralg::cuda {
@@ -61,22 +62,6 @@ __global__ void self_term(index_t n, index_t k, const std::int64_t* r_indptr, co
   const Scalar g = Scalar(degree_scale[i]);
   for (std::int64_t q = r_indptr[i]; q < r_indptr[i + 1]; ++q)
     E[i * k + r_indices[q]] += x * (r_signs[q] > 0 ? g : -g);
-}
-
-// dst = diag(row_scale) A src: a warp per row, lanes over the columns, so
-// each row of src is read whole by one warp.
-template <class Scalar, class Index>
-__global__ void spmm(index_t n, index_t k, const Index* indptr, const Index* indices, const Scalar* data,
-                     const double* row_scale, const Scalar* src, Scalar* dst) {
-  const index_t i = index_t(blockIdx.x) * kRowsPerBlock + threadIdx.y;
-  if (i >= n) return;
-  const Scalar rs = Scalar(row_scale[i]);
-  for (index_t c = threadIdx.x; c < k; c += kWarp) {
-    Scalar acc = Scalar(0);
-    for (index_t p = index_t(indptr[i]); p < index_t(indptr[i + 1]); ++p)
-      acc += data[p] * src[index_t(indices[p]) * k + c];
-    dst[i * k + c] = rs * acc;
-  }
 }
 
 __device__ double warp_sum(double x) {
@@ -205,9 +190,7 @@ void fastrp(const CsrView<Scalar, Index>& A, const FastrpParams& params, Scalar*
   double* previous = nullptr;
   for (index_t p = 0; p < params.n_powers; ++p) {
     if (p > 0) {
-      spmm<<<by_warp_row, warp_rows>>>(n, k, indptr.get(), indices.get(), data.get(), row_scale.get(),
-                                       U.get(), V.get());
-      check_launch("spmm");
+      csr_times_dense(n, k, indptr.get(), indices.get(), data.get(), row_scale.get(), U.get(), V.get());
       std::swap(U, V);
       previous = norm;
       norm = previous == norm_a.get() ? norm_b.get() : norm_a.get();

@@ -4,12 +4,17 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <memory>
+#include <type_traits>
 
 #include "api.hpp"
 #include "blas_capsules.hpp"
 #include "completion_host.hpp"
 #include "completion_views.hpp"
-#include "svd_host.hpp"
+#include "device_blocks.hpp"
+#include "device_streaming.hpp"
+#include "isvd_block.hpp"
+#include "streaming_face.hpp"
 
 namespace lc = lralg::cuda;
 namespace lb = lralg::bindings;
@@ -64,32 +69,22 @@ void bind_completion(py::module_& m) {
   });
 }
 
-// truncated_svd of a dense A (C- or F-contiguous) with the products on the
-// device; returns what lralg._core.truncated_svd returns.
+// The SVD blocks kept on the device, the incremental SVD's state and
+// truncated_svd, with the faces of lralg._core's (isvd_block.hpp): the core's
+// algorithms, their large products on the device (DeviceProducts).
 template <class T>
-void bind_svd(py::module_& m) {
-  m.def(
-      "truncated_svd",
-      [](const py::array_t<T>& A, double sqnorm, index_t rank, index_t oversampling, int power_iters,
-         std::uint64_t seed) {
-        const lb::Dense<T> a = lb::dense_view(A, "A");
-        // the column-major M the device holds: A^T for a C-ordered A, A itself for an F-ordered one
-        const index_t rows = a.row_major ? a.cols : a.rows, cols = a.row_major ? a.rows : a.cols;
-        lc::DenseSvd<T> r;
-        {
-          py::gil_scoped_release release;
-          r = lc::truncated_svd_dense(a.data, rows, cols, a.row_major, sqnorm, rank, oversampling,
-                                      power_iters, seed);
-        }
-        py::array_t<T, py::array::f_style> u({py::ssize_t(r.m), py::ssize_t(r.k)});
-        std::copy(r.U.begin(), r.U.end(), u.mutable_data());
-        py::array_t<double> s(py::ssize_t(r.k), r.s.data());
-        py::array_t<T> vt({py::ssize_t(r.k), py::ssize_t(r.n)});
-        std::copy(r.V.begin(), r.V.end(), vt.mutable_data());
-        return py::make_tuple(u, s, vt, r.error_sq);
+void bind_svd(py::module_& m, const char* suffix) {
+  lb::bind_isvd_block<T>(
+      m, suffix,
+      [](const T* data, index_t rows, index_t cols, bool trans,
+         double sqnorm) -> std::unique_ptr<lralg::IsvdBlock<T>> {
+        return std::make_unique<lc::DeviceDenseBlock<T>>(data, rows, cols, trans, sqnorm);
       },
-      py::arg("A"), py::arg("sqnorm"), py::arg("rank"), py::arg("oversampling"), py::arg("power_iters"),
-      py::arg("seed"));
+      [](const auto& A, const auto& At, double sqnorm) -> std::unique_ptr<lralg::IsvdBlock<T>> {
+        using I = std::remove_cv_t<std::remove_pointer_t<decltype(A.indices)>>;
+        return std::make_unique<lc::DeviceCsrBlock<T, I>>(A, At, sqnorm);
+      });
+  lb::bind_isvd_state<T, lc::DeviceProducts>(m, suffix);
 }
 
 void bind_kernels(py::module_& m) {
@@ -110,7 +105,6 @@ void bind_kernels(py::module_& m) {
   lb::for_each_scalar([&](auto tag) {
     using T = decltype(tag);
     bind_completion<T>(m);
-    bind_svd<T>(m);
     m.def(
         "sparse_random_projection",
         [](const py::array_t<T>& X, index_t n_components, double density, std::uint64_t seed) {
@@ -196,5 +190,10 @@ PYBIND11_MODULE(_cuda, m) {
         lc::try_allocate(bytes);
       },
       py::arg("bytes"));
+  bind_svd<float>(m, "32");
+  bind_svd<double>(m, "64");
+  lb::bind_truncated_svd<float, lc::DeviceProducts>(m);
+  lb::bind_truncated_svd<double, lc::DeviceProducts>(m);
+  lb::bind_streaming_face<lc::DeviceFeed>(m);
   bind_kernels(m);
 }

@@ -10,6 +10,11 @@ import numpy
 import numpy.typing
 
 __all__: list[str] = [
+    "IsvdBlock32",
+    "IsvdBlock64",
+    "IsvdState32",
+    "IsvdState64",
+    "StreamingTopEigenvector",
     "completion_solve_rows",
     "device_count",
     "device_memory",
@@ -18,8 +23,197 @@ __all__: list[str] = [
     "random_projection_matrix",
     "runtime_version",
     "sparse_random_projection",
+    "streaming_update",
+    "streaming_update_csr",
     "truncated_svd",
 ]
+
+class IsvdBlock32:
+    @staticmethod
+    @typing.overload
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock32: ...
+    @staticmethod
+    @typing.overload
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock32: ...
+    @staticmethod
+    def dense(
+        X: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        axis: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock32: ...
+    @property
+    def shape(self) -> tuple[int, int]: ...
+
+class IsvdBlock64:
+    @staticmethod
+    @typing.overload
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
+    @staticmethod
+    @typing.overload
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
+    @staticmethod
+    def dense(
+        X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        axis: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
+    @property
+    def shape(self) -> tuple[int, int]: ...
+
+class IsvdState32:
+    def __init__(
+        self,
+        m: typing.SupportsInt | typing.SupportsIndex,
+        k_keep: typing.SupportsInt | typing.SupportsIndex,
+        residual: typing.SupportsInt | typing.SupportsIndex,
+        tol: typing.SupportsFloat | typing.SupportsIndex,
+        seed: typing.SupportsInt | typing.SupportsIndex,
+        power_iters: typing.SupportsInt | typing.SupportsIndex = 1,
+        sketch: typing.SupportsInt | typing.SupportsIndex = 0,
+    ) -> None: ...
+    def copy(self) -> IsvdState32: ...
+    def load(
+        self,
+        Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        lam: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        blocks: typing.SupportsInt | typing.SupportsIndex,
+        items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> None: ...
+    def update(
+        self,
+        block: IsvdBlock32,
+        exact: typing.SupportsInt | typing.SupportsIndex,
+        n_items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+        track: bool,
+    ) -> typing.Any: ...
+    @property
+    def Q(self) -> numpy.typing.NDArray[numpy.float32]: ...
+    @property
+    def blocks(self) -> int: ...
+    @property
+    def items(self) -> int: ...
+    @property
+    def k(self) -> int: ...
+    @property
+    def k_keep(self) -> int: ...
+    @property
+    def lam(self) -> numpy.typing.NDArray[numpy.float64]: ...
+    @property
+    def m(self) -> int: ...
+    @property
+    def sqnorm(self) -> float: ...
+
+class IsvdState64:
+    def __init__(
+        self,
+        m: typing.SupportsInt | typing.SupportsIndex,
+        k_keep: typing.SupportsInt | typing.SupportsIndex,
+        residual: typing.SupportsInt | typing.SupportsIndex,
+        tol: typing.SupportsFloat | typing.SupportsIndex,
+        seed: typing.SupportsInt | typing.SupportsIndex,
+        power_iters: typing.SupportsInt | typing.SupportsIndex = 1,
+        sketch: typing.SupportsInt | typing.SupportsIndex = 0,
+    ) -> None: ...
+    def copy(self) -> IsvdState64: ...
+    def load(
+        self,
+        Q: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        lam: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        blocks: typing.SupportsInt | typing.SupportsIndex,
+        items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> None: ...
+    def update(
+        self,
+        block: IsvdBlock64,
+        exact: typing.SupportsInt | typing.SupportsIndex,
+        n_items: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+        track: bool,
+    ) -> typing.Any: ...
+    @property
+    def Q(self) -> numpy.typing.NDArray[numpy.float64]: ...
+    @property
+    def blocks(self) -> int: ...
+    @property
+    def items(self) -> int: ...
+    @property
+    def k(self) -> int: ...
+    @property
+    def k_keep(self) -> int: ...
+    @property
+    def lam(self) -> numpy.typing.NDArray[numpy.float64]: ...
+    @property
+    def m(self) -> int: ...
+    @property
+    def sqnorm(self) -> float: ...
+
+class StreamingTopEigenvector:
+    def __init__(
+        self,
+        method: typing.SupportsInt | typing.SupportsIndex,
+        n_features: typing.SupportsInt | typing.SupportsIndex,
+        n_rows: typing.SupportsInt | typing.SupportsIndex,
+        n_blocks: typing.SupportsInt | typing.SupportsIndex,
+        heavy_factor: typing.SupportsFloat | typing.SupportsIndex,
+        learning_rate: typing.SupportsFloat | typing.SupportsIndex,
+        seed: typing.SupportsInt | typing.SupportsIndex,
+    ) -> None: ...
+    def result(self) -> tuple[numpy.typing.NDArray[numpy.float64], float]: ...
+    @property
+    def blocks_done(self) -> int: ...
+    @property
+    def heavy_factor(self) -> float: ...
+    @property
+    def memory_bytes(self) -> int: ...
+    @property
+    def n_blocks(self) -> int: ...
+    @property
+    def n_heavy(self) -> int: ...
+    @property
+    def rows_seen(self) -> int: ...
 
 def _set_blas(capsules: dict) -> list[str]:
     """
@@ -198,9 +392,52 @@ def sparse_random_projection(
     seed: typing.SupportsInt | typing.SupportsIndex,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
 @typing.overload
+def streaming_update(
+    stream: StreamingTopEigenvector, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]
+) -> None: ...
+@typing.overload
+def streaming_update(
+    stream: StreamingTopEigenvector, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]
+) -> None: ...
+@typing.overload
+def streaming_update_csr(
+    stream: StreamingTopEigenvector,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
+@typing.overload
+def streaming_update_csr(
+    stream: StreamingTopEigenvector,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
+@typing.overload
+def streaming_update_csr(
+    stream: StreamingTopEigenvector,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
+@typing.overload
+def streaming_update_csr(
+    stream: StreamingTopEigenvector,
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
+@typing.overload
 def truncated_svd(
-    A: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
-    sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    block: IsvdBlock32,
     rank: typing.SupportsInt | typing.SupportsIndex,
     oversampling: typing.SupportsInt | typing.SupportsIndex,
     power_iters: typing.SupportsInt | typing.SupportsIndex,
@@ -213,8 +450,7 @@ def truncated_svd(
 ]: ...
 @typing.overload
 def truncated_svd(
-    A: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-    sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    block: IsvdBlock64,
     rank: typing.SupportsInt | typing.SupportsIndex,
     oversampling: typing.SupportsInt | typing.SupportsIndex,
     power_iters: typing.SupportsInt | typing.SupportsIndex,

@@ -57,8 +57,3 @@ def cuda_backend(function: str):
     if module.device_count() < 1:
         raise RuntimeError(f"{function}(device='cuda'): no CUDA device is visible")
     return module
-
-
-def no_cuda_kernel(function: str):
-    """The error for a function whose CUDA path is not written yet (after cuda_backend succeeded)."""
-    raise NotImplementedError(f"{function}(device='cuda') has no CUDA kernel yet; use device='cpu'")

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._device import check_device, cuda_backend, no_cuda_kernel
+from ._device import check_device, cuda_backend
 from ._result import Result
 from ._validate import (
     check_array,
@@ -270,6 +270,7 @@ class StreamingTopEigenvector:
         # buffer are changed with the GIL released, so two threads would race.
         self._lock = threading.RLock()
         self._seed = seed_from_rng(rng)
+        self._backend = _core  # lralg._cuda where top_eigenvector(device="cuda") runs it
         self._stream = None
         self._eta = None
         self._buffer = []  # oja: the first rows (float64 copies) until eta is fixed
@@ -280,7 +281,7 @@ class StreamingTopEigenvector:
 
     def _make(self, learning_rate: float):
         self._eta = learning_rate if self.method == "oja" else None
-        return _core.StreamingTopEigenvector(
+        return self._backend.StreamingTopEigenvector(
             _METHODS[self.method],
             self.n_features,
             self.n_rows or 0,
@@ -316,11 +317,11 @@ class StreamingTopEigenvector:
             indptr, indices = block.indptr, block.indices
             if indptr.dtype != indices.dtype:
                 indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
-            _core.streaming_update_csr(
+            self._backend.streaming_update_csr(
                 self._stream, indptr, indices, block.data, block.shape[0], block.shape[1]
             )
         else:
-            _core.streaming_update(self._stream, block)
+            self._backend.streaming_update(self._stream, block)
 
     def _start_oja(self) -> bool:
         """Fix Oja's step from the buffered rows and feed them; False (nothing changed) if they are all zero."""
@@ -551,7 +552,8 @@ def top_eigenvector(
     block_size : int, default 4096
         Rows per call to the core.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
+        "cuda" (method "random-order"): each block's products (the rows'
+        inner products with z and the chunks' sums) run on the GPU.
 
     Returns
     -------
@@ -566,6 +568,8 @@ def top_eigenvector(
         rows than ``n_rows``.
     TypeError
         Input that is not an array or an iterable, complex values.
+    RuntimeError, NotImplementedError
+        ``device="cuda"`` without a CUDA build or GPU, or with another method.
 
     Notes
     -----
@@ -640,8 +644,14 @@ def top_eigenvector(
         top_eigenvalue=top_eigenvalue,
     )
     if device == "cuda":
-        cuda_backend("top_eigenvector")
-        no_cuda_kernel("top_eigenvector")
+        backend = cuda_backend("top_eigenvector")
+        if method != "random-order":
+            raise NotImplementedError(
+                f"top_eigenvector(device='cuda') runs method='random-order' (its block products); "
+                f"method={method!r} has no CUDA kernel, use device='cpu'"
+            )
+        stream._backend = backend
+        stream._stream = stream._make(0.0)  # nothing fed yet: the same stream, on the device
     for block in blocks:
         stream.update(block)
     return stream.result()

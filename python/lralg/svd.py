@@ -12,7 +12,7 @@ import math
 from . import _core
 from ._blas import one_blas_thread
 from ._device import check_device, cuda_backend
-from ._validate import check_int, check_matrix, check_rank, is_sparse, seed_from_rng
+from ._validate import check_int, check_matrix, check_rank, seed_from_rng
 from .isvd import SVDResult
 from .isvd._blocks import _Block
 
@@ -42,8 +42,9 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     rng : None, int or numpy.random.Generator
         Seed of the Gaussian test matrix (SPEC 7).
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda" (dense A): the products with A run on the GPU, A copied
-        there once; the QRs and the small SVD stay on the host.
+        "cuda": the products with A (dense or CSR, copied there once) and
+        the large products with the basis run on the GPU; the QRs and the
+        small SVD stay on the host.
 
     Returns
     -------
@@ -60,8 +61,9 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
         If ``rank`` is not in ``[1, min(m, n)]``, A is empty or holds NaN/Inf.
     TypeError
         If A is not a real matrix.
-    NotImplementedError
-        ``device="cuda"`` with a sparse A.
+    RuntimeError
+        ``device="cuda"`` where lralg was built without CUDA or no GPU is
+        visible.
 
     Notes
     -----
@@ -95,17 +97,10 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     rank = check_rank(rank, upper=min(m, n))
     oversampling = check_int(oversampling, "oversampling", low=0)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
-    block = _Block(A, 1, "A")
-    cuda = cuda_backend("truncated_svd") if device == "cuda" else None
-    if cuda is not None and is_sparse(A):
-        raise NotImplementedError(
-            "truncated_svd(device='cuda') takes dense A; sparse A has no CUDA kernel yet, use device='cpu'"
-        )
+    block = _Block(A, 1, "A")  # validates the values (NaN/Inf) before the device is asked for
+    backend = cuda_backend("truncated_svd") if device == "cuda" else _core
     seed = seed_from_rng(rng)
-    if cuda is not None:
-        u, s, vt, error_sq = cuda.truncated_svd(block.X, block.sqnorm, rank, oversampling, power_iters, seed)
-    else:
-        u, s, vt, error_sq = _core.truncated_svd(block.core(), rank, oversampling, power_iters, seed)
+    u, s, vt, error_sq = backend.truncated_svd(block.core(backend), rank, oversampling, power_iters, seed)
     total = block.sqnorm
     error = math.sqrt(error_sq / total) if total > 0 else 0.0
     return SVDResult(u, s.astype(A.dtype, copy=False), vt, error_estimate=error)

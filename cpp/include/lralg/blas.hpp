@@ -41,6 +41,7 @@
 #include <algorithm>
 #include <climits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "lralg/common.hpp"
@@ -104,6 +105,34 @@ const std::vector<const char*>& names();
 constexpr double kSmallWork = double(1 << 21);
 constexpr index_t kSmallEig = 128;
 
+// Products on another processor. While an OffloadProducts guard lives on a thread, the gemm and
+// syrk calls of that thread at or above the sizes that go to the BLAS go to the guard's gemm
+// instead (the CUDA backend's, on host operands): an algorithm's large products move to the
+// device without a second copy of the algorithm. Threads without a guard, and the whole of
+// lralg._core, which never sets one, use the table.
+template <class S>
+gemm_fn<S>*& offloaded_gemm() {
+  static thread_local gemm_fn<S>* f = nullptr;
+  return f;
+}
+
+class OffloadProducts {
+ public:
+  OffloadProducts(gemm_fn<double>* dgemm, gemm_fn<float>* sgemm)
+      : saved_d_(std::exchange(offloaded_gemm<double>(), dgemm)),
+        saved_s_(std::exchange(offloaded_gemm<float>(), sgemm)) {}
+  ~OffloadProducts() {
+    offloaded_gemm<double>() = saved_d_;
+    offloaded_gemm<float>() = saved_s_;
+  }
+  OffloadProducts(const OffloadProducts&) = delete;
+  OffloadProducts& operator=(const OffloadProducts&) = delete;
+
+ private:
+  gemm_fn<double>* saved_d_;
+  gemm_fn<float>* saved_s_;
+};
+
 namespace detail {
 template <class S, class D, class F>
 auto pick(D d, F f) {
@@ -137,7 +166,7 @@ void gemm(char ta, char tb, S alpha, const ConstMatRef<S>& A, const ConstMatRef<
       C *= beta;
     return;
   }
-  auto* f = detail::pick<S>(table().dgemm, table().sgemm);
+  auto* f = offloaded_gemm<S>() ? offloaded_gemm<S>() : detail::pick<S>(table().dgemm, table().sgemm);
   if (f && double(m) * double(n) * double(k) >= kSmallWork) {
     const int M = detail::to_int(m), N = detail::to_int(n), K = detail::to_int(k);
     const int lda = detail::ld_of(A.outerStride(), A.rows());
@@ -196,7 +225,16 @@ void syrk(char trans, S alpha, const ConstMatRef<S>& A, S beta, MatRef<S> C) {
     return;
   }
   auto* f = detail::pick<S>(table().dsyrk, table().ssyrk);
-  if (f && double(n) * double(n) * double(k) >= 2 * kSmallWork) {
+  auto* offloaded = offloaded_gemm<S>();
+  if (offloaded && double(n) * double(n) * double(k) >= 2 * kSmallWork) {
+    // op(A)^T op(A) as one product: entry (i, j) and (j, i) multiply the same pairs, so C comes
+    // out symmetric.
+    const int N = detail::to_int(n), K = detail::to_int(k);
+    const int lda = detail::ld_of(A.outerStride(), A.rows());
+    const int ldc = detail::ld_of(C.outerStride(), C.rows());
+    const char a = t ? 'T' : 'N', b = t ? 'N' : 'T';
+    offloaded(&a, &b, &N, &N, &K, &alpha, A.data(), &lda, A.data(), &lda, &beta, C.data(), &ldc);
+  } else if (f && double(n) * double(n) * double(k) >= 2 * kSmallWork) {
     const int N = detail::to_int(n), K = detail::to_int(k);
     const int lda = detail::ld_of(A.outerStride(), A.rows());
     const int ldc = detail::ld_of(C.outerStride(), C.rows());

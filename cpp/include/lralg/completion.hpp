@@ -38,6 +38,7 @@
 
 #include "lralg/common.hpp"
 #include "lralg/random.hpp"
+#include "lralg/row_observations.hpp"
 
 namespace lralg {
 
@@ -70,22 +71,6 @@ TransposedPattern<Index> transpose_pattern(const Index* indptr, const Index* ind
     }
   return t;
 }
-
-// Observations read by rows: entry p of row i is in column indices[p] with
-// value data[perm ? perm[p] : p].
-template <class Scalar, class Index>
-struct RowObservations {
-  index_t rows = 0;
-  index_t cols = 0;
-  const Index* indptr = nullptr;
-  const Index* indices = nullptr;
-  const Scalar* data = nullptr;
-  const Index* perm = nullptr;
-
-  index_t begin(index_t i) const { return index_t(indptr[i]); }
-  index_t end(index_t i) const { return index_t(indptr[i + 1]); }
-  double value(index_t p) const { return double(data[perm ? index_t(perm[p]) : p]); }
-};
 
 enum class CompletionMethod { robust_altmin = 0, altmin = 1 };
 

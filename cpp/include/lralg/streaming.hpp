@@ -58,6 +58,7 @@
 #include "lralg/common.hpp"
 #include "lralg/random.hpp"
 #include "lralg/sparse.hpp"
+#include "lralg/stream_rows.hpp"
 
 namespace lralg {
 
@@ -91,94 +92,26 @@ inline double default_heavy_factor(index_t n_features) {
   return std::max(1.0, std::log2(double(std::max<index_t>(n_features, 1))));
 }
 
-namespace detail {
-// <a, z> and ||a||^2 of a contiguous row in double, with 4 independent
-// partial sums per quantity so the loop vectorises without reassociating
-// (the result is a fixed function of the inputs).
-template <class Scalar>
-inline void dot_and_norm(const Scalar* a, const double* z, index_t d, double& dot, double& norm) {
-  double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
-  index_t j = 0;
-  for (; j + 4 <= d; j += 4) {
-    for (int k = 0; k < 4; ++k) {
-      const double x = double(a[j + k]);
-      s[k] += x * z[j + k];
-      q[k] += x * x;
+// The first pass over rows [lo, hi) of a random-order segment: norms[r - lo] = ||a_r||^2 and,
+// per chunk c of `chunk` rows, partial[c d ..] (zeroed by the caller) = the sum of <a_r, z> a_r
+// over the chunk's rows in order, as if every row were light. Chunks run in parallel, each
+// summed in a fixed order. Found by argument-dependent lookup, so that a rows type of the CUDA
+// backend brings its own (the same sums on the device).
+template <class Rows>
+void segment_sums(const Rows& X, index_t lo, index_t hi, index_t chunk, const double* z, double* partial,
+                  double* norms) {
+  const index_t d = X.cols, n_chunks = (hi - lo + chunk - 1) / chunk;
+  parallel_blocks(n_chunks, 1, [&](index_t c, index_t, index_t) {
+    double* out = partial + c * d;
+    const index_t c_lo = lo + c * chunk, c_hi = std::min(hi, c_lo + chunk);
+    for (index_t r = c_lo; r < c_hi; ++r) {
+      double s = 0.0, nn = 0.0;
+      X.dot_norm(r, z, s, nn);
+      X.add_scaled(r, s, out);
+      norms[r - lo] = nn;
     }
-  }
-  for (; j < d; ++j) {
-    const double x = double(a[j]);
-    s[0] += x * z[j];
-    q[0] += x * x;
-  }
-  dot = (s[0] + s[1]) + (s[2] + s[3]);
-  norm = (q[0] + q[1]) + (q[2] + q[3]);
+  });
 }
-}  // namespace detail
-
-// The rows of one block as the updates read them: <a_r, z> and ||a_r||^2,
-// out += alpha a_r, and a dense double copy of a_r. Two sources: a dense
-// block (row- or column-major, no copy) and a CSR block (CsrView, no copy);
-// the same update code runs on both, so a sparse block gives the numbers of
-// its dense equivalent up to the order of the sums.
-template <class Scalar>
-struct DenseRows {
-  static constexpr bool is_dense = true;
-  const Scalar* X;
-  index_t rows, cols;
-  bool row_major;
-
-  void dot_norm(index_t r, const double* z, double& s, double& nn) const {
-    if (row_major) {
-      detail::dot_and_norm(X + r * cols, z, cols, s, nn);
-      return;
-    }
-    s = 0.0;
-    nn = 0.0;
-    for (index_t j = 0; j < cols; ++j) {
-      const double x = double(X[j * rows + r]);
-      s += x * z[j];
-      nn += x * x;
-    }
-  }
-  void add_scaled(index_t r, double alpha, double* out) const {
-    if (row_major) {
-      const Scalar* a = X + r * cols;
-      for (index_t j = 0; j < cols; ++j) out[j] += alpha * double(a[j]);
-    } else {
-      for (index_t j = 0; j < cols; ++j) out[j] += alpha * double(X[j * rows + r]);
-    }
-  }
-  void copy(index_t r, double* dst) const {
-    for (index_t j = 0; j < cols; ++j) dst[j] = double(row_major ? X[r * cols + j] : X[j * rows + r]);
-  }
-};
-
-template <class Scalar, class Index>
-struct CsrRows {
-  static constexpr bool is_dense = false;
-  CsrView<Scalar, Index> X;
-  index_t rows, cols;
-
-  explicit CsrRows(const CsrView<Scalar, Index>& v) : X(v), rows(v.rows), cols(v.cols) {}
-
-  void dot_norm(index_t r, const double* z, double& s, double& nn) const {
-    s = 0.0;
-    nn = 0.0;
-    for (index_t p = X.row_begin(r); p < X.row_end(r); ++p) {
-      const double x = double(X.data[p]);
-      s += x * z[X.indices[p]];
-      nn += x * x;
-    }
-  }
-  void add_scaled(index_t r, double alpha, double* out) const {
-    for (index_t p = X.row_begin(r); p < X.row_end(r); ++p) out[X.indices[p]] += alpha * double(X.data[p]);
-  }
-  void copy(index_t r, double* dst) const {
-    std::fill(dst, dst + cols, 0.0);
-    for (index_t p = X.row_begin(r); p < X.row_end(r); ++p) dst[X.indices[p]] = double(X.data[p]);
-  }
-};
 
 class StreamingTopEig {
   static constexpr const char* kTooLarge =
@@ -247,7 +180,8 @@ class StreamingTopEig {
     update_rows(CsrRows<Scalar, Index>(X));
   }
 
- private:
+  // Feeds the rows of any rows type (DenseRows, CsrRows, or the CUDA backend's, which run the
+  // random-order block products on the device; lralg/stream_rows.hpp).
   template <class Rows>
   void update_rows(const Rows& X) {
     const index_t rows = X.rows, cols = X.cols;
@@ -310,7 +244,6 @@ class StreamingTopEig {
     }
   }
 
- public:
   // The current estimate of v_1 (unit norm, largest |entry| positive) and of
   // lambda_1 = sigma_1^2. Throws when no row or only zero rows were seen.
   void result(Eigen::VectorXd& vector, double& value) const {
@@ -476,19 +409,7 @@ class StreamingTopEig {
     const index_t n_chunks = (m + kChunk - 1) / kChunk;
     scratch_.resize(std::size_t(m));
     partial_.assign(std::size_t(n_chunks * d), 0.0);
-    // Sums <a_r, z> a_r over the rows of chunk c into out; skip[] marks heavy rows.
-    auto sum_chunk = [&](index_t c, const std::vector<char>* skip) {
-      double* out = partial_.data() + c * d;
-      const index_t c_lo = lo + c * kChunk, c_hi = std::min(hi, c_lo + kChunk);
-      for (index_t r = c_lo; r < c_hi; ++r) {
-        if (skip && (*skip)[std::size_t(r - lo)]) continue;
-        double s = 0.0, nn = 0.0;
-        X.dot_norm(r, z_.data(), s, nn);
-        X.add_scaled(r, s, out);
-        if (!skip) scratch_[std::size_t(r - lo)] = nn;
-      }
-    };
-    parallel_blocks(n_chunks, 1, [&](index_t c, index_t, index_t) { sum_chunk(c, nullptr); });
+    segment_sums(X, lo, hi, kChunk, z_.data(), partial_.data(), scratch_.data());
     {
       double mass = sumsq_;
       for (index_t k = 0; k < m; ++k) mass += scratch_[std::size_t(k)];
@@ -517,9 +438,17 @@ class StreamingTopEig {
         ++light_count_;
       }
     }
+    // The chunks holding a heavy row, summed again (on the host) without it.
     for (index_t c : dirty) {
-      std::fill(partial_.begin() + c * d, partial_.begin() + (c + 1) * d, 0.0);
-      sum_chunk(c, &heavy);
+      double* out = partial_.data() + c * d;
+      std::fill(out, out + d, 0.0);
+      const index_t c_lo = lo + c * kChunk, c_hi = std::min(hi, c_lo + kChunk);
+      for (index_t r = c_lo; r < c_hi; ++r) {
+        if (heavy[std::size_t(r - lo)]) continue;
+        double s = 0.0, nn = 0.0;
+        X.dot_norm(r, z_.data(), s, nn);
+        X.add_scaled(r, s, out);
+      }
     }
     for (index_t c = 0; c < n_chunks; ++c)
       acc_ += Eigen::Map<const Eigen::VectorXd>(partial_.data() + c * d, d);

@@ -72,18 +72,20 @@ class _Block:
             new.A_csr = new.At_csr = None
         return new
 
-    def core(self):
-        """The block as the core's operator (made once; the arrays are not copied)."""
-        if self._core is None:
-            cls = _core.IsvdBlock32 if self.dtype == np.float32 else _core.IsvdBlock64
+    def core(self, backend=_core):
+        """The block as the operator of ``backend`` (lralg._core, or lralg._cuda: the block then
+        copied to the device); made once per backend; the host arrays are not copied."""
+        if self._core is None or self._core[0] is not backend:
+            cls = backend.IsvdBlock32 if self.dtype == np.float32 else backend.IsvdBlock64
             if self.sparse:
                 a, t = self.A_csr, self.At_csr
-                self._core = cls.csr(
+                op = cls.csr(
                     a.indptr, a.indices, a.data, t.indptr, t.indices, t.data, self.m, self.b, self.sqnorm
                 )
             else:
-                self._core = cls.dense(self.X, self.axis, self.sqnorm)
-        return self._core
+                op = cls.dense(self.X, self.axis, self.sqnorm)
+            self._core = (backend, op)
+        return self._core[1]
 
     def matmul(self, W):
         """A @ W for W (b x c)."""

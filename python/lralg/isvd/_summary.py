@@ -13,19 +13,16 @@ __all__ = []
 _RESIDUAL_CODE = {"auto": 0, "exact": 1, "sketch": 2}
 
 
-def _new_state(m, k_keep, residual, tol, seed, dtype, power_iters=1):
-    cls = _core.IsvdState32 if np.dtype(dtype) == np.float32 else _core.IsvdState64
+def _new_state(m, k_keep, residual, tol, seed, dtype, power_iters=1, backend=_core):
+    cls = backend.IsvdState32 if np.dtype(dtype) == np.float32 else backend.IsvdState64
     return cls(m, k_keep, _RESIDUAL_CODE[residual], tol, seed, power_iters)
-
-
-def _state_dtype(state):
-    return np.dtype(np.float32) if isinstance(state, _core.IsvdState32) else np.dtype(np.float64)
 
 
 class _Summary:
     """The running state (the core's IsvdState) plus, optionally, the items' coefficients."""
 
-    def __init__(self, k_keep, residual, tol, seed, track_items, power_iters=1):
+    def __init__(self, k_keep, residual, tol, seed, track_items, power_iters=1, backend=None):
+        self.backend = backend  # None: lralg._core; lralg._cuda for device="cuda" (never pickled)
         self.k_keep = k_keep
         self.power_iters = power_iters
         self.residual = residual
@@ -40,6 +37,7 @@ class _Summary:
 
     def __getstate__(self):  # the core's state is saved as its arrays and counts
         d = self.__dict__.copy()
+        d["backend"] = None
         st = d.pop("state")
         d["_saved"] = None if st is None else (st.Q, st.lam, st.blocks, st.items, st.sqnorm)
         return d
@@ -48,13 +46,21 @@ class _Summary:
         d = dict(d)
         saved = d.pop("_saved")
         self.__dict__.update(d)
+        self.backend = None
         self.state = None
         _check_saved(self, saved)
         if saved is not None:
-            self.state = _new_state(
-                self.m, self.k_keep, self.residual, self.tol, self.seed, self.dtype, self.power_iters
-            )
+            self.state = self._new_state(self.dtype)
             self.state.load(*saved)
+
+    def _new_state(self, dtype):
+        backend = _core if self.backend is None else self.backend
+        return _new_state(
+            self.m, self.k_keep, self.residual, self.tol, self.seed, dtype, self.power_iters, backend
+        )
+
+    def _block_op(self, blk):
+        return blk.core() if self.backend is None else blk.core(self.backend)
 
     @property
     def n(self):
@@ -75,18 +81,14 @@ class _Summary:
     def _start(self, m, dtype):
         self.m = m
         self.dtype = np.dtype(dtype)
-        self.state = _new_state(
-            m, self.k_keep, self.residual, self.tol, self.seed, self.dtype, self.power_iters
-        )
+        self.state = self._new_state(self.dtype)
 
     def _promote(self, dtype):
         dtype = np.promote_types(self.dtype, dtype)
         if dtype != self.dtype:  # float32 -> float64: carry the summary over
             old = self.state
             self.dtype = dtype
-            self.state = _new_state(
-                self.m, self.k_keep, self.residual, self.tol, self.seed, dtype, self.power_iters
-            )
+            self.state = self._new_state(dtype)
             self.state.load(old.Q.astype(dtype), old.lam, old.blocks, old.items, old.sqnorm)
 
     def push(self, blk: _Block, name="block"):
@@ -100,7 +102,7 @@ class _Summary:
         if blk.b == 0:
             return
         blk = blk.astype(self.dtype)
-        out = self.state.update(blk.core(), -1, blk.b, blk.sqnorm, self.track)
+        out = self.state.update(self._block_op(blk), -1, blk.b, blk.sqnorm, self.track)
         if self.track:
             self.rots.append(out[0])
             self.coefs.append(out[1])
@@ -120,7 +122,7 @@ class _Summary:
         A = np.asfortranarray(other.Q.astype(self.dtype) * s2.astype(self.dtype))
         blk = _Block(A, axis=1)
         items = other.item_coefficients() if self.track else None
-        out = self.state.update(blk.core(), 1, other.n, other.sqnorm, self.track)
+        out = self.state.update(self._block_op(blk), 1, other.n, other.sqnorm, self.track)
         if self.track:
             with np.errstate(divide="ignore", invalid="ignore"):
                 scaled = np.where(s2 > 0, 1.0 / s2, 0.0)

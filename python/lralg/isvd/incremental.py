@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 
 from .._blas import one_blas_thread
-from .._device import check_device, cuda_backend, no_cuda_kernel
+from .._device import check_device, cuda_backend
 from .._result import Result
 from .._sklearn import BaseEstimator, TransformerMixin, check_is_fitted
 from .._validate import check_int, check_matrix, check_rank, check_real, seed_from_rng
@@ -119,7 +119,8 @@ def incremental_svd(
         exact update on matrices with a flat spectrum (e.g. TF-IDF), at the
         cost of more products with the block.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda": no CUDA kernel yet, it raises (see docs/cuda.md).
+        "cuda": each block's products with the block and the basis run on
+        the GPU (lralg built with CUDA; see docs/cuda.md).
 
     Returns
     -------
@@ -133,6 +134,8 @@ def incremental_svd(
         Blocks of mismatched widths, no data, NaN/Inf, rank out of range.
     TypeError
         Complex, object or string blocks.
+    RuntimeError
+        ``device="cuda"`` without a CUDA build or a visible GPU.
 
     See Also
     --------
@@ -176,11 +179,9 @@ def incremental_svd(
     compute_u = bool(compute_u)
     residual = _check_residual(residual)
     power_iters = check_int(power_iters, "power_iters", low=0, high=1000)
-    if device == "cuda":
-        cuda_backend("incremental_svd")
-        no_cuda_kernel("incremental_svd")
+    backend = cuda_backend("incremental_svd") if device == "cuda" else None
     seed = seed_from_rng(rng)
-    summary = _Summary(rank + oversampling, residual, tol, seed, compute_u, power_iters)
+    summary = _Summary(rank + oversampling, residual, tol, seed, compute_u, power_iters, backend)
     for i, X in enumerate(_iter_blocks(blocks)):
         blk = _as_block_allow_empty(X, axis, f"blocks[{i}]")
         if summary.m is None and rank > blk.m:
