@@ -272,7 +272,7 @@ def cornac_mf():
     return fit_predict, ""
 
 
-def bench_ratings(load, seeds, ranks):
+def bench_ratings(load, seeds, ranks, lralg_threads):
     """Test RMSE and fit time per rank: lralg's defaults (reg chosen on a held-out 10%),
     lralg with the hand-chosen reg=10 of the earlier table, cornac MF and surprise SVD,
     with the BLAS on one thread (the caller puts lralg's core on one thread)."""
@@ -283,9 +283,12 @@ def bench_ratings(load, seeds, ranks):
     fit_surprise, why_surprise = surprise_svd()
     fit_cornac, why_cornac = cornac_mf()
     results = {}
+    default_threads = (lralg_threads, _blas_threads())
     with threadpool_limits(1):
         for seed in seeds:
-            _ratings_split(users, items, ratings, (m, n), seed, ranks, fit_cornac, fit_surprise, results)
+            _ratings_split(
+                users, items, ratings, (m, n), seed, ranks, fit_cornac, fit_surprise, results, default_threads
+            )
     rows = []
     for k in ranks:
         anchors = {}
@@ -320,9 +323,20 @@ def bench_ratings(load, seeds, ranks):
     return rows
 
 
-def _ratings_split(users, items, ratings, shape, seed, ranks, fit_cornac, fit_surprise, results):
+def _blas_threads():
+    """The BLAS's threads as the process started with them."""
+    from threadpoolctl import threadpool_info
+
+    return max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=1)
+
+
+def _ratings_split(
+    users, items, ratings, shape, seed, ranks, fit_cornac, fit_surprise, results, default_threads
+):
     """One random 80/20 split: every method at every rank, into ``results``
     (name, rank) -> [(test RMSE, wall s, CPU s, sweeps, reg)]."""
+    from threadpoolctl import threadpool_limits
+
     perm = np.random.default_rng(seed).permutation(ratings.size)
     cut = int(0.8 * ratings.size)
     tr, te = perm[:cut], perm[cut:]
@@ -336,6 +350,12 @@ def _ratings_split(users, items, ratings, shape, seed, ranks, fit_cornac, fit_su
         wall, cpu, res = _timed(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
         sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
         results.setdefault(("lralg defaults", k), []).append(
+            (rmse(res.predict(tu, ti)), wall, cpu, sweeps, res.reg)
+        )
+        with lralg.threads(default_threads[0]), threadpool_limits(default_threads[1], user_api="blas"):
+            wall, cpu, res = _timed(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
+        sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
+        results.setdefault((f"lralg defaults, default threads ({default_threads[0]})", k), []).append(
             (rmse(res.predict(tu, ti)), wall, cpu, sweeps, res.reg)
         )
         wall, cpu, res = _timed(
@@ -393,16 +413,18 @@ def main(argv=None):
         "the path's sweeps counted); the hand-chosen line fixes reg=10 with the default stopping "
         "rule. cornac: MF(k, max_iter=20, use_bias=True), its Dataset built inside the timing; "
         "surprise: SVD(n_factors=k), otherwise its defaults (20 epochs). Predictions clipped to "
-        "[1, 5]. " + args.conditions
+        "[1, 5]. The default-threads line is the defaults as a user's process runs them (lralg's core "
+        "and the BLAS on their default threads: compare its wall time, the anchors being single-threaded). "
+        + args.conditions
     )
     threads = lralg.get_num_threads()
     lralg.set_num_threads(1)  # as the anchors; set while reporting, so the tables record it
     try:
         if "movielens" not in skip:
-            rows = bench_ratings(movielens, seeds, ranks)
+            rows = bench_ratings(movielens, seeds, ranks, threads)
             report("completion_movielens", rows, note="MovieLens-100k, " + common)
         if "insteval" not in skip:
-            rows = bench_ratings(insteval, seeds, ranks)
+            rows = bench_ratings(insteval, seeds, ranks, threads)
             note = "InstEval (lme4; 2972 students x 1128 lecturers, 73421 ratings), " + common
             report("completion_insteval", rows, note=note)
     finally:
