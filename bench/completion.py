@@ -346,18 +346,15 @@ def _ratings_split(
     def rmse(pred):
         return float(np.sqrt(np.mean((np.clip(pred, 1, 5) - truth) ** 2)))
 
-    for k in ranks:
+    def fit_defaults(name, k):
         wall, cpu, res = _timed(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
         sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
-        results.setdefault(("lralg defaults", k), []).append(
-            (rmse(res.predict(tu, ti)), wall, cpu, sweeps, res.reg)
-        )
+        results.setdefault((name, k), []).append((rmse(res.predict(tu, ti)), wall, cpu, sweeps, res.reg))
+
+    for k in ranks:
+        fit_defaults("lralg defaults", k)
         with lralg.threads(default_threads[0]), threadpool_limits(default_threads[1], user_api="blas"):
-            wall, cpu, res = _timed(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
-        sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
-        results.setdefault((f"lralg defaults, default threads ({default_threads[0]})", k), []).append(
-            (rmse(res.predict(tu, ti)), wall, cpu, sweeps, res.reg)
-        )
+            fit_defaults(f"lralg defaults, default threads ({default_threads[0]})", k)
         wall, cpu, res = _timed(
             lambda: lralg.complete(M, k, bias=True, reg=ML_REG, clip="observed", rng=seed)
         )

@@ -135,7 +135,7 @@ def build(method, vocab, args):
     import lralg.nn as lnn
 
     model = make_model(vocab, args.width, args.layers, args.block, seed=0)
-    lr, r = args.method_lr.get(method, args.lr), args.rank
+    lr, r = method_lr(method, args), args.rank
     after = None
     if method == "low-rank":
         from lralg.nn._modules import find_layers, replace_module
@@ -231,7 +231,7 @@ def train(method, data, vocab, args):
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return model, {
         "method": method,
-        "lr": args.method_lr.get(method, args.lr),
+        "lr": method_lr(method, args),
         "val_loss": val_loss,
         "perplexity": math.exp(val_loss),
         "params": params,
@@ -267,9 +267,7 @@ def part_pretrain(args):
     note = (
         f"Character-level transformer, {args.layers} layers, width {args.width}, block {args.block}, "
         f"batch {args.batch}, {args.steps} steps (the same batches for every method), rank {args.rank} "
-        f"in every attention and MLP matrix, lr {'in the lr column' if args.merge else _lr_text(methods, args)}; "
-        "validation plays "
-        f"{', '.join(VALIDATION_PLAYS)}. "
+        f"in every attention and MLP matrix, lr in the lr column; validation plays {', '.join(VALIDATION_PLAYS)}. "
         "Seconds per step are medians of wall time and of the process's CPU time (the steadier of the two "
         "when the machine is shared); peak memory is the resident memory training adds above the level "
         "before the model is built. " + args.conditions
@@ -280,9 +278,9 @@ def part_pretrain(args):
     return dense_model, (train_ids, vocab)
 
 
-def _lr_text(methods, args):
-    special = [f"{m} {args.method_lr[m]:g}" for m in methods if m in args.method_lr]
-    return f"{args.lr:g}" + (f" ({', '.join(special)})" if special else "")
+def method_lr(method, args):
+    """The method's own --method-lr, else the common --lr."""
+    return args.method_lr.get(method, args.lr)
 
 
 def _method_lrs(pairs):

@@ -102,14 +102,15 @@ bool cholesky_qr(Mat<S>& Z, int passes) {
   return true;
 }
 
-// Y <- an orthonormal basis of Y's columns: Cholesky QR twice, Householder QR where that fails.
+// Y <- a basis of Y's columns by Cholesky QR, Householder QR where that fails: well conditioned
+// after one pass, orthonormal after two.
 template <class S>
-void orthonormalize(Mat<S>& Y) {
-  if (!cholesky_qr<S>(Y, 2)) blas::qr_thin<S>(Y);
+void normalize_columns(Mat<S>& Y, int passes) {
+  if (!cholesky_qr<S>(Y, passes)) blas::qr_thin<S>(Y);
 }
 
 // Y <- an orthonormal basis of the part of range(Y) orthogonal to the orthonormal K: K
-// projected out twice (the first pass leaves rounding of Y's size), then a Householder QR. Where
+// projected out twice (the first pass leaves rounding of Y's size), then normalize_columns. Where
 // Y lies in range(K) exactly (a matrix of exact zeros, an exhausted Krylov space), the QR's
 // columns are not orthogonal to K; they are replaced by Gaussian columns (stream `stream`),
 // orthonormalised the same way, so that K stays orthonormal.
@@ -118,7 +119,7 @@ void orthonormalize_against(const ConstMatRef<S>& K, Mat<S>& Y, std::uint64_t se
   for (int attempt = 0; attempt < 2; ++attempt) {
     isvd_detail::project_out<S>(K, Y);
     isvd_detail::project_out<S>(K, Y);
-    orthonormalize<S>(Y);
+    normalize_columns<S>(Y, 2);
     Mat<S> T(K.cols(), Y.cols());
     blas::gemm<S>('T', 'N', S(1), K, Y, S(0), T);
     if (T.cwiseAbs().maxCoeff() <= S(1e3) * std::numeric_limits<S>::epsilon()) return;
@@ -206,7 +207,7 @@ TruncatedSvd<S> truncated_svd(const IsvdBlock<S>& A, const TruncatedSvdOptions& 
     Mat<S> Bt(q, c);  // op^T K, block by block as the iteration computes it
     Mat<S> Y, Z;
     op.times(omega, Y);
-    svd_detail::orthonormalize<S>(Y);
+    svd_detail::normalize_columns<S>(Y, 2);
     K.leftCols(l) = Y;
     for (int it = 0;; ++it) {
       const auto Kit = K.middleCols(l * it, l);
@@ -216,8 +217,8 @@ TruncatedSvd<S> truncated_svd(const IsvdBlock<S>& A, const TruncatedSvdOptions& 
       else
         A.apply_t(Kit, Bit);
       if (it == opt.power_iters) break;
-      Z = Bit;  // needs only to be well conditioned: one pass of Cholesky QR where it can
-      if (!svd_detail::cholesky_qr<S>(Z, 1)) blas::qr_thin<S>(Z);
+      Z = Bit;
+      svd_detail::normalize_columns<S>(Z, 1);  // Z needs only to be well conditioned
       op.times(Z, Y);
       svd_detail::orthonormalize_against<S>(K.leftCols(l * (it + 1)), Y, opt.seed, std::uint64_t(it + 1));
       K.middleCols(l * (it + 1), l) = Y;

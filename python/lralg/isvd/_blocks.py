@@ -33,7 +33,7 @@ class _Block:
         # A finite squared norm proves every value finite: callers may leave NaN/Inf to this pass.
         # Squares that overflow would make the update drop the block: check_magnitude.
         if not np.isfinite(self.sqnorm):
-            _check_finite(X.data if self.sparse else X, name)
+            _check_finite(values, name)
         check_magnitude(X, name, sqnorm=self.sqnorm)
         if self.sparse:
             other = sp.csr_array(X.T)  # CSR of the transpose, O(nnz)
