@@ -30,7 +30,7 @@ LRALG_CUDA=ON "$PYTHON" -m pip install -q "${isolation[@]}" -e . -Cbuild-dir="bu
 echo "build: $(($(date +%s) - start)) s"
 
 "$PYTHON" -c "import lralg; lralg.show_config()" | grep -E "^(version|cuda)"
-"$PYTHON" -m pytest tests/test_cuda.py -q -p no:cacheprovider
+"$PYTHON" -m pytest tests/test_cuda.py tests/test_cuda_arrays.py -q -p no:cacheprovider
 echo "tests: $(($(date +%s) - start)) s"
 
 quick=()

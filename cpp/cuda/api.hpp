@@ -1,7 +1,10 @@
 // The CUDA backend as the bindings see it: plain C++ declarations, no CUDA
 // headers, so that module.cpp compiles with the host compiler. Each function
 // takes host arrays, copies them to the device, runs there and copies the
-// result back into `out` (host memory the caller owns).
+// result back into `out` (host memory the caller owns). project_dense and
+// fastrp's `out` may also be device memory (a CuPy array), and project_dense's
+// X too: those are read and written in place (DeviceInput, DeviceOutput in
+// device.cuh) or copied on the device.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +41,9 @@ std::string device_name();
 std::size_t device_memory();
 // The CUDA runtime version the module was built against (e.g. 13000).
 int runtime_version();
+// Waits for all work on the device: before a call that reads a caller's device
+// arrays (written on whatever stream the caller used) and after one that wrote them.
+void synchronize();
 // Allocates and frees `bytes` of device memory: the out-of-memory path, for the tests.
 void try_allocate(std::size_t bytes);
 

@@ -33,6 +33,10 @@ void try_allocate(std::size_t bytes) {
   DeviceArray<unsigned char> block(bytes);
 }
 
+void synchronize() {
+  if (device_count() > 0) check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+}
+
 int runtime_version() { return CUDART_VERSION; }
 
 }  // namespace lralg::cuda

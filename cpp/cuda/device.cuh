@@ -60,13 +60,14 @@ class DeviceArray {
   const T* get() const { return data_; }
   std::size_t size() const { return count_; }
 
-  void upload(const T* host, std::size_t count) {
-    if (count)
-      check(cudaMemcpy(data_, host, count * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy to device");
+  // `source` and `target` may be host or device memory (a CuPy array's
+  // pointer): cudaMemcpyDefault reads which from the unified address space.
+  void upload(const T* source, std::size_t count) {
+    if (count) check(cudaMemcpy(data_, source, count * sizeof(T), cudaMemcpyDefault), "cudaMemcpy to device");
   }
-  void download(T* host, std::size_t count) const {
+  void download(T* target, std::size_t count) const {
     if (count)
-      check(cudaMemcpy(host, data_, count * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy to host");
+      check(cudaMemcpy(target, data_, count * sizeof(T), cudaMemcpyDefault), "cudaMemcpy from device");
   }
   void zero() {
     if (count_) check(cudaMemset(data_, 0, count_ * sizeof(T)), "cudaMemset");
@@ -75,6 +76,63 @@ class DeviceArray {
  private:
   T* data_ = nullptr;
   std::size_t count_ = 0;
+};
+
+// True where `p` is memory that the kernels can read and write in place:
+// device or managed memory of the current device (a CuPy array's pointer).
+// Host memory, and memory of another device, are copied instead.
+inline bool on_current_device(const void* p) {
+  cudaPointerAttributes attributes{};
+  if (p == nullptr || cudaPointerGetAttributes(&attributes, p) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  int current = 0;
+  check(cudaGetDevice(&current), "cudaGetDevice");
+  const bool device_memory =
+      attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged;
+  return device_memory && attributes.device == current;
+}
+
+// A kernel's input: the caller's array itself where it is already on the
+// device, otherwise a device copy of it.
+template <class T>
+class DeviceInput {
+ public:
+  DeviceInput(const T* data, std::size_t count) : data_(data) {
+    if (count > 0 && !on_current_device(data)) {
+      copy_ = DeviceArray<T>(data, count);
+      data_ = copy_.get();
+    }
+  }
+  const T* get() const { return data_; }
+
+ private:
+  DeviceArray<T> copy_;
+  const T* data_;
+};
+
+// A kernel's output: written in place where the caller's array is on the
+// device, otherwise into device scratch that finish() copies back.
+template <class T>
+class DeviceOutput {
+ public:
+  DeviceOutput(T* out, std::size_t count) : out_(out), count_(count) {
+    if (count > 0 && !on_current_device(out)) scratch_ = DeviceArray<T>(count);
+  }
+  T* get() { return scratch_.size() > 0 ? scratch_.get() : out_; }
+  // After the last kernel: the result in the caller's array, every launch checked.
+  void finish() {
+    if (scratch_.size() > 0)
+      scratch_.download(out_, count_);
+    else if (count_ > 0)
+      check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+  }
+
+ private:
+  T* out_;
+  std::size_t count_;
+  DeviceArray<T> scratch_;
 };
 
 // Raises cuda_error where no device can run the kernels.

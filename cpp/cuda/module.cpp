@@ -4,7 +4,9 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <type_traits>
 
 #include "api.hpp"
@@ -40,6 +42,27 @@ lralg::HalfSweepOptions half_sweep_options(const py::object& options) {
   o.row_observations = options.attr("row_observations").cast<double>();
   return o;
 }
+
+// lralg._core.FastRPOptions read by attribute (the two modules share one face);
+// params.weights points into weights, which lives as long as the face.
+struct FastrpFace {
+  explicit FastrpFace(const py::object& options)
+      : weights(options.attr("weights").cast<std::vector<double>>()) {
+    params.dim = options.attr("dim").cast<index_t>();
+    params.n_powers = index_t(weights.size());
+    params.weights = weights.data();
+    params.beta = options.attr("beta").cast<double>();
+    params.transition = options.attr("transition").cast<bool>();
+    params.normalize = options.attr("normalize").cast<bool>();
+    params.self_influence = options.attr("self_influence").cast<double>();
+    params.density = options.attr("density").cast<double>();
+    params.seed = options.attr("seed").cast<std::uint64_t>();
+  }
+  FastrpFace(const FastrpFace&) = delete;
+  FastrpFace& operator=(const FastrpFace&) = delete;
+  std::vector<double> weights;
+  lc::FastrpParams params;
+};
 
 // completion_solve_rows with the core's signature: one half-sweep, the rows
 // solved on the device; X is updated in place.
@@ -137,26 +160,53 @@ void bind_kernels(py::module_& m) {
           [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
              index_t n, const py::object& options) {
             const auto A = lb::csr_view<T, I>(indptr, indices, data, n, n, "graph");
-            const auto weights = options.attr("weights").cast<std::vector<double>>();
-            lc::FastrpParams p;
-            p.dim = options.attr("dim").cast<index_t>();
-            p.n_powers = index_t(weights.size());
-            p.weights = weights.data();
-            p.beta = options.attr("beta").cast<double>();
-            p.transition = options.attr("transition").cast<bool>();
-            p.normalize = options.attr("normalize").cast<bool>();
-            p.self_influence = options.attr("self_influence").cast<double>();
-            p.density = options.attr("density").cast<double>();
-            p.seed = options.attr("seed").cast<std::uint64_t>();
-            auto out = lb::new_matrix<T>(n, p.dim);
+            const FastrpFace face(options);
+            auto out = lb::new_matrix<T>(n, face.params.dim);
             T* dst = out.mutable_data();
             py::gil_scoped_release release;
-            lc::fastrp(A, p, dst);
+            lc::fastrp(A, face.params, dst);
             return out;
           },
           py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n"), py::arg("options"));
+      m.def(
+          "fastrp_to_device",
+          // fastrp with the embedding written into device memory the caller owns
+          // (a CuPy array of n x dim, C order, of the graph's dtype): `out` is its address.
+          [](const py::array_t<I>& indptr, const py::array_t<I>& indices, const py::array_t<T>& data,
+             index_t n, const py::object& options, std::uintptr_t out) {
+            const auto A = lb::csr_view<T, I>(indptr, indices, data, n, n, "graph");
+            const FastrpFace face(options);
+            lralg::require(out != 0, "out must be a device address");
+            py::gil_scoped_release release;
+            lc::synchronize();
+            lc::fastrp(A, face.params, reinterpret_cast<T*>(out));
+            lc::synchronize();
+          },
+          py::arg("indptr"), py::arg("indices"), py::arg("data"), py::arg("n"), py::arg("options"),
+          py::arg("out"));
     });
   });
+  m.def(
+      "sparse_random_projection_on_device",
+      // X @ R with X and the result in device memory the caller owns (CuPy arrays):
+      // X rows x cols (C order where row_major, else F order), out rows x
+      // n_components in C order, both of `dtype` ("float32" or "float64").
+      [](std::uintptr_t X, index_t rows, index_t cols, bool row_major, index_t n_components, double density,
+         std::uint64_t seed, std::uintptr_t out, const std::string& dtype) {
+        lralg::require(dtype == "float32" || dtype == "float64", "dtype must be 'float32' or 'float64'");
+        lralg::require(X != 0 && out != 0, "X and out must be device addresses");
+        py::gil_scoped_release release;
+        lc::synchronize();
+        if (dtype == "float32")
+          lc::project_dense(reinterpret_cast<const float*>(X), rows, cols, row_major, n_components, density,
+                            seed, reinterpret_cast<float*>(out));
+        else
+          lc::project_dense(reinterpret_cast<const double*>(X), rows, cols, row_major, n_components, density,
+                            seed, reinterpret_cast<double*>(out));
+        lc::synchronize();
+      },
+      py::arg("X"), py::arg("rows"), py::arg("cols"), py::arg("row_major"), py::arg("n_components"),
+      py::arg("density"), py::arg("seed"), py::arg("out"), py::arg("dtype"));
 }
 
 }  // namespace

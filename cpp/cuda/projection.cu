@@ -170,8 +170,8 @@ void project_dense(const Scalar* X, index_t rows, index_t cols, bool row_major, 
       neg(split.neg.begin(), split.neg.end()), pos(split.pos.begin(), split.pos.end());
   DeviceArray<std::int64_t> d_start(start.data(), start.size()), d_neg(neg.data(), neg.size()),
       d_pos(pos.data(), pos.size());
-  DeviceArray<Scalar> x(X, std::size_t(rows) * std::size_t(cols));
-  DeviceArray<Scalar> result(std::size_t(rows) * std::size_t(n_components));
+  const DeviceInput<Scalar> x(X, std::size_t(rows) * std::size_t(cols));
+  DeviceOutput<Scalar> result(out, std::size_t(rows) * std::size_t(n_components));
   if (rows > 0) {
     const dim3 grid(blocks_for(std::size_t(rows), kThreads),
                     unsigned(n_components < 65535 ? n_components : 65535));
@@ -180,7 +180,7 @@ void project_dense(const Scalar* X, index_t rows, index_t cols, bool row_major, 
                                             result.get());
     check_launch("dense_times_columns");
   }
-  result.download(out, result.size());
+  result.finish();
 }
 
 #define LRALG_CUDA_PROJECT(Scalar, Index)                                                                 \

@@ -20,9 +20,11 @@ __all__: list[str] = [
     "device_memory",
     "device_name",
     "fastrp",
+    "fastrp_to_device",
     "random_projection_matrix",
     "runtime_version",
     "sparse_random_projection",
+    "sparse_random_projection_on_device",
     "streaming_update",
     "streaming_update_csr",
     "truncated_svd",
@@ -61,42 +63,6 @@ class IsvdBlock32:
         axis: typing.SupportsInt | typing.SupportsIndex,
         sqnorm: typing.SupportsFloat | typing.SupportsIndex,
     ) -> IsvdBlock32: ...
-    @property
-    def shape(self) -> tuple[int, int]: ...
-
-class IsvdBlock64:
-    @staticmethod
-    @typing.overload
-    def csr(
-        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
-        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-        m: typing.SupportsInt | typing.SupportsIndex,
-        b: typing.SupportsInt | typing.SupportsIndex,
-        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
-    ) -> IsvdBlock64: ...
-    @staticmethod
-    @typing.overload
-    def csr(
-        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
-        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-        m: typing.SupportsInt | typing.SupportsIndex,
-        b: typing.SupportsInt | typing.SupportsIndex,
-        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
-    ) -> IsvdBlock64: ...
-    @staticmethod
-    def dense(
-        X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
-        axis: typing.SupportsInt | typing.SupportsIndex,
-        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
-    ) -> IsvdBlock64: ...
     @property
     def shape(self) -> tuple[int, int]: ...
 
@@ -144,6 +110,42 @@ class IsvdState32:
     def m(self) -> int: ...
     @property
     def sqnorm(self) -> float: ...
+
+class IsvdBlock64:
+    @staticmethod
+    @typing.overload
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
+    @staticmethod
+    @typing.overload
+    def csr(
+        indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        t_indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+        t_data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        m: typing.SupportsInt | typing.SupportsIndex,
+        b: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
+    @staticmethod
+    def dense(
+        X: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+        axis: typing.SupportsInt | typing.SupportsIndex,
+        sqnorm: typing.SupportsFloat | typing.SupportsIndex,
+    ) -> IsvdBlock64: ...
+    @property
+    def shape(self) -> tuple[int, int]: ...
 
 class IsvdState64:
     def __init__(
@@ -320,6 +322,42 @@ def fastrp(
     n: typing.SupportsInt | typing.SupportsIndex,
     options: typing.Any,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
+@typing.overload
+def fastrp_to_device(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+    out: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
+@typing.overload
+def fastrp_to_device(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+    out: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
+@typing.overload
+def fastrp_to_device(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int32],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+    out: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
+@typing.overload
+def fastrp_to_device(
+    indptr: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    indices: typing.Annotated[numpy.typing.ArrayLike, numpy.int64],
+    data: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
+    n: typing.SupportsInt | typing.SupportsIndex,
+    options: typing.Any,
+    out: typing.SupportsInt | typing.SupportsIndex,
+) -> None: ...
 def random_projection_matrix(
     n_features: typing.SupportsInt | typing.SupportsIndex,
     n_components: typing.SupportsInt | typing.SupportsIndex,
@@ -391,6 +429,17 @@ def sparse_random_projection(
     density: typing.SupportsFloat | typing.SupportsIndex,
     seed: typing.SupportsInt | typing.SupportsIndex,
 ) -> numpy.typing.NDArray[numpy.float64]: ...
+def sparse_random_projection_on_device(
+    X: typing.SupportsInt | typing.SupportsIndex,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    row_major: bool,
+    n_components: typing.SupportsInt | typing.SupportsIndex,
+    density: typing.SupportsFloat | typing.SupportsIndex,
+    seed: typing.SupportsInt | typing.SupportsIndex,
+    out: typing.SupportsInt | typing.SupportsIndex,
+    dtype: str,
+) -> None: ...
 @typing.overload
 def streaming_update(
     stream: StreamingTopEigenvector, block: typing.Annotated[numpy.typing.ArrayLike, numpy.float32]

@@ -25,7 +25,7 @@ from . import _core
 from ._blas import one_blas_thread
 from ._completion_init import init_random, init_svd
 from ._completion_sweeps import REG_PER_ENTRY, LocalObservations, fit, half_sweep_options, with_ones
-from ._device import check_device, cuda_backend
+from ._device import check_device, cuda_backend, refuse_on_cpu, to_host
 from ._progress import ProgressBar
 from ._result import Result
 
@@ -451,7 +451,8 @@ def complete(
     device : {"cpu", "cuda"}, default "cpu"
         "cuda": each half-sweep's row solves run on the GPU (lralg built
         with ``LRALG_CUDA=ON``); the sweeps, the stopping rule and "auto"
-        stay on the host. Same answer as "cpu" to rounding.
+        stay on the host. Same answer as "cpu" to rounding. A CuPy M is
+        copied to the host; the fitted model's factors are NumPy.
 
     Returns
     -------
@@ -466,7 +467,7 @@ def complete(
         method or init, a ``warm_start`` that does not fit, a ``clip`` with
         lo > hi, a validation split that leaves either part empty.
     TypeError
-        Complex, object or string input.
+        Complex, object or string input; a CuPy M with ``device="cpu"``.
     FloatingPointError
         The factors diverged (try ``reg > 0``).
 
@@ -505,6 +506,8 @@ def complete(
     )
     generator = check_rng(rng)
 
+    if refuse_on_cpu(M, "M", "complete", device):
+        M = to_host(M)  # the sweeps and the fitted model are the host's; the row solves run on the GPU
     csr = _observations(M, "M")
     m, n = csr.shape
     if csr.nnz == 0:

@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._device import check_device, cuda_backend
+from ._device import all_finite_on_device, check_device, cuda_backend, empty_on_device, refuse_on_cpu, to_host
 from ._validate import (
     FLOAT_DTYPES,
     check_array,
@@ -186,7 +186,7 @@ def fastrp(
 
     Parameters
     ----------
-    graph : scipy.sparse matrix, networkx graph or edge list
+    graph : scipy.sparse matrix, networkx graph or edge list (or CuPy: docs/cuda.md)
         See :func:`graph_adjacency`. Row i of the result embeds node i; for a
         networkx graph, node ``list(graph)[i]``.
     dim : int
@@ -227,7 +227,7 @@ def fastrp(
     Returns
     -------
     numpy.ndarray of shape (n_nodes, dim)
-        C order, of ``dtype``.
+        C order, of ``dtype``; a cupy.ndarray for a CuPy graph.
 
     Raises
     ------
@@ -236,7 +236,7 @@ def fastrp(
         weights with NaN/Inf, ``dim < 1``, an edge list without ``n_nodes``,
         edge weights or an embedding that overflow ``dtype``.
     TypeError
-        A dtype other than float32 or float64, non-numeric weights.
+        A dtype not float32/float64, non-numeric weights, CuPy with ``device="cpu"``.
 
     See Also
     --------
@@ -271,6 +271,9 @@ def fastrp(
     >>> E = lralg.fastrp(ring, 16, n_nodes=100, weights=(1, 1, 7.81, 45.28), beta=-0.628, rng=0)
     """
     device = check_device(device)
+    on_gpu = refuse_on_cpu(graph, "graph", "fastrp", device)
+    if on_gpu:
+        graph = to_host(graph)  # the CSR is built and checked on the host; E is made on the GPU
     dt = _check_compute_dtype(dtype)
     dim = check_int(dim, "dim", low=1)
     w = _check_weights(weights)
@@ -297,10 +300,16 @@ def fastrp(
     options.density = dens
     options.seed = seed
     backend = cuda_backend("fastrp") if device == "cuda" else _core
-    E = backend.fastrp(A.indptr, A.indices, A.data, n, options)
+    if on_gpu:
+        E, address = empty_on_device((n, dim), dt)
+        backend.fastrp_to_device(A.indptr, A.indices, A.data, n, options, address)
+        finite = all_finite_on_device(E)
+    else:
+        E = backend.fastrp(A.indptr, A.indices, A.data, n, options)
+        finite = not E.size or np.isfinite(E.min()) and np.isfinite(E.max())
     # The powers of M (and the weights on them) can overflow the dtype well
     # before any single input does; a NaN embedding must not pass as a result.
-    if E.size and not (np.isfinite(E.min()) and np.isfinite(E.max())):
+    if not finite:
         raise ValueError(
             f"fastrp overflowed {dt.name}: the powers of the adjacency times the weights exceed its range; "
             "use transition=True, smaller edge weights or weights, or dtype=numpy.float64"

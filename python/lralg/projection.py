@@ -8,7 +8,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._device import check_device, cuda_backend
+from ._device import (
+    all_finite_on_device,
+    check_device,
+    cuda_backend,
+    device_matrix,
+    empty_on_device,
+    is_sparse_on_device,
+    refuse_on_cpu,
+    to_device,
+    to_host,
+)
 from ._validate import check_int, check_matrix, check_memory, check_real, is_sparse, seed_from_rng
 
 __all__ = ["random_projection_matrix", "sparse_random_projection"]
@@ -123,7 +133,8 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None, devic
     ----------
     X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
         Input; float32 stays float32, integer and bool become float64.
-        Sparse input (CSR, CSC, COO) is never densified.
+        Sparse input (CSR, CSC, COO) is never densified. A CuPy array
+        (C or F order) is read on the GPU in place; see docs/cuda.md.
     n_components : int
         Dimension of the projection, at least 1.
     density : "auto" or float in (0, 1], default "auto"
@@ -137,7 +148,7 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None, devic
     Returns
     -------
     numpy.ndarray of shape (n_samples, n_components)
-        C order, in the dtype of X.
+        C order, in the dtype of X; a cupy.ndarray where X is a CuPy array.
 
     Raises
     ------
@@ -148,7 +159,7 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None, devic
     MemoryError
         R and the result would not fit in this machine's memory.
     TypeError
-        Complex, object or string input.
+        Complex, object or string input; a CuPy X with ``device="cpu"``.
     RuntimeError
         ``device="cuda"`` where lralg was built without CUDA or no GPU is visible.
     MemoryError
@@ -188,13 +199,13 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None, devic
     True
     """
     device = check_device(device)
+    on_gpu = refuse_on_cpu(X, "X", "sparse_random_projection", device)
+    if on_gpu and not is_sparse_on_device(X):
+        return _project_on_device(device_matrix(X, "X", orders="CF"), n_components, density, rng)
+    if on_gpu:
+        X = to_host(X)  # a CuPy sparse matrix: projected from the host's CSR, returned to the GPU
     X = check_matrix(X, "X")
-    n_components = check_int(n_components, "n_components", low=1)
-    density = _density(density, X.shape[1])
-    out_bytes = float(X.shape[0]) * n_components * X.dtype.itemsize
-    _check_pattern_size(X.shape[1], n_components, density, "n_components", extra=out_bytes)
-    _check_scale(density, n_components, X.dtype)
-    seed = seed_from_rng(rng)
+    n_components, density, seed = _projection_options(X.shape, X.dtype, n_components, density, rng)
     backend = cuda_backend("sparse_random_projection") if device == "cuda" else _core
     if is_sparse(X):
         Y = backend.sparse_random_projection(
@@ -202,9 +213,42 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None, devic
         )
     else:
         Y = backend.sparse_random_projection(X, n_components, density, seed)
-    if Y.size and not (np.isfinite(Y.min()) and np.isfinite(Y.max())):
+    if on_gpu:
+        Y = to_device(Y)
+    _check_overflow(Y, X.dtype, on_gpu)
+    return Y
+
+
+def _projection_options(shape, dtype, n_components, density, rng) -> tuple[int, float, int]:
+    """n_components, density and seed, checked against X's shape and dtype."""
+    n_components = check_int(n_components, "n_components", low=1)
+    density = _density(density, shape[1])
+    out_bytes = float(shape[0]) * n_components * dtype.itemsize
+    _check_pattern_size(shape[1], n_components, density, "n_components", extra=out_bytes)
+    _check_scale(density, n_components, dtype)
+    return n_components, density, seed_from_rng(rng)
+
+
+def _check_overflow(Y, dtype, on_gpu: bool) -> None:
+    finite = (
+        all_finite_on_device(Y) if on_gpu else not Y.size or np.isfinite(Y.min()) and np.isfinite(Y.max())
+    )
+    if not finite:
         raise ValueError(
-            f"the projection overflowed {X.dtype.name}: X holds values too large for the scale "
+            f"the projection overflowed {dtype.name}: X holds values too large for the scale "
             f"sqrt(1 / (density * n_components)); rescale X or use float64"
         )
+
+
+def _project_on_device(X, n_components, density, rng):
+    """X @ R for a dense GPU matrix X (checked), read in place; the result a new CuPy array."""
+    n_components, density, seed = _projection_options(X.shape, X.dtype, n_components, density, rng)
+    backend = cuda_backend("sparse_random_projection")
+    if not all_finite_on_device(X.array):
+        raise ValueError("X contains NaN or Inf")
+    Y, address = empty_on_device((X.shape[0], n_components), X.dtype)
+    backend.sparse_random_projection_on_device(
+        X.address, X.shape[0], X.shape[1], X.row_major, n_components, density, seed, address, X.dtype.name
+    )
+    _check_overflow(Y, X.dtype, True)
     return Y

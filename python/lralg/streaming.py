@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._device import check_device, cuda_backend
+from ._device import check_device, cuda_backend, fields_to_device, refuse_on_cpu, to_host
 from ._result import Result
 from ._validate import (
     check_array,
@@ -553,7 +553,8 @@ def top_eigenvector(
         Rows per call to the core.
     device : {"cpu", "cuda"}, default "cpu"
         "cuda" (method "random-order"): each block's products (the rows'
-        inner products with z and the chunks' sums) run on the GPU.
+        inner products with z and the chunks' sums) run on the GPU. A CuPy
+        matrix of rows is copied to the host once; ``vector`` is then CuPy.
 
     Returns
     -------
@@ -567,7 +568,8 @@ def top_eigenvector(
         Empty stream, NaN/Inf, rows of the wrong width, all-zero rows, more
         rows than ``n_rows``.
     TypeError
-        Input that is not an array or an iterable, complex values.
+        Input that is not an array or an iterable, complex values; CuPy
+        rows with ``device="cpu"``.
     RuntimeError, NotImplementedError
         ``device="cuda"`` without a CUDA build or GPU, or with another method.
 
@@ -600,6 +602,9 @@ def top_eigenvector(
     True
     """
     device = check_device(device)
+    on_gpu = refuse_on_cpu(rows, "rows", "top_eigenvector", device)
+    if on_gpu:
+        rows = to_host(rows)  # the core's host steps read every row: one copy, blocks from it
     method = _method(method)
     block_size = check_int(block_size, "block_size", low=1)
     if isinstance(rows, (str, bytes)) or rows is None:
@@ -654,7 +659,8 @@ def top_eigenvector(
         stream._stream = stream._make(0.0)  # nothing fed yet: the same stream, on the device
     for block in blocks:
         stream.update(block)
-    return stream.result()
+    result = stream.result()
+    return fields_to_device(result, "vector") if on_gpu else result
 
 
 def _chain(first, rest):

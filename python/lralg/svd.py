@@ -11,7 +11,7 @@ import math
 
 from . import _core
 from ._blas import one_blas_thread
-from ._device import check_device, cuda_backend
+from ._device import check_device, cuda_backend, fields_to_device, refuse_on_cpu, to_host
 from ._validate import check_int, check_matrix, check_rank, seed_from_rng
 from .isvd import SVDResult
 from .isvd._blocks import _Block
@@ -44,7 +44,8 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     device : {"cpu", "cuda"}, default "cpu"
         "cuda": the products with A (dense or CSR, copied there once) and
         the large products with the basis run on the GPU; the QRs and the
-        small SVD stay on the host.
+        small SVD stay on the host. A CuPy A is copied to the host once and
+        ``u, s, vt`` are returned as CuPy arrays.
 
     Returns
     -------
@@ -60,7 +61,7 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     ValueError
         If ``rank`` is not in ``[1, min(m, n)]``, A is empty or holds NaN/Inf.
     TypeError
-        If A is not a real matrix.
+        If A is not a real matrix, or is a CuPy array with ``device="cpu"``.
     RuntimeError
         ``device="cuda"`` where lralg was built without CUDA or no GPU is
         visible.
@@ -92,6 +93,9 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     0.521
     """
     device = check_device(device)
+    on_gpu = refuse_on_cpu(A, "A", "truncated_svd", device)
+    if on_gpu:
+        A = to_host(A)  # the core's host steps read A; its products run on the GPU from one copy
     A = check_matrix(A, "A", allow_nan=True)  # _Block refuses NaN/Inf
     m, n = A.shape
     rank = check_rank(rank, upper=min(m, n))
@@ -103,4 +107,5 @@ def truncated_svd(A, rank, *, oversampling=10, power_iters=2, rng=None, device="
     u, s, vt, error_sq = backend.truncated_svd(block.core(backend), rank, oversampling, power_iters, seed)
     total = block.sqnorm
     error = math.sqrt(error_sq / total) if total > 0 else 0.0
-    return SVDResult(u, s.astype(A.dtype, copy=False), vt, error_estimate=error)
+    result = SVDResult(u, s.astype(A.dtype, copy=False), vt, error_estimate=error)
+    return fields_to_device(result, "u", "s", "vt") if on_gpu else result

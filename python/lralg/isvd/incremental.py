@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 
 from .._blas import one_blas_thread
-from .._device import check_device, cuda_backend
+from .._device import check_device, cuda_backend, fields_to_device, refuse_on_cpu, to_host
 from .._result import Result
 from .._sklearn import BaseEstimator, TransformerMixin, check_is_fitted
 from .._validate import check_int, check_matrix, check_rank, check_real, seed_from_rng
@@ -120,7 +120,8 @@ def incremental_svd(
         cost of more products with the block.
     device : {"cpu", "cuda"}, default "cpu"
         "cuda": each block's products with the block and the basis run on
-        the GPU (lralg built with CUDA; see docs/cuda.md).
+        the GPU (lralg built with CUDA; see docs/cuda.md). CuPy blocks are
+        copied to the host once each; ``u, s, vt`` are then CuPy arrays.
 
     Returns
     -------
@@ -133,7 +134,7 @@ def incremental_svd(
     ValueError
         Blocks of mismatched widths, no data, NaN/Inf, rank out of range.
     TypeError
-        Complex, object or string blocks.
+        Complex, object or string blocks; CuPy blocks with ``device="cpu"``.
     RuntimeError
         ``device="cuda"`` without a CUDA build or a visible GPU.
 
@@ -182,7 +183,12 @@ def incremental_svd(
     backend = cuda_backend("incremental_svd") if device == "cuda" else None
     seed = seed_from_rng(rng)
     summary = _Summary(rank + oversampling, residual, tol, seed, compute_u, power_iters, backend)
+    on_gpu = refuse_on_cpu(blocks, "blocks", "incremental_svd", device)
+    if on_gpu:
+        blocks = to_host(blocks)  # one matrix on the GPU
     for i, X in enumerate(_iter_blocks(blocks)):
+        if refuse_on_cpu(X, f"blocks[{i}]", "incremental_svd", device):
+            on_gpu, X = True, to_host(X)  # the core's host steps read each block once
         blk = _as_block_allow_empty(X, axis, f"blocks[{i}]")
         if summary.m is None and rank > blk.m:
             raise ValueError(
@@ -197,8 +203,10 @@ def incremental_svd(
         )
     basis, s, items = summary.result(rank, compute_u)
     if axis == 0:
-        return SVDResult(items, s, basis.T.copy())
-    return SVDResult(basis, s, None if items is None else items.T.copy())
+        result = SVDResult(items, s, basis.T.copy())
+    else:
+        result = SVDResult(basis, s, None if items is None else items.T.copy())
+    return fields_to_device(result, "u", "s", "vt") if on_gpu else result
 
 
 def _check_samples(X):
