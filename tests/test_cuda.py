@@ -104,14 +104,22 @@ def test_input_is_validated_before_the_device_is_asked_for(monkeypatch):
 class _CoreAsDevice(_NoDevice):
     """A CUDA module whose kernels are the core's: the host code around them, checked on the CPU."""
 
-    calls = 0
+    calls = uploads = 0
 
     @staticmethod
     def device_count():
         return 1
 
     @classmethod
-    def completion_solve_rows(cls, *args):
+    def completion_observations(cls, *observations):
+        cls.uploads += 1
+        return observations
+
+    @classmethod
+    def completion_solve_rows(cls, *args, resident=None):
+        # every half-sweep gets the device copy of the very arrays it is given
+        assert resident is not None and len(resident) == 6
+        assert all(a is b for a, b in zip(resident[:4], args[:4])) and resident[4:] == args[4:6]
         cls.calls += 1
         return lralg._core.completion_solve_rows(*args)
 
@@ -126,10 +134,13 @@ def test_complete_on_device_keeps_the_host_loop(monkeypatch, options):
     M = _observed_low_rank(seed=2)
     cpu = lralg.complete(M, 3, rng=4, **options)
     monkeypatch.setattr(_device, "_cuda_module", lambda: _CoreAsDevice)
-    _CoreAsDevice.calls = 0
+    _CoreAsDevice.calls = _CoreAsDevice.uploads = 0
     dev = lralg.complete(M, 3, rng=4, device="cuda", **options)
     sweeps = sum(p["n_iter"] for p in dev.reg_path or []) + dev.settling_sweeps + dev.n_iter
     assert _CoreAsDevice.calls == 2 * sweeps
+    # the observations go to the device once per side and fit state (the training split's
+    # too, where reg is chosen on it), not once per half-sweep
+    assert _CoreAsDevice.uploads == (4 if dev.reg_path else 2)
     np.testing.assert_array_equal(dev.U, cpu.U)
     np.testing.assert_array_equal(dev.V, cpu.V)
     assert dev.reg == cpu.reg and dev.history[-1]["rmse"] == cpu.history[-1]["rmse"]

@@ -93,6 +93,14 @@ class CoreAsGpu:
         x = _host_view(X, (rows, cols), dtype) if row_major else _host_view(X, (cols, rows), dtype).T
         _host_view(out, (rows, k), dtype)[...] = lralg._core.sparse_random_projection(x, k, density, seed)
 
+    @staticmethod
+    def completion_observations(*observations):
+        return observations
+
+    @staticmethod
+    def completion_solve_rows(*args, resident):
+        return lralg._core.completion_solve_rows(*args)
+
     def fastrp_to_device(self, indptr, indices, data, n, options, out):
         self.pointer_calls += 1
         E = lralg._core.fastrp(indptr, indices, data, n, options)
@@ -198,14 +206,14 @@ def test_options_are_checked_before_the_device_is_asked_for(untouchable_gpu):
 
 def test_gpu_layouts_read_from_the_interface():
     C = _dense(shape=(5, 4))
-    assert _device.device_matrix(GpuArray(C), "X").row_major
+    assert _device.gpu_matrix(GpuArray(C), "X").row_major
     F = np.asfortranarray(C)
-    assert not _device.device_matrix(GpuArray(F), "X", orders="CF").row_major
+    assert not _device.gpu_matrix(GpuArray(F), "X", orders="CF").row_major
     with pytest.raises(ValueError, match="C-contiguous"):
-        _device.device_matrix(GpuArray(F), "X")
+        _device.gpu_matrix(GpuArray(F), "X")
     column = np.asfortranarray(_dense(shape=(5, 1)))  # a length-1 axis may have any stride
-    assert _device.device_matrix(GpuArray(column), "X").row_major
-    view = _device.device_matrix(GpuArray(C), "X")
+    assert _device.gpu_matrix(GpuArray(column), "X").row_major
+    view = _device.gpu_matrix(GpuArray(C), "X")
     assert view.address == C.ctypes.data and view.shape == (5, 4) and view.dtype == np.float64
 
 

@@ -96,12 +96,38 @@ struct RowSolveSettings {
   const double* K = nullptr;  // d x d, column-major (robust with reg > 0)
 };
 
+// One side's observations of a completion fit, copied to the device once and
+// read there by every half-sweep of that side for as long as the fit holds it
+// (completion.cu). It remembers the host arrays it copied: solve_rows takes it
+// only with those same arrays, which must not change while it lives.
+template <class Scalar, class Index>
+class DeviceObservations {
+ public:
+  explicit DeviceObservations(const RowObservations<Scalar, Index>& obs);
+  ~DeviceObservations();
+  DeviceObservations(const DeviceObservations&) = delete;
+  DeviceObservations& operator=(const DeviceObservations&) = delete;
+  bool copies(const RowObservations<Scalar, Index>& obs) const {
+    return obs.rows == host_.rows && obs.cols == host_.cols && obs.indptr == host_.indptr &&
+           obs.indices == host_.indices && obs.data == host_.data && obs.perm == host_.perm;
+  }
+  struct Impl;  // the device arrays (completion.cu)
+  const Impl& device() const { return *impl_; }
+
+ private:
+  RowObservations<Scalar, Index> host_;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Updates every row of X (rows x d, C order, host) from Y (cols x d, C order,
 // host: the basis W for the robust solve) and the per-column offsets (or
-// null). Returns the conjugate-gradient iterations over all rows.
+// null). The observations are read from `resident` where given (a copy of
+// obs already on the device), else copied there for this call. Returns the
+// conjugate-gradient iterations over all rows.
 template <class Scalar, class Index>
 index_t solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
-                   index_t d, Scalar* X, const RowSolveSettings& settings);
+                   index_t d, Scalar* X, const RowSolveSettings& settings,
+                   const DeviceObservations<Scalar, Index>* resident = nullptr);
 
 // C = alpha op(A) op(B) + beta C with every operand in host memory (column-major,
 // the Fortran BLAS signature of blas::gemm_fn): each operand is copied to the

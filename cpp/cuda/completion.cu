@@ -239,24 +239,49 @@ __global__ void robust_rows(index_t lo, index_t d, const Index* indptr, double r
 }  // namespace
 
 template <class Scalar, class Index>
+struct DeviceObservations<Scalar, Index>::Impl {
+  DeviceArray<Index> indptr, indices, perm;
+  DeviceArray<Scalar> data;
+};
+
+template <class Scalar, class Index>
+DeviceObservations<Scalar, Index>::DeviceObservations(const RowObservations<Scalar, Index>& obs)
+    : host_(obs), impl_(std::make_unique<Impl>()) {
+  require_device();
+  const std::size_t nnz = obs.rows > 0 ? std::size_t(obs.indptr[obs.rows]) : 0;
+  impl_->indptr = DeviceArray<Index>(obs.indptr, std::size_t(obs.rows) + 1);
+  impl_->indices = DeviceArray<Index>(obs.indices, nnz);
+  impl_->data = DeviceArray<Scalar>(obs.data, nnz);
+  if (obs.perm) impl_->perm = DeviceArray<Index>(obs.perm, nnz);
+}
+
+template <class Scalar, class Index>
+DeviceObservations<Scalar, Index>::~DeviceObservations() = default;
+
+template <class Scalar, class Index>
 index_t solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
-                   index_t d, Scalar* X, const RowSolveSettings& settings) {
+                   index_t d, Scalar* X, const RowSolveSettings& settings,
+                   const DeviceObservations<Scalar, Index>* resident) {
   require(d >= 1, "completion: the factors need at least one column");
   require(settings.exact || settings.R != nullptr, "completion: the robust solve needs its preconditioner");
   require_device();
   const index_t rows = obs.rows, cols = obs.cols;
   if (rows == 0) return 0;
-  const std::size_t nnz = std::size_t(obs.indptr[rows]);
   const std::size_t dd = std::size_t(d) * std::size_t(d);
   // Rows per chunk: G and L (or the CG vectors) of each row within the budget.
   const std::size_t per_row = (2 * dd + 5 * std::size_t(d)) * sizeof(double);
   const index_t chunk = index_t(std::clamp<std::size_t>(kChunkBytes / per_row, 1, std::size_t(rows)));
 
-  DeviceArray<Index> indptr(obs.indptr, std::size_t(rows) + 1);
-  DeviceArray<Index> indices(obs.indices, nnz);
-  DeviceArray<Scalar> data(obs.data, nnz);
-  DeviceArray<Index> perm;
-  if (obs.perm) perm = DeviceArray<Index>(obs.perm, nnz);
+  std::unique_ptr<DeviceObservations<Scalar, Index>> uploaded;
+  if (resident == nullptr) {
+    uploaded = std::make_unique<DeviceObservations<Scalar, Index>>(obs);
+    resident = uploaded.get();
+  }
+  require(resident->copies(obs), "completion: the resident observations are a copy of other arrays");
+  const auto& indptr = resident->device().indptr;
+  const auto& indices = resident->device().indices;
+  const auto& data = resident->device().data;
+  const auto& perm = resident->device().perm;
   DeviceArray<Scalar> off;
   if (offset) off = DeviceArray<Scalar>(offset, std::size_t(cols));
   DeviceArray<Scalar> Yd(Y, std::size_t(cols) * std::size_t(d));
@@ -301,9 +326,11 @@ index_t solve_rows(const RowObservations<Scalar, Index>& obs, const Scalar* offs
   return cg_iterations;
 }
 
-#define LRALG_CUDA_SOLVE_ROWS(Scalar, Index)                                                       \
-  template index_t solve_rows<Scalar, Index>(const RowObservations<Scalar, Index>&, const Scalar*, \
-                                             const Scalar*, index_t, Scalar*, const RowSolveSettings&);
+#define LRALG_CUDA_SOLVE_ROWS(Scalar, Index)                                                           \
+  template class DeviceObservations<Scalar, Index>;                                                    \
+  template index_t solve_rows<Scalar, Index>(const RowObservations<Scalar, Index>&, const Scalar*,     \
+                                             const Scalar*, index_t, Scalar*, const RowSolveSettings&, \
+                                             const DeviceObservations<Scalar, Index>*);
 LRALG_CUDA_SOLVE_ROWS(float, std::int32_t)
 LRALG_CUDA_SOLVE_ROWS(float, std::int64_t)
 LRALG_CUDA_SOLVE_ROWS(double, std::int32_t)

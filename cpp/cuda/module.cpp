@@ -64,31 +64,73 @@ struct FastrpFace {
   lc::FastrpParams params;
 };
 
+// One side's observations on the device for one fit (lc::DeviceObservations),
+// holding the host arrays it copied so that they, and their addresses, stay
+// the same while it lives.
+struct ResidentObservations {
+  virtual ~ResidentObservations() = default;
+  py::tuple host_arrays;
+};
+
+template <class T, class I>
+struct ResidentOf final : ResidentObservations {
+  explicit ResidentOf(const lralg::RowObservations<T, I>& obs) : device(obs) {}
+  lc::DeviceObservations<T, I> device;
+};
+
 // completion_solve_rows with the core's signature: one half-sweep, the rows
-// solved on the device; X is updated in place.
+// solved on the device; X is updated in place. `resident` (from
+// completion_observations on the same arrays) saves copying the observations.
 template <class T>
 void bind_completion(py::module_& m) {
   lb::for_each_index([&](auto index_tag) {
     using I = decltype(index_tag);
     m.def(
+        "completion_observations",
+        [](const lb::CArray<I>& indptr, const lb::CArray<I>& indices, const lb::CArray<T>& data,
+           const std::optional<lb::CArray<I>>& perm, index_t rows,
+           index_t cols) -> std::unique_ptr<ResidentObservations> {
+          const auto obs = lb::row_observations<T, I>(indptr, indices, data, perm, rows, cols);
+          std::unique_ptr<ResidentOf<T, I>> resident;
+          {
+            py::gil_scoped_release release;
+            resident = std::make_unique<ResidentOf<T, I>>(obs);
+          }
+          py::object kept_perm = py::none();
+          if (perm) kept_perm = *perm;
+          resident->host_arrays = py::make_tuple(indptr, indices, data, kept_perm);
+          return resident;
+        },
+        py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
+        py::arg("perm").noconvert(), py::arg("rows"), py::arg("cols"),
+        "The observations of completion_solve_rows copied to the device, for every half-sweep "
+        "of a fit on these same (unchanged) arrays.");
+    m.def(
         "completion_solve_rows",
         [](const lb::CArray<I>& indptr, const lb::CArray<I>& indices, const lb::CArray<T>& data,
            const std::optional<lb::CArray<I>>& perm, index_t rows, index_t cols,
            const std::optional<lb::CArray<T>>& offset, const lb::CArray<T>& Y, lb::CArray<T>& X,
-           const py::object& options) {
+           const py::object& options, const ResidentObservations* resident) {
           const auto obs = lb::row_observations<T, I>(indptr, indices, data, perm, rows, cols);
           lralg::require(X.ndim() == 2 && index_t(X.shape(0)) == rows, "X must have one row per row of M");
           const index_t d = index_t(X.shape(1));
           const T* y = lb::matrix_data(Y, cols, d, "Y");
           const T* off = lb::optional_vector(offset, cols, "offset");
           const lralg::HalfSweepOptions opt = half_sweep_options(options);
+          const lc::DeviceObservations<T, I>* device = nullptr;
+          if (resident != nullptr) {
+            const auto* typed = dynamic_cast<const ResidentOf<T, I>*>(resident);
+            lralg::require(typed != nullptr, "resident: observations of another dtype or index type");
+            device = &typed->device;
+          }
           T* x = X.mutable_data();
           py::gil_scoped_release release;
-          return lc::completion_half_sweep(obs, off, y, d, x, opt);
+          return lc::completion_half_sweep(obs, off, y, d, x, opt, device);
         },
         py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
         py::arg("perm").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("offset").noconvert(),
-        py::arg("Y").noconvert(), py::arg("X").noconvert(), py::arg("options"));
+        py::arg("Y").noconvert(), py::arg("X").noconvert(), py::arg("options"),
+        py::arg("resident") = py::none());
   });
 }
 
@@ -240,6 +282,8 @@ PYBIND11_MODULE(_cuda, m) {
         lc::try_allocate(bytes);
       },
       py::arg("bytes"));
+  py::class_<ResidentObservations>(m, "CompletionObservations",
+                                   "One side's observations of a completion fit, kept on the device.");
   bind_svd<float>(m, "32");
   bind_svd<double>(m, "64");
   lb::bind_truncated_svd<float, lc::DeviceProducts>(m);

@@ -20,6 +20,7 @@ from . import _core
 from ._validate import seed_from_rng
 
 __all__ = [
+    "DeviceHalfSweeps",
     "FitState",
     "LocalObservations",
     "Observations",
@@ -124,6 +125,8 @@ class FitState(SweepState):
         self.csr = csr
         # the half-sweep: the core's, or lralg._cuda's (same signature) for device="cuda"
         self.solve_rows = _core.completion_solve_rows if solve_rows is None else solve_rows
+        # DeviceHalfSweeps: each side's observations, copied to the device at its first half-sweep
+        self.resident = {} if isinstance(solve_rows, DeviceHalfSweeps) else None
         self.m, self.n = csr.shape
         self.nnz = csr.nnz
         self.t_indptr, self.t_indices, self.perm = _core.completion_transpose(
@@ -140,12 +143,30 @@ class FitState(SweepState):
 
     def solve(self, side, offset, fixed, unknown, settings, stream):
         c, m, n = self.csr, self.m, self.n
-        options = half_sweep_options(settings, stream)
         if side == "rows":
-            return self.solve_rows(c.indptr, c.indices, c.data, None, m, n, offset, fixed, unknown, options)
-        return self.solve_rows(
-            self.t_indptr, self.t_indices, c.data, self.perm, n, m, offset, fixed, unknown, options
-        )
+            observations = (c.indptr, c.indices, c.data, None, m, n)
+        else:
+            observations = (self.t_indptr, self.t_indices, c.data, self.perm, n, m)
+        options = half_sweep_options(settings, stream)
+        if self.resident is None:
+            return self.solve_rows(*observations, offset, fixed, unknown, options)
+        if side not in self.resident:
+            self.resident[side] = self.solve_rows.observations(*observations)
+        return self.solve_rows(*observations, offset, fixed, unknown, options, resident=self.resident[side])
+
+
+class DeviceHalfSweeps:
+    """lralg._cuda's half-sweep for :class:`FitState`, which then copies each side's
+    observations to the device once (``completion_observations``) and passes that copy to
+    every half-sweep of the side, instead of their being copied at each one. The arrays are
+    never changed during a fit."""
+
+    def __init__(self, backend):
+        self.observations = backend.completion_observations
+        self._solve_rows = backend.completion_solve_rows
+
+    def __call__(self, *args, resident=None):
+        return self._solve_rows(*args, resident=resident)
 
 
 def objective(sq: float, reg: float, U, V, a, b) -> float:

@@ -10,11 +10,13 @@ import numpy
 import numpy.typing
 
 __all__: list[str] = [
+    "CompletionObservations",
     "IsvdBlock32",
     "IsvdBlock64",
     "IsvdState32",
     "IsvdState64",
     "StreamingTopEigenvector",
+    "completion_observations",
     "completion_solve_rows",
     "device_count",
     "device_memory",
@@ -29,6 +31,11 @@ __all__: list[str] = [
     "streaming_update_csr",
     "truncated_svd",
 ]
+
+class CompletionObservations:
+    """
+    One side's observations of a completion fit, kept on the device.
+    """
 
 class IsvdBlock32:
     @staticmethod
@@ -224,6 +231,58 @@ def _set_blas(capsules: dict) -> list[str]:
 
 def _try_allocate(bytes: typing.SupportsInt | typing.SupportsIndex) -> None: ...
 @typing.overload
+def completion_observations(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> CompletionObservations:
+    """
+    The observations of completion_solve_rows copied to the device, for every half-sweep of a fit on these same (unchanged) arrays.
+    """
+
+@typing.overload
+def completion_observations(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> CompletionObservations:
+    """
+    The observations of completion_solve_rows copied to the device, for every half-sweep of a fit on these same (unchanged) arrays.
+    """
+
+@typing.overload
+def completion_observations(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> CompletionObservations:
+    """
+    The observations of completion_solve_rows copied to the device, for every half-sweep of a fit on these same (unchanged) arrays.
+    """
+
+@typing.overload
+def completion_observations(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+) -> CompletionObservations:
+    """
+    The observations of completion_solve_rows copied to the device, for every half-sweep of a fit on these same (unchanged) arrays.
+    """
+
+@typing.overload
 def completion_solve_rows(
     indptr: numpy.typing.NDArray[numpy.int32],
     indices: numpy.typing.NDArray[numpy.int32],
@@ -235,6 +294,7 @@ def completion_solve_rows(
     Y: numpy.typing.NDArray[numpy.float32],
     X: numpy.typing.NDArray[numpy.float32],
     options: typing.Any,
+    resident: CompletionObservations = None,
 ) -> int: ...
 @typing.overload
 def completion_solve_rows(
@@ -248,6 +308,7 @@ def completion_solve_rows(
     Y: numpy.typing.NDArray[numpy.float32],
     X: numpy.typing.NDArray[numpy.float32],
     options: typing.Any,
+    resident: CompletionObservations = None,
 ) -> int: ...
 @typing.overload
 def completion_solve_rows(
@@ -261,6 +322,7 @@ def completion_solve_rows(
     Y: numpy.typing.NDArray[numpy.float64],
     X: numpy.typing.NDArray[numpy.float64],
     options: typing.Any,
+    resident: CompletionObservations = None,
 ) -> int: ...
 @typing.overload
 def completion_solve_rows(
@@ -274,6 +336,7 @@ def completion_solve_rows(
     Y: numpy.typing.NDArray[numpy.float64],
     X: numpy.typing.NDArray[numpy.float64],
     options: typing.Any,
+    resident: CompletionObservations = None,
 ) -> int: ...
 def device_count() -> int:
     """

@@ -107,7 +107,7 @@ def refuse_on_cpu(x, name: str, function: str, device: str) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
-class DeviceMatrix:
+class GpuMatrix:
     """A dense GPU matrix, checked: where it is, its shape, dtype and layout."""
 
     array: object  # the caller's array, kept alive while its address is in use
@@ -127,7 +127,7 @@ def _contiguous(shape, strides, itemsize: int, order: str) -> bool:
     return True
 
 
-def device_matrix(x, name: str, *, orders: str = "C") -> DeviceMatrix:
+def gpu_matrix(x, name: str, *, orders: str = "C") -> GpuMatrix:
     """The checks of the CPU path on a dense GPU matrix, read from its
     ``__cuda_array_interface__`` alone: nothing is asked of the device.
 
@@ -161,7 +161,7 @@ def device_matrix(x, name: str, *, orders: str = "C") -> DeviceMatrix:
             f"{name} must be {layouts} on the GPU, got strides {tuple(strides)} for shape {shape}; "
             f"make it so with cupy.ascontiguousarray({name})"
         )
-    return DeviceMatrix(x, int(interface["data"][0]), shape, dtype, row_major)
+    return GpuMatrix(x, int(interface["data"][0]), shape, dtype, row_major)
 
 
 def all_finite_on_device(x) -> bool:

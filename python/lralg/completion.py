@@ -24,7 +24,14 @@ import scipy.sparse as sp
 from . import _core
 from ._blas import one_blas_thread
 from ._completion_init import init_random, init_svd
-from ._completion_sweeps import REG_PER_ENTRY, LocalObservations, fit, half_sweep_options, with_ones
+from ._completion_sweeps import (
+    REG_PER_ENTRY,
+    DeviceHalfSweeps,
+    LocalObservations,
+    fit,
+    half_sweep_options,
+    with_ones,
+)
 from ._device import check_device, cuda_backend, refuse_on_cpu, to_host
 from ._progress import ProgressBar
 from ._result import Result
@@ -516,7 +523,7 @@ def complete(
     k = check_rank(rank, upper=min(m, n))
     dtype = csr.dtype
     clip_range = _clip_range(clip, csr)
-    solve_rows = cuda_backend("complete").completion_solve_rows if device == "cuda" else None
+    solve_rows = DeviceHalfSweeps(cuda_backend("complete")) if device == "cuda" else None
 
     if warm_start is not None:
         _warm_factors(warm_start, (m, n), k, bias, dtype)  # refused before any work

@@ -12,8 +12,8 @@ from ._device import (
     all_finite_on_device,
     check_device,
     cuda_backend,
-    device_matrix,
     empty_on_device,
+    gpu_matrix,
     is_sparse_on_device,
     refuse_on_cpu,
     to_device,
@@ -201,7 +201,7 @@ def sparse_random_projection(X, n_components, *, density="auto", rng=None, devic
     device = check_device(device)
     on_gpu = refuse_on_cpu(X, "X", "sparse_random_projection", device)
     if on_gpu and not is_sparse_on_device(X):
-        return _project_on_device(device_matrix(X, "X", orders="CF"), n_components, density, rng)
+        return _project_on_device(gpu_matrix(X, "X", orders="CF"), n_components, density, rng)
     if on_gpu:
         X = to_host(X)  # a CuPy sparse matrix: projected from the host's CSR, returned to the GPU
     X = check_matrix(X, "X")
