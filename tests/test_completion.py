@@ -7,6 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import lralg
+from lralg import _completion_sweeps as _sweeps
 from lralg._cli import main as cli_main
 
 METHODS = ["robust-altmin", "altmin"]
@@ -460,6 +461,44 @@ def test_reg_auto_path_goes_upwards_when_its_first_point_is_best():
     # on fresh noise the chosen reg predicts no worse than the path's starting point
     at_start = lralg.complete(M, 3, bias=True, reg=start, rng=0)
     assert res.rmse(held) <= at_start.rmse(held) + 1e-3
+
+
+class _ScriptedPath(_sweeps.SweepState):
+    """A state whose sweeps only count and whose held-out scores are scripted per reg."""
+
+    def __init__(self, scores):
+        U = np.zeros((4, 1))
+        super().__init__(U, np.zeros((3, 1)), None, None, 0.0)
+        self.m, self.n, self.nnz, self.scale = 4, 3, 14, 1.0
+        self.scores, self.reg, self.count, self.sq = scores, None, 0, 1.0
+        self.pos, self.last = 0, None  # the sweep within the current reg
+
+    def sweep(self, settings, sweep):
+        self.reg, self.count = settings[1], self.count + 1
+        self.U[...] = self.count  # the factors say which sweep made them
+        self.sq *= 0.5  # the objective keeps falling: only the held-out part stops a point
+        return 0
+
+    def squared_error(self):
+        return self.sq
+
+    def score(self, _):
+        trail = self.scores[round(self.reg, 6)]
+        self.pos = self.pos + 1 if self.last == self.reg else 0
+        self.last = self.reg
+        return trail[min(self.pos, len(trail) - 1)]
+
+
+def test_reg_auto_path_scores_each_sweep_and_keeps_the_best():
+    # per_line = 14 / 7 = 2: the path tries reg 2, 1, 0.5, ...
+    scores = {2.0: [1.0, 0.9, 0.8995, 0.85], 1.0: [0.88, 0.80, 0.79, 0.795, 0.70], 0.5: [0.85, 0.86]}
+    state = _ScriptedPath(scores)
+    reg, path, factors = _sweeps.select_reg(state, method_id=0, max_iter=100, tol=0.0, seed=0, score=state.score)
+    # reg 2 stops after the sweep that gained < 0.2 % (0.9 -> 0.8995), reg 1 after the rise
+    assert [p["n_iter"] for p in path] == [3, 4, 2]
+    assert [p["validation_rmse"] for p in path] == [0.8995, 0.79, 0.85]
+    # the best sweep was reg 1's third, the 6th sweep of the path: its factors are returned
+    assert reg == 1.0 and factors[0][0, 0] == 6
 
 
 def test_reg_auto_same_seed_same_result():
