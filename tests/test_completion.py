@@ -233,6 +233,22 @@ def test_history_callback_verbose_and_warm_start(capsys):
         lralg.complete(M, 2, warm_start=(res.U, res.V))
 
 
+def test_callback_sees_the_whole_model_of_each_sweep():
+    # with bias, the sweep's offsets and mean come with U and V: the callback's predictions
+    # of held-out entries are the result's after the last sweep
+    _, M, held = noisy_ratings(seed=2)
+    r, c = held.nonzero()
+    scores = []
+
+    def score(e):
+        pred = e["mean"] + e["row_bias"][r] + e["col_bias"][c] + np.einsum("ij,ij->i", e["U"][r], e["V"][c])
+        scores.append(np.sqrt(np.mean((pred - held.data) ** 2)))
+
+    res = lralg.complete(M, 3, bias=True, reg=2.0, rng=0, callback=score)
+    assert len(scores) == res.n_iter
+    np.testing.assert_allclose(scores[-1], res.rmse(held), rtol=1e-12)
+
+
 def test_bad_input_clear_errors():
     M = sp.csr_array(np.eye(5))
     with pytest.raises(ValueError, match="rank"):

@@ -223,7 +223,7 @@ def run_sweeps(state: SweepState, *, method_id, reg, max_iter, tol, seed, progre
         converged = has_converged(previous, current, rmse, floor, tol)
         previous = current
         if callback is not None:
-            entry.update(U=state.U, V=state.V)
+            entry.update(U=state.U, V=state.V, row_bias=state.a, col_bias=state.b, mean=state.mu)
             if callback(entry) is True:
                 break
         if converged:
