@@ -7,6 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import lralg
+from lralg import _completion_sweeps as _sweeps
 from lralg._cli import main as cli_main
 
 METHODS = ["robust-altmin", "altmin"]
@@ -230,6 +231,22 @@ def test_history_callback_verbose_and_warm_start(capsys):
         lralg.complete(M, 3, warm_start=res)
     with pytest.raises(TypeError, match="warm_start"):
         lralg.complete(M, 2, warm_start=(res.U, res.V))
+
+
+def test_callback_sees_the_whole_model_of_each_sweep():
+    # with bias, the sweep's offsets and mean come with U and V: the callback's predictions
+    # of held-out entries are the result's after the last sweep
+    _, M, held = noisy_ratings(seed=2)
+    r, c = held.nonzero()
+    scores = []
+
+    def score(e):
+        pred = e["mean"] + e["row_bias"][r] + e["col_bias"][c] + np.einsum("ij,ij->i", e["U"][r], e["V"][c])
+        scores.append(np.sqrt(np.mean((pred - held.data) ** 2)))
+
+    res = lralg.complete(M, 3, bias=True, reg=2.0, rng=0, callback=score)
+    assert len(scores) == res.n_iter
+    np.testing.assert_allclose(scores[-1], res.rmse(held), rtol=1e-12)
 
 
 def test_bad_input_clear_errors():
@@ -460,6 +477,44 @@ def test_reg_auto_path_goes_upwards_when_its_first_point_is_best():
     # on fresh noise the chosen reg predicts no worse than the path's starting point
     at_start = lralg.complete(M, 3, bias=True, reg=start, rng=0)
     assert res.rmse(held) <= at_start.rmse(held) + 1e-3
+
+
+class _ScriptedPath(_sweeps.SweepState):
+    """A state whose sweeps only count and whose held-out scores are scripted per reg."""
+
+    def __init__(self, scores):
+        U = np.zeros((4, 1))
+        super().__init__(U, np.zeros((3, 1)), None, None, 0.0)
+        self.m, self.n, self.nnz, self.scale = 4, 3, 14, 1.0
+        self.scores, self.reg, self.count, self.sq = scores, None, 0, 1.0
+        self.pos, self.last = 0, None  # the sweep within the current reg
+
+    def sweep(self, settings, sweep):
+        self.reg, self.count = settings[1], self.count + 1
+        self.U[...] = self.count  # the factors say which sweep made them
+        self.sq *= 0.5  # the objective keeps falling: only the held-out part stops a point
+        return 0
+
+    def squared_error(self):
+        return self.sq
+
+    def score(self, _):
+        trail = self.scores[round(self.reg, 6)]
+        self.pos = self.pos + 1 if self.last == self.reg else 0
+        self.last = self.reg
+        return trail[min(self.pos, len(trail) - 1)]
+
+
+def test_reg_auto_path_scores_each_sweep_and_keeps_the_best():
+    # per_line = 14 / 7 = 2: the path tries reg 2, 1, 0.5, ...
+    scores = {2.0: [1.0, 0.9, 0.8995, 0.85], 1.0: [0.88, 0.80, 0.79, 0.795, 0.70], 0.5: [0.85, 0.86]}
+    state = _ScriptedPath(scores)
+    reg, path, factors = _sweeps.select_reg(state, method_id=0, max_iter=100, tol=0.0, seed=0, score=state.score)
+    # reg 2 stops after the sweep that gained < 0.2 % (0.9 -> 0.8995), reg 1 after the rise
+    assert [p["n_iter"] for p in path] == [3, 4, 2]
+    assert [p["validation_rmse"] for p in path] == [0.8995, 0.79, 0.85]
+    # the best sweep was reg 1's third, the 6th sweep of the path: its factors are returned
+    assert reg == 1.0 and factors[0][0, 0] == 6
 
 
 def test_reg_auto_same_seed_same_result():

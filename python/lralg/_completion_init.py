@@ -22,7 +22,7 @@ _EXACT_SOLVES = 1  # the core's method id of "altmin"
 
 
 def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
-    """Top-k singular triplets of sparse A by a randomized range finder with power
+    """Top-k singular triplets of A (sparse, or an operator with ``@`` and ``.T``) by a randomized range finder with power
     iterations (Halko, Martinsson and Tropp 2011), in O(nnz(A) (k + oversample))
     per pass."""
     n = A.shape[1]
@@ -44,29 +44,13 @@ def init_svd(csr, mu, k, rng, dtype):
 
 
 def svd_factors(A, nnz, k, rng, dtype):
-    """init_svd from the centred observations A (sparse, or an operator with
-    ``toarray``) and their count: lralg.dask passes an operator on the cluster."""
-    from scipy.sparse.linalg import ArpackError, svds
-
+    """init_svd from the centred observations A (sparse, or a LinearOperator) and
+    their count: lralg.dask passes an operator on the cluster."""
     m, n = A.shape
     p = nnz / (m * n)
-    if k < min(m, n) - 1:
-        v0 = rng.standard_normal(min(m, n)).astype(dtype)
-        try:
-            u, s, vt = svds(A, k=k, v0=v0)
-        except ArpackError:
-            # ARPACK stops when its Krylov space collapses (an observed matrix
-            # of rank below k, e.g. one or two entries); a randomized range
-            # finder has no such failure.
-            u, s, vt = _randomized_svd(A, k, rng, dtype)
-        order = np.argsort(s)[::-1]
-        u, s, vt = u[:, order], s[order], vt[order]
-    else:  # svds needs k < min(m, n) - 1; such ranks only make sense for small matrices
-        if m * n > 4 * 10**7:
-            raise ValueError(f"rank {k} is too close to min(m, n) for init='svd'; use init='random'")
-        u, s, vt = np.linalg.svd(A.toarray(), full_matrices=False)
-        u, s, vt = u[:, :k], s[:k], vt[:k]
-    # ARPACK's signs follow the rounding of the products (lralg.dask's differ from one
+    # a start needs the top subspace roughly, not converged singular vectors
+    u, s, vt = _randomized_svd(A, k, rng, dtype)
+    # the signs follow the rounding of the products (lralg.dask's differ from one
     # machine's): each pair's sign is fixed by the largest entry of u, as sklearn's svd_flip does
     signs = np.sign(u[np.argmax(np.abs(u), axis=0), np.arange(u.shape[1])])
     signs[signs == 0] = 1.0

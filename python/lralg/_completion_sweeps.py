@@ -53,18 +53,22 @@ _FLOOR_EPS = 10.0
 
 # reg="auto": the path starts at _PATH_START times the mean number of
 # observations per row and column and divides by _PATH_STEP at each point, at
-# most _PATH_POINTS points, the last one reg = 0 (exact low-rank data), each
-# fitted by at most _PATH_SWEEPS sweeps. It stops at the first point that did
-# no better on the held-out part than the best so far (the held-out RMSE is
-# unimodal along such a path; a finer step, or a refinement point between the
-# best and its neighbour, chases its noise). A point whose held-out RMSE rises
-# from one sweep to the next while above the best is abandoned at once: it is
-# past the best and overfitting further. Where the first point is the best,
-# the path goes on upwards (times _PATH_STEP) from its factors.
+# most _PATH_POINTS points, the last one reg = 0 (exact low-rank data). Each
+# point is warm-started from the last and swept until its held-out RMSE falls
+# by less than _PATH_RTOL of itself in a sweep (or rises), or the ``tol`` rule
+# stops it, at most _PATH_SWEEPS sweeps: a point is scored, not fitted to
+# convergence. The path stops at the first point that did no better than the
+# best so far (the held-out RMSE is unimodal along such a path); where the
+# first point is the best, it goes on upwards (times _PATH_STEP) from the best
+# factors. The final fit on all observations starts from the factors of the
+# best sweep and runs under the ``tol`` rule: where the path stopped a point on
+# a plateau of the alternation (factors that a larger reg had shrunk regrow
+# slowly), the held-out part cannot tell it from convergence.
 _PATH_START = 1.0
 _PATH_STEP = 2.0
 _PATH_POINTS = 8
 _PATH_SWEEPS = 15
+_PATH_RTOL = 2e-3
 
 
 class SweepState:
@@ -240,7 +244,7 @@ def run_sweeps(state: SweepState, *, method_id, reg, max_iter, tol, seed, progre
         converged = has_converged(previous, current, rmse, floor, tol)
         previous = current
         if callback is not None:
-            entry.update(U=state.U, V=state.V)
+            entry.update(U=state.U, V=state.V, row_bias=state.a, col_bias=state.b, mean=state.mu)
             if callback(entry) is True:
                 break
         if converged:
@@ -280,23 +284,26 @@ def split_by_mask(csr: sp.csr_array, held: np.ndarray):
 
 
 def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
-    """Fits a path of reg on ``train`` (warm-started), scoring each point.
+    """Fits a path of reg on ``train`` (warm-started), scoring each sweep.
 
     ``score(state)`` is the held-out RMSE of the current factors. Returns the
-    best reg, the path (a list of dicts ``reg``, ``validation_rmse``,
-    ``n_iter``, in the order fitted) and a copy of the factors ``(U, V, a, b)``
-    at the best reg.
+    best reg, the path (a list of dicts ``reg``, ``validation_rmse`` (the
+    point's best sweep), ``n_iter``, in the order fitted) and a copy of the
+    factors ``(U, V, a, b)`` of the best sweep.
     """
     per_line = train.nnz / (train.m + train.n)
-    path, best = [], {"rmse": math.inf, "factors": None}
+    path, best = [], {"rmse": math.inf, "reg": None, "factors": None}
 
     def fit(reg) -> bool:
         """Fits ``reg`` from the current factors; whether it beat every earlier point."""
-        trail = []
+        trail, before = [], best["rmse"]
 
-        def watch(entry):  # abandon a point heading away from the best
+        def watch(entry):  # stop once another sweep no longer helps on the held-out part
             trail.append(score(train))
-            return len(trail) >= 2 and trail[-1] > trail[-2] and trail[-1] > best["rmse"]
+            if trail[-1] < best["rmse"]:  # (a NaN score never counts as better)
+                factors = tuple(None if x is None else x.copy() for x in (train.U, train.V, train.a, train.b))
+                best.update(rmse=trail[-1], reg=reg, factors=factors)
+            return len(trail) >= 2 and trail[-1] > (1.0 - _PATH_RTOL) * trail[-2]
 
         history, _ = run_sweeps(
             train,
@@ -307,27 +314,23 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
             seed=seed,
             callback=watch,
         )
-        rmse = trail[-1] if trail else score(train)
-        path.append({"reg": reg, "validation_rmse": rmse, "n_iter": len(history)})
-        if not rmse < best["rmse"]:  # (a NaN score never counts as better)
-            return False
-        best["rmse"] = rmse
-        best["factors"] = tuple(None if x is None else x.copy() for x in (train.U, train.V, train.a, train.b))
-        return True
+        if not trail:  # max_iter=0
+            watch(None)
+        path.append({"reg": reg, "validation_rmse": min(trail), "n_iter": len(history)})
+        return best["rmse"] < before
 
     for i in range(_PATH_POINTS):
         reg = _PATH_START * per_line / _PATH_STEP**i if i < _PATH_POINTS - 1 else 0.0
         if not fit(reg):
             break
-    reg, upwards = path[0]["reg"], len(path) > 1 and best["rmse"] == path[0]["validation_rmse"]
+    reg, upwards = path[0]["reg"], len(path) > 1 and best["reg"] == path[0]["reg"]
     while upwards and len(path) < 2 * _PATH_POINTS:
         for mine, kept in zip((train.U, train.V, train.a, train.b), best["factors"]):
             if mine is not None:
                 mine[...] = kept
         reg *= _PATH_STEP
         upwards = fit(reg)
-    chosen = min(path, key=lambda p: p["validation_rmse"])["reg"]
-    return chosen, path, best["factors"]
+    return best["reg"], path, best["factors"]
 
 
 class Observations:
@@ -389,7 +392,7 @@ def fit(
 ):
     """complete's fit, wherever ``data`` lives: with ``auto``, reg chosen by :func:`select_reg`
     on a split of ``data`` (started from ``start_factors(train)``), then the sweeps on all of
-    it (from the best factors of the path, or ``start_factors(data)`` settled by
+    it (from the factors of the path's best sweep, or ``start_factors(data)`` settled by
     :func:`~lralg._completion_init.settle` unless ``settle_start`` is False: a warm start).
 
     Returns ``(state, history, converged, reg, reg_path)``.

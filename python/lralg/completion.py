@@ -454,7 +454,8 @@ def complete(
         Show a progress bar on stderr.
     callback : callable, optional
         Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
-        ``cg_iterations``, ``U``, ``V``); returning True stops the run.
+        ``cg_iterations``, ``U``, ``V``, ``row_bias``, ``col_bias``, ``mean``);
+        returning True stops the run.
     device : {"cpu", "cuda"}, default "cpu"
         "cuda": each half-sweep's row solves run on the GPU (lralg built
         with ``LRALG_CUDA=ON``); the sweeps, the stopping rule and "auto"

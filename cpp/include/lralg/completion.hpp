@@ -323,6 +323,13 @@ HalfSweepStats solve_rows(const RowObservations<Scalar, Index>& obs, const Scala
   return detail::solve_rows_robust(obs, offset, Y, d, X, opt);
 }
 
+// u^T v in double (vectorized: one fixed order, whatever the thread count).
+template <class Scalar>
+double factor_dot(const Scalar* u, const Scalar* v, index_t k) {
+  using ConstVecMap = Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>;
+  return ConstVecMap(u, k).template cast<double>().dot(ConstVecMap(v, k).template cast<double>());
+}
+
 // Sum of squared residuals of the model mu + a_i + b_j + u_i^T v_j over the
 // observations (CSR by rows); a, b may be null. Deterministic in the thread count.
 template <class Scalar, class Index>
@@ -334,13 +341,10 @@ double squared_residual(const RowObservations<Scalar, Index>& obs, const Scalar*
   parallel_blocks(obs.rows, block, [&](index_t blk, index_t lo, index_t hi) {
     double sum = 0.0;
     for (index_t i = lo; i < hi; ++i) {
-      const Scalar* u = U + i * k;
       const double ai = a ? double(a[i]) : 0.0;
       for (index_t p = obs.begin(i); p < obs.end(i); ++p) {
         const index_t j = index_t(obs.indices[p]);
-        const Scalar* v = V + j * k;
-        double pred = mu + ai + (b ? double(b[j]) : 0.0);
-        for (index_t c = 0; c < k; ++c) pred += double(u[c]) * double(v[c]);
+        const double pred = mu + ai + (b ? double(b[j]) : 0.0) + factor_dot(U + i * k, V + j * k, k);
         const double e = obs.value(p) - pred;
         sum += e * e;
       }
@@ -360,10 +364,8 @@ void predict_entries(const Scalar* U, const Scalar* V, index_t k, double mu, con
       count,
       [&](index_t p) {
         const index_t i = index_t(rows[p]), j = index_t(cols[p]);
-        const Scalar* u = U + i * k;
-        const Scalar* v = V + j * k;
-        double pred = mu + (a ? double(a[i]) : 0.0) + (b ? double(b[j]) : 0.0);
-        for (index_t c = 0; c < k; ++c) pred += double(u[c]) * double(v[c]);
+        const double pred =
+            mu + (a ? double(a[i]) : 0.0) + (b ? double(b[j]) : 0.0) + factor_dot(U + i * k, V + j * k, k);
         out[p] = Scalar(pred);
       },
       4096);

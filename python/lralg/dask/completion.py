@@ -161,9 +161,6 @@ class _ClusterOperator(LinearOperator):
     def _rmatvec(self, y):
         return self._rmatmat(y.reshape(-1, 1)).ravel()
 
-    def toarray(self):
-        return self._matmat(np.eye(self.shape[1], dtype=self.dtype))
-
 
 class _ClusterObservations(Observations):
     """Observations kept on the workers: M's row blocks, and its columns in as many blocks."""
@@ -200,7 +197,7 @@ class _ClusterObservations(Observations):
         return self.cols, self.col_offsets
 
     def start_factors(self, init, k, generator):
-        """init_svd (ARPACK on the client, every product on the cluster) or init_random."""
+        """init_svd (on the client, every product on the cluster) or init_random."""
         if init == "random":
             return random_factors((self.m, self.n), self.mean_square, k, generator, self.dtype)
         centred = self.rows
@@ -326,8 +323,8 @@ def complete(
         and column indices and a real value (duplicates are summed, as
         scipy.sparse does); its partitions are regrouped into as many row blocks.
     rank, method, reg, bias, max_iter, tol, init, warm_start, validation, clip, rng, callback
-        As in :func:`lralg.complete`. ``init="svd"`` runs ARPACK on the
-        client with every product on the cluster.
+        As in :func:`lralg.complete`. ``init="svd"`` runs the randomized
+        SVD of the start on the client with every product on the cluster.
     columns : (str, str, str), optional
         The DataFrame's columns of row index, column index and value;
         ``("row", "col", "value")`` by default.
