@@ -458,9 +458,8 @@ def complete(
         returning True stops the run.
     device : {"cpu", "cuda"}, default "cpu"
         "cuda": each half-sweep's row solves run on the GPU (lralg built
-        with ``LRALG_CUDA=ON``); the sweeps, the stopping rule and "auto"
-        stay on the host. Same answer as "cpu" to rounding. A CuPy M is
-        copied to the host; the fitted model's factors are NumPy.
+        with ``LRALG_CUDA=ON``); the sweeps, "auto" and the model (NumPy, also
+        for a CuPy M) stay on the host. Same answer as "cpu" to rounding.
 
     Returns
     -------
