@@ -12,6 +12,8 @@ import types
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import lralg
 from lralg import _device
@@ -31,8 +33,9 @@ needs_cupy_and_device = pytest.mark.skipif(
 class GpuArray:
     """A stand-in for a CuPy array: host memory described by a __cuda_array_interface__."""
 
-    def __init__(self, host):
+    def __init__(self, host, explicit_strides=False):
         self.host = host
+        self.explicit_strides = explicit_strides  # as the interface allows even for C order
 
     @property
     def __cuda_array_interface__(self):
@@ -41,7 +44,7 @@ class GpuArray:
             "shape": interface["shape"],
             "typestr": interface["typestr"],
             "data": interface["data"],
-            "strides": interface["strides"],
+            "strides": self.host.strides if self.explicit_strides else interface["strides"],
             "version": 3,
         }
 
@@ -217,6 +220,32 @@ def test_gpu_layouts_read_from_the_interface():
     assert view.address == C.ctypes.data and view.shape == (5, 4) and view.dtype == np.float64
 
 
+@settings(max_examples=80)
+@given(
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 6),
+    step_r=st.integers(1, 3),
+    step_c=st.integers(1, 3),
+    transpose=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    explicit=st.booleans(),
+)
+def test_gpu_layouts_agree_with_numpy_flags(rows, cols, step_r, step_c, transpose, dtype, explicit):
+    # the interface's strides, read as NumPy reads its own: taken in place exactly when
+    # NumPy calls the array C- (or F-) contiguous, in the order NumPy says
+    base = np.arange(rows * step_r * cols * step_c, dtype=dtype).reshape(rows * step_r, cols * step_c)
+    view = base[::step_r, ::step_c]
+    view = view.T if transpose else view
+    for orders in ("C", "CF"):
+        if view.flags.c_contiguous or ("F" in orders and view.flags.f_contiguous):
+            checked = _device.gpu_matrix(GpuArray(view, explicit), "X", orders=orders)
+            assert checked.row_major == view.flags.c_contiguous
+            assert checked.address == view.ctypes.data and checked.shape == view.shape
+        else:
+            with pytest.raises(ValueError, match="contiguous"):
+                _device.gpu_matrix(GpuArray(view, explicit), "X", orders=orders)
+
+
 def test_nan_in_a_gpu_matrix_is_refused_before_the_kernel(fake_gpu):
     X = _dense()
     X[3, 4] = np.nan
@@ -286,12 +315,14 @@ def test_truncated_svd_of_a_gpu_matrix_returns_gpu_factors(fake_gpu, sparse):
 def test_incremental_svd_of_gpu_blocks_returns_gpu_factors(fake_gpu, axis):
     X = _dense(7, (80, 30)) @ np.diag(0.8 ** np.arange(30))
     blocks = np.array_split(X, 4, axis=axis)
-    cpu = lralg.incremental_svd(blocks, 5, axis=axis, rng=2)
-    for given in ([GpuArray(np.ascontiguousarray(b)) for b in blocks], GpuArray(X)):
-        gpu = lralg.incremental_svd(given, 5, axis=axis, rng=2, device="cuda")
-        one = lralg.incremental_svd(X, 5, axis=axis, rng=2)
-        expected = one if isinstance(given, GpuArray) else cpu
-        for a, b in zip(gpu, expected):
+    # a list of GPU blocks, and one GPU matrix (a single block)
+    for host, gpu_input in [
+        (blocks, [GpuArray(np.ascontiguousarray(b)) for b in blocks]),
+        (X, GpuArray(X)),
+    ]:
+        cpu = lralg.incremental_svd(host, 5, axis=axis, rng=2)
+        gpu = lralg.incremental_svd(gpu_input, 5, axis=axis, rng=2, device="cuda")
+        for a, b in zip(gpu, cpu):
             assert isinstance(a, GpuArray)
             np.testing.assert_array_equal(a.host, b)
 
