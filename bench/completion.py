@@ -491,6 +491,7 @@ def main(argv=None):
                 report(
                     f"completion_scale_{count:.0e}".replace("+", ""),
                     rows,
+                    columns=list(dict.fromkeys(key for row in rows for key in row)),
                     note=f"Synthetic ratings ({shape}; rank 10 plus offsets, noise 0.5), rank 10, "
                     "test RMSE on the 20 % held out; one thread; lralg's defaults complete(M, 10, "
                     "bias=True) with reg chosen on a held-out 10 %; the time to cornac's final test "
