@@ -509,7 +509,9 @@ def test_reg_auto_path_scores_each_sweep_and_keeps_the_best():
     # per_line = 14 / 7 = 2: the path tries reg 2, 1, 0.5, ...
     scores = {2.0: [1.0, 0.9, 0.8995, 0.85], 1.0: [0.88, 0.80, 0.79, 0.795, 0.70], 0.5: [0.85, 0.86]}
     state = _ScriptedPath(scores)
-    reg, path, factors = _sweeps.select_reg(state, method_id=0, max_iter=100, tol=0.0, seed=0, score=state.score)
+    reg, path, factors = _sweeps.select_reg(
+        state, method_id=0, max_iter=100, tol=0.0, seed=0, score=state.score
+    )
     # reg 2 stops after the sweep that gained < 0.2 % (0.9 -> 0.8995), reg 1 after the rise
     assert [p["n_iter"] for p in path] == [3, 4, 2]
     assert [p["validation_rmse"] for p in path] == [0.8995, 0.79, 0.85]

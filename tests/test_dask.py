@@ -252,9 +252,9 @@ def _triples(M, seed=0, duplicates=0):
 
 
 def _frame(rows, cols, vals, npartitions=3, names=("row", "col", "value")):
+    dd = pytest.importorskip("dask.dataframe")  # (which needs pandas)
     import pandas as pd
 
-    dd = pytest.importorskip("dask.dataframe")
     pdf = pd.DataFrame({names[0]: rows, names[1]: cols, names[2]: vals})
     return dd.from_pandas(pdf, npartitions=npartitions, sort=False)
 
