@@ -125,7 +125,7 @@ class CompletionResult(Result):
     reg_path : list of dict or None
         With ``reg="auto"``: per point of the path in the order fitted
         (decreasing; then upwards where the first point was best), ``reg``,
-        ``validation_rmse`` (on the held-out observations) and ``n_iter``.
+        ``validation_rmse`` (its best sweep's, on the held-out observations) and ``n_iter``.
     settling_sweeps : int
         Sweeps at a larger reg that settled the start (see ``init``), not in ``n_iter``.
 
