@@ -418,6 +418,9 @@ def test_default_stopping_rule_still_recovers_exactly(method):
     res = lralg.complete(M, 5, method=method, rng=0)
     err = np.linalg.norm(res.to_dense() - A) / np.linalg.norm(A)
     assert err < 1e-9 and res.converged
+    # and stops there: robust-altmin's fits level off near 1e-13 of the data's RMS, where
+    # each sweep still shaves a percent off the objective (46 sweeps where 21 reach 1e-12)
+    assert res.n_iter <= 25
 
 
 def test_default_stopping_rule_stops_when_objective_stalls():

@@ -47,9 +47,13 @@ _INNER_RTOL = 1e-2
 _SKETCH_FACTOR = 4
 REG_PER_ENTRY = False
 
-# A training RMSE this many machine epsilons of the data's RMS is an exact fit:
-# later sweeps only move rounding errors.
+# A training RMSE this many machine epsilons of the data's RMS, or _FLOOR_REL of
+# it, is an exact fit: later sweeps only move rounding errors. robust-altmin's
+# conjugate gradients stop at a residual 1e-13 of their right-hand side (the
+# core's absolute floor), so its fits level off near 1e-13 of the data's RMS,
+# where each sweep still shaves a percent off the objective.
 _FLOOR_EPS = 10.0
+_FLOOR_REL = 1e-12
 
 # reg="auto": the path starts at _PATH_START times the mean number of
 # observations per row and column and divides by _PATH_STEP at each point, at
@@ -203,7 +207,7 @@ def half_sweep_options(settings: tuple, stream: int, row_observations: float = 0
 
 def exact_fit_floor(dtype, scale: float) -> float:
     """The training RMSE below which a fit is exact (later sweeps only move rounding errors)."""
-    return _FLOOR_EPS * float(np.finfo(dtype).eps) * scale
+    return max(_FLOOR_EPS * float(np.finfo(dtype).eps), _FLOOR_REL) * scale
 
 
 def has_converged(previous: float, current: float, rmse: float, floor: float, tol: float) -> bool:
