@@ -22,9 +22,9 @@ _EXACT_SOLVES = 1  # the core's method id of "altmin"
 
 
 def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
-    """Top-k singular triplets of A (sparse, or an operator with ``@`` and ``.T``) by a randomized range finder with power
-    iterations (Halko, Martinsson and Tropp 2011), in O(nnz(A) (k + oversample))
-    per pass."""
+    """Top-k singular triplets of A (sparse, or an operator with ``@`` and ``.T``) by a
+    randomized range finder with power iterations (Halko, Martinsson and Tropp 2011),
+    in O(nnz(A) (k + oversample)) per pass."""
     n = A.shape[1]
     Q = np.linalg.qr(A @ rng.standard_normal((n, min(n, k + oversample))).astype(dtype))[0]
     for _ in range(power):
