@@ -67,12 +67,19 @@ _FLOOR_REL = 1e-12
 # factors. The final fit on all observations starts from the factors of the
 # best sweep and runs under the ``tol`` rule: where the path stopped a point on
 # a plateau of the alternation (factors that a larger reg had shrunk regrow
-# slowly), the held-out part cannot tell it from convergence.
+# slowly), the held-out part cannot tell it from convergence. Going down, each
+# point starts from the last one's factors with the singular values of U V^T
+# raised by _PATH_LIFT times the drop of the soft threshold, (reg before - reg)
+# / (fraction observed): ridge-regularized factors solve the nuclear-norm
+# problem, whose singular values are the data's less that threshold, and the
+# directions a larger reg shrank to nothing would otherwise regrow over many
+# sweeps (half the drop: the whole one overshoots what the data support).
 _PATH_START = 1.0
 _PATH_STEP = 2.0
 _PATH_POINTS = 8
 _PATH_SWEEPS = 15
 _PATH_RTOL = 2e-3
+_PATH_LIFT = 0.5
 
 
 class SweepState:
@@ -215,6 +222,17 @@ def has_converged(previous: float, current: float, rmse: float, floor: float, to
     return rmse <= floor or (tol > 0 and previous - current <= tol * previous)
 
 
+def lift_spectrum(U: np.ndarray, V: np.ndarray, shift: float) -> None:
+    """Replaces U, V in place by balanced factors of ``U V^T`` with every singular value
+    raised by ``shift``, the singular vectors kept."""
+    qu, ru = np.linalg.qr(U)
+    qv, rv = np.linalg.qr(V)
+    left, s, right_t = np.linalg.svd(ru @ rv.T)
+    root = np.sqrt(s + shift)
+    U[...] = (qu @ left) * root
+    V[...] = (qv @ right_t.T) * root
+
+
 def with_ones(F: np.ndarray) -> np.ndarray:
     out = np.empty((F.shape[0], F.shape[1] + 1), dtype=F.dtype)
     out[:, :-1] = F
@@ -301,6 +319,9 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
     def fit(reg) -> bool:
         """Fits ``reg`` from the current factors; whether it beat every earlier point."""
         trail, before = [], best["rmse"]
+        if path and reg < path[-1]["reg"]:
+            observed = train.nnz / (train.m * train.n)
+            lift_spectrum(train.U, train.V, _PATH_LIFT * (path[-1]["reg"] - reg) / observed)
 
         def watch(entry):  # stop once another sweep no longer helps on the held-out part
             trail.append(score(train))
