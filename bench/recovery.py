@@ -2,7 +2,7 @@
 
     python -m bench.recovery [--quick] [--repeat N] [--no-plot | --plot-only | --illcond-only]
 
-The full run is sized for about 10 minutes on a quiet 2-core machine (the
+The full run takes about 2 minutes on a quiet 2-core machine (the
 d = 500 cases and the n = 1000 convex RPCA baseline take most of it); --quick
 takes well under a minute. Each section prints its time.
 
@@ -40,7 +40,8 @@ import numpy as np
 import scipy.fft
 
 import lralg
-from bench._harness import parser, peak_python_memory, report, time_call
+from bench._harness import parser, peak_python_memory, time_call
+from bench._harness import report as _report
 from bench._recovery_completion import completion
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -406,6 +407,13 @@ def illcond_table(ill, ill_scaled, cols):
     )
 
 
+CONDITIONS = {"text": ""}  # --conditions of this run, appended to every table's note
+
+
+def report(name, rows, columns=None, note=""):
+    return _report(name, rows, columns, note=" ".join(filter(None, (note, CONDITIONS["text"]))))
+
+
 SPEED_NOTE = (
     "Gaussian operator (symmetric): one iteration = one matvec + one rmatvec. "
     "'defaults': the packed upper triangles of all A_i (m d(d+1)/2 normals) drawn once and "
@@ -414,7 +422,7 @@ SPEED_NOTE = (
     "Philox4x32-10 + ziggurat); Mnormals/s counts those. NumPy anchor: the m x d^2 "
     "matrix kept, one BLAS matrix-vector product each way. The two products of an "
     "iteration cannot be fused: the adjoint's weights sign(A(X_t) - y) need the whole "
-    "forward product first. Timings taken on a loaded machine."
+    "forward product first. "
 )
 
 
@@ -431,6 +439,7 @@ def main(argv=None):
     )
     p.add_argument("--speed-only", action="store_true", help="run only the Gaussian operator's speed table")
     args = p.parse_args(argv)
+    CONDITIONS["text"] = args.conditions
     start = time.perf_counter()
     if args.plot_only:
         _, sub_curves = subgradient_experiment(operator="dct", d=PLOT_D, r=4, max_iter=1000, rp_mults=(1, 5))
