@@ -64,16 +64,21 @@ _FLOOR_REL = 1e-12
 # convergence. The path stops at the first point that did no better than the
 # best so far (the held-out RMSE is unimodal along such a path); where the
 # first point is the best, it goes on upwards (times _PATH_STEP) from the best
-# factors. The final fit on all observations starts from the factors of the
-# best sweep and runs under the ``tol`` rule: where the path stopped a point on
-# a plateau of the alternation (factors that a larger reg had shrunk regrow
-# slowly), the held-out part cannot tell it from convergence. Going down, each
-# point starts from the last one's factors with the singular values of U V^T
-# raised by _PATH_LIFT times the drop of the soft threshold, (reg before - reg)
-# / (fraction observed): ridge-regularized factors solve the nuclear-norm
-# problem, whose singular values are the data's less that threshold, and the
-# directions a larger reg shrank to nothing would otherwise regrow over many
-# sweeps (half the drop: the whole one overshoots what the data support).
+# factors. Last, one point between the best and the better of its two
+# neighbours (their geometric mean), from the best sweep's factors: a rating
+# set's optimum can lie between two points a factor of _PATH_STEP apart.
+#
+# A point below the reg of the factors it starts from starts with the singular
+# values of U V^T raised by _PATH_LIFT times the drop of the soft threshold,
+# (reg before - reg) / (fraction observed): ridge-regularized factors solve the
+# nuclear-norm problem, whose singular values are the data's less that
+# threshold, and the directions a larger reg shrank to nothing would otherwise
+# regrow over many sweeps (half the drop: the whole one overshoots what the
+# data support).
+#
+# The final fit on all observations starts from the factors of the best sweep
+# and runs under the ``tol`` rule: where the path stopped a point on a plateau
+# of the alternation, the held-out part cannot tell it from convergence.
 _PATH_START = 1.0
 _PATH_STEP = 2.0
 _PATH_POINTS = 8
@@ -310,18 +315,19 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
 
     ``score(state)`` is the held-out RMSE of the current factors. Returns the
     best reg, the path (a list of dicts ``reg``, ``validation_rmse`` (the
-    point's best sweep), ``n_iter``, in the order fitted) and a copy of the
-    factors ``(U, V, a, b)`` of the best sweep.
+    point's best sweep), ``n_iter``, in the order fitted, the refinement point
+    last) and a copy of the factors ``(U, V, a, b)`` of the best sweep.
     """
     per_line = train.nnz / (train.m + train.n)
     path, best = [], {"rmse": math.inf, "reg": None, "factors": None}
 
-    def fit(reg) -> bool:
-        """Fits ``reg`` from the current factors; whether it beat every earlier point."""
+    def fit(reg, start) -> bool:
+        """Fits ``reg`` from the current factors, fitted at reg ``start`` (None: the start's);
+        whether it beat every earlier point."""
         trail, before = [], best["rmse"]
-        if path and reg < path[-1]["reg"]:
+        if start is not None and reg < start:
             observed = train.nnz / (train.m * train.n)
-            lift_spectrum(train.U, train.V, _PATH_LIFT * (path[-1]["reg"] - reg) / observed)
+            lift_spectrum(train.U, train.V, _PATH_LIFT * (start - reg) / observed)
 
         def watch(entry):  # stop once another sweep no longer helps on the held-out part
             trail.append(score(train))
@@ -344,17 +350,32 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
         path.append({"reg": reg, "validation_rmse": min(trail), "n_iter": len(history)})
         return best["rmse"] < before
 
-    for i in range(_PATH_POINTS):
-        reg = _PATH_START * per_line / _PATH_STEP**i if i < _PATH_POINTS - 1 else 0.0
-        if not fit(reg):
-            break
-    reg, upwards = path[0]["reg"], len(path) > 1 and best["reg"] == path[0]["reg"]
-    while upwards and len(path) < 2 * _PATH_POINTS:
+    def restore_best():
         for mine, kept in zip((train.U, train.V, train.a, train.b), best["factors"]):
             if mine is not None:
                 mine[...] = kept
+
+    for i in range(_PATH_POINTS):
+        reg = _PATH_START * per_line / _PATH_STEP**i if i < _PATH_POINTS - 1 else 0.0
+        if not fit(reg, path[-1]["reg"] if path else None):
+            break
+    reg, upwards = path[0]["reg"], len(path) > 1 and best["reg"] == path[0]["reg"]
+    while upwards and len(path) < 2 * _PATH_POINTS:
+        restore_best()
         reg *= _PATH_STEP
-        upwards = fit(reg)
+        upwards = fit(reg, best["reg"])
+    chosen = best["reg"]
+    neighbours = [
+        p
+        for p in path
+        if chosen > 0
+        and p["reg"] > 0
+        and math.isclose(max(p["reg"], chosen) / min(p["reg"], chosen), _PATH_STEP)
+    ]
+    if neighbours:
+        other = min(neighbours, key=lambda p: p["validation_rmse"])["reg"]
+        restore_best()
+        fit(math.sqrt(chosen * other), chosen)
     return best["reg"], path, best["factors"]
 
 

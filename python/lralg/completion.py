@@ -124,8 +124,9 @@ class CompletionResult(Result):
         The range that ``predict``, ``to_dense`` and ``rmse`` clip predictions to.
     reg_path : list of dict or None
         With ``reg="auto"``: per point of the path in the order fitted
-        (decreasing; then upwards where the first point was best), ``reg``,
-        ``validation_rmse`` (its best sweep's, on the held-out observations) and ``n_iter``.
+        (decreasing; then upwards where the first point was best; last, the point
+        between the best and its better neighbour), ``reg``, ``validation_rmse``
+        (its best sweep's, on the held-out observations) and ``n_iter``.
     settling_sweeps : int
         Sweeps at a larger reg that settled the start (see ``init``), not in ``n_iter``.
 
