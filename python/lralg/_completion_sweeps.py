@@ -365,17 +365,13 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
         reg *= _PATH_STEP
         upwards = fit(reg, best["reg"])
     chosen = best["reg"]
-    neighbours = [
-        p
-        for p in path
-        if chosen > 0
-        and p["reg"] > 0
-        and math.isclose(max(p["reg"], chosen) / min(p["reg"], chosen), _PATH_STEP)
-    ]
-    if neighbours:
-        other = min(neighbours, key=lambda p: p["validation_rmse"])["reg"]
-        restore_best()
-        fit(math.sqrt(chosen * other), chosen)
+    if chosen:  # (not reg = 0, exact data)
+        apart = [abs(math.log(p["reg"] / chosen)) if p["reg"] > 0 else math.inf for p in path]
+        neighbours = [p for p, d in zip(path, apart) if math.isclose(d, math.log(_PATH_STEP))]
+        if neighbours:
+            other = min(neighbours, key=lambda p: p["validation_rmse"])["reg"]
+            restore_best()
+            fit(math.sqrt(chosen * other), chosen)
     return best["reg"], path, best["factors"]
 
 
