@@ -40,8 +40,7 @@ import numpy as np
 import scipy.fft
 
 import lralg
-from bench._harness import parser, peak_python_memory, time_call
-from bench._harness import report as _report
+from bench._harness import parser, peak_python_memory, report, time_call
 from bench._recovery_completion import completion
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -378,7 +377,7 @@ SUB_COLS = [
 ]
 
 
-def illcond_table(ill, ill_scaled, cols):
+def illcond_table(ill, ill_scaled, cols, conditions):
     """Ill-conditioned X: "subgradient" (both parameterizations) and "scaled-subgradient"."""
     rows = []
     for kw in ill:
@@ -395,23 +394,24 @@ def illcond_table(ill, ill_scaled, cols):
         "recovery_subgradient_illcond",
         rows,
         ["method", "max_iter", "sigma_1/sigma_r"] + cols,
-        note="Ill-conditioned X: singular values 1, 1/2, 1/4 (quick: 1, 1/4), random singular "
-        "vectors, lralg defaults. U U^T fits the weak components in most cases thanks to the "
-        "step's regrowth after falls of the loss (g = 1.01; at d = 30, p = 0, r' = r this seed "
-        "is one that stays unfitted); X = F G^T is still left unfitted by the "
-        "'subgradient' defaults (its weak components would need about 4x the growth budget of the strong one: see "
-        "docs/recovery.md). method='scaled-subgradient' (sub-gradient blocks preconditioned "
-        "by (G^T G + lambda I)^{-1}, (F^T F + lambda I)^{-1}, or (U^T U + lambda I)^{-1}; defaults "
-        "eta_0 0.025, lambda 0.05 L2, init_scale 1e-30, the same adaptive schedule) at "
-        "sigma_1/sigma_r = 4 and 10 (singular values 1, 10^-1/2, 1/10), r' up to 5r, max_iter 1000.",
+        note=noted(
+            "Ill-conditioned X: singular values 1, 1/2, 1/4 (quick: 1, 1/4), random singular "
+            "vectors, lralg defaults. U U^T fits the weak components in most cases thanks to the "
+            "step's regrowth after falls of the loss (g = 1.01; at d = 30, p = 0, r' = r this seed "
+            "is one that stays unfitted); X = F G^T is still left unfitted by the "
+            "'subgradient' defaults (its weak components would need about 4x the growth budget of the strong one: see "
+            "docs/recovery.md). method='scaled-subgradient' (sub-gradient blocks preconditioned "
+            "by (G^T G + lambda I)^{-1}, (F^T F + lambda I)^{-1}, or (U^T U + lambda I)^{-1}; defaults "
+            "eta_0 0.025, lambda 0.05 L2, init_scale 1e-30, the same adaptive schedule) at "
+            "sigma_1/sigma_r = 4 and 10 (singular values 1, 10^-1/2, 1/10), r' up to 5r, max_iter 1000.",
+            conditions,
+        ),
     )
 
 
-CONDITIONS = {"text": ""}  # --conditions of this run, appended to every table's note
-
-
-def report(name, rows, columns=None, note=""):
-    return _report(name, rows, columns, note=" ".join(filter(None, (note, CONDITIONS["text"]))))
+def noted(note: str, conditions: str) -> str:
+    """A table's note with the run's --conditions after it."""
+    return " ".join(filter(None, (note.strip(), conditions)))
 
 
 SPEED_NOTE = (
@@ -422,7 +422,7 @@ SPEED_NOTE = (
     "Philox4x32-10 + ziggurat); Mnormals/s counts those. NumPy anchor: the m x d^2 "
     "matrix kept, one BLAS matrix-vector product each way. The two products of an "
     "iteration cannot be fused: the adjoint's weights sign(A(X_t) - y) need the whole "
-    "forward product first. "
+    "forward product first."
 )
 
 
@@ -439,7 +439,6 @@ def main(argv=None):
     )
     p.add_argument("--speed-only", action="store_true", help="run only the Gaussian operator's speed table")
     args = p.parse_args(argv)
-    CONDITIONS["text"] = args.conditions
     start = time.perf_counter()
     if args.plot_only:
         _, sub_curves = subgradient_experiment(operator="dct", d=PLOT_D, r=4, max_iter=1000, rp_mults=(1, 5))
@@ -519,11 +518,15 @@ def main(argv=None):
 
     section = time.perf_counter()
     if args.speed_only:
-        report("recovery_speed", speed(sizes, max(1, min(args.repeat, 3))), note=SPEED_NOTE)
+        report(
+            "recovery_speed",
+            speed(sizes, max(1, min(args.repeat, 3))),
+            note=noted(SPEED_NOTE, args.conditions),
+        )
         print(f"\ntotal {time.perf_counter() - start:.1f} s")
         return
     if args.illcond_only:
-        illcond_table(ill, ill_scaled, SUB_COLS)
+        illcond_table(ill, ill_scaled, SUB_COLS, args.conditions)
         print(f"\ntotal {time.perf_counter() - start:.1f} s")
         return
 
@@ -547,16 +550,19 @@ def main(argv=None):
         "recovery_subgradient",
         rows,
         cols,
-        note="Ma-Fattahi SubGM, X = U U^T (U: i.i.d. normal, sigma_1/sigma_r about 2), lralg "
-        "defaults (init_scale 1e-10, eta_0 0.2, adaptive steps: shrunk by 0.93 after each iteration "
-        "whose step raised the l1 loss, grown by 1.01 after any other, never above eta_0; "
-        "'decay from' = the first rise; "
-        "lralg's design, see docs/recovery.md); outliers: +-10x the mean |y| "
-        "on a fraction p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator: full "
-        "sampling at d = 100, p = 0.5). Gaussian sensing (the papers' model) at d = 30 and "
-        "d = 100 (p <= 0.1: the operator keeps its draws within its 256 MiB budget, see "
-        "recovery_speed); d = 100..500 also with the random-sign DCT user operator (same "
-        "isotropy).",
+        note=noted(
+            "Ma-Fattahi SubGM, X = U U^T (U: i.i.d. normal, sigma_1/sigma_r about 2), lralg "
+            "defaults (init_scale 1e-10, eta_0 0.2, adaptive steps: shrunk by 0.93 after each iteration "
+            "whose step raised the l1 loss, grown by 1.01 after any other, never above eta_0; "
+            "'decay from' = the first rise; "
+            "lralg's design, see docs/recovery.md); outliers: +-10x the mean |y| "
+            "on a fraction p, m = 12 d r / (1-p)^2 (at most d^2 for the DCT operator: full "
+            "sampling at d = 100, p = 0.5). Gaussian sensing (the papers' model) at d = 30 and "
+            "d = 100 (p <= 0.1: the operator keeps its draws within its 256 MiB budget, see "
+            "recovery_speed); d = 100..500 also with the random-sign DCT user operator (same "
+            "isotropy).",
+            args.conditions,
+        ),
     )
     rows = []
     for kw in asym:
@@ -566,11 +572,14 @@ def main(argv=None):
         "recovery_subgradient_asym",
         rows,
         cols,
-        note="The same with X = F G^T (F, G i.i.d. normal) and parameterization='asymmetric': "
-        "defaults init_scale 1e-10, eta_0 0.1, adaptive steps without regrowth (g = 1); "
-        "random-sign DCT operator.",
+        note=noted(
+            "The same with X = F G^T (F, G i.i.d. normal) and parameterization='asymmetric': "
+            "defaults init_scale 1e-10, eta_0 0.1, adaptive steps without regrowth (g = 1); "
+            "random-sign DCT operator.",
+            args.conditions,
+        ),
     )
-    illcond_table(ill, ill_scaled, cols)
+    illcond_table(ill, ill_scaled, cols, args.conditions)
     lap("sub-gradient")
     rows, gd_curves = [], {}
     for kw in gd:
@@ -595,20 +604,23 @@ def main(argv=None):
             "switch at",
             "after switch to 1e-6",
         ],
-        note="Xiong-Ding-Du: asymmetric F G^T, F_0 ~ alpha, G_0 ~ alpha/3, constant step; "
-        "random-sign DCT measurements; rate = error contraction per iteration at the end.",
+        note=noted(
+            "Xiong-Ding-Du: asymmetric F G^T, F_0 ~ alpha, G_0 ~ alpha/3, constant step; "
+            "random-sign DCT measurements; rate = error contraction per iteration at the end.",
+            args.conditions,
+        ),
     )
     lap("gd")
     report(
         "recovery_speed",
         speed(sizes, max(1, min(args.repeat, 3))),
-        note=SPEED_NOTE,
+        note=noted(SPEED_NOTE, args.conditions),
     )
     lap("speed")
     report(
         "recovery_completion",
         completion(comp_n, 5, max(1, min(args.repeat, 2))),
-        note="rank 5, 20% observed, 10% of observations corrupted by +-10 max|X|.",
+        note=noted("rank 5, 20% observed, 10% of observations corrupted by +-10 max|X|.", args.conditions),
     )
     lap("completion")
     if not args.no_plot:
