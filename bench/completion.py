@@ -361,7 +361,7 @@ def _ratings_split(
     tu, ti, truth = users[te], items[te], ratings[te]
 
     def rmse(pred):
-        return float(np.sqrt(np.mean((np.clip(pred, 1, 5) - truth) ** 2)))
+        return _rmse(np.clip(pred, 1, 5), truth)
 
     def fit_defaults(name, k):
         wall, cpu, res = _fastest(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))

@@ -185,7 +185,7 @@ class DeviceHalfSweeps:
         self.observations = backend.completion_observations
         self._solve_rows = backend.completion_solve_rows
 
-    def __call__(self, *args, resident=None):
+    def __call__(self, *args, resident):
         return self._solve_rows(*args, resident=resident)
 
 
@@ -319,6 +319,7 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
     last) and a copy of the factors ``(U, V, a, b)`` of the best sweep.
     """
     per_line = train.nnz / (train.m + train.n)
+    observed = train.nnz / (train.m * train.n)
     path, best = [], {"rmse": math.inf, "reg": None, "factors": None}
 
     def fit(reg, start) -> bool:
@@ -326,7 +327,6 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
         whether it beat every earlier point."""
         trail, before = [], best["rmse"]
         if start is not None and reg < start:
-            observed = train.nnz / (train.m * train.n)
             lift_spectrum(train.U, train.V, _PATH_LIFT * (start - reg) / observed)
 
         def watch(entry):  # stop once another sweep no longer helps on the held-out part
