@@ -321,7 +321,7 @@ def test_core_rejects_malformed_structure():
     order=st.sampled_from(["C", "F"]),
     method=st.sampled_from(METHODS),
     bias=st.booleans(),
-    reg=st.sampled_from([0.0, 0.5]),
+    reg=st.sampled_from([0.0, 0.5, "bayes"]),
     seed=st.integers(0, 2**16),
 )
 # one observed entry: ARPACK's Krylov space collapses in init="svd" (found by CI)

@@ -1,6 +1,7 @@
 #include <pybind11/stl.h>
 
 #include "completion_views.hpp"
+#include "lralg/completion_bayes.hpp"
 
 namespace lralg::bindings {
 
@@ -70,6 +71,37 @@ void bind_completion(py::module_& m) {
           py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
           py::arg("perm").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("offset").noconvert(),
           py::arg("Y").noconvert(), py::arg("X").noconvert(), py::arg("options"));
+
+      m.def(
+          "completion_bayes_rows",
+          [](const CArray<I>& indptr, const CArray<I>& indices, const CArray<T>& data,
+             const std::optional<CArray<I>>& perm, index_t rows, index_t cols,
+             const CArray<double>& partner_mean, const CArray<double>& partner_second,
+             const CArray<double>& prior_precision, double noise_variance, double mu, bool bias) {
+            const auto obs = row_observations<T, I>(indptr, indices, data, perm, rows, cols);
+            require(partner_mean.ndim() == 2, "partner_mean must be 2-D");
+            BayesHalfSweep opt;
+            opt.d = index_t(partner_mean.shape(1));
+            opt.bias = bias;
+            opt.mu = mu;
+            opt.noise_variance = noise_variance;
+            require(opt.d >= (bias ? 2 : 1), "partner_mean has too few columns");
+            const index_t packed = packed_size(opt.d);
+            const double* pm = matrix_data(partner_mean, cols, opt.d, "partner_mean");
+            const double* ps = matrix_data(partner_second, cols, packed, "partner_second");
+            opt.prior_precision = vector_data(prior_precision, opt.d - (bias ? 1 : 0), "prior_precision");
+            CArray<double> mean({rows, opt.d}), second({rows, packed}), expected(rows), fitted(rows);
+            {
+              py::gil_scoped_release release;
+              bayes_solve_rows(obs, pm, ps, opt, mean.mutable_data(), second.mutable_data(),
+                               expected.mutable_data(), fitted.mutable_data());
+            }
+            return py::make_tuple(mean, second, expected, fitted);
+          },
+          py::arg("indptr").noconvert(), py::arg("indices").noconvert(), py::arg("data").noconvert(),
+          py::arg("perm").noconvert(), py::arg("rows"), py::arg("cols"), py::arg("partner_mean").noconvert(),
+          py::arg("partner_second").noconvert(), py::arg("prior_precision").noconvert(),
+          py::arg("noise_variance"), py::arg("mu"), py::arg("bias"));
 
       m.def(
           "completion_squared_residual",

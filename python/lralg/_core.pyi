@@ -19,6 +19,7 @@ __all__: list[str] = [
     "IsvdState64",
     "StreamingTopEigenvector",
     "build_info",
+    "completion_bayes_rows",
     "completion_predict",
     "completion_solve_rows",
     "completion_squared_residual",
@@ -390,6 +391,86 @@ def _use_blas(on: bool) -> None:
     """
 
 def build_info() -> dict: ...
+@typing.overload
+def completion_bayes_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    partner_mean: numpy.typing.NDArray[numpy.float64],
+    partner_second: numpy.typing.NDArray[numpy.float64],
+    prior_precision: numpy.typing.NDArray[numpy.float64],
+    noise_variance: typing.SupportsFloat | typing.SupportsIndex,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    bias: bool,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+]: ...
+@typing.overload
+def completion_bayes_rows(
+    indptr: numpy.typing.NDArray[numpy.int32],
+    indices: numpy.typing.NDArray[numpy.int32],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int32] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    partner_mean: numpy.typing.NDArray[numpy.float64],
+    partner_second: numpy.typing.NDArray[numpy.float64],
+    prior_precision: numpy.typing.NDArray[numpy.float64],
+    noise_variance: typing.SupportsFloat | typing.SupportsIndex,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    bias: bool,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+]: ...
+@typing.overload
+def completion_bayes_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float32],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    partner_mean: numpy.typing.NDArray[numpy.float64],
+    partner_second: numpy.typing.NDArray[numpy.float64],
+    prior_precision: numpy.typing.NDArray[numpy.float64],
+    noise_variance: typing.SupportsFloat | typing.SupportsIndex,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    bias: bool,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+]: ...
+@typing.overload
+def completion_bayes_rows(
+    indptr: numpy.typing.NDArray[numpy.int64],
+    indices: numpy.typing.NDArray[numpy.int64],
+    data: numpy.typing.NDArray[numpy.float64],
+    perm: numpy.typing.NDArray[numpy.int64] | None,
+    rows: typing.SupportsInt | typing.SupportsIndex,
+    cols: typing.SupportsInt | typing.SupportsIndex,
+    partner_mean: numpy.typing.NDArray[numpy.float64],
+    partner_second: numpy.typing.NDArray[numpy.float64],
+    prior_precision: numpy.typing.NDArray[numpy.float64],
+    noise_variance: typing.SupportsFloat | typing.SupportsIndex,
+    mu: typing.SupportsFloat | typing.SupportsIndex,
+    bias: bool,
+) -> tuple[
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+    numpy.typing.NDArray[numpy.float64],
+]: ...
 @typing.overload
 def completion_predict(
     U: numpy.typing.NDArray[numpy.float32],

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._blas import one_blas_thread
+from ._completion_bayes import BAYES_TOL, BayesFit, fit_bayes, solve_new_rows
 from ._completion_init import init_random, init_svd
 from ._completion_sweeps import (
     REG_PER_ENTRY,
@@ -115,11 +116,14 @@ class CompletionResult(Result):
         Whether the stopping rule of ``tol`` was met.
     history : list of dict
         Per sweep: ``sweep``, ``rmse`` (training RMSE after it), ``seconds``
-        (wall time of the sweep) and ``cg_iterations`` (robust-altmin).
+        (wall time of the sweep) and ``cg_iterations`` (robust-altmin), or
+        ``noise_variance`` and ``columns`` (those still fitted) with "bayes".
     method : str
         The method that fitted it.
-    reg : float
-        The regularization it was fitted with (the chosen one with ``reg="auto"``).
+    reg : float or None
+        The regularization it was fitted with (the chosen one with ``reg="auto"``;
+        None with ``reg="bayes"``, whose per-column regularization is
+        ``noise_variance / prior_variance``).
     clip : (float, float) or None
         The range that ``predict``, ``to_dense`` and ``rmse`` clip predictions to.
     reg_path : list of dict or None
@@ -129,6 +133,12 @@ class CompletionResult(Result):
         (its best sweep's, on the held-out observations) and ``n_iter``.
     settling_sweeps : int
         Sweeps at a larger reg that settled the start (see ``init``), not in ``n_iter``.
+    noise_variance : float or None
+        With ``reg="bayes"``: the learned variance of the observations around the model.
+    prior_variance : (ndarray, ndarray) or None
+        With ``reg="bayes"``: the learned prior variances of the row side's unknowns
+        (the k columns of U, then ``row_bias``'s with ``bias``) and of the column side's;
+        0 for the columns the fit dropped (their factors are zero).
 
     Examples
     --------
@@ -155,6 +165,9 @@ class CompletionResult(Result):
     clip: tuple | None = None
     reg_path: list | None = None
     settling_sweeps: int = 0
+    noise_variance: float | None = None
+    prior_variance: tuple | None = None
+    _posterior: BayesFit | None = field(default=None, repr=False)
 
     def __post_init__(self):
         self.mean = float(self.mean)
@@ -325,7 +338,8 @@ class CompletionResult(Result):
         """Factors for new rows of observations, with V and the offsets held fixed.
 
         Each new row is solved exactly: its k x k regularized least-squares
-        problem, with the ``reg`` of the fit.
+        problem, with the ``reg`` of the fit (with ``reg="bayes"``: the row's
+        posterior mean given the columns' posterior and the learned variances).
 
         Parameters
         ----------
@@ -358,6 +372,11 @@ class CompletionResult(Result):
         if new.shape[1] != self.shape[1]:
             raise ValueError(f"rows must have {self.shape[1]} columns, got {new.shape[1]}")
         k = self.rank
+        if self._posterior is not None:
+            U, row_bias = solve_new_rows(new, self._posterior)
+            return self._folded(
+                U.astype(self.dtype), None if row_bias is None else row_bias.astype(self.dtype)
+            )
         X = np.zeros((new.shape[0], k + (1 if self.bias else 0)), dtype=self.dtype)
         Y = with_ones(self.V) if self.bias else self.V
         _core.completion_solve_rows(
@@ -374,17 +393,14 @@ class CompletionResult(Result):
         )
         U = np.ascontiguousarray(X[:, :k])
         row_bias = np.ascontiguousarray(X[:, k]) if self.bias else None
-        return CompletionResult(
-            U,
-            self.V,
-            mean=self.mean,
-            row_bias=row_bias,
-            col_bias=self.col_bias,
-            n_iter=0,
-            converged=True,
-            method=self.method,
-            reg=self.reg,
-            clip=self.clip,
+        return self._folded(U, row_bias)
+
+    def _folded(self, U, row_bias) -> CompletionResult:
+        """fold_in's result: new rows beside this result's columns."""
+        model = (np.ascontiguousarray(U), self.V, row_bias, self.col_bias, self.mean)
+        learned = {"noise_variance": self.noise_variance, "prior_variance": self.prior_variance}
+        return _result(
+            model, [], True, self.method, self.reg, self.clip, **learned, _posterior=self._posterior
         )
 
 
@@ -397,7 +413,7 @@ def complete(
     reg=None,
     bias=False,
     max_iter=100,
-    tol=1e-4,
+    tol=None,
     init="svd",
     warm_start=None,
     validation=0.1,
@@ -425,23 +441,23 @@ def complete(
     method : {"robust-altmin", "altmin"}
         "robust-altmin": approximate per-row solves (sketch-preconditioned
         conjugate gradients, warm-started). "altmin": exact per-row solves.
-    reg : float >= 0, "auto" or None
-        Tikhonov regularization of the factors (and offsets). "auto": chosen
-        on a held-out fraction ``validation`` of the observations along a
-        short decreasing path, then refitted on all of them. None (default):
-        "auto" with ``bias=True``, else 0.
+    reg : float >= 0, "auto", "bayes" or None
+        Tikhonov regularization of the factors (and offsets). "auto": chosen on a held-out
+        fraction ``validation`` along a short path, then refitted on all. "bayes": learned per
+        factor column with the noise variance (variational Bayes [3]; ``method`` does not apply).
+        None: "auto" with ``bias``, else 0.
     bias : bool
         Fit a global mean and per-row and per-column offsets (ratings data).
     max_iter : int >= 0
         Maximum number of sweeps (of each fit).
-    tol : float >= 0
-        Stop when a sweep lowers the objective by at most ``tol`` relative to
-        the previous one, or the training RMSE reaches rounding level (an
-        exact fit). 0 runs ``max_iter`` sweeps unless the fit is exact.
+    tol : float >= 0 or None
+        Stop when a sweep lowers the objective by at most ``tol`` of it ("bayes": moves the
+        noise variance by at most ``tol`` of it), or the training RMSE reaches rounding level
+        (an exact fit); 0 runs ``max_iter`` sweeps. None: 1e-4, with "bayes" 1e-3.
     init : {"svd", "random"}
-        "svd": top-k singular vectors of the rescaled observed matrix, rows clipped
-        (Jain, Netrapalli and Sanghavi). "random": a random orthonormal U. Either then
-        settles in up to 10 sweeps at a decreasing reg above ``reg`` (not with "auto" or warm_start).
+        "svd": top-k singular vectors of the rescaled observed matrix, rows clipped [2]; "random":
+        a random orthonormal U. Then up to 10 sweeps at a decreasing reg above ``reg`` (not with
+        "auto", "bayes" or warm_start).
     warm_start : CompletionResult, optional
         Start from these factors (same shape, rank and bias) instead of ``init``.
     validation : float in (0, 1)
@@ -454,26 +470,24 @@ def complete(
     verbose : bool
         Show a progress bar on stderr.
     callback : callable, optional
-        Called after each sweep with a dict (``sweep``, ``rmse``, ``seconds``,
-        ``cg_iterations``, ``U``, ``V``, ``row_bias``, ``col_bias``, ``mean``);
-        returning True stops the run.
+        Called after each sweep with the history's dict plus ``U``, ``V``, ``row_bias``,
+        ``col_bias`` and ``mean``; returning True stops the run.
     device : {"cpu", "cuda"}, default "cpu"
-        "cuda": each half-sweep's row solves run on the GPU (lralg built
-        with ``LRALG_CUDA=ON``); the sweeps, "auto" and the model (NumPy, also
-        for a CuPy M) stay on the host. Same answer as "cpu" to rounding.
+        "cuda": each half-sweep's row solves run on the GPU (built with ``LRALG_CUDA=ON``); the
+        sweeps, "auto" and the model (NumPy, also for a CuPy M) stay on the host.
 
     Returns
     -------
     CompletionResult
-        The factors (``U, V = result``), offsets, history, ``reg`` and (with
-        "auto") ``reg_path``; ``predict``, ``rmse``, ``to_dense``, ``fold_in``.
+        The factors (``U, V = result``), offsets, history, ``reg``, ``reg_path`` ("auto"),
+        ``noise_variance`` and ``prior_variance`` ("bayes"); ``predict``, ``rmse``, ``fold_in``.
 
     Raises
     ------
     ValueError
-        No observed entry, NaN/Inf observed, a rank out of range, an unknown
-        method or init, a ``warm_start`` that does not fit, a ``clip`` with
-        lo > hi, a validation split that leaves either part empty.
+        No observed entry, NaN/Inf observed, a rank out of range, an unknown method or init, a
+        ``warm_start`` that does not fit, a ``clip`` with lo > hi, a validation split that
+        leaves either part empty, "bayes" with ``device="cuda"``.
     TypeError
         Complex, object or string input; a CuPy M with ``device="cpu"``.
     FloatingPointError
@@ -481,9 +495,10 @@ def complete(
 
     Notes
     -----
-    A sweep costs ``O(|Omega| k + (m + n) k^2)`` ("robust-altmin") or ``O(|Omega| k^2)``
-    ("altmin"); "auto" adds a few fits of at most 15 sweeps. The result does not depend on
-    the thread count. Unobserved rows or columns get zero factors. l1 loss: :func:`recover`.
+    A sweep costs ``O(|Omega| k + (m + n) k^2)`` ("robust-altmin"), ``O(|Omega| k^2)`` ("altmin")
+    or ``O(|Omega| k^2 + (m + n) k^3)`` ("bayes"); "auto" adds fits of at most 15 sweeps. Any
+    thread count gives the same result. Unobserved rows or columns get zero factors. l1 loss:
+    :func:`recover`.
 
     References
     ----------
@@ -492,6 +507,7 @@ def complete(
        arXiv:2302.11068.
     .. [2] P. Jain, P. Netrapalli and S. Sanghavi, "Low-rank matrix
        completion using alternating minimization", STOC 2013, arXiv:1212.0467.
+    .. [3] Y. J. Lim and Y. W. Teh, "Variational Bayesian approach to movie rating prediction", 2007.
 
     Examples
     --------
@@ -504,14 +520,17 @@ def complete(
     >>> bool(error < 1e-8), res.converged
     (True, True)
     >>> ratings = np.array([[5, 4, np.nan], [4, np.nan, 2], [np.nan, 2, 1.0]])
-    >>> fit = lralg.complete(ratings, 1, bias=True, reg=0.5, clip="observed", rng=0)
-    >>> round(fit.mean, 4), fit.clip
-    (3.0, (1.0, 5.0))
+    >>> fit = lralg.complete(ratings, 1, bias=True, reg="bayes", clip="observed", rng=0)
+    >>> round(fit.mean, 4), fit.clip, fit.reg, bool(fit.noise_variance > 0)
+    (3.0, (1.0, 5.0), None, True)
     """
     device = check_device(device)
     method_id, reg, auto, validation, max_iter, tol = _check_options(
         method, init, reg, bias, validation, max_iter, tol, verbose, callback
     )
+    bayes = reg == "bayes"
+    if bayes and device == "cuda":
+        raise ValueError("reg='bayes' runs on the CPU only: use device='cpu' or reg='auto'")
     generator = check_rng(rng)
 
     if refuse_on_cpu(M, "M", "complete", device):
@@ -537,6 +556,32 @@ def complete(
         return (*make(obs.csr, obs.mu, k, generator, dtype), *_zero_offsets(m, n, bias, dtype))
 
     progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
+    if bayes:
+        mu = float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
+        try:
+            model, history, converged = fit_bayes(
+                csr,
+                start_factors(LocalObservations(csr, bias)),
+                bias=bias,
+                mu=mu,
+                max_iter=max_iter,
+                tol=tol,
+                progress=progress,
+                callback=callback,
+            )
+        finally:
+            progress.close()
+        posterior = {"noise_variance": model.noise_variance, "prior_variance": model.prior_variance}
+        return _result(
+            (*model.factors(dtype), mu),
+            history,
+            converged,
+            method,
+            None,
+            clip_range,
+            **posterior,
+            _posterior=model,
+        )
     try:
         state, history, converged, reg, reg_path = fit(
             LocalObservations(csr, bias, solve_rows),
@@ -560,29 +605,37 @@ def complete(
 
 
 def _fitted(state, history, converged, method, reg, clip, reg_path) -> CompletionResult:
-    """The result of a fit (lralg.dask.complete's too)."""
+    """The result of an alternating-minimization fit (lralg.dask.complete's too)."""
+    model = (state.U, state.V, state.a, state.b, state.mu)
+    settling = getattr(state, "settling_sweeps", 0)
+    return _result(model, history, converged, method, reg, clip, reg_path=reg_path, settling_sweeps=settling)
+
+
+def _result(model, history, converged, method, reg, clip, **more) -> CompletionResult:
+    """A CompletionResult from ``model`` = (U, V, row offsets, column offsets, mean) and a fit's record."""
+    U, V, a, b, mu = model
     return CompletionResult(
-        state.U,
-        state.V,
-        mean=state.mu,
-        row_bias=state.a,
-        col_bias=state.b,
+        U,
+        V,
+        mean=mu,
+        row_bias=a,
+        col_bias=b,
         n_iter=len(history),
         converged=converged,
         history=history,
         method=method,
         reg=reg,
         clip=clip,
-        reg_path=reg_path,
-        settling_sweeps=getattr(state, "settling_sweeps", 0),
+        **more,
     )
 
 
-def _check_options(method, init, reg, bias, validation, max_iter, tol, verbose, callback):
+def _check_options(method, init, reg, bias, validation, max_iter, tol, verbose, callback, bayes_allowed=True):
     """complete's scalar options checked: (method id, reg, auto, validation, max_iter, tol).
 
     ``reg=None`` is "auto" with ``bias`` and 0 without; with ``auto`` the
-    returned reg is None (chosen later).
+    returned reg is None (chosen later); "bayes" is returned as is. ``tol=None``
+    is the default of the fit's kind.
     """
     if isinstance(method, str) and method in _METHODS:
         method_id = _METHODS[method]
@@ -602,11 +655,15 @@ def _check_options(method, init, reg, bias, validation, max_iter, tol, verbose, 
     if auto:
         reg = None
     elif isinstance(reg, str):
-        raise ValueError(f"reg must be a number >= 0, 'auto' or None, got {reg!r}")
+        if reg != "bayes" or not bayes_allowed:
+            choices = "'auto', 'bayes'" if bayes_allowed else "'auto'"
+            raise ValueError(f"reg must be a number >= 0, {choices} or None, got {reg!r}")
     else:
         reg = check_real(reg, "reg", low=0.0)
     validation = check_real(validation, "validation", low=0.0, high=1.0, low_open=True, high_open=True)
     max_iter = check_int(max_iter, "max_iter", low=0)
+    if tol is None:
+        tol = BAYES_TOL if reg == "bayes" else 1e-4
     tol = check_real(tol, "tol", low=0.0)
     return method_id, reg, auto, validation, max_iter, tol
 

@@ -24,11 +24,11 @@ def _configure(parser) -> None:
         "--reg",
         type=_reg,
         default="auto",
-        help="Tikhonov regularization, or 'auto' (chosen on 10%% held out)",
+        help="Tikhonov regularization, 'auto' (chosen on 10%% held out) or 'bayes' (learned)",
     )
     parser.add_argument("--no-bias", dest="bias", action="store_false", help="no mean/user/item offsets")
     parser.add_argument("--max-iter", type=int, default=100, help="maximum sweeps")
-    parser.add_argument("--tol", type=float, default=1e-4, help="stopping tolerance")
+    parser.add_argument("--tol", type=float, default=None, help="stopping tolerance (default: complete's)")
     parser.add_argument(
         "--no-clip", dest="clip", action="store_false", help="do not clip to the rating range"
     )
@@ -38,7 +38,7 @@ def _configure(parser) -> None:
 
 
 def _reg(text: str):
-    return text if text == "auto" else float(text)
+    return text if text in ("auto", "bayes") else float(text)
 
 
 def _read_ratings(path: str, delimiter=None):

@@ -379,7 +379,7 @@ def complete(
     """
     client = resolve_client(client)
     method_id, reg, auto, validation, max_iter, tol = _check_options(
-        method, init, reg, bias, validation, max_iter, tol, False, callback
+        method, init, reg, bias, validation, max_iter, tol, False, callback, bayes_allowed=False
     )
     clip = _check_clip(clip)
     if warm_start is not None and not isinstance(warm_start, CompletionResult):
