@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import lralg
 from lralg import _core
+from lralg._cli import main as cli_main
 from lralg._completion_bayes import packed_diagonal
 
 
@@ -213,3 +214,17 @@ def test_bad_input():
             np.ones((150, r.size)), np.zeros(d - 1), 1.0, 0.0, True,
         )  # fmt: skip
     assert packed_diagonal(3).tolist() == [0, 2, 5]
+
+
+def test_command_line_takes_reg_bayes(tmp_path, capsys):
+    _, train, test = ratings(seed=7)
+    for path, M in (("train.csv", train), ("test.csv", test)):
+        coo = M.tocoo()
+        rows = [f"u{r},i{c},{v:.3f}" for r, c, v in zip(coo.row, coo.col, coo.data)]
+        (tmp_path / path).write_text("user,item,rating\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "f.npz"
+    args = ["complete", str(tmp_path / "train.csv"), "--rank", "2", "--reg", "bayes", "--out", str(out)]
+    assert cli_main([*args, "--test", str(tmp_path / "test.csv")]) == 0
+    assert "test RMSE" in capsys.readouterr().out
+    with np.load(out) as f:
+        assert f["U"].shape[1] == 2

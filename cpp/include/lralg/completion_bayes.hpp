@@ -38,6 +38,39 @@ struct BayesHalfSweep {
   const double* prior_precision = nullptr;  // s = d - bias entries: 1 / prior variance of each unknown
 };
 
+namespace detail {
+
+using RowMajorMatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// A^{-1} and the solution of A x = b for a small symmetric positive definite A (its lower
+// triangle, s x s, row-major), by a left-looking Cholesky factorization whose inner products run
+// along rows: at the sizes of a row's posterior, Eigen's blocked triangular and rank-update
+// kernels cost more than the arithmetic. On return the lower triangle of A holds A^{-1}'s, b
+// holds x, Wt is L^{-T}; false where A is not positive definite.
+template <class Vec>
+bool invert_spd(RowMajorMatD& A, Vec& b, RowMajorMatD& Wt, index_t s) {
+  for (index_t j = 0; j < s; ++j) {  // A = L L^T, L in A's lower triangle
+    const double diag = A(j, j) - A.row(j).head(j).squaredNorm();
+    if (!(diag > 0.0) || !std::isfinite(diag)) return false;
+    const double root = std::sqrt(diag);
+    A(j, j) = root;
+    for (index_t i = j + 1; i < s; ++i) A(i, j) = (A(i, j) - A.row(i).head(j).dot(A.row(j).head(j))) / root;
+  }
+  for (index_t i = 0; i < s; ++i) b[i] = (b[i] - A.row(i).head(i).dot(b.head(i))) / A(i, i);  // L y = b
+  for (index_t i = s - 1; i >= 0; --i)                                                        // L^T x = y
+    b[i] = (b[i] - A.col(i).tail(s - 1 - i).dot(b.tail(s - 1 - i))) / A(i, i);
+  for (index_t c = 0; c < s; ++c) {  // row c of Wt is column c of L^{-1}
+    Wt(c, c) = 1.0 / A(c, c);
+    for (index_t i = c + 1; i < s; ++i)
+      Wt(c, i) = -A.row(i).segment(c, i - c).dot(Wt.row(c).segment(c, i - c)) / A(i, i);
+  }
+  for (index_t c = 0; c < s; ++c)  // A^{-1} = L^{-T} L^{-1}, lower
+    for (index_t r = c; r < s; ++r) A(r, c) = Wt.row(r).tail(s - r).dot(Wt.row(c).tail(s - r));
+  return true;
+}
+
+}  // namespace detail
+
 // Per row i of this side: its presented mean (rows x d) and packed second moment
 // (rows x packed_size(d)); expected[i] = E[sum_j (t_ij - q_i^T p_j)^2] under q, and
 // fitted[i] = sum_j (t_ij - E[q_i]^T E[p_j])^2, the squared residual of the posterior means.
@@ -62,7 +95,8 @@ void bayes_solve_rows(const RowObservations<Scalar, Index>& obs, const double* p
   if (opt.bias) std::swap(order[d - 2], order[d - 1]);
   parallel_blocks(obs.rows, 32, [&](index_t, index_t lo, index_t hi) {
     VecD F_packed(packed), h(d), q(d), rhs(s);
-    MatD F(d, d), A(s, s), Linv(s, s), cov(s, s);
+    MatD F(d, d);
+    detail::RowMajorMatD A(s, s), Wt(s, s);
     for (index_t i = lo; i < hi; ++i) {
       F_packed.setZero();
       h.setZero();
@@ -81,17 +115,12 @@ void bayes_solve_rows(const RowObservations<Scalar, Index>& obs, const double* p
       rhs = h.head(s);
       if (opt.bias) rhs -= F.row(s).head(s).transpose();
       rhs *= inv_noise;
-      // In place: A holds L (lower) with A = L L^T, cov's lower triangle (L L^T)^{-1}.
-      Eigen::LLT<Eigen::Ref<MatD>, Eigen::Lower> llt(A);
-      if (llt.info() != Eigen::Success)
-        throw value_error("completion: a posterior covariance is not positive definite (non-finite values?)");
       q.head(s) = rhs;
-      llt.solveInPlace(q.head(s));
+      auto z = q.head(s);
+      if (!detail::invert_spd(A, z, Wt, s))
+        throw value_error("completion: a posterior covariance is not positive definite (non-finite values?)");
       if (opt.bias) q[s] = 1.0;
-      Linv.setIdentity();
-      llt.matrixL().solveInPlace(Linv);
-      cov.setZero();
-      cov.selfadjointView<Eigen::Lower>().rankUpdate(Linv.transpose());
+      const detail::RowMajorMatD& cov = A;  // its lower triangle
       // <E[q q^T], F> = q^T F q + <cov, F[:s, :s]>, from the lower triangles
       const double qFq = q.dot(F.selfadjointView<Eigen::Lower>() * q);
       double cF = 0.0;
