@@ -76,17 +76,15 @@ class BayesFit:
 
     def factors(self, dtype) -> tuple:
         """(U, V, a, b) of the posterior means, in ``dtype``."""
+        (U, a), (V, b) = self.unpresent(self.rows[0], dtype), self.unpresent(self.cols[0], dtype)
+        return U, V, a, b
+
+    def unpresent(self, mean: np.ndarray, dtype) -> tuple:
+        """(factor over all k columns, zero where dropped; offset or None) of presented means."""
         ka = self.active.size
-
-        def factor(side):
-            out = np.zeros((side[0].shape[0], self.k), dtype=dtype)
-            out[:, self.active] = side[0][:, :ka]
-            return out
-
-        def offset(side):
-            return np.ascontiguousarray(side[0][:, ka + 1], dtype=dtype) if self.bias else None
-
-        return factor(self.rows), factor(self.cols), offset(self.rows), offset(self.cols)
+        factor = np.zeros((mean.shape[0], self.k), dtype=dtype)
+        factor[:, self.active] = mean[:, :ka]
+        return factor, (np.ascontiguousarray(mean[:, ka + 1], dtype=dtype) if self.bias else None)
 
     def prune(self) -> None:
         """Drops the active columns whose posterior means carry under PRUNE_POWER of the noise."""
@@ -127,15 +125,12 @@ def _learned_prior(posterior, counts, bias: bool) -> np.ndarray:
     return np.maximum(moments.mean(axis=0), np.finfo(np.float64).tiny)
 
 
-def solve_new_rows(csr: sp.csr_array, model: BayesFit) -> tuple:
-    """Posterior means (x, a) of new rows ``csr`` given the fitted column posterior."""
+def solve_new_rows(csr: sp.csr_array, model: BayesFit, dtype) -> tuple:
+    """Posterior means (x, a) of new rows ``csr`` given the fitted column posterior, in ``dtype``."""
     observations = (csr.indptr, csr.indices, csr.data, None, *csr.shape)
     prior = model.priors[0]
     (mean, _), _, _ = _half_sweep(observations, model.cols, prior, model.noise_variance, model.mu, model.bias)
-    U = np.zeros((mean.shape[0], model.k))
-    ka = model.active.size
-    U[:, model.active] = mean[:, :ka]
-    return U, (mean[:, ka + 1] if model.bias else None)
+    return model.unpresent(mean, dtype)
 
 
 def fit_bayes(csr: sp.csr_array, factors, *, bias, mu, max_iter, tol, progress=None, callback=None):

@@ -373,10 +373,7 @@ class CompletionResult(Result):
             raise ValueError(f"rows must have {self.shape[1]} columns, got {new.shape[1]}")
         k = self.rank
         if self._posterior is not None:
-            U, row_bias = solve_new_rows(new, self._posterior)
-            return self._folded(
-                U.astype(self.dtype), None if row_bias is None else row_bias.astype(self.dtype)
-            )
+            return self._folded(*solve_new_rows(new, self._posterior, self.dtype))
         X = np.zeros((new.shape[0], k + (1 if self.bias else 0)), dtype=self.dtype)
         Y = with_ones(self.V) if self.bias else self.V
         _core.completion_solve_rows(
@@ -557,13 +554,13 @@ def complete(
 
     progress = ProgressBar(max_iter, "complete", enabled=bool(verbose))
     if bayes:
-        mu = float(np.mean(csr.data, dtype=np.float64)) if bias else 0.0
+        obs = LocalObservations(csr, bias)
         try:
             model, history, converged = fit_bayes(
                 csr,
-                start_factors(LocalObservations(csr, bias)),
+                start_factors(obs),
                 bias=bias,
-                mu=mu,
+                mu=obs.mu,
                 max_iter=max_iter,
                 tol=tol,
                 progress=progress,
@@ -573,7 +570,7 @@ def complete(
             progress.close()
         posterior = {"noise_variance": model.noise_variance, "prior_variance": model.prior_variance}
         return _result(
-            (*model.factors(dtype), mu),
+            (*model.factors(dtype), obs.mu),
             history,
             converged,
             method,

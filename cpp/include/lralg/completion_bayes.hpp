@@ -94,7 +94,7 @@ void bayes_solve_rows(const RowObservations<Scalar, Index>& obs, const double* p
   Eigen::VectorXi order = Eigen::VectorXi::LinSpaced(int(d), 0, int(d) - 1);
   if (opt.bias) std::swap(order[d - 2], order[d - 1]);
   parallel_blocks(obs.rows, 32, [&](index_t, index_t lo, index_t hi) {
-    VecD F_packed(packed), h(d), q(d), rhs(s);
+    VecD F_packed(packed), h(d), q(d);
     MatD F(d, d);
     detail::RowMajorMatD A(s, s), Wt(s, s);
     for (index_t i = lo; i < hi; ++i) {
@@ -110,13 +110,13 @@ void bayes_solve_rows(const RowObservations<Scalar, Index>& obs, const double* p
       }
       for (index_t r = 0, at = 0; r < d; ++r)
         for (index_t c = 0; c <= r; ++c, ++at) F(r, c) = F_packed[at];
-      A = inv_noise * F.topLeftCorner(s, s);
+      // only lower triangles: F's upper one is never filled
+      A.triangularView<Eigen::Lower>() = inv_noise * F.topLeftCorner(s, s);
       for (index_t c = 0; c < s; ++c) A(c, c) += opt.prior_precision[c];
-      rhs = h.head(s);
-      if (opt.bias) rhs -= F.row(s).head(s).transpose();
-      rhs *= inv_noise;
-      q.head(s) = rhs;
-      auto z = q.head(s);
+      auto z = q.head(s);  // the right-hand side, then the posterior mean
+      z = h.head(s);
+      if (opt.bias) z -= F.row(s).head(s).transpose();
+      z *= inv_noise;
       if (!detail::invert_spd(A, z, Wt, s))
         throw value_error("completion: a posterior covariance is not positive definite (non-finite values?)");
       if (opt.bias) q[s] = 1.0;
