@@ -18,7 +18,6 @@ _SETTLE_START = 0.3
 _SETTLE_STEP = 0.3
 _SETTLE_POINTS = 5
 _SETTLE_SWEEPS = 2
-_EXACT_SOLVES = 1  # the core's method id of "altmin"
 
 
 def _randomized_svd(A, k, rng, dtype, oversample=10, power=4):
@@ -105,11 +104,11 @@ def settle_schedule(reg: float, nnz: int, shape, rms: float) -> list:
 
 def settle(state, schedule, method_id: int, seed: int) -> None:
     """Runs one sweep of ``state`` (a SweepState, updated in place) at each reg of ``schedule``."""
-    from ._completion_sweeps import solver_settings  # that module imports this one
+    from ._completion_sweeps import EXACT_SOLVES, solver_settings  # that module imports this one
 
     # exact solves whatever the method: robust-altmin's preconditioner follows each block's
     # share of observations once reg > 0, and the two homes must settle alike
     for sweep, reg in enumerate(schedule, start=1):
-        state.sweep(solver_settings(_EXACT_SOLVES, reg, state.mu, seed), sweep)
+        state.sweep(solver_settings(EXACT_SOLVES, reg, state.mu, seed), sweep)
     if schedule and not (np.isfinite(state.U).all() and np.isfinite(state.V).all()):
         raise FloatingPointError("complete: the factors diverged while settling the start; try reg > 0")

@@ -20,6 +20,9 @@ from . import _core
 from ._validate import seed_from_rng
 
 __all__ = [
+    "AUTO_TOL",
+    "EXACT_SOLVES",
+    "ROBUST_SOLVES",
     "DeviceHalfSweeps",
     "FitState",
     "LocalObservations",
@@ -31,6 +34,7 @@ __all__ = [
     "half_sweep_options",
     "has_converged",
     "objective",
+    "row_solves",
     "run_sweeps",
     "select_reg",
     "solver_settings",
@@ -46,6 +50,12 @@ _INNER_ITER = 10
 _INNER_RTOL = 1e-2
 _SKETCH_FACTOR = 4
 REG_PER_ENTRY = False
+
+# The core's method ids. robust-altmin solves the rows exactly where a row has at most
+# _EXACT_UNKNOWNS unknowns (k, plus the offset with bias): the core's fixed-size exact solve then
+# costs less than the conjugate gradients, whose iterates tend to that solution.
+ROBUST_SOLVES, EXACT_SOLVES = 0, 1
+_EXACT_UNKNOWNS = 12
 
 # A training RMSE this many machine epsilons of the data's RMS, or _FLOOR_REL of
 # it, is an exact fit: later sweeps only move rounding errors. robust-altmin's
@@ -76,15 +86,21 @@ _FLOOR_REL = 1e-12
 # regrow over many sweeps (half the drop: the whole one overshoots what the
 # data support).
 #
-# The final fit on all observations starts from the factors of the best sweep
-# and runs under the ``tol`` rule: where the path stopped a point on a plateau
-# of the alternation, the held-out part cannot tell it from convergence.
+# The chosen reg is the largest whose held-out RMSE is within _PATH_RTOL of the best: a
+# smaller gain is within the noise of one split (the gain a sweep must make), and of two
+# such points the more regularized is the safer. The final fit on all observations starts
+# from the factors of the best sweep and runs under the ``tol`` rule: where the path stopped
+# a point on a plateau of the alternation, the held-out part cannot tell it from convergence.
 _PATH_START = 1.0
 _PATH_STEP = 2.0
 _PATH_POINTS = 8
 _PATH_SWEEPS = 15
 _PATH_RTOL = 2e-3
 _PATH_LIFT = 0.5
+
+# The default ``tol`` with reg="auto": the final fit starts from the path's best factors, and
+# past a sweep that lowers the objective by 3e-4 of it the held-out RMSE moves by about 0.1 %.
+AUTO_TOL = 3e-4
 
 
 class SweepState:
@@ -199,6 +215,11 @@ def objective(sq: float, reg: float, U, V, a, b) -> float:
     return sq + reg * norms
 
 
+def row_solves(method_id: int, unknowns: int) -> int:
+    """The core's method id of a half-sweep of ``method_id`` with ``unknowns`` per row."""
+    return EXACT_SOLVES if unknowns <= _EXACT_UNKNOWNS else method_id
+
+
 def solver_settings(method_id, reg, mu, seed) -> tuple:
     """The arguments of the core's half-sweep after the factors (lralg.dask passes the same)."""
     return (method_id, reg, REG_PER_ENTRY, mu, _INNER_ITER, _INNER_RTOL, _SKETCH_FACTOR, seed)
@@ -250,7 +271,7 @@ def run_sweeps(state: SweepState, *, method_id, reg, max_iter, tol, seed, progre
 
     Returns ``(history, converged)``; the factors of ``state`` are updated in place.
     """
-    common = solver_settings(method_id, reg, state.mu, seed)
+    common = solver_settings(row_solves(method_id, state.k + state.bias), reg, state.mu, seed)
     floor = exact_fit_floor(state.U.dtype, state.scale)
     nnz = state.nnz
     previous = state.objective(state.squared_error(), reg)
@@ -314,9 +335,10 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
     """Fits a path of reg on ``train`` (warm-started), scoring each sweep.
 
     ``score(state)`` is the held-out RMSE of the current factors. Returns the
-    best reg, the path (a list of dicts ``reg``, ``validation_rmse`` (the
-    point's best sweep), ``n_iter``, in the order fitted, the refinement point
-    last) and a copy of the factors ``(U, V, a, b)`` of the best sweep.
+    chosen reg (the largest within _PATH_RTOL of the best held-out RMSE), the
+    path (a list of dicts ``reg``, ``validation_rmse`` (the point's best
+    sweep), ``n_iter``, in the order fitted, the refinement point last) and a
+    copy of the factors ``(U, V, a, b)`` of the best sweep.
     """
     per_line = train.nnz / (train.m + train.n)
     observed = train.nnz / (train.m * train.n)
@@ -372,7 +394,9 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
             other = min(neighbours, key=lambda p: p["validation_rmse"])["reg"]
             restore_best()
             fit(math.sqrt(chosen * other), chosen)
-    return best["reg"], path, best["factors"]
+    level = (1.0 + _PATH_RTOL) * best["rmse"]
+    chosen = max((p["reg"] for p in path if p["validation_rmse"] <= level), default=best["reg"])
+    return chosen, path, best["factors"]
 
 
 class Observations:

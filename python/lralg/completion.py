@@ -8,7 +8,8 @@ and then U from V, one independent least-squares problem per row, in parallel.
   each row's regression is solved approximately by conjugate gradients,
   warm-started from the previous factor and preconditioned by the R factor of
   a sparse sketch of the fixed factor, so a sweep costs O(|Omega| k) plus
-  O((m + n) k^2) for the change of basis.
+  O((m + n) k^2) for the change of basis. Rows of at most 12 unknowns (k, plus
+  the offset with ``bias``) are solved exactly, which costs less at that size.
 * ``method="altmin"`` (Jain, Netrapalli, Sanghavi 2013): each row solved
   exactly through its k x k normal matrix, O(|Omega| k^2) per sweep.
 """
@@ -26,7 +27,10 @@ from ._blas import one_blas_thread
 from ._completion_bayes import BAYES_TOL, BayesFit, fit_bayes, solve_new_rows
 from ._completion_init import init_random, init_svd
 from ._completion_sweeps import (
+    AUTO_TOL,
+    EXACT_SOLVES,
     REG_PER_ENTRY,
+    ROBUST_SOLVES,
     DeviceHalfSweeps,
     LocalObservations,
     fit,
@@ -49,7 +53,7 @@ from ._validate import (
     is_sparse,
 )
 
-_METHODS = {"robust-altmin": 0, "altmin": 1}
+_METHODS = {"robust-altmin": ROBUST_SOLVES, "altmin": EXACT_SOLVES}
 _INITS = ("svd", "random")
 
 # to_dense() refuses results larger than this many bytes unless told otherwise.
@@ -386,7 +390,7 @@ class CompletionResult(Result):
             self.col_bias,
             Y,
             X,
-            half_sweep_options((_METHODS["altmin"], self.reg, REG_PER_ENTRY, self.mean, 0, 0.0, 1, 0), 0),
+            half_sweep_options((EXACT_SOLVES, self.reg, REG_PER_ENTRY, self.mean, 0, 0.0, 1, 0), 0),
         )
         U = np.ascontiguousarray(X[:, :k])
         row_bias = np.ascontiguousarray(X[:, k]) if self.bias else None
@@ -436,8 +440,8 @@ def complete(
     rank : int
         Rank k of the factorization, 1 <= k <= min(m, n).
     method : {"robust-altmin", "altmin"}
-        "robust-altmin": approximate per-row solves (sketch-preconditioned
-        conjugate gradients, warm-started). "altmin": exact per-row solves.
+        "robust-altmin": approximate per-row solves (sketch-preconditioned conjugate gradients,
+        warm-started; exact for rows of at most 12 unknowns). "altmin": exact per-row solves.
     reg : float >= 0, "auto", "bayes" or None
         Tikhonov regularization of the factors (and offsets). "auto": chosen on a held-out
         fraction ``validation`` along a short path, then refitted on all. "bayes": learned per
@@ -450,7 +454,7 @@ def complete(
     tol : float >= 0 or None
         Stop when a sweep lowers the objective by at most ``tol`` of it ("bayes": moves the
         noise variance by at most ``tol`` of it), or the training RMSE reaches rounding level
-        (an exact fit); 0 runs ``max_iter`` sweeps. None: 1e-4, with "bayes" 1e-3.
+        (an exact fit); 0 runs ``max_iter`` sweeps. None: 1e-4; 3e-4 with "auto", 1e-3 with "bayes".
     init : {"svd", "random"}
         "svd": top-k singular vectors of the rescaled observed matrix, rows clipped [2]; "random":
         a random orthonormal U. Then up to 10 sweeps at a decreasing reg above ``reg`` (not with
@@ -660,7 +664,7 @@ def _check_options(method, init, reg, bias, validation, max_iter, tol, verbose, 
     validation = check_real(validation, "validation", low=0.0, high=1.0, low_open=True, high_open=True)
     max_iter = check_int(max_iter, "max_iter", low=0)
     if tol is None:
-        tol = BAYES_TOL if reg == "bayes" else 1e-4
+        tol = BAYES_TOL if reg == "bayes" else AUTO_TOL if auto else 1e-4
     tol = check_real(tol, "tol", low=0.0)
     return method_id, reg, auto, validation, max_iter, tol
 

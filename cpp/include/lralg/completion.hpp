@@ -8,7 +8,8 @@
 //
 // "altmin" (Jain, Netrapalli, Sanghavi 2013) solves each row exactly: the
 // d x d normal matrix (accumulated in double) and a Cholesky factorization,
-// O(|Omega_i| d^2 + d^3) per row.
+// O(|Omega_i| d^2 + d^3) per row. Up to d = 16 the size is a template argument, so
+// that the normal matrix is summed in registers straight from the rows of Y.
 //
 // "robust-altmin" (Gu, Song, Yin, Zhang 2023) solves each row approximately
 // with a sketch-preconditioned iterative solver warm-started from the previous
@@ -34,11 +35,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "lralg/common.hpp"
 #include "lralg/random.hpp"
 #include "lralg/row_observations.hpp"
+#include "lralg/small_spd.hpp"
 
 namespace lralg {
 
@@ -107,10 +110,10 @@ using ConstRowMajorMap =
 
 // A small ridge that keeps a Cholesky factorization of a positive
 // semi-definite d x d matrix defined (rows with fewer observations than d).
-inline double tiny_ridge(const MatD& G) {
-  const double scale = G.diagonal().cwiseAbs().maxCoeff();
-  return 1e-12 * (scale > 0.0 ? scale : 1.0);
+inline double tiny_ridge(double largest_diagonal) {
+  return 1e-12 * (largest_diagonal > 0.0 ? largest_diagonal : 1.0);
 }
+inline double tiny_ridge(const MatD& G) { return tiny_ridge(G.diagonal().cwiseAbs().maxCoeff()); }
 
 // Upper-triangular R with R^T R = G (+ tiny ridge where G is singular).
 inline MatD cholesky_upper(MatD G) {
@@ -213,10 +216,86 @@ void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scal
   }
 }
 
+// Rows of at most this many unknowns are solved by solve_rows_exact_fixed.
+constexpr index_t kFixedExactMaxSize = 16;
+
+// Four doubles, one AVX register (two SSE ones): GCC's and Clang's generic vectors.
+using Double4 = double __attribute__((vector_size(4 * sizeof(double))));
+
+// The ridge of a row with `count` observations.
+inline double row_ridge(const HalfSweepOptions& opt, index_t count) {
+  return opt.reg * (opt.reg_per_entry ? double(count) : 1.0);
+}
+
+// Exact solve of every row for a size D known at compile time: each row's normal matrix (its
+// lower triangle, as D rows of four-wide chunks) and right-hand side are accumulated in
+// registers straight from the rows of Y, then solved by cholesky_solve.
+template <int D, class Scalar, class Index>
+void solve_rows_exact_fixed(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
+                            Scalar* X, const HalfSweepOptions& opt) {
+  constexpr int C = (D + 3) / 4;
+  parallel_blocks(obs.rows, 64, [&](index_t, index_t lo, index_t hi) {
+    double A[D * D], x[D];
+    for (index_t i = lo; i < hi; ++i) {
+      Scalar* xi = X + i * D;
+      const index_t begin = obs.begin(i), end = obs.end(i);
+      if (begin == end) {
+        std::fill(xi, xi + D, Scalar(0));
+        continue;
+      }
+      Double4 G[D][C] = {}, h[C] = {};
+      for (index_t p = begin; p < end; ++p) {
+        const index_t j = index_t(obs.indices[p]);
+        const Scalar* y = Y + j * D;
+        const double t = obs.value(p) - opt.mu - (offset ? double(offset[j]) : 0.0);
+        Double4 v[C];
+        for (int c = 0; c < C; ++c)
+          for (int l = 0; l < 4; ++l) v[c][l] = 4 * c + l < D ? double(y[4 * c + l]) : 0.0;
+        for (int c = 0; c < C; ++c) h[c] += v[c] * t;
+        for (int a = 0; a < D; ++a)
+          for (int c = 0; c <= a / 4; ++c) G[a][c] += v[c] * v[a / 4][a % 4];
+      }
+      double ridge = row_ridge(opt, end - begin);
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        double scale = 0.0;
+        for (int a = 0; a < D; ++a) {
+          x[a] = h[a / 4][a % 4];
+          for (int b = 0; b <= a; ++b) A[a * D + b] = G[a][b / 4][b % 4];
+          A[a * D + a] += ridge;
+          scale = std::max(scale, std::abs(A[a * D + a]));
+        }
+        if (cholesky_solve(A, x, D, D)) break;
+        if (attempt == 1)
+          throw value_error("completion: singular least-squares problem (non-finite values?)");
+        ridge += tiny_ridge(scale);
+      }
+      for (int c = 0; c < D; ++c) xi[c] = Scalar(x[c]);
+    }
+  });
+}
+
+// Calls f(std::integral_constant<int, D>()) for the D in [First, kFixedExactMaxSize] equal to d;
+// false where there is none.
+template <int First, class F>
+bool with_fixed_size(index_t d, F&& f) {
+  if constexpr (First > kFixedExactMaxSize) {
+    return false;
+  } else {
+    if (d == First) {
+      f(std::integral_constant<int, First>());
+      return true;
+    }
+    return with_fixed_size<First + 1>(d, f);
+  }
+}
+
 // Exact solve of every row: normal matrix + Cholesky.
 template <class Scalar, class Index>
 void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
                       index_t d, Scalar* X, const HalfSweepOptions& opt) {
+  const bool fixed = with_fixed_size<1>(
+      d, [&](auto size) { solve_rows_exact_fixed<decltype(size)::value>(obs, offset, Y, X, opt); });
+  if (fixed) return;
   parallel_blocks(obs.rows, 64, [&](index_t, index_t lo, index_t hi) {
     MatD B;  // the row's regressors, gathered
     VecD t, x;
@@ -231,7 +310,7 @@ void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* o
       gather_row(obs, i, offset, Y, d, opt.mu, B, t);
       G.setZero();
       G.selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
-      G.diagonal().array() += opt.reg * (opt.reg_per_entry ? double(B.rows()) : 1.0);
+      G.diagonal().array() += row_ridge(opt, B.rows());
       const VecD h = B.transpose() * t;
       Eigen::LLT<MatD> llt(G.selfadjointView<Eigen::Lower>());
       if (llt.info() != Eigen::Success) {
@@ -268,7 +347,7 @@ HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, cons
         continue;
       }
       gather_row(obs, i, offset, W.data(), d, opt.mu, B, t);
-      const double lambda = opt.reg * (opt.reg_per_entry ? double(B.rows()) : 1.0);
+      const double lambda = row_ridge(opt, B.rows());
       // Warm start z0 = R x_prev; r = B^T (t - B z) - K z.
       for (index_t c = 0; c < d; ++c) p[c] = double(xi[c]);
       z.noalias() = R.triangularView<Eigen::Upper>() * p;

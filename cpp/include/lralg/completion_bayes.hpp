@@ -25,6 +25,7 @@
 
 #include "lralg/common.hpp"
 #include "lralg/row_observations.hpp"
+#include "lralg/small_spd.hpp"
 
 namespace lralg {
 
@@ -43,22 +44,11 @@ namespace detail {
 using RowMajorMatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // A^{-1} and the solution of A x = b for a small symmetric positive definite A (its lower
-// triangle, s x s, row-major), by a left-looking Cholesky factorization whose inner products run
-// along rows: at the sizes of a row's posterior, Eigen's blocked triangular and rank-update
-// kernels cost more than the arithmetic. On return the lower triangle of A holds A^{-1}'s, b
-// holds x, Wt is L^{-T}; false where A is not positive definite.
+// triangle, s x s, row-major), by cholesky_solve and L's inverse, row by row. On return the lower
+// triangle of A holds A^{-1}'s, b holds x, Wt is L^{-T}; false where A is not positive definite.
 template <class Vec>
 bool invert_spd(RowMajorMatD& A, Vec& b, RowMajorMatD& Wt, index_t s) {
-  for (index_t j = 0; j < s; ++j) {  // A = L L^T, L in A's lower triangle
-    const double diag = A(j, j) - A.row(j).head(j).squaredNorm();
-    if (!(diag > 0.0) || !std::isfinite(diag)) return false;
-    const double root = std::sqrt(diag);
-    A(j, j) = root;
-    for (index_t i = j + 1; i < s; ++i) A(i, j) = (A(i, j) - A.row(i).head(j).dot(A.row(j).head(j))) / root;
-  }
-  for (index_t i = 0; i < s; ++i) b[i] = (b[i] - A.row(i).head(i).dot(b.head(i))) / A(i, i);  // L y = b
-  for (index_t i = s - 1; i >= 0; --i)                                                        // L^T x = y
-    b[i] = (b[i] - A.col(i).tail(s - 1 - i).dot(b.tail(s - 1 - i))) / A(i, i);
+  if (!cholesky_solve(A.data(), b.data(), s, A.cols())) return false;
   for (index_t c = 0; c < s; ++c) {  // row c of Wt is column c of L^{-1}
     Wt(c, c) = 1.0 / A(c, c);
     for (index_t i = c + 1; i < s; ++i)

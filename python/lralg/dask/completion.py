@@ -293,7 +293,7 @@ def complete(
     reg=None,
     bias=False,
     max_iter=100,
-    tol=1e-4,
+    tol=None,
     init="svd",
     warm_start=None,
     validation=0.1,
