@@ -496,10 +496,10 @@ def main(argv=None):
         )
     if "scaling" not in skip:
         if args.quick:
-            omegas, ks, k_omega, k_side = [10**5, 3 * 10**5], [16, 20, 40], 2 * 10**5, 1000
+            omegas, ks, k_omega, k_side = [10**5, 3 * 10**5], [17, 20, 40], 2 * 10**5, 1000
         else:
             omegas = [10**5, 3 * 10**5, 10**6, 3 * 10**6] + ([10**7] if args.big else [])
-            ks, k_omega, k_side = [16, 20, 40, 80], 10**6, 2000  # above robust-altmin's exact sizes
+            ks, k_omega, k_side = [17, 20, 40, 80], 10**6, 2000  # above robust-altmin's exact sizes
         rows, fits = bench_scaling(omegas, ks, k_omega, k_side, repeat)
         report(
             "completion_sweep_time",

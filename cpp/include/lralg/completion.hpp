@@ -9,7 +9,7 @@
 // "altmin" (Jain, Netrapalli, Sanghavi 2013) solves each row exactly: the
 // d x d normal matrix (accumulated in double) and a Cholesky factorization,
 // O(|Omega_i| d^2 + d^3) per row. Up to d = 16 the size is a template argument, so
-// that the normal matrix is summed in registers straight from the rows of Y.
+// that the normal matrix is summed in registers (from a zero-padded double copy of Y).
 //
 // "robust-altmin" (Gu, Song, Yin, Zhang 2023) solves each row approximately
 // with a sketch-preconditioned iterative solver warm-started from the previous
@@ -219,8 +219,10 @@ void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scal
 // Rows of at most this many unknowns are solved by solve_rows_exact_fixed.
 constexpr index_t kFixedExactMaxSize = 16;
 
-// Four doubles, one AVX register (two SSE ones): GCC's and Clang's generic vectors.
+// Four doubles, one AVX register (two SSE ones): GCC's and Clang's generic vectors; the second
+// type loads them from any double-aligned address.
 using Double4 = double __attribute__((vector_size(4 * sizeof(double))));
+using UnalignedDouble4 = double __attribute__((vector_size(4 * sizeof(double)), aligned(8), may_alias));
 
 // The ridge of a row with `count` observations.
 inline double row_ridge(const HalfSweepOptions& opt, index_t count) {
@@ -229,11 +231,17 @@ inline double row_ridge(const HalfSweepOptions& opt, index_t count) {
 
 // Exact solve of every row for a size D known at compile time: each row's normal matrix (its
 // lower triangle, as D rows of four-wide chunks) and right-hand side are accumulated in
-// registers straight from the rows of Y, then solved by cholesky_solve.
+// registers from the rows of Y, then solved by cholesky_solve. Y is first copied to double rows
+// padded with zeros to whole chunks, so that each observation loads its row as whole vectors.
 template <int D, class Scalar, class Index>
 void solve_rows_exact_fixed(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
                             Scalar* X, const HalfSweepOptions& opt) {
-  constexpr int C = (D + 3) / 4;
+  constexpr int C = (D + 3) / 4, P = 4 * C;
+  std::vector<double> padded(std::size_t(obs.cols) * P);
+  parallel_blocks(obs.cols, 1024, [&](index_t, index_t lo, index_t hi) {
+    for (index_t j = lo; j < hi; ++j)
+      for (int c = 0; c < P; ++c) padded[std::size_t(j * P + c)] = c < D ? double(Y[j * D + c]) : 0.0;
+  });
   parallel_blocks(obs.rows, 64, [&](index_t, index_t lo, index_t hi) {
     double A[D * D], x[D];
     for (index_t i = lo; i < hi; ++i) {
@@ -246,14 +254,15 @@ void solve_rows_exact_fixed(const RowObservations<Scalar, Index>& obs, const Sca
       Double4 G[D][C] = {}, h[C] = {};
       for (index_t p = begin; p < end; ++p) {
         const index_t j = index_t(obs.indices[p]);
-        const Scalar* y = Y + j * D;
-        const double t = obs.value(p) - opt.mu - (offset ? double(offset[j]) : 0.0);
+        const double* y = padded.data() + j * P;
+        const double t = obs.value(p) - opt.mu - (offset ? offset[j] : 0.0);
         Double4 v[C];
-        for (int c = 0; c < C; ++c)
-          for (int l = 0; l < 4; ++l) v[c][l] = 4 * c + l < D ? double(y[4 * c + l]) : 0.0;
+        for (int c = 0; c < C; ++c) v[c] = *reinterpret_cast<const UnalignedDouble4*>(y + 4 * c);
         for (int c = 0; c < C; ++c) h[c] += v[c] * t;
-        for (int a = 0; a < D; ++a)
-          for (int c = 0; c <= a / 4; ++c) G[a][c] += v[c] * v[a / 4][a % 4];
+        for (int a = 0; a < D; ++a) {
+          const double ya = y[a];  // broadcast from memory, not from a vector register
+          for (int c = 0; c <= a / 4; ++c) G[a][c] += v[c] * ya;
+        }
       }
       double ridge = row_ridge(opt, end - begin);
       for (int attempt = 0; attempt < 2; ++attempt) {
@@ -402,11 +411,20 @@ HalfSweepStats solve_rows(const RowObservations<Scalar, Index>& obs, const Scala
   return detail::solve_rows_robust(obs, offset, Y, d, X, opt);
 }
 
-// u^T v in double (vectorized: one fixed order, whatever the thread count).
-template <class Scalar>
+// u^T v in double for k = K (Eigen::Dynamic: any k), vectorized in one fixed order, whatever the
+// thread count.
+template <int K, class Scalar>
 double factor_dot(const Scalar* u, const Scalar* v, index_t k) {
-  using ConstVecMap = Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>;
+  using ConstVecMap = Eigen::Map<const Eigen::Matrix<Scalar, K, 1>>;
   return ConstVecMap(u, k).template cast<double>().dot(ConstVecMap(v, k).template cast<double>());
+}
+
+// Calls f(std::integral_constant<int, K>()) with K = k up to kFixedExactMaxSize, Eigen::Dynamic
+// above: a dot product of a size known at compile time is unrolled, without the set-up of a
+// dynamic one, which costs as much as the arithmetic at a few factor columns.
+template <class F>
+void with_factor_size(index_t k, F&& f) {
+  if (!detail::with_fixed_size<1>(k, f)) f(std::integral_constant<int, Eigen::Dynamic>());
 }
 
 // Sum of squared residuals of the model mu + a_i + b_j + u_i^T v_j over the
@@ -417,18 +435,21 @@ double squared_residual(const RowObservations<Scalar, Index>& obs, const Scalar*
   constexpr index_t block = 256;
   const index_t n_blocks = (obs.rows + block - 1) / block;
   std::vector<double> partial(std::size_t(std::max<index_t>(n_blocks, 1)), 0.0);
-  parallel_blocks(obs.rows, block, [&](index_t blk, index_t lo, index_t hi) {
-    double sum = 0.0;
-    for (index_t i = lo; i < hi; ++i) {
-      const double ai = a ? double(a[i]) : 0.0;
-      for (index_t p = obs.begin(i); p < obs.end(i); ++p) {
-        const index_t j = index_t(obs.indices[p]);
-        const double pred = mu + ai + (b ? double(b[j]) : 0.0) + factor_dot(U + i * k, V + j * k, k);
-        const double e = obs.value(p) - pred;
-        sum += e * e;
+  with_factor_size(k, [&](auto size) {
+    constexpr int K = decltype(size)::value;
+    parallel_blocks(obs.rows, block, [&](index_t blk, index_t lo, index_t hi) {
+      double sum = 0.0;
+      for (index_t i = lo; i < hi; ++i) {
+        const double ai = a ? double(a[i]) : 0.0;
+        for (index_t p = obs.begin(i); p < obs.end(i); ++p) {
+          const index_t j = index_t(obs.indices[p]);
+          const double pred = mu + ai + (b ? double(b[j]) : 0.0) + factor_dot<K>(U + i * k, V + j * k, k);
+          const double e = obs.value(p) - pred;
+          sum += e * e;
+        }
       }
-    }
-    partial[std::size_t(blk)] = sum;
+      partial[std::size_t(blk)] = sum;
+    });
   });
   double total = 0.0;
   for (double s : partial) total += s;
@@ -439,15 +460,18 @@ double squared_residual(const RowObservations<Scalar, Index>& obs, const Scalar*
 template <class Scalar>
 void predict_entries(const Scalar* U, const Scalar* V, index_t k, double mu, const Scalar* a, const Scalar* b,
                      const std::int64_t* rows, const std::int64_t* cols, index_t count, Scalar* out) {
-  parallel_for(
-      count,
-      [&](index_t p) {
-        const index_t i = index_t(rows[p]), j = index_t(cols[p]);
-        const double pred =
-            mu + (a ? double(a[i]) : 0.0) + (b ? double(b[j]) : 0.0) + factor_dot(U + i * k, V + j * k, k);
-        out[p] = Scalar(pred);
-      },
-      4096);
+  with_factor_size(k, [&](auto size) {
+    constexpr int K = decltype(size)::value;
+    parallel_for(
+        count,
+        [&](index_t p) {
+          const index_t i = index_t(rows[p]), j = index_t(cols[p]);
+          const double pred = mu + (a ? double(a[i]) : 0.0) + (b ? double(b[j]) : 0.0) +
+                              factor_dot<K>(U + i * k, V + j * k, k);
+          out[p] = Scalar(pred);
+        },
+        4096);
+  });
 }
 
 }  // namespace lralg
