@@ -8,7 +8,7 @@ and then U from V, one independent least-squares problem per row, in parallel.
   each row's regression is solved approximately by conjugate gradients,
   warm-started from the previous factor and preconditioned by the R factor of
   a sparse sketch of the fixed factor, so a sweep costs O(|Omega| k) plus
-  O((m + n) k^2) for the change of basis. Rows of at most 16 unknowns (k, plus
+  O((m + n) k^2) for the change of basis. Rows of at most 24 unknowns (k, plus
   the offset with ``bias``) are solved exactly, which costs less at that size.
 * ``method="altmin"`` (Jain, Netrapalli, Sanghavi 2013): each row solved
   exactly through its k x k normal matrix, O(|Omega| k^2) per sweep.
@@ -441,7 +441,7 @@ def complete(
         Rank k of the factorization, 1 <= k <= min(m, n).
     method : {"robust-altmin", "altmin"}
         "robust-altmin": approximate per-row solves (sketch-preconditioned conjugate gradients,
-        warm-started; exact for rows of at most 16 unknowns). "altmin": exact per-row solves.
+        warm-started; exact for rows of at most 24 unknowns). "altmin": exact per-row solves.
     reg : float >= 0, "auto", "bayes" or None
         Tikhonov regularization of the factors (and offsets). "auto": chosen on a held-out
         fraction ``validation`` along a short path, then refitted on all. "bayes": learned per

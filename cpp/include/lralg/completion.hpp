@@ -8,8 +8,9 @@
 //
 // "altmin" (Jain, Netrapalli, Sanghavi 2013) solves each row exactly: the
 // d x d normal matrix (accumulated in double) and a Cholesky factorization,
-// O(|Omega_i| d^2 + d^3) per row. Up to d = 16 the size is a template argument, so
-// that the normal matrix is summed in registers (from a zero-padded double copy of Y).
+// O(|Omega_i| d^2 + d^3) per row. Up to d = 32 the size is a template argument, so
+// that the normal matrix is summed in registers, in bands of rows (from a zero-padded
+// double copy of Y).
 //
 // "robust-altmin" (Gu, Song, Yin, Zhang 2023) solves each row approximately
 // with a sketch-preconditioned iterative solver warm-started from the previous
@@ -217,7 +218,7 @@ void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scal
 }
 
 // Rows of at most this many unknowns are solved by solve_rows_exact_fixed.
-constexpr index_t kFixedExactMaxSize = 16;
+constexpr index_t kFixedExactMaxSize = 32;
 
 // Four doubles, one AVX register (two SSE ones): GCC's and Clang's generic vectors; the second
 // type loads them from any double-aligned address.
@@ -229,14 +230,66 @@ inline double row_ridge(const HalfSweepOptions& opt, index_t count) {
   return opt.reg * (opt.reg_per_entry ? double(count) : 1.0);
 }
 
+// Four-wide accumulators a band of rows of the normal matrix may hold: about what the registers
+// take (16 with AVX2, 32 with AVX-512), the rest being the observation's row and spills.
+constexpr int kBandVectors = 24;
+
+// The end of the band of normal-matrix rows that starts at row r0 of D: row a of the lower
+// triangle takes a / 4 + 1 vectors.
+constexpr int band_end(int D, int r0) {
+  int r = r0, used = 0;
+  while (r < D && (r == r0 || used + r / 4 + 1 <= kBandVectors)) used += r++ / 4 + 1;
+  return r;
+}
+
+// Rows [R0, R1) of the lower triangle of a row's normal matrix, summed over its observations in
+// registers and stored to G (row-major, D x D); with R0 = 0 also the right-hand side h.
+template <int D, int R0, int R1, class Scalar, class Index>
+void accumulate_band(const RowObservations<Scalar, Index>& obs, index_t begin, index_t end,
+                     const double* padded, const Scalar* offset, double mu, double* G, double* h) {
+  constexpr int C = (D + 3) / 4, P = 4 * C, CB = (R1 - 1) / 4 + 1;  // CB: the band's widest row
+  Double4 acc[R1 - R0][CB] = {}, rhs[C] = {};
+  for (index_t p = begin; p < end; ++p) {
+    const index_t j = index_t(obs.indices[p]);
+    const double* y = padded + j * P;
+    Double4 v[CB];
+    for (int c = 0; c < CB; ++c) v[c] = *reinterpret_cast<const UnalignedDouble4*>(y + 4 * c);
+    if constexpr (R0 == 0) {
+      const double t = obs.value(p) - mu - (offset ? double(offset[j]) : 0.0);
+      for (int c = 0; c < C; ++c)
+        rhs[c] += (c < CB ? v[c] : *reinterpret_cast<const UnalignedDouble4*>(y + 4 * c)) * t;
+    }
+    for (int a = R0; a < R1; ++a) {
+      const double ya = y[a];  // broadcast from memory, not from a vector register
+      for (int c = 0; c <= a / 4; ++c) acc[a - R0][c] += v[c] * ya;
+    }
+  }
+  for (int a = R0; a < R1; ++a)
+    for (int b = 0; b <= a; ++b) G[a * D + b] = acc[a - R0][b / 4][b % 4];
+  if constexpr (R0 == 0)
+    for (int a = 0; a < D; ++a) h[a] = rhs[a / 4][a % 4];
+}
+
+// Every band of rows from R0 on.
+template <int D, int R0, class Scalar, class Index>
+void accumulate_bands(const RowObservations<Scalar, Index>& obs, index_t begin, index_t end,
+                      const double* padded, const Scalar* offset, double mu, double* G, double* h) {
+  if constexpr (R0 < D) {
+    constexpr int R1 = band_end(D, R0);
+    accumulate_band<D, R0, R1>(obs, begin, end, padded, offset, mu, G, h);
+    accumulate_bands<D, R1>(obs, begin, end, padded, offset, mu, G, h);
+  }
+}
+
 // Exact solve of every row for a size D known at compile time: each row's normal matrix (its
-// lower triangle, as D rows of four-wide chunks) and right-hand side are accumulated in
-// registers from the rows of Y, then solved by cholesky_solve. Y is first copied to double rows
-// padded with zeros to whole chunks, so that each observation loads its row as whole vectors.
+// lower triangle, in bands of rows that fit the registers, one pass over the row's observations
+// per band) and right-hand side are summed in four-wide vectors, then solved by cholesky_solve.
+// Y is first copied to double rows padded with zeros to whole vectors, so that each observation
+// loads its row as whole vectors.
 template <int D, class Scalar, class Index>
 void solve_rows_exact_fixed(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
                             Scalar* X, const HalfSweepOptions& opt) {
-  constexpr int C = (D + 3) / 4, P = 4 * C;
+  constexpr int P = 4 * ((D + 3) / 4);
   std::vector<double> padded(std::size_t(obs.cols) * P);
   parallel_blocks(obs.cols, 1024, [&](index_t, index_t lo, index_t hi) {
     for (index_t j = lo; j < hi; ++j)
@@ -251,25 +304,11 @@ void solve_rows_exact_fixed(const RowObservations<Scalar, Index>& obs, const Sca
         std::fill(xi, xi + D, Scalar(0));
         continue;
       }
-      Double4 G[D][C] = {}, h[C] = {};
-      for (index_t p = begin; p < end; ++p) {
-        const index_t j = index_t(obs.indices[p]);
-        const double* y = padded.data() + j * P;
-        const double t = obs.value(p) - opt.mu - (offset ? offset[j] : 0.0);
-        Double4 v[C];
-        for (int c = 0; c < C; ++c) v[c] = *reinterpret_cast<const UnalignedDouble4*>(y + 4 * c);
-        for (int c = 0; c < C; ++c) h[c] += v[c] * t;
-        for (int a = 0; a < D; ++a) {
-          const double ya = y[a];  // broadcast from memory, not from a vector register
-          for (int c = 0; c <= a / 4; ++c) G[a][c] += v[c] * ya;
-        }
-      }
       double ridge = row_ridge(opt, end - begin);
-      for (int attempt = 0; attempt < 2; ++attempt) {
+      for (int attempt = 0; attempt < 2; ++attempt) {  // the second, rare, summed again
+        accumulate_bands<D, 0>(obs, begin, end, padded.data(), offset, opt.mu, A, x);
         double scale = 0.0;
         for (int a = 0; a < D; ++a) {
-          x[a] = h[a / 4][a % 4];
-          for (int b = 0; b <= a; ++b) A[a * D + b] = G[a][b / 4][b % 4];
           A[a * D + a] += ridge;
           scale = std::max(scale, std::abs(A[a * D + a]));
         }
