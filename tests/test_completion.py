@@ -131,6 +131,41 @@ def test_exact_half_sweep_matches_normal_equations_oracle(d, dtype, offset, reg,
         np.testing.assert_allclose(X[i], want, rtol=tol, atol=tol)
 
 
+@settings(max_examples=30, deadline=None)
+@given(
+    d=st.integers(1, 40),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    offset=st.booleans(),
+    reg=st.floats(0.01, 5.0),
+    seed=st.integers(0, 2**16),
+)
+@example(d=5, dtype=np.float64, offset=True, reg=0.5, seed=0)  # a part-filled four-wide vector
+@example(d=33, dtype=np.float64, offset=False, reg=0.01, seed=1)
+def test_cg_half_sweep_converges_to_normal_equations_oracle(d, dtype, offset, reg, seed):
+    # robust-altmin's kernel (CG in the sketch-preconditioned basis, four observations a pass)
+    # run to convergence solves each row's ridge problem: NumPy's solution, from a random start.
+    rng = np.random.default_rng(seed)
+    rows, cols = 30, 25
+    M = sp.random_array((rows, cols), density=0.4, rng=rng, format="csr", dtype=dtype)
+    M.data[:] = rng.standard_normal(M.nnz)
+    Y = rng.standard_normal((cols, d)).astype(dtype)
+    b = rng.standard_normal(cols).astype(dtype) if offset else None
+    X = rng.standard_normal((rows, d)).astype(dtype)
+    options = _sweeps.half_sweep_options(_sweeps.solver_settings(_sweeps.ROBUST_SOLVES, reg, 0.3, seed), 0)
+    options.inner_iter, options.inner_rtol = 4 * d + 10, 1e-13
+    lralg._core.completion_solve_rows(M.indptr, M.indices, M.data, None, rows, cols, b, Y, X, options)
+    Yd = Y.astype(np.float64)
+    for i in range(rows):
+        js = M.indices[M.indptr[i] : M.indptr[i + 1]]
+        t = M.data[M.indptr[i] : M.indptr[i + 1]].astype(np.float64) - 0.3
+        if offset:
+            t -= b[js]
+        B = Yd[js]
+        want = np.linalg.solve(B.T @ B + reg * np.eye(d), B.T @ t) if js.size else np.zeros(d)
+        tol = 1e-7 if dtype == np.float64 else 2e-3
+        np.testing.assert_allclose(X[i], want, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("k", [3, 13, 24, 25])
 def test_robust_altmin_solves_small_rows_exactly_and_larger_ones_by_cg(k, robust_row_solves):
     M = low_rank_problem(120, 90, 3, 0.4, seed=3)[1]

@@ -25,7 +25,7 @@ index_t completion_half_sweep(const RowObservations<Scalar, Index>& obs, const S
   if (settings.exact) return solve_rows(obs, offset, Y, d, X, settings, resident);
   const detail::MatD R =
       detail::sketch_preconditioner(Y, obs.cols, d, opt, detail::preconditioner_shift(obs, opt));
-  const std::vector<Scalar> W = detail::preconditioned_basis(Y, obs.cols, d, R);
+  const std::vector<Scalar> W = detail::preconditioned_basis<Scalar>(Y, obs.cols, d, R, d);
   detail::MatD K;
   if (opt.reg > 0.0) K = detail::regularizer_in_basis(R);
   settings.R = R.data();

@@ -181,14 +181,17 @@ double preconditioner_shift(const Obs& obs, const HalfSweepOptions& opt) {
   return opt.reg_per_entry ? opt.reg * double(n) : opt.reg * double(n) / per_row;
 }
 
-// W = Y R^{-1} (n x d, row-major), row by row in blocks: W^T = R^{-T} Y^T.
-template <class Scalar>
-std::vector<Scalar> preconditioned_basis(const Scalar* Y, index_t n, index_t d, const MatD& R) {
-  std::vector<Scalar> W(std::size_t(n * d));
+// W = Y R^{-1}, n rows of `stride` >= d entries (those past d zero), row by row in blocks:
+// W^T = R^{-T} Y^T.
+template <class Out, class Scalar>
+std::vector<Out> preconditioned_basis(const Scalar* Y, index_t n, index_t d, const MatD& R, index_t stride) {
+  std::vector<Out> W(std::size_t(n * stride), Out(0));
   parallel_blocks(n, 1024, [&](index_t, index_t lo, index_t hi) {
     MatD Yt = ConstRowMajorMap<Scalar>(Y + lo * d, hi - lo, d).template cast<double>().transpose();
     R.transpose().triangularView<Eigen::Lower>().solveInPlace(Yt);
-    RowMajorMap<Scalar>(W.data() + lo * d, hi - lo, d) = Yt.transpose().template cast<Scalar>();
+    Eigen::Map<Eigen::Matrix<Out, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>
+        out(W.data() + lo * stride, hi - lo, d, Eigen::OuterStride<>(stride));
+    out = Yt.transpose().template cast<Out>();
   });
   return W;
 }
@@ -373,58 +376,110 @@ void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* o
   });
 }
 
-// Approximate solve of every row: CG in the preconditioned basis W = Y R^{-1},
-// warm-started from the current X.
+// Rows of nv four-wide vectors, four at a time: the CG passes over a row's observations read
+// four rows of W for each load and store of the vector they sum into.
+struct FourRows {
+  const double* w[4];
+};
+
+// w_a^T v for the four rows.
+inline Double4 dot_four_rows(const FourRows& rows, const double* v, index_t nv) {
+  Double4 s[4] = {};
+  for (index_t c = 0; c < nv; ++c) {
+    const Double4 vc = *reinterpret_cast<const UnalignedDouble4*>(v + 4 * c);
+    for (int a = 0; a < 4; ++a) s[a] += *reinterpret_cast<const UnalignedDouble4*>(rows.w[a] + 4 * c) * vc;
+  }
+  Double4 out;
+  for (int a = 0; a < 4; ++a) out[a] = (s[a][0] + s[a][2]) + (s[a][1] + s[a][3]);
+  return out;
+}
+
+// y += sum_a coef[a] w_a.
+inline void add_four_rows(double* y, const FourRows& rows, Double4 coef, index_t nv) {
+  for (index_t c = 0; c < nv; ++c) {
+    Double4 sum = *reinterpret_cast<UnalignedDouble4*>(y + 4 * c);
+    for (int a = 0; a < 4; ++a)
+      sum += coef[a] * *reinterpret_cast<const UnalignedDouble4*>(rows.w[a] + 4 * c);
+    *reinterpret_cast<UnalignedDouble4*>(y + 4 * c) = sum;
+  }
+}
+
+// Calls f(e0, rows, count) for the observations [begin, end) of a row in groups of four from
+// e0, rows.w[a] the padded W row of observation e0 + a (`zero`, a row of zeros, past end).
+template <class Scalar, class Index, class F>
+void for_four_observations(const RowObservations<Scalar, Index>& obs, index_t begin, index_t end,
+                           const double* W, index_t P, const double* zero, F&& f) {
+  for (index_t e0 = begin; e0 < end; e0 += 4) {
+    FourRows rows;
+    for (int a = 0; a < 4; ++a) rows.w[a] = e0 + a < end ? W + index_t(obs.indices[e0 + a]) * P : zero;
+    f(e0, rows, std::min<index_t>(4, end - e0));
+  }
+}
+
+// Approximate solve of every row: CG in the preconditioned basis W = Y R^{-1}, warm-started
+// from the current X. W is kept in double, its rows padded to whole four-wide vectors, and read
+// in place: each CG iteration is one pass over the row's observations (q = sum_j w_j (w_j^T p)).
 template <class Scalar, class Index>
 HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
                                  const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
-  const index_t n = obs.cols;
+  const index_t n = obs.cols, nv = (d + 3) / 4, P = 4 * nv;
   const MatD R = sketch_preconditioner(Y, n, d, opt, preconditioner_shift(obs, opt));
-  const std::vector<Scalar> W = preconditioned_basis(Y, n, d, R);
+  const std::vector<double> W = preconditioned_basis<double>(Y, n, d, R, P);
   const MatD K = opt.reg > 0.0 ? regularizer_in_basis(R) : MatD();
   const index_t n_blocks = (obs.rows + 63) / 64;
   std::vector<index_t> iterations(std::size_t(n_blocks), 0);
   parallel_blocks(obs.rows, 64, [&](index_t b, index_t lo, index_t hi) {
-    VecD z(d), r(d), p(d), q(d), t, Bp;
-    MatD B;  // the row's regressors in the preconditioned basis, gathered
+    VecD z = VecD::Zero(P), r(P), p(P), q(P), f(P), x(d);  // past d: zero throughout
+    const std::vector<double> zero(std::size_t(P), 0.0);
     index_t its = 0;
     for (index_t i = lo; i < hi; ++i) {
       Scalar* xi = X + i * d;
-      if (obs.end(i) == obs.begin(i)) {
+      const index_t begin = obs.begin(i), end = obs.end(i);
+      if (begin == end) {
         std::fill(xi, xi + d, Scalar(0));
         continue;
       }
-      gather_row(obs, i, offset, W.data(), d, opt.mu, B, t);
-      const double lambda = row_ridge(opt, B.rows());
-      // Warm start z0 = R x_prev; r = B^T (t - B z) - K z.
-      for (index_t c = 0; c < d; ++c) p[c] = double(xi[c]);
-      z.noalias() = R.triangularView<Eigen::Upper>() * p;
-      q.noalias() = B.transpose() * t;  // for the absolute floor
-      Bp = t;
-      Bp.noalias() -= B * z;
-      r.noalias() = B.transpose() * Bp;
-      if (lambda > 0.0) r.noalias() -= lambda * (K * z);
-      const double floor2 = 1e-26 * q.squaredNorm();
+      const double lambda = row_ridge(opt, end - begin);
+      // Warm start z0 = R x_prev; r = sum_j w_j (t_j - w_j^T z) - lambda K z, f = sum_j w_j t_j.
+      for (index_t c = 0; c < d; ++c) x[c] = double(xi[c]);
+      z.head(d).noalias() = R.triangularView<Eigen::Upper>() * x;
+      r.setZero();
+      f.setZero();
+      for_four_observations(obs, begin, end, W.data(), P, zero.data(),
+                            [&](index_t e0, const FourRows& rows, index_t count) {
+                              Double4 t = {};
+                              for (index_t a = 0; a < count; ++a) {
+                                const index_t j = index_t(obs.indices[e0 + a]);
+                                t[a] = obs.value(e0 + a) - opt.mu - (offset ? double(offset[j]) : 0.0);
+                              }
+                              add_four_rows(r.data(), rows, t - dot_four_rows(rows, z.data(), nv), nv);
+                              add_four_rows(f.data(), rows, t, nv);
+                            });
+      if (lambda > 0.0) r.head(d).noalias() -= lambda * (K * z.head(d));
+      const double floor2 = 1e-26 * f.squaredNorm();  // an absolute floor, for a row fitted exactly
       double rr = r.squaredNorm();
       const double stop2 = std::max(opt.inner_rtol * opt.inner_rtol * rr, floor2);
       p = r;
       for (int it = 0; it < opt.inner_iter && rr > stop2 && rr > 0.0; ++it) {
-        Bp.noalias() = B * p;
-        q.noalias() = B.transpose() * Bp;
-        if (lambda > 0.0) q.noalias() += lambda * (K * p);
+        q.setZero();
+        for_four_observations(obs, begin, end, W.data(), P, zero.data(),
+                              [&](index_t, const FourRows& rows, index_t) {
+                                add_four_rows(q.data(), rows, dot_four_rows(rows, p.data(), nv), nv);
+                              });
+        if (lambda > 0.0) q.head(d).noalias() += lambda * (K * p.head(d));
         const double pq = p.dot(q);
         if (!(pq > 0.0)) break;
         const double alpha = rr / pq;
-        z.noalias() += alpha * p;
-        r.noalias() -= alpha * q;
+        z += alpha * p;
+        r -= alpha * q;
         const double rr_new = r.squaredNorm();
         p = r + (rr_new / rr) * p;
         rr = rr_new;
         ++its;
       }
       // x = R^{-1} z.
-      R.triangularView<Eigen::Upper>().solveInPlace(z);
-      for (index_t c = 0; c < d; ++c) xi[c] = Scalar(z[c]);
+      x = R.triangularView<Eigen::Upper>().solve(z.head(d));
+      for (index_t c = 0; c < d; ++c) xi[c] = Scalar(x[c]);
     }
     iterations[std::size_t(b)] = its;
   });
