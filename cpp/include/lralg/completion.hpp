@@ -376,6 +376,17 @@ void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* o
   });
 }
 
+// Lanes I0-I3 of the concatenation of a and b (0-3: a's, 4-7: b's).
+template <int I0, int I1, int I2, int I3>
+inline Double4 pick_lanes(Double4 a, Double4 b) {
+#if defined(__clang__)
+  return __builtin_shufflevector(a, b, I0, I1, I2, I3);
+#else
+  using Lanes = long long __attribute__((vector_size(4 * sizeof(long long))));
+  return __builtin_shuffle(a, b, Lanes{I0, I1, I2, I3});
+#endif
+}
+
 // Rows of nv four-wide vectors, four at a time: the CG passes over a row's observations read
 // four rows of W for each load and store of the vector they sum into.
 struct FourRows {
@@ -389,9 +400,10 @@ inline Double4 dot_four_rows(const FourRows& rows, const double* v, index_t nv) 
     const Double4 vc = *reinterpret_cast<const UnalignedDouble4*>(v + 4 * c);
     for (int a = 0; a < 4; ++a) s[a] += *reinterpret_cast<const UnalignedDouble4*>(rows.w[a] + 4 * c) * vc;
   }
-  Double4 out;
-  for (int a = 0; a < 4; ++a) out[a] = (s[a][0] + s[a][2]) + (s[a][1] + s[a][3]);
-  return out;
+  // The four lane sums at once: pairwise within each half, then the two halves.
+  const Double4 s01 = pick_lanes<0, 4, 2, 6>(s[0], s[1]) + pick_lanes<1, 5, 3, 7>(s[0], s[1]);
+  const Double4 s23 = pick_lanes<0, 4, 2, 6>(s[2], s[3]) + pick_lanes<1, 5, 3, 7>(s[2], s[3]);
+  return pick_lanes<0, 1, 4, 5>(s01, s23) + pick_lanes<2, 3, 6, 7>(s01, s23);
 }
 
 // y += sum_a coef[a] w_a.
