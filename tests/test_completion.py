@@ -94,14 +94,47 @@ def test_altmin_last_half_sweep_matches_lstsq_oracle(bias, reg):
             np.testing.assert_allclose(res.row_bias[i], x[k], rtol=1e-7, atol=1e-8)
 
 
-@settings(max_examples=40, deadline=None)
-@given(
+# The half-sweep oracle tests' problems: unknowns per row, dtype, offsets or not, reg, seed.
+given_half_sweep_problems = given(
     d=st.integers(1, 40),
     dtype=st.sampled_from([np.float64, np.float32]),
     offset=st.booleans(),
     reg=st.floats(0.01, 5.0),
     seed=st.integers(0, 2**16),
 )
+
+
+def half_sweep_problem(d, dtype, offset, seed):
+    """A 30 x 25 sparse problem (observations with standard normal values), the fixed factor Y
+    (25 x d) and, with ``offset``, the columns' offsets; and the generator, for more draws."""
+    rng = np.random.default_rng(seed)
+    M = sp.random_array((30, 25), density=0.4, rng=rng, format="csr", dtype=dtype)
+    M.data[:] = rng.standard_normal(M.nnz)
+    Y = rng.standard_normal((25, d)).astype(dtype)
+    b = rng.standard_normal(25).astype(dtype) if offset else None
+    return M, Y, b, rng
+
+
+def solve_half_sweep(M, Y, b, X, options):
+    rows, cols = M.shape
+    lralg._core.completion_solve_rows(M.indptr, M.indices, M.data, None, rows, cols, b, Y, X, options)
+
+
+def assert_rows_solve_ridge(M, Y, b, X, reg, mu, tol):
+    """Each row of X is NumPy's solution of its ridge problem over the row's observations."""
+    Yd = Y.astype(np.float64)
+    for i in range(M.shape[0]):
+        js = M.indices[M.indptr[i] : M.indptr[i + 1]]
+        t = M.data[M.indptr[i] : M.indptr[i + 1]].astype(np.float64) - mu
+        if b is not None:
+            t -= b[js]
+        B = Yd[js]
+        want = np.linalg.solve(B.T @ B + reg * np.eye(Y.shape[1]), B.T @ t)
+        np.testing.assert_allclose(X[i], want, rtol=tol, atol=tol)
+
+
+@settings(max_examples=40, deadline=None)
+@given_half_sweep_problems
 @example(d=1, dtype=np.float64, offset=False, reg=0.01, seed=0)
 @example(d=13, dtype=np.float32, offset=True, reg=0.5, seed=1)  # two bands of rows
 @example(d=32, dtype=np.float32, offset=True, reg=0.5, seed=1)  # the largest fixed size
@@ -109,61 +142,28 @@ def test_altmin_last_half_sweep_matches_lstsq_oracle(bias, reg):
 def test_exact_half_sweep_matches_normal_equations_oracle(d, dtype, offset, reg, seed):
     # Both exact kernels (fixed sizes up to 32 unknowns, the general one above) against NumPy,
     # rows without observations and rows with fewer observations than unknowns included.
-    rng = np.random.default_rng(seed)
-    rows, cols = 30, 25
-    M = sp.random_array((rows, cols), density=0.4, rng=rng, format="csr", dtype=dtype)
-    M.data[:] = rng.standard_normal(M.nnz)
+    M, Y, b, _ = half_sweep_problem(d, dtype, offset, seed)
     M.indptr, M.indices = M.indptr.astype(np.int64), M.indices.astype(np.int64)
-    Y = rng.standard_normal((cols, d)).astype(dtype)
-    b = rng.standard_normal(cols).astype(dtype) if offset else None
-    X = np.full((rows, d), np.nan, dtype=dtype)
-    options = _sweeps.half_sweep_options(_sweeps.solver_settings(_sweeps.EXACT_SOLVES, reg, 0.3, 0), 0)
-    lralg._core.completion_solve_rows(M.indptr, M.indices, M.data, None, rows, cols, b, Y, X, options)
-    Yd = Y.astype(np.float64)
-    for i in range(rows):
-        js = M.indices[M.indptr[i] : M.indptr[i + 1]]
-        t = M.data[M.indptr[i] : M.indptr[i + 1]].astype(np.float64) - 0.3
-        if offset:
-            t -= b[js]
-        B = Yd[js]
-        want = np.linalg.solve(B.T @ B + reg * np.eye(d), B.T @ t)
-        tol = 1e-10 if dtype == np.float64 else 2e-4
-        np.testing.assert_allclose(X[i], want, rtol=tol, atol=tol)
+    X = np.full((M.shape[0], d), np.nan, dtype=dtype)
+    solve_half_sweep(
+        M, Y, b, X, _sweeps.half_sweep_options(_sweeps.solver_settings(_sweeps.EXACT_SOLVES, reg, 0.3, 0), 0)
+    )
+    assert_rows_solve_ridge(M, Y, b, X, reg, 0.3, 1e-10 if dtype == np.float64 else 2e-4)
 
 
 @settings(max_examples=30, deadline=None)
-@given(
-    d=st.integers(1, 40),
-    dtype=st.sampled_from([np.float64, np.float32]),
-    offset=st.booleans(),
-    reg=st.floats(0.01, 5.0),
-    seed=st.integers(0, 2**16),
-)
+@given_half_sweep_problems
 @example(d=5, dtype=np.float64, offset=True, reg=0.5, seed=0)  # a part-filled four-wide vector
 @example(d=33, dtype=np.float64, offset=False, reg=0.01, seed=1)
 def test_cg_half_sweep_converges_to_normal_equations_oracle(d, dtype, offset, reg, seed):
     # robust-altmin's kernel (CG in the sketch-preconditioned basis, four observations a pass)
     # run to convergence solves each row's ridge problem: NumPy's solution, from a random start.
-    rng = np.random.default_rng(seed)
-    rows, cols = 30, 25
-    M = sp.random_array((rows, cols), density=0.4, rng=rng, format="csr", dtype=dtype)
-    M.data[:] = rng.standard_normal(M.nnz)
-    Y = rng.standard_normal((cols, d)).astype(dtype)
-    b = rng.standard_normal(cols).astype(dtype) if offset else None
-    X = rng.standard_normal((rows, d)).astype(dtype)
+    M, Y, b, rng = half_sweep_problem(d, dtype, offset, seed)
+    X = rng.standard_normal((M.shape[0], d)).astype(dtype)
     options = _sweeps.half_sweep_options(_sweeps.solver_settings(_sweeps.ROBUST_SOLVES, reg, 0.3, seed), 0)
     options.inner_iter, options.inner_rtol = 4 * d + 10, 1e-13
-    lralg._core.completion_solve_rows(M.indptr, M.indices, M.data, None, rows, cols, b, Y, X, options)
-    Yd = Y.astype(np.float64)
-    for i in range(rows):
-        js = M.indices[M.indptr[i] : M.indptr[i + 1]]
-        t = M.data[M.indptr[i] : M.indptr[i + 1]].astype(np.float64) - 0.3
-        if offset:
-            t -= b[js]
-        B = Yd[js]
-        want = np.linalg.solve(B.T @ B + reg * np.eye(d), B.T @ t) if js.size else np.zeros(d)
-        tol = 1e-7 if dtype == np.float64 else 2e-3
-        np.testing.assert_allclose(X[i], want, rtol=tol, atol=tol)
+    solve_half_sweep(M, Y, b, X, options)
+    assert_rows_solve_ridge(M, Y, b, X, reg, 0.3, 1e-7 if dtype == np.float64 else 2e-3)
 
 
 @pytest.mark.parametrize("k", [3, 13, 24, 25])

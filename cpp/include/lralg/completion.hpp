@@ -104,8 +104,6 @@ namespace detail {
 using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic>;
 using VecD = Eigen::Matrix<double, Eigen::Dynamic, 1>;
 template <class Scalar>
-using RowMajorMap = Eigen::Map<Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-template <class Scalar>
 using ConstRowMajorMap =
     Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
 
