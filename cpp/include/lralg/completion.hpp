@@ -374,15 +374,32 @@ void solve_rows_exact(const RowObservations<Scalar, Index>& obs, const Scalar* o
   });
 }
 
-// Lanes I0-I3 of the concatenation of a and b (0-3: a's, 4-7: b's).
+// Lanes I0-I3 of the concatenation of a and b (0-3: a's, 4-7: b's), into out. The four-wide
+// vectors of these helpers go by reference: by value they would be passed differently with and
+// without AVX.
 template <int I0, int I1, int I2, int I3>
-inline Double4 pick_lanes(Double4 a, Double4 b) {
+inline void pick_lanes(const Double4& a, const Double4& b, Double4& out) {
 #if defined(__clang__)
-  return __builtin_shufflevector(a, b, I0, I1, I2, I3);
+  out = __builtin_shufflevector(a, b, I0, I1, I2, I3);
 #else
   using Lanes = long long __attribute__((vector_size(4 * sizeof(long long))));
-  return __builtin_shuffle(a, b, Lanes{I0, I1, I2, I3});
+  out = __builtin_shuffle(a, b, Lanes{I0, I1, I2, I3});
 #endif
+}
+
+// out[a] = the sum of the four lanes of s[a]: pairwise within each half, two vectors at once,
+// then the two halves.
+inline void lane_sums(const Double4 (&s)[4], Double4& out) {
+  Double4 low, high, s01, s23;
+  pick_lanes<0, 4, 2, 6>(s[0], s[1], low);
+  pick_lanes<1, 5, 3, 7>(s[0], s[1], high);
+  s01 = low + high;
+  pick_lanes<0, 4, 2, 6>(s[2], s[3], low);
+  pick_lanes<1, 5, 3, 7>(s[2], s[3], high);
+  s23 = low + high;
+  pick_lanes<0, 1, 4, 5>(s01, s23, low);
+  pick_lanes<2, 3, 6, 7>(s01, s23, high);
+  out = low + high;
 }
 
 // Rows of nv four-wide vectors, four at a time: the CG passes over a row's observations read
@@ -391,21 +408,18 @@ struct FourRows {
   const double* w[4];
 };
 
-// w_a^T v for the four rows.
-inline Double4 dot_four_rows(const FourRows& rows, const double* v, index_t nv) {
+// out[a] = w_a^T v for the four rows.
+inline void dot_four_rows(const FourRows& rows, const double* v, index_t nv, Double4& out) {
   Double4 s[4] = {};
   for (index_t c = 0; c < nv; ++c) {
     const Double4 vc = *reinterpret_cast<const UnalignedDouble4*>(v + 4 * c);
     for (int a = 0; a < 4; ++a) s[a] += *reinterpret_cast<const UnalignedDouble4*>(rows.w[a] + 4 * c) * vc;
   }
-  // The four lane sums at once: pairwise within each half, then the two halves.
-  const Double4 s01 = pick_lanes<0, 4, 2, 6>(s[0], s[1]) + pick_lanes<1, 5, 3, 7>(s[0], s[1]);
-  const Double4 s23 = pick_lanes<0, 4, 2, 6>(s[2], s[3]) + pick_lanes<1, 5, 3, 7>(s[2], s[3]);
-  return pick_lanes<0, 1, 4, 5>(s01, s23) + pick_lanes<2, 3, 6, 7>(s01, s23);
+  lane_sums(s, out);
 }
 
 // y += sum_a coef[a] w_a.
-inline void add_four_rows(double* y, const FourRows& rows, Double4 coef, index_t nv) {
+inline void add_four_rows(double* y, const FourRows& rows, const Double4& coef, index_t nv) {
   for (index_t c = 0; c < nv; ++c) {
     Double4 sum = *reinterpret_cast<UnalignedDouble4*>(y + 4 * c);
     for (int a = 0; a < 4; ++a)
@@ -462,7 +476,9 @@ HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, cons
                                 const index_t j = index_t(obs.indices[e0 + a]);
                                 t[a] = obs.value(e0 + a) - opt.mu - (offset ? double(offset[j]) : 0.0);
                               }
-                              add_four_rows(r.data(), rows, t - dot_four_rows(rows, z.data(), nv), nv);
+                              Double4 fitted;
+                              dot_four_rows(rows, z.data(), nv, fitted);
+                              add_four_rows(r.data(), rows, t - fitted, nv);
                               add_four_rows(f.data(), rows, t, nv);
                             });
       if (lambda > 0.0) r.head(d).noalias() -= lambda * (K * z.head(d));
@@ -474,7 +490,9 @@ HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, cons
         q.setZero();
         for_four_observations(obs, begin, end, W.data(), P, zero.data(),
                               [&](index_t, const FourRows& rows, index_t) {
-                                add_four_rows(q.data(), rows, dot_four_rows(rows, p.data(), nv), nv);
+                                Double4 products;
+                                dot_four_rows(rows, p.data(), nv, products);
+                                add_four_rows(q.data(), rows, products, nv);
                               });
         if (lambda > 0.0) q.head(d).noalias() += lambda * (K * p.head(d));
         const double pq = p.dot(q);
