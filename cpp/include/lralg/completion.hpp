@@ -201,6 +201,13 @@ inline MatD regularizer_in_basis(const MatD& R) {
   return Rinv.transpose() * Rinv;
 }
 
+// Observation p's target t_ij = M_ij - mu - offset_j (j its column; offset may be null).
+template <class Scalar, class Index>
+double observation_target(const RowObservations<Scalar, Index>& obs, index_t p, const Scalar* offset,
+                          double mu) {
+  return obs.value(p) - mu - (offset ? double(offset[index_t(obs.indices[p])]) : 0.0);
+}
+
 // Gathers row i's regressors (rows of Y at its observed columns, in double)
 // into B and its targets t_ij = M_ij - mu - offset_j into t.
 template <class Scalar, class Index>
@@ -214,7 +221,7 @@ void gather_row(const RowObservations<Scalar, Index>& obs, index_t i, const Scal
     const index_t j = index_t(obs.indices[p]);
     const Scalar* y = Y + j * d;
     for (index_t c = 0; c < d; ++c) B(q, c) = double(y[c]);
-    t[q] = obs.value(p) - mu - (offset ? double(offset[j]) : 0.0);
+    t[q] = observation_target(obs, p, offset, mu);
   }
 }
 
@@ -225,6 +232,14 @@ constexpr index_t kFixedExactMaxSize = 32;
 // type loads them from any double-aligned address.
 using Double4 = double __attribute__((vector_size(4 * sizeof(double))));
 using UnalignedDouble4 = double __attribute__((vector_size(4 * sizeof(double)), aligned(8), may_alias));
+
+// The four doubles from x on, as one vector (a reference: a vector by value would be passed
+// differently with and without AVX).
+inline const UnalignedDouble4& vec4(const double* x) { return *reinterpret_cast<const UnalignedDouble4*>(x); }
+inline UnalignedDouble4& vec4(double* x) { return *reinterpret_cast<UnalignedDouble4*>(x); }
+
+// A row of d doubles padded with zeros to whole four-wide vectors.
+constexpr index_t padded_width(index_t d) { return 4 * ((d + 3) / 4); }
 
 // The ridge of a row with `count` observations.
 inline double row_ridge(const HalfSweepOptions& opt, index_t count) {
@@ -248,17 +263,16 @@ constexpr int band_end(int D, int r0) {
 template <int D, int R0, int R1, class Scalar, class Index>
 void accumulate_band(const RowObservations<Scalar, Index>& obs, index_t begin, index_t end,
                      const double* padded, const Scalar* offset, double mu, double* G, double* h) {
-  constexpr int C = (D + 3) / 4, P = 4 * C, CB = (R1 - 1) / 4 + 1;  // CB: the band's widest row
+  constexpr int P = int(padded_width(D)), C = P / 4, CB = (R1 - 1) / 4 + 1;  // CB: the band's widest row
   Double4 acc[R1 - R0][CB] = {}, rhs[C] = {};
   for (index_t p = begin; p < end; ++p) {
     const index_t j = index_t(obs.indices[p]);
     const double* y = padded + j * P;
     Double4 v[CB];
-    for (int c = 0; c < CB; ++c) v[c] = *reinterpret_cast<const UnalignedDouble4*>(y + 4 * c);
+    for (int c = 0; c < CB; ++c) v[c] = vec4(y + 4 * c);
     if constexpr (R0 == 0) {
-      const double t = obs.value(p) - mu - (offset ? double(offset[j]) : 0.0);
-      for (int c = 0; c < C; ++c)
-        rhs[c] += (c < CB ? v[c] : *reinterpret_cast<const UnalignedDouble4*>(y + 4 * c)) * t;
+      const double t = observation_target(obs, p, offset, mu);
+      for (int c = 0; c < C; ++c) rhs[c] += (c < CB ? v[c] : vec4(y + 4 * c)) * t;
     }
     for (int a = R0; a < R1; ++a) {
       const double ya = y[a];  // broadcast from memory, not from a vector register
@@ -290,7 +304,7 @@ void accumulate_bands(const RowObservations<Scalar, Index>& obs, index_t begin, 
 template <int D, class Scalar, class Index>
 void solve_rows_exact_fixed(const RowObservations<Scalar, Index>& obs, const Scalar* offset, const Scalar* Y,
                             Scalar* X, const HalfSweepOptions& opt) {
-  constexpr int P = 4 * ((D + 3) / 4);
+  constexpr int P = int(padded_width(D));
   std::vector<double> padded(std::size_t(obs.cols) * P);
   parallel_blocks(obs.cols, 1024, [&](index_t, index_t lo, index_t hi) {
     for (index_t j = lo; j < hi; ++j)
@@ -412,8 +426,8 @@ struct FourRows {
 inline void dot_four_rows(const FourRows& rows, const double* v, index_t nv, Double4& out) {
   Double4 s[4] = {};
   for (index_t c = 0; c < nv; ++c) {
-    const Double4 vc = *reinterpret_cast<const UnalignedDouble4*>(v + 4 * c);
-    for (int a = 0; a < 4; ++a) s[a] += *reinterpret_cast<const UnalignedDouble4*>(rows.w[a] + 4 * c) * vc;
+    const Double4 vc = vec4(v + 4 * c);
+    for (int a = 0; a < 4; ++a) s[a] += vec4(rows.w[a] + 4 * c) * vc;
   }
   lane_sums(s, out);
 }
@@ -421,10 +435,9 @@ inline void dot_four_rows(const FourRows& rows, const double* v, index_t nv, Dou
 // y += sum_a coef[a] w_a.
 inline void add_four_rows(double* y, const FourRows& rows, const Double4& coef, index_t nv) {
   for (index_t c = 0; c < nv; ++c) {
-    Double4 sum = *reinterpret_cast<UnalignedDouble4*>(y + 4 * c);
-    for (int a = 0; a < 4; ++a)
-      sum += coef[a] * *reinterpret_cast<const UnalignedDouble4*>(rows.w[a] + 4 * c);
-    *reinterpret_cast<UnalignedDouble4*>(y + 4 * c) = sum;
+    Double4 sum = vec4(y + 4 * c);
+    for (int a = 0; a < 4; ++a) sum += coef[a] * vec4(rows.w[a] + 4 * c);
+    vec4(y + 4 * c) = sum;
   }
 }
 
@@ -446,15 +459,15 @@ void for_four_observations(const RowObservations<Scalar, Index>& obs, index_t be
 template <class Scalar, class Index>
 HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, const Scalar* offset,
                                  const Scalar* Y, index_t d, Scalar* X, const HalfSweepOptions& opt) {
-  const index_t n = obs.cols, nv = (d + 3) / 4, P = 4 * nv;
+  const index_t n = obs.cols, P = padded_width(d), nv = P / 4;
   const MatD R = sketch_preconditioner(Y, n, d, opt, preconditioner_shift(obs, opt));
   const std::vector<double> W = preconditioned_basis<double>(Y, n, d, R, P);
   const MatD K = opt.reg > 0.0 ? regularizer_in_basis(R) : MatD();
   const index_t n_blocks = (obs.rows + 63) / 64;
   std::vector<index_t> iterations(std::size_t(n_blocks), 0);
+  const std::vector<double> zero(std::size_t(P), 0.0);  // the row of W past a row's observations
   parallel_blocks(obs.rows, 64, [&](index_t b, index_t lo, index_t hi) {
     VecD z = VecD::Zero(P), r(P), p(P), q(P), f(P), x(d);  // past d: zero throughout
-    const std::vector<double> zero(std::size_t(P), 0.0);
     index_t its = 0;
     for (index_t i = lo; i < hi; ++i) {
       Scalar* xi = X + i * d;
@@ -472,10 +485,8 @@ HalfSweepStats solve_rows_robust(const RowObservations<Scalar, Index>& obs, cons
       for_four_observations(obs, begin, end, W.data(), P, zero.data(),
                             [&](index_t e0, const FourRows& rows, index_t count) {
                               Double4 t = {};
-                              for (index_t a = 0; a < count; ++a) {
-                                const index_t j = index_t(obs.indices[e0 + a]);
-                                t[a] = obs.value(e0 + a) - opt.mu - (offset ? double(offset[j]) : 0.0);
-                              }
+                              for (index_t a = 0; a < count; ++a)
+                                t[a] = observation_target(obs, e0 + a, offset, opt.mu);
                               Double4 fitted;
                               dot_four_rows(rows, z.data(), nv, fitted);
                               add_four_rows(r.data(), rows, t - fitted, nv);
