@@ -1,5 +1,7 @@
 """lralg.complete: exact recovery, oracles for the per-row solves, the result object and bad input."""
 
+import math
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -524,6 +526,50 @@ def test_default_stopping_rule_stops_when_objective_stalls():
     more = lralg.complete(M, 3, bias=True, reg=5.0, rng=0, warm_start=res, max_iter=1, tol=0)
     before, after = res.history[-1]["rmse"], more.history[-1]["rmse"]
     assert abs(before - after) <= 1e-2 * before
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ratio=st.floats(0.05, 0.99),
+    start=st.floats(1e-3, 10.0),
+    limit=st.floats(0.1, 100.0),
+    tol=st.sampled_from([1e-6, 1e-4, 3e-4, 1e-2]),
+)
+def test_stopping_rule_stops_a_geometric_descent_within_its_bound_of_the_limit(ratio, start, limit, tol):
+    # objectives limit + start ratio^t: the drops still to come when the rule stops are
+    # known exactly, and a slow descent (ratio near 1) must run past its first small drop
+    floor, previous, last_drop = 0.0, limit + start, math.nan
+    for t in range(1, 100_000):
+        current = limit + start * ratio**t
+        if _sweeps.has_converged(previous, current, 1.0, floor, tol, last_drop):
+            break
+        previous, last_drop = current, previous - current
+    else:
+        pytest.fail("the rule never stopped a converging descent")
+    assert current - limit <= 3 * tol * previous * (1 + 1e-6)
+    assert previous - current <= tol * previous
+
+
+def test_stopping_rule_edge_cases():
+    tol, first = 1e-3, math.nan
+    assert _sweeps.has_converged(1.0, 0.5, 1e-20, 1e-12, tol, first)  # an exact fit
+    assert not _sweeps.has_converged(1.0, 0.5, 1.0, 0.0, tol)  # a large drop
+    assert _sweeps.has_converged(1.0, 1.0 - 1e-4, 1.0, 0.0, tol)  # a small drop, no plateau check
+    assert not _sweeps.has_converged(1.0, 1.0 - 1e-4, 1.0, 0.0, tol, first)  # a first drop alone
+    assert _sweeps.has_converged(1.0, 1.0 + 1e-9, 1.0, 0.0, tol, 1e-4)  # a rise
+    assert not _sweeps.has_converged(1.0, 1.0 - 1e-4, 1.0, 0.0, tol, 0.9e-4)  # growing drops
+    assert not _sweeps.has_converged(1.0, 1.0 - 5e-4, 1.0, 0.0, tol, 5.1e-4)  # a plateau
+    assert _sweeps.has_converged(1.0, 1.0 - 5e-4, 1.0, 0.0, tol, 2e-3)  # a fast fall
+    assert not _sweeps.has_converged(1.0, 0.0, 1.0, 0.0, 0.0)  # tol=0 runs max_iter
+
+
+def test_reg_auto_final_fit_runs_through_a_plateau_of_the_alternation():
+    # seed 14: a direction regrows over tens of sweeps at a drop just under tol each;
+    # stopping at the first small drop left the fit 2.9 % above the converged one
+    _, M, held = noisy_ratings(seed=14)
+    res = lralg.complete(M, 3, bias=True, rng=0)
+    converged = lralg.complete(M, 3, bias=True, reg=res.reg, warm_start=res, tol=1e-10, max_iter=1000)
+    assert res.converged and res.rmse(held) <= 1.01 * converged.rmse(held)
 
 
 def chosen_reg(path):

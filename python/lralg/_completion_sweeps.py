@@ -102,6 +102,11 @@ _PATH_LIFT = 0.5
 # past a sweep that lowers the objective by 3e-4 of it the held-out RMSE moves by about 0.1 %.
 AUTO_TOL = 3e-4
 
+# The final fit of reg="auto" also waits out plateaus (has_converged with last_drop): started
+# near a fit, its drops fall fast at its end, while the slow tail of a fixed reg's fit from a
+# settled start looks like a plateau and would run on without helping.
+_PLATEAU_FACTOR = 3.0
+
 
 class SweepState:
     """The factors being fitted and the alternation of one sweep, whoever solves the rows.
@@ -243,9 +248,25 @@ def exact_fit_floor(dtype, scale: float) -> float:
     return max(_FLOOR_EPS * float(np.finfo(dtype).eps), _FLOOR_REL) * scale
 
 
-def has_converged(previous: float, current: float, rmse: float, floor: float, tol: float) -> bool:
-    """The stopping rule: an exact fit, or a sweep that lowered the objective by at most ``tol`` of it."""
-    return rmse <= floor or (tol > 0 and previous - current <= tol * previous)
+def has_converged(
+    previous: float, current: float, rmse: float, floor: float, tol: float, last_drop: float | None = None
+) -> bool:
+    """The stopping rule: an exact fit, or a sweep that lowered the objective by at most ``tol``
+    of it. With ``last_drop`` (the sweep before's drop; NaN: none), that sweep must also follow
+    another whose drop it undercuts fast enough that the drops still to come, extrapolated
+    geometrically, sum to at most _PLATEAU_FACTOR ``tol``: a drop just under ``tol`` may be a
+    plateau of the alternation, where a direction regrows over tens of sweeps."""
+    if rmse <= floor:
+        return True
+    drop = previous - current
+    if tol <= 0 or drop > tol * previous:
+        return False
+    if last_drop is None or not drop > 0:  # (not drop > 0: a rise, robust-altmin's inexact solves)
+        return True
+    if not last_drop > 0:
+        return False
+    ratio = drop / last_drop
+    return ratio < 1.0 and drop * ratio / (1.0 - ratio) <= _PLATEAU_FACTOR * tol * previous
 
 
 def lift_spectrum(U: np.ndarray, V: np.ndarray, shift: float) -> None:
@@ -266,8 +287,11 @@ def with_ones(F: np.ndarray) -> np.ndarray:
     return out
 
 
-def run_sweeps(state: SweepState, *, method_id, reg, max_iter, tol, seed, progress=None, callback=None):
-    """Sweeps until the objective's relative decrease is at most ``tol`` (or an exact fit).
+def run_sweeps(
+    state: SweepState, *, method_id, reg, max_iter, tol, seed, progress=None, callback=None, plateau=False
+):
+    """Sweeps until the objective's relative decrease is at most ``tol`` (or an exact fit);
+    with ``plateau``, also until the drops to come are small (see :func:`has_converged`).
 
     Returns ``(history, converged)``; the factors of ``state`` are updated in place.
     """
@@ -276,6 +300,7 @@ def run_sweeps(state: SweepState, *, method_id, reg, max_iter, tol, seed, progre
     nnz = state.nnz
     previous = state.objective(state.squared_error(), reg)
     history, converged = [], False
+    last_drop = math.nan if plateau else None
     for sweep in range(1, max_iter + 1):
         start = time.perf_counter()
         iters = state.sweep(common, sweep)
@@ -289,7 +314,9 @@ def run_sweeps(state: SweepState, *, method_id, reg, max_iter, tol, seed, progre
         history.append(dict(entry))
         if progress is not None:
             progress.update(sweep, rmse=rmse, s_per_sweep=seconds)
-        converged = has_converged(previous, current, rmse, floor, tol)
+        converged = has_converged(previous, current, rmse, floor, tol, last_drop)
+        if plateau:
+            last_drop = previous - current
         previous = current
         if callback is not None:
             entry.update(U=state.U, V=state.V, row_bias=state.a, col_bias=state.b, mean=state.mu)
@@ -490,5 +517,6 @@ def fit(
         seed=seed,
         progress=progress,
         callback=callback,
+        plateau=auto,
     )
     return state, history, converged, reg, reg_path

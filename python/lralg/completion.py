@@ -427,9 +427,9 @@ def complete(
     """Complete a partially observed matrix with a rank-``rank`` factorization.
 
     Minimizes ``sum_{(i,j) observed} (M_ij - mu - a_i - b_j - u_i^T v_j)^2 +
-    reg (||U||^2 + ||V||^2 + ||a||^2 + ||b||^2)`` by alternating minimization
-    (the offsets ``mu, a, b`` only with ``bias=True``; ``mu`` is then the mean
-    of the observed values): each sweep updates V given U, then U given V.
+    reg (||U||^2 + ||V||^2 + ||a||^2 + ||b||^2)`` by alternating minimization (the offsets
+    ``mu, a, b`` only with ``bias=True``; ``mu`` is then the mean of the observed values):
+    each sweep updates V given U, then U given V.
 
     Parameters
     ----------
@@ -452,9 +452,10 @@ def complete(
     max_iter : int >= 0
         Maximum number of sweeps (of each fit).
     tol : float >= 0 or None
-        Stop when a sweep lowers the objective by at most ``tol`` of it ("bayes": moves the
-        noise variance by at most ``tol`` of it), or the training RMSE reaches rounding level
-        (an exact fit); 0 runs ``max_iter`` sweeps. None: 1e-4; 3e-4 with "auto", 1e-3 with "bayes".
+        Stop when a sweep lowers the objective by at most ``tol`` of it (and, in the final fit
+        of "auto", the drops to come, extrapolated from the last two, by at most ``3 tol``;
+        "bayes": the noise variance moves by at most ``tol``), or at an exact fit; 0:
+        ``max_iter`` sweeps. None: 1e-4 (3e-4 with "auto", 1e-3 with "bayes").
     init : {"svd", "random"}
         "svd": top-k singular vectors of the rescaled observed matrix, rows clipped [2]; "random":
         a random orthonormal U. Then up to 10 sweeps at a decreasing reg above ``reg`` (not with
@@ -464,8 +465,8 @@ def complete(
     validation : float in (0, 1)
         With ``reg="auto"``: the fraction of the observations held out.
     clip : None, "observed" or (float, float)
-        Clip predictions to this range ("observed": that of the observed
-        values, e.g. a rating scale); kept in the result.
+        Clip predictions to this range ("observed": that of the observed values, e.g. a
+        rating scale); kept in the result.
     rng : None, int or numpy.random.Generator
         Seeds the initialization and the sketches.
     verbose : bool
@@ -503,9 +504,8 @@ def complete(
 
     References
     ----------
-    .. [1] Y. Gu, Z. Song, J. Yin and L. Zhang, "Low rank matrix completion
-       via robust alternating minimization in nearly linear time", ICLR 2024,
-       arXiv:2302.11068.
+    .. [1] Y. Gu, Z. Song, J. Yin and L. Zhang, "Low rank matrix completion via robust
+       alternating minimization in nearly linear time", ICLR 2024, arXiv:2302.11068.
     .. [2] P. Jain, P. Netrapalli and S. Sanghavi, "Low-rank matrix
        completion using alternating minimization", STOC 2013, arXiv:1212.0467.
     .. [3] Y. J. Lim and Y. W. Teh, "Variational Bayesian approach to movie rating prediction", 2007.
