@@ -252,10 +252,10 @@ def has_converged(
     previous: float, current: float, rmse: float, floor: float, tol: float, last_drop: float | None = None
 ) -> bool:
     """The stopping rule: an exact fit, or a sweep that lowered the objective by at most ``tol``
-    of it. With ``last_drop`` (the sweep before's drop; NaN: none), that sweep must also follow
-    another whose drop it undercuts fast enough that the drops still to come, extrapolated
-    geometrically, sum to at most _PLATEAU_FACTOR ``tol``: a drop just under ``tol`` may be a
-    plateau of the alternation, where a direction regrows over tens of sweeps."""
+    of it. Given ``last_drop`` (the drop of the sweep before; NaN: none), the drops must also
+    shrink fast enough that those still to come, extrapolated geometrically, sum to at most
+    _PLATEAU_FACTOR ``tol``: a small drop may be a plateau of the alternation, where a
+    direction regrows over tens of sweeps."""
     if rmse <= floor:
         return True
     drop = previous - current
