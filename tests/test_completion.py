@@ -680,6 +680,7 @@ class _ScriptedPath(_sweeps.SweepState):
         self.m, self.n, self.nnz, self.scale = 4, 3, 14, 1.0
         self.scores, self.reg, self.count, self.sq = scores, None, 0, 1.0
         self.pos, self.last = 0, None  # the sweep within the current reg
+        self.objective_reads = 0
 
     def sweep(self, settings, sweep):
         self.reg, self.count = settings[1], self.count + 1
@@ -688,6 +689,7 @@ class _ScriptedPath(_sweeps.SweepState):
         return 0
 
     def squared_error(self):
+        self.objective_reads += 1
         return self.sq
 
     def score(self, _):
@@ -708,9 +710,7 @@ def test_reg_auto_path_scores_each_sweep_and_keeps_the_best():
     )
     for last, winner, best_sweep in cases:
         state = _ScriptedPath({**scores, refined: last})
-        reg, path, factors = _sweeps.select_reg(
-            state, method_id=0, max_iter=100, tol=0.0, seed=0, score=state.score
-        )
+        reg, path, factors = _sweeps.select_reg(state, method_id=0, max_iter=100, seed=0, score=state.score)
         # reg 2 stops after the sweep that gained < 0.2 % (0.9 -> 0.8995), reg 1 and the
         # refinement after the rise
         assert [p["n_iter"] for p in path] == [3, 4, 2, 3]
@@ -719,6 +719,21 @@ def test_reg_auto_path_scores_each_sweep_and_keeps_the_best():
         # the factors of the best sweep: reg 1's third (the 6th sweep), or the refinement's
         # second (the 11th), whichever reg is chosen
         assert reg == pytest.approx(winner) and factors[0][0, 0] == best_sweep
+        assert state.objective_reads == 0  # the held-out score alone stops a point
+
+
+def test_reg_auto_path_refuses_factors_that_diverge():
+    state = _ScriptedPath({2.0: [1.0, 0.9, 0.8]})
+    sweep = state.sweep
+
+    def diverging(settings, number):
+        iterations = sweep(settings, number)
+        state.V[0, 0] = np.inf if number == 2 else 0.0
+        return iterations
+
+    state.sweep = diverging
+    with pytest.raises(FloatingPointError, match="diverged"):
+        _sweeps.select_reg(state, method_id=0, max_iter=100, seed=0, score=state.score)
 
 
 def test_reg_auto_same_seed_same_result():

@@ -69,9 +69,9 @@ _FLOOR_REL = 1e-12
 # observations per row and column and divides by _PATH_STEP at each point, at
 # most _PATH_POINTS points, the last one reg = 0 (exact low-rank data). Each
 # point is warm-started from the last and swept until its held-out RMSE falls
-# by less than _PATH_RTOL of itself in a sweep (or rises), or the ``tol`` rule
-# stops it, at most _PATH_SWEEPS sweeps: a point is scored, not fitted to
-# convergence. The path stops at the first point that did no better than the
+# by less than _PATH_RTOL of itself in a sweep (or rises), at most _PATH_SWEEPS
+# sweeps: a point is scored, not fitted to convergence (its training objective
+# is not computed). The path stops at the first point that did no better than the
 # best so far (the held-out RMSE is unimodal along such a path); where the
 # first point is the best, it goes on upwards (times _PATH_STEP) from the best
 # factors. Last, one point between the best and the better of its two
@@ -292,29 +292,37 @@ def run_sweeps(
 ):
     """Sweeps until the objective's relative decrease is at most ``tol`` (or an exact fit);
     with ``plateau``, also until the drops to come are small (see :func:`has_converged`).
+    ``tol=None``: only ``callback`` stops the sweeps, and the objective is not computed (the
+    history's ``rmse`` is NaN; the path, stopped by its held-out score).
 
     Returns ``(history, converged)``; the factors of ``state`` are updated in place.
     """
     common = solver_settings(row_solves(method_id, state.k + state.bias), reg, state.mu, seed)
     floor = exact_fit_floor(state.U.dtype, state.scale)
     nnz = state.nnz
-    previous = state.objective(state.squared_error(), reg)
+    measured = tol is not None
+    previous = state.objective(state.squared_error(), reg) if measured else math.nan
     history, converged = [], False
     last_drop = math.nan if plateau else None
     for sweep in range(1, max_iter + 1):
         start = time.perf_counter()
         iters = state.sweep(common, sweep)
         seconds = time.perf_counter() - start
-        sq = state.swept_squared_error()
-        current = state.objective(sq, reg)
-        rmse = math.sqrt(sq / nnz)
-        if not np.isfinite(current):
+        if measured:
+            sq = state.swept_squared_error()
+            current = state.objective(sq, reg)
+            rmse = math.sqrt(sq / nnz)
+            finite = np.isfinite(current)
+        else:
+            current = rmse = math.nan
+            finite = all(x is None or np.isfinite(x).all() for x in (state.U, state.V, state.a, state.b))
+        if not finite:
             raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
         entry = {"sweep": sweep, "rmse": rmse, "seconds": seconds, "cg_iterations": int(iters)}
         history.append(dict(entry))
         if progress is not None:
             progress.update(sweep, rmse=rmse, s_per_sweep=seconds)
-        converged = has_converged(previous, current, rmse, floor, tol, last_drop)
+        converged = measured and has_converged(previous, current, rmse, floor, tol, last_drop)
         if plateau:
             last_drop = previous - current
         previous = current
@@ -358,7 +366,7 @@ def split_by_mask(csr: sp.csr_array, held: np.ndarray):
     return train, rows[held], csr.indices[held].astype(np.int64), csr.data[held]
 
 
-def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
+def select_reg(train: SweepState, *, method_id, max_iter, seed, score):
     """Fits a path of reg on ``train`` (warm-started), scoring each sweep.
 
     ``score(state)`` is the held-out RMSE of the current factors. Returns the
@@ -390,7 +398,7 @@ def select_reg(train: SweepState, *, method_id, max_iter, tol, seed, score):
             method_id=method_id,
             reg=reg,
             max_iter=min(max_iter, _PATH_SWEEPS),
-            tol=tol,
+            tol=None,
             seed=seed,
             callback=watch,
         )
@@ -496,7 +504,7 @@ def fit(
         seed = seed_from_rng(generator)
         path_state = train.state(start_factors(train))
         reg, reg_path, factors = select_reg(
-            path_state, method_id=method_id, max_iter=max_iter, tol=tol, seed=seed, score=score
+            path_state, method_id=method_id, max_iter=max_iter, seed=seed, score=score
         )
     else:
         factors = start_factors(data)
