@@ -110,5 +110,5 @@ def settle(state, schedule, method_id: int, seed: int) -> None:
     # share of observations once reg > 0, and the two homes must settle alike
     for sweep, reg in enumerate(schedule, start=1):
         state.sweep(solver_settings(EXACT_SOLVES, reg, state.mu, seed), sweep)
-    if schedule and not (np.isfinite(state.U).all() and np.isfinite(state.V).all()):
+    if schedule and not state.finite():
         raise FloatingPointError("complete: the factors diverged while settling the start; try reg > 0")

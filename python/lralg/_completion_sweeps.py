@@ -127,6 +127,10 @@ class SweepState:
     def bias(self) -> bool:
         return self.a is not None
 
+    def finite(self) -> bool:
+        """Whether the factors (and offsets) hold finite values only."""
+        return all(x is None or np.isfinite(x).all() for x in (self.U, self.V, self.a, self.b))
+
     def solve(self, side: str, offset, fixed, unknown, settings: tuple, stream: int) -> int:
         """The rows of ``unknown`` (``side`` "rows": U's, "cols": V's) given ``fixed``; CG iterations."""
         raise NotImplementedError
@@ -315,9 +319,9 @@ def run_sweeps(
             finite = np.isfinite(current)
         else:
             current = rmse = math.nan
-            finite = all(x is None or np.isfinite(x).all() for x in (state.U, state.V, state.a, state.b))
+            finite = state.finite()
         if not finite:
-            raise FloatingPointError("complete: the factors diverged (non-finite RMSE); try reg > 0")
+            raise FloatingPointError("complete: the factors diverged (non-finite values); try reg > 0")
         entry = {"sweep": sweep, "rmse": rmse, "seconds": seconds, "cg_iterations": int(iters)}
         history.append(dict(entry))
         if progress is not None:
