@@ -1,0 +1,154 @@
+"""cornac's MF with its settings chosen, beside lralg's defaults (bench.completion's ``tuned`` part).
+
+lralg's defaults choose their regularization inside the fit, on a held-out part of the training
+ratings. cornac's MF has three settings that decide its accuracy: the learning rate, the
+regularization and the number of epochs. They are chosen over LEARNING_RATES x LAMBDAS and up to
+MAX_EPOCHS epochs, per split and rank, in two ways:
+
+- on the test ratings, an oracle no user has (the most that tuning can give): the fewest epochs of
+  any setting whose test RMSE reaches lralg's defaults' or, where none does, the setting and
+  epochs of the least test RMSE; that fit is timed alone, in one call;
+- on a held-out 10 % of the training ratings, as lralg's defaults do: each setting fitted in
+  steps of EPOCH_STEP epochs while its held-out RMSE falls, then the best setting and epochs
+  refitted on all training ratings; the search and the refit are both timed (building the
+  search's Dataset is not).
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+import lralg
+from bench._ratings import CornacRatings, fastest, rmse, split, timed
+
+LEARNING_RATES = (0.005, 0.01, 0.02, 0.04)
+LAMBDAS = (0.02, 0.05, 0.1, 0.2)
+MAX_EPOCHS = 200
+EPOCH_STEP = 5
+# the oracle's trace of a setting ends this many epochs after its least test RMSE
+PAST_BEST = 10
+
+
+def _trace(ratings, k, seed, setting, score, step, patience):
+    """(epochs, score) after every ``step`` epochs of one MF, until ``patience`` epochs have
+    passed since the least score or MAX_EPOCHS have run."""
+    model = ratings.model(k, seed, step, *setting)
+    curve, best = [], (np.inf, 0)
+    with warnings.catch_warnings():  # cornac warns that a fitted model is fitted again
+        warnings.simplefilter("ignore", UserWarning)
+        for epochs in range(step, MAX_EPOCHS + 1, step):
+            model.fit(ratings.data)
+            curve.append((epochs, score(model)))
+            best = min(best, (curve[-1][1], epochs))
+            if epochs - best[1] >= patience:
+                break
+    return curve
+
+
+def _oracle(ratings, k, seed, target, test_rmse):
+    """The oracle's setting and epochs: ((lr, lambda), epochs, reached target)."""
+    reached, best = None, None
+    for setting in itertools.product(LEARNING_RATES, LAMBDAS):
+        for epochs, score in _trace(ratings, k, seed, setting, test_rmse, 1, PAST_BEST):
+            if score <= target and (reached is None or epochs < reached[1]):
+                reached = (setting, epochs)
+            if best is None or score < best[2]:
+                best = (setting, epochs, score)
+    return (*reached, True) if reached else (best[0], best[1], False)
+
+
+def _held_out_search(users, items, ratings_, k, seed):
+    """The held-out search: ((lr, lambda), epochs) of the least held-out RMSE."""
+    fit_part, held = split(ratings_.size, (seed, 1), 0.9)
+    part = CornacRatings(users[fit_part], items[fit_part], ratings_[fit_part], seed)
+    pairs, truth = part.pairs(users[held], items[held]), ratings_[held]
+
+    def score(model):
+        return rmse(np.clip(part.predict(model, pairs), 1, 5), truth)
+
+    def search():
+        best = (np.inf, None, 0)
+        for setting in itertools.product(LEARNING_RATES, LAMBDAS):
+            curve = _trace(part, k, seed, setting, score, EPOCH_STEP, 1)  # stop at the first rise
+            epochs, held_rmse = min(curve, key=lambda point: point[1])
+            best = min(best, (held_rmse, setting, epochs))
+        return best[1], best[2]
+
+    return timed(search)
+
+
+def tuned_split(users, items, ratings_, shape, seed, ranks, results):
+    """One random 80/20 split (bench.completion's): lralg's defaults and cornac tuned both ways,
+    into ``results``: (name, rank) -> [(test RMSE, CPU s, epochs or sweeps, setting, reached)]."""
+    tr, te = split(ratings_.size, seed)
+    M = sp.csr_array((ratings_[tr], (users[tr], items[tr])), shape=shape)
+    truth = ratings_[te]
+    cornac = CornacRatings(users[tr], items[tr], ratings_[tr], seed)
+    pairs = cornac.pairs(users[te], items[te])
+
+    def test_rmse(model):
+        return rmse(np.clip(cornac.predict(model, pairs), 1, 5), truth)
+
+    def refit(setting, epochs):
+        _, cpu, model = fastest(lambda: cornac.model(k, seed, epochs, *setting).fit(cornac.data))
+        return test_rmse(model), cpu
+
+    for k in ranks:
+        _, cpu, res = fastest(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
+        target = rmse(res.predict(users[te], items[te]), truth)
+        sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
+        results.setdefault(("lralg defaults", k), []).append(
+            (target, cpu, sweeps, f"reg {res.reg:.3g}", None)
+        )
+
+        setting, epochs, reached = _oracle(cornac, k, seed, target, test_rmse)
+        score, cpu = refit(setting, epochs)
+        results.setdefault(("cornac MF, chosen on the test ratings", k), []).append(
+            (score, cpu, epochs, _setting(setting, epochs), reached)
+        )
+
+        _, search_cpu, (setting, epochs) = _held_out_search(users[tr], items[tr], ratings_[tr], k, seed)
+        score, cpu = refit(setting, epochs)
+        results.setdefault(("cornac MF, chosen on a held-out 10%", k), []).append(
+            (score, search_cpu + cpu, epochs, _setting(setting, epochs), score <= target)
+        )
+        print(seed, k, {name: v[-1] for (name, kk), v in results.items() if kk == k}, flush=True)
+
+
+def _setting(setting, epochs):
+    return f"lr {setting[0]:g}, lambda {setting[1]:g}, {epochs} ep"
+
+
+def bench_tuned(load, seeds, ranks):
+    """Rows per rank: lralg's defaults and cornac's MF tuned both ways (medians over splits)."""
+    from threadpoolctl import threadpool_limits
+
+    users, items, ratings_ = load()
+    shape = (users.max() + 1, items.max() + 1)
+    results = {}
+    with threadpool_limits(1):
+        for seed in seeds:
+            tuned_split(users, items, ratings_, shape, seed, ranks, results)
+    rows = []
+    for (name, k), vals in results.items():
+        lralg_cpu = statistics.median(v[1] for v in results[("lralg defaults", k)])
+        cpu = statistics.median(v[1] for v in vals)
+        rows.append(
+            {
+                "rank": k,
+                "method": name,
+                "mean test RMSE": f"{statistics.mean(v[0] for v in vals):.4f}",
+                "median fit CPU s": cpu,
+                "x lralg defaults' CPU s": cpu / lralg_cpu,
+                "reaches lralg's RMSE": ""
+                if vals[0][4] is None
+                else f"{sum(v[4] for v in vals)}/{len(vals)}",
+                "setting per split": "; ".join(v[3] for v in vals),
+            }
+        )
+    return sorted(rows, key=lambda row: row["rank"])
