@@ -24,17 +24,15 @@ import numpy as np
 import scipy.sparse as sp
 
 import lralg
-from bench._ratings import CornacRatings, fastest, rmse, split, timed
+from bench._ratings import FITS_PER_SPLIT, CornacRatings, fastest, rmse, split, timed
 
 LEARNING_RATES = (0.005, 0.01, 0.02, 0.04)
 LAMBDAS = (0.02, 0.05, 0.1, 0.2)
 MAX_EPOCHS = 200
 EPOCH_STEP = 5
-# the oracle's trace of a setting ends this many epochs after its least test RMSE
-PAST_BEST = 10
 
 
-def _trace(ratings, k, seed, setting, score, step, patience):
+def _trace(ratings, k, seed, setting, score, step, patience=MAX_EPOCHS):
     """(epochs, score) after every ``step`` epochs of one MF, until ``patience`` epochs have
     passed since the least score or MAX_EPOCHS have run."""
     model = ratings.model(k, seed, step, *setting)
@@ -50,16 +48,23 @@ def _trace(ratings, k, seed, setting, score, step, patience):
     return curve
 
 
-def _oracle(ratings, k, seed, target, test_rmse):
-    """The oracle's setting and epochs: ((lr, lambda), epochs, reached target)."""
+def oracle(ratings, k, seed, target, test_rmse):
+    """The oracle's choice: ((lr, lambda), epochs, whether it reached ``target``): the fewest
+    epochs of any setting whose ``test_rmse`` reaches ``target``, else the least ``test_rmse``."""
     reached, best = None, None
     for setting in itertools.product(LEARNING_RATES, LAMBDAS):
-        for epochs, score in _trace(ratings, k, seed, setting, test_rmse, 1, PAST_BEST):
+        # every epoch up to MAX_EPOCHS: SGD's test RMSE can rise for tens of epochs, then fall
+        for epochs, score in _trace(ratings, k, seed, setting, test_rmse, 1):
             if score <= target and (reached is None or epochs < reached[1]):
                 reached = (setting, epochs)
             if best is None or score < best[2]:
                 best = (setting, epochs, score)
     return (*reached, True) if reached else (best[0], best[1], False)
+
+
+def refit(ratings, k, seed, setting, epochs, repeats=FITS_PER_SPLIT):
+    """``timed`` of one MF fit of ``epochs`` at ``setting``, the fastest of ``repeats``."""
+    return fastest(lambda: ratings.model(k, seed, epochs, *setting).fit(ratings.data), repeats)
 
 
 def _held_out_search(users, items, ratings_, k, seed):
@@ -94,8 +99,8 @@ def tuned_split(users, items, ratings_, shape, seed, ranks, results):
     def test_rmse(model):
         return rmse(np.clip(cornac.predict(model, pairs), 1, 5), truth)
 
-    def refit(setting, epochs):
-        _, cpu, model = fastest(lambda: cornac.model(k, seed, epochs, *setting).fit(cornac.data))
+    def timed_fit(setting, epochs):
+        _, cpu, model = refit(cornac, k, seed, setting, epochs)
         return test_rmse(model), cpu
 
     for k in ranks:
@@ -106,21 +111,21 @@ def tuned_split(users, items, ratings_, shape, seed, ranks, results):
             (target, cpu, sweeps, f"reg {res.reg:.3g}", None)
         )
 
-        setting, epochs, reached = _oracle(cornac, k, seed, target, test_rmse)
-        score, cpu = refit(setting, epochs)
+        setting, epochs, reached = oracle(cornac, k, seed, target, test_rmse)
+        score, cpu = timed_fit(setting, epochs)
         results.setdefault(("cornac MF, chosen on the test ratings", k), []).append(
-            (score, cpu, epochs, _setting(setting, epochs), reached)
+            (score, cpu, epochs, setting_text(setting, epochs), reached)
         )
 
         _, search_cpu, (setting, epochs) = _held_out_search(users[tr], items[tr], ratings_[tr], k, seed)
-        score, cpu = refit(setting, epochs)
+        score, cpu = timed_fit(setting, epochs)
         results.setdefault(("cornac MF, chosen on a held-out 10%", k), []).append(
-            (score, search_cpu + cpu, epochs, _setting(setting, epochs), score <= target)
+            (score, search_cpu + cpu, epochs, setting_text(setting, epochs), score <= target)
         )
         print(seed, k, {name: v[-1] for (name, kk), v in results.items() if kk == k}, flush=True)
 
 
-def _setting(setting, epochs):
+def setting_text(setting, epochs):
     return f"lr {setting[0]:g}, lambda {setting[1]:g}, {epochs} ep"
 
 
