@@ -68,7 +68,8 @@ def refit(ratings, k, seed, setting, epochs, repeats=FITS_PER_SPLIT):
 
 
 def _held_out_search(users, items, ratings_, k, seed):
-    """The held-out search: ((lr, lambda), epochs) of the least held-out RMSE."""
+    """``timed`` of the held-out search, whose result is the (lr, lambda) and epochs of the
+    least held-out RMSE."""
     fit_part, held = split(ratings_.size, (seed, 1), 0.9)
     part = CornacRatings(users[fit_part], items[fit_part], ratings_[fit_part], seed)
     pairs, truth = part.pairs(users[held], items[held]), ratings_[held]
