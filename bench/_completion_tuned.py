@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 import lralg
-from bench._ratings import FITS_PER_SPLIT, CornacRatings, fastest, rmse, split, timed
+from bench._ratings import FITS_PER_SPLIT, CornacRatings, all_sweeps, fastest, rmse, split, timed
 
 LEARNING_RATES = (0.005, 0.01, 0.02, 0.04)
 LAMBDAS = (0.02, 0.05, 0.1, 0.2)
@@ -107,9 +107,8 @@ def tuned_split(users, items, ratings_, shape, seed, ranks, results):
     for k in ranks:
         _, cpu, res = fastest(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
         target = rmse(res.predict(users[te], items[te]), truth)
-        sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
         results.setdefault(("lralg defaults", k), []).append(
-            (target, cpu, sweeps, f"reg {res.reg:.3g}", None)
+            (target, cpu, all_sweeps(res), f"reg {res.reg:.3g}", None)
         )
 
         setting, epochs, reached = oracle(cornac, k, seed, target, test_rmse)

@@ -69,6 +69,11 @@ def rmse(pred, truth) -> float:
     return float(np.sqrt(np.mean((pred - truth) ** 2)))
 
 
+def all_sweeps(result) -> int:
+    """The sweeps of an lralg.complete fit, its reg path's included."""
+    return result.n_iter + sum(point["n_iter"] for point in result.reg_path or [])
+
+
 def timed(fn):
     """(wall seconds, CPU seconds of this process, fn())."""
     wall, cpu = time.perf_counter(), time.process_time()

@@ -46,6 +46,7 @@ from bench._ratings import (
     FITS_PER_SPLIT,
     SURPRISE_FITS_PER_SPLIT,
     CornacRatings,
+    all_sweeps,
     cornac_mf,
     fastest,
     insteval,
@@ -277,9 +278,8 @@ def _ratings_split(
 
     def fit_defaults(name, k):
         wall, cpu, res = fastest(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
-        sweeps = res.n_iter + sum(p["n_iter"] for p in res.reg_path)
         results.setdefault((name, k), []).append(
-            (test_rmse(res.predict(tu, ti)), wall, cpu, sweeps, res.reg, csr_cpu)
+            (test_rmse(res.predict(tu, ti)), wall, cpu, all_sweeps(res), res.reg, csr_cpu)
         )
 
     for k in ranks:
@@ -337,13 +337,19 @@ def bench_scale(count, seed=0):
     with threadpool_limits(1):
         fit_cornac, why = cornac_mf()
         anchors = {}
-        if fit_cornac is not None:
+        if fit_cornac is not None:  # one Dataset for cornac's defaults and its oracle's settings
             users = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
-            wall, cpu, pred, prep = fit_cornac(users, M.indices, M.data, tr, tc, 10, seed)
-            anchors["cornac's"] = {"rmse": rmse(pred, truth), "wall": wall}
-            rows.append({"method": "cornac MF (20 epochs)", "test RMSE": f"{rmse(pred, truth):.4f}"})
+            _, prep, ratings = timed(lambda: CornacRatings(users, M.indices, M.data, seed))
+            pairs = ratings.pairs(tr, tc)
+
+            def test_rmse(model):
+                return rmse(ratings.predict(model, pairs), truth)
+
+            wall, cpu, model = timed(lambda: ratings.model(10, seed).fit(ratings.data))
+            anchors["cornac's"] = {"rmse": test_rmse(model), "wall": wall}
+            rows.append({"method": "cornac MF (20 epochs)", "test RMSE": f"{test_rmse(model):.4f}"})
             rows[-1].update({"fit s": wall, "CPU s": cpu, "Dataset build s (not in fit)": prep})
-            rows.append(_scale_oracle(users, M, tr, tc, truth, seed, anchors))
+            rows.append(_scale_oracle(ratings, test_rmse, seed, anchors))
         for name, options in (("lralg defaults", {}), ("lralg reg='bayes'", {"reg": "bayes"})):
             rows.append(_scale_fit(M, tr, tc, truth, anchors, seed, name, options))
     if why:
@@ -351,15 +357,9 @@ def bench_scale(count, seed=0):
     return rows, f"{M.nnz} training ratings, {M.shape[0]} x {M.shape[1]}"
 
 
-def _scale_oracle(users, M, tr, tc, truth, seed, anchors):
-    """bench_scale's row of cornac's MF at the setting and epochs of the least test RMSE (the
-    tuned part's grid; its own Dataset, built outside the time), added to ``anchors``."""
-    ratings = CornacRatings(users, M.indices, M.data, seed)
-    pairs = ratings.pairs(tr, tc)
-
-    def test_rmse(model):
-        return rmse(ratings.predict(model, pairs), truth)
-
+def _scale_oracle(ratings, test_rmse, seed, anchors):
+    """bench_scale's row of cornac's MF (on ``ratings``, a CornacRatings) at the setting and
+    epochs of the least ``test_rmse`` over the tuned part's grid, added to ``anchors``."""
     setting, epochs, _ = oracle(ratings, 10, seed, -math.inf, test_rmse)
     wall, cpu, model = refit(ratings, 10, seed, setting, epochs, repeats=1)
     anchors["tuned cornac's"] = {"rmse": test_rmse(model), "wall": wall}
@@ -389,7 +389,7 @@ def _scale_fit(M, tr, tc, truth, anchors, seed, name, options):
     test = rmse(res.predict(tr, tc), truth)
     row = {"method": name, "test RMSE": f"{test:.4f}", "fit s": wall - scoring["seconds"]}
     row["CPU s"] = cpu - scoring["cpu"]
-    row["sweeps (all fits)"] = res.n_iter + sum(p["n_iter"] for p in res.reg_path or [])
+    row["sweeps (all fits)"] = all_sweeps(res)
     row["reg"] = res.reg if res.reg is not None else ""
     for anchor, result in anchors.items():
         reached = scoring["reached"].get(anchor)
