@@ -12,6 +12,10 @@ MAX_EPOCHS epochs, per split and rank, in two ways:
   steps of EPOCH_STEP epochs while its held-out RMSE falls, then the best setting and epochs
   refitted on all training ratings; the search and the refit are both timed (building the
   search's Dataset is not).
+
+Beside them, cornac's MF with its defaults, and lralg's fit at the reg its defaults chose, given
+(the settling sweeps, then sweeps at that reg), stopped once its test RMSE reaches that of cornac's
+defaults: the time an ALS fit needs where nothing is left to choose.
 """
 
 from __future__ import annotations
@@ -24,12 +28,25 @@ import numpy as np
 import scipy.sparse as sp
 
 import lralg
-from bench._ratings import FITS_PER_SPLIT, CornacRatings, all_sweeps, fastest, rmse, split, timed
+from bench._ratings import (
+    CORNAC_EPOCHS,
+    CORNAC_SETTING,
+    FITS_PER_SPLIT,
+    CornacRatings,
+    all_sweeps,
+    entry_predict,
+    fastest,
+    rmse,
+    split,
+    timed,
+    timed_to_goals,
+)
 
 LEARNING_RATES = (0.005, 0.01, 0.02, 0.04)
 LAMBDAS = (0.02, 0.05, 0.1, 0.2)
 MAX_EPOCHS = 200
 EPOCH_STEP = 5
+GIVEN_MAX_SWEEPS = 20
 
 
 def _trace(ratings, k, seed, setting, score, step, patience=MAX_EPOCHS):
@@ -88,6 +105,32 @@ def _held_out_search(users, items, ratings_, k, seed):
     return timed(search)
 
 
+def _reg_given(M, k, reg, seed, test, goal):
+    """The fit at a given ``reg`` (the defaults' settling sweeps, then sweeps at ``reg``), stopped
+    once its test RMSE reaches ``goal``: (test RMSE, CPU s to the goal, sweeps, setting, None),
+    the fastest of FITS_PER_SPLIT runs; where the goal is not reached in GIVEN_MAX_SWEEPS, the
+    whole run."""
+    users, items, truth = test
+
+    def test_rmse(e):
+        return rmse(np.clip(entry_predict(e, users, items), 1, 5), truth)
+
+    def fit(watch):
+        options = {"reg": reg, "tol": 0, "max_iter": GIVEN_MAX_SWEEPS, "clip": "observed", "rng": seed}
+        return lralg.complete(M, k, bias=True, callback=watch, **options)
+
+    def cpu_to_goal(run):
+        _, cpu, _, reached = run
+        return reached["goal"][1] if "goal" in reached else cpu
+
+    runs = [timed_to_goals(fit, test_rmse, {"goal": goal}, stop="goal") for _ in range(FITS_PER_SPLIT)]
+    fastest_run = min(runs, key=cpu_to_goal)
+    res = fastest_run[2]
+    sweeps = res.settling_sweeps + res.n_iter
+    setting = f"reg {reg:.3g}, {res.settling_sweeps} settling + {res.n_iter} sweeps"
+    return rmse(res.predict(users, items), truth), cpu_to_goal(fastest_run), sweeps, setting, None
+
+
 def tuned_split(users, items, ratings_, shape, seed, ranks, results):
     """One random 80/20 split (bench.completion's): lralg's defaults and cornac tuned both ways,
     into ``results``: (name, rank) -> [(test RMSE, CPU s, epochs or sweeps, setting, reached)]."""
@@ -109,6 +152,14 @@ def tuned_split(users, items, ratings_, shape, seed, ranks, results):
         target = rmse(res.predict(users[te], items[te]), truth)
         results.setdefault(("lralg defaults", k), []).append(
             (target, cpu, all_sweeps(res), f"reg {res.reg:.3g}", None)
+        )
+
+        score, cpu = timed_fit(CORNAC_SETTING, CORNAC_EPOCHS)
+        results.setdefault(("cornac MF, its defaults", k), []).append(
+            (score, cpu, CORNAC_EPOCHS, setting_text(CORNAC_SETTING, CORNAC_EPOCHS), False)
+        )
+        results.setdefault(("lralg, the defaults' reg given, stopped at cornac's RMSE", k), []).append(
+            _reg_given(M, k, res.reg, seed, (users[te], items[te], truth), score)
         )
 
         setting, epochs, reached = oracle(cornac, k, seed, target, test_rmse)
@@ -142,6 +193,7 @@ def bench_tuned(load, seeds, ranks):
     rows = []
     for (name, k), vals in results.items():
         lralg_cpu = statistics.median(v[1] for v in results[("lralg defaults", k)])
+        cornac_cpu = statistics.median(v[1] for v in results[("cornac MF, its defaults", k)])
         cpu = statistics.median(v[1] for v in vals)
         rows.append(
             {
@@ -150,6 +202,7 @@ def bench_tuned(load, seeds, ranks):
                 "mean test RMSE": f"{statistics.mean(v[0] for v in vals):.4f}",
                 "median fit CPU s": cpu,
                 "x lralg defaults' CPU s": cpu / lralg_cpu,
+                "x cornac defaults' CPU s": cpu / cornac_cpu,
                 "reaches lralg's RMSE": ""
                 if vals[0][4] is None
                 else f"{sum(v[4] for v in vals)}/{len(vals)}",

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+import lralg
+
 CACHE = Path(__file__).resolve().parent / ".cache"
 WHEEL = "recbole-1.2.1-py3-none-any.whl"
 ML_MEMBER = "recbole/dataset_example/ml-100k/ml-100k.inter"
@@ -81,6 +83,37 @@ def timed(fn):
     return time.perf_counter() - wall, time.process_time() - cpu, out
 
 
+def entry_predict(entry, rows, cols):
+    """Predictions at (rows, cols) of the factors in an lralg.complete callback's ``entry``."""
+    factors = (entry[key] for key in ("U", "V", "mean", "row_bias", "col_bias"))
+    return lralg._core.completion_predict(*factors, rows, cols)
+
+
+def timed_to_goals(fit, score, goals, stop=None):
+    """``timed(lambda: fit(callback))`` for an lralg fit, the scoring of its sweeps left out of the
+    times, and when the score first reached each goal.
+
+    ``score(entry)`` is the test RMSE of the factors in a callback's ``entry``; ``goals`` maps a
+    name to a test RMSE. Returns (wall s, CPU s, fit's result, {name: (wall s, CPU s) when the
+    score first reached that goal}); the fit stops once the goal named ``stop`` is reached.
+    """
+    spent, reached = {"wall": 0.0, "cpu": 0.0}, {}
+    wall, cpu = time.perf_counter(), time.process_time()
+
+    def watch(entry):
+        now, now_cpu = time.perf_counter(), time.process_time()
+        value = score(entry)
+        for name, goal in goals.items():
+            if value <= goal:
+                reached.setdefault(name, (now - wall - spent["wall"], now_cpu - cpu - spent["cpu"]))
+        spent["wall"] += time.perf_counter() - now
+        spent["cpu"] += time.process_time() - now_cpu
+        return stop in reached
+
+    fit_wall, fit_cpu, out = timed(lambda: fit(watch))
+    return fit_wall - spent["wall"], fit_cpu - spent["cpu"], out, reached
+
+
 FITS_PER_SPLIT = 5
 # surprise's fit time moves by 2-4x between identical fits, in one process or in fresh ones;
 # its fastest of more fits comes nearer to what it can do
@@ -115,6 +148,9 @@ def surprise_svd():
     return fit_predict, ""
 
 
+CORNAC_SETTING, CORNAC_EPOCHS = (0.01, 0.02), 20  # MF's defaults: (learning rate, lambda_reg), epochs
+
+
 class CornacRatings:
     """Training ratings as cornac's Dataset (``data``), cornac's MF on them, and its predictions
     on other (user, item) pairs: the mean training rating where either is unknown."""
@@ -126,7 +162,7 @@ class CornacRatings:
         self.fallback = float(np.mean(r))
 
     @staticmethod
-    def model(k, seed, epochs=20, learning_rate=0.01, lambda_reg=0.02):
+    def model(k, seed, epochs=CORNAC_EPOCHS, learning_rate=CORNAC_SETTING[0], lambda_reg=CORNAC_SETTING[1]):
         """A new MF (its defaults but ``k``, the epochs and the two rates); fitting a fitted
         one goes on from its factors."""
         from cornac.models import MF
