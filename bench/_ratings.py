@@ -71,6 +71,14 @@ def rmse(pred, truth) -> float:
     return float(np.sqrt(np.mean((pred - truth) ** 2)))
 
 
+RATING_SCALE = (1, 5)  # both rating sets'
+
+
+def rating_rmse(pred, truth) -> float:
+    """The RMSE of predictions clipped to the rating scale."""
+    return rmse(np.clip(pred, *RATING_SCALE), truth)
+
+
 def all_sweeps(result) -> int:
     """The sweeps of an lralg.complete fit, its reg path's included."""
     return result.n_iter + sum(point["n_iter"] for point in result.reg_path or [])
@@ -135,7 +143,7 @@ def surprise_svd():
 
     class _Ratings(DatasetAutoFolds):
         def __init__(self, u, i, r):
-            self.reader = Reader(rating_scale=(1, 5))
+            self.reader = Reader(rating_scale=RATING_SCALE)
             self.has_been_split = False
             self.raw_ratings = [(int(a), int(b), float(c), None) for a, b, c in zip(u, i, r)]
 

@@ -40,9 +40,10 @@ import numpy as np
 import scipy.sparse as sp
 
 import lralg
-from bench._completion_tuned import bench_tuned, oracle, refit, setting_text
+from bench._completion_tuned import bench_tuned, oracle, refit, setting_text, tuned_note
 from bench._harness import parser, report
 from bench._ratings import (
+    CORNAC_EPOCHS,
     FITS_PER_SPLIT,
     SURPRISE_FITS_PER_SPLIT,
     CornacRatings,
@@ -52,6 +53,7 @@ from bench._ratings import (
     fastest,
     insteval,
     movielens,
+    rating_rmse,
     rmse,
     split,
     surprise_svd,
@@ -60,6 +62,7 @@ from bench._ratings import (
 )
 
 ML_REG = 10.0  # the hand-chosen reg of the earlier MovieLens table (rank 5)
+CORNAC_LABEL = f"cornac MF ({CORNAC_EPOCHS} epochs)"
 
 
 # ---------------------------------------------------------------- synthetic data
@@ -225,7 +228,7 @@ def bench_ratings(load, seeds, ranks, lralg_threads):
     rows = []
     for k in ranks:
         anchors = {}
-        for name in ("surprise SVD()", "cornac MF (20 epochs)"):
+        for name in ("surprise SVD()", CORNAC_LABEL):
             vals = results.get((name, k))
             anchors[name] = statistics.median(v[2] for v in vals) if vals else None
         for (name, kk), vals in results.items():
@@ -246,8 +249,8 @@ def bench_ratings(load, seeds, ranks, lralg_threads):
                     "x faster than surprise (CPU)": anchors["surprise SVD()"] / cpu
                     if anchors["surprise SVD()"]
                     else "n/a",
-                    "x faster than cornac (CPU)": anchors["cornac MF (20 epochs)"] / cpu
-                    if anchors["cornac MF (20 epochs)"]
+                    "x faster than cornac (CPU)": anchors[CORNAC_LABEL] / cpu
+                    if anchors[CORNAC_LABEL]
                     else "n/a",
                 }
             )
@@ -276,7 +279,7 @@ def _ratings_split(
     tu, ti, truth = users[te], items[te], ratings[te]
 
     def test_rmse(pred):
-        return rmse(np.clip(pred, 1, 5), truth)
+        return rating_rmse(pred, truth)
 
     def fit_defaults(name, k):
         wall, cpu, res = fastest(lambda: lralg.complete(M, k, bias=True, clip="observed", rng=seed))
@@ -300,8 +303,8 @@ def _ratings_split(
             wall, cpu, pred, prep = fit_cornac(
                 users[tr], items[tr], ratings[tr], tu, ti, k, seed, FITS_PER_SPLIT
             )
-            results.setdefault(("cornac MF (20 epochs)", k), []).append(
-                (test_rmse(pred), wall, cpu, 20, None, prep)
+            results.setdefault((CORNAC_LABEL, k), []).append(
+                (test_rmse(pred), wall, cpu, CORNAC_EPOCHS, None, prep)
             )
         if fit_surprise is not None:
             wall, cpu, pred, prep = fit_surprise(
@@ -349,7 +352,7 @@ def bench_scale(count, seed=0):
 
             wall, cpu, model = timed(lambda: ratings.model(10, seed).fit(ratings.data))
             anchors["cornac's"] = {"rmse": test_rmse(model), "wall": wall}
-            rows.append({"method": "cornac MF (20 epochs)", "test RMSE": f"{test_rmse(model):.4f}"})
+            rows.append({"method": CORNAC_LABEL, "test RMSE": f"{test_rmse(model):.4f}"})
             rows[-1].update({"fit s": wall, "CPU s": cpu, "Dataset build s (not in fit)": prep})
             rows.append(_scale_oracle(ratings, test_rmse, seed, anchors))
         for name, options in (("lralg defaults", {}), ("lralg reg='bayes'", {"reg": "bayes"})):
@@ -387,9 +390,11 @@ def _scale_fit(M, tr, tc, truth, anchors, seed, name, options):
     row["sweeps (all fits)"] = all_sweeps(res)
     row["reg"] = res.reg if res.reg is not None else ""
     for anchor, result in anchors.items():
-        seconds = reached[anchor][0] if anchor in reached else None
-        row[f"s to {anchor} RMSE"] = seconds if seconds is not None else "not reached"
-        row[f"x {anchor} time"] = seconds / result["wall"] if seconds is not None else ""
+        if anchor in reached:
+            row[f"s to {anchor} RMSE"] = reached[anchor][0]
+            row[f"x {anchor} time"] = reached[anchor][0] / result["wall"]
+        else:
+            row[f"s to {anchor} RMSE"], row[f"x {anchor} time"] = "not reached", ""
     return row
 
 
@@ -445,19 +450,6 @@ def main(argv=None):
         "and the BLAS on their default threads: compare its wall time, the anchors being single-threaded). "
         + args.conditions
     )
-    tuned_note = (
-        "lralg's defaults against cornac's MF with its learning rate (0.005, 0.01, 0.02, 0.04), "
-        "lambda_reg (0.02, 0.05, 0.1, 0.2) and epochs (up to 200) chosen on the test ratings (an "
-        "oracle: the fewest epochs of any setting whose test RMSE reaches lralg's defaults' on the "
-        "split, else the least test RMSE; that fit alone is timed) or on a held-out 10% of the "
-        "training ratings (each setting run in steps of 5 epochs while its held-out RMSE falls, the "
-        "best refitted on all training ratings; search and refit timed). Everything on one thread, "
-        "CPU seconds of the fastest of 5 fits (the search: one run), medians over the splits. "
-        "Beside them cornac's MF with its defaults (learning rate 0.01, lambda_reg 0.02, 20 epochs), "
-        "and lralg at the reg its defaults chose, given (complete(M, k, bias=True, reg=that reg): "
-        "its settling sweeps, then sweeps at that reg), stopped once its test RMSE reaches that of "
-        "cornac's defaults, the scoring excluded from its time. "
-    )
     threads = lralg.get_num_threads()
     lralg.set_num_threads(1)  # as the anchors; set while reporting, so the tables record it
     try:
@@ -473,7 +465,7 @@ def main(argv=None):
                 report(
                     f"completion_tuned_{load.__name__}",
                     bench_tuned(load, seeds, ranks),
-                    note=f"{label}, the splits above; " + tuned_note + args.conditions,
+                    note=f"{label}, the splits above; " + tuned_note() + args.conditions,
                 )
         if "scale" not in skip:
             for count in [10**5] if args.quick else [10**6] + ([10**7] if args.big else []):
